@@ -1,0 +1,1 @@
+"""madoguchi: the chat front desk of a ward Council of Social Welfare."""

@@ -1,0 +1,56 @@
+"""What every handler and job needs, passed explicitly: settings, database, catalogs, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.forms.definitions import DISTRICTS, UNKNOWN_DISTRICT
+from bot.forms.model import Choice
+from bot.i18n import N_, Catalogs
+from bot.outbox import OutboxRelay
+from bot.settings import OfficeProfile, Settings
+
+SERVICES_KEY = "madoguchi.services"
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """The application's collaborators; built once per Application."""
+
+    settings: Settings
+    db: async_sessionmaker[AsyncSession]
+    catalogs: Catalogs
+    profile: OfficeProfile
+    relay: OutboxRelay
+    clock: Callable[[], datetime] = utc_now
+
+    def dynamic_choices(self, locale: str) -> dict[str, tuple[Choice, ...]]:
+        """Choices that come from configuration (the districts), named in a locale."""
+        districts = tuple(
+            Choice(d.key, d.name.get(locale), translate=False, aliases=tuple(d.towns))
+            for d in self.profile.districts
+        )
+        return {DISTRICTS: (*districts, Choice(UNKNOWN_DISTRICT, N_("Don't know")))}
+
+
+class MadoguchiContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """CallbackContext that exposes our services to handlers and jobs."""
+
+    def __init__(self, application: Application, chat_id: int | None = None,
+                 user_id: int | None = None) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        """The services of this Application."""
+        return self.application.bot_data[SERVICES_KEY]

@@ -1,0 +1,1 @@
+"""Intake forms as data, and the engine that walks them."""

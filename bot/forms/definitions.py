@@ -1,0 +1,388 @@
+"""The council's five intake forms (see SERVICES.md), declared as data."""
+
+from __future__ import annotations
+
+from bot.forms.model import AllOf, Choice, Condition, Equals, Form, PriorityRule, Step, StepKind
+from bot.i18n import N_
+
+DISTRICTS = "districts"
+UNKNOWN_DISTRICT = "unknown"
+
+YES_NO_UNSURE = (
+    Choice("yes", N_("Yes")),
+    Choice("no", N_("No")),
+    Choice("unsure", N_("Not sure")),
+)
+
+HELP_KINDS = (
+    Choice("outing", N_("Outings / guide help")),
+    Choice("visits", N_("Conversation and visits")),
+    Choice("housework", N_("Housework")),
+    Choice("children", N_("Children's place / study help")),
+    Choice("event", N_("Help at an event or facility")),
+    Choice("other", N_("Other")),
+)
+
+
+def contact_steps(when: Condition | None = None) -> tuple[Step, ...]:
+    """Returns the shared steps that ask how staff should reach the resident."""
+
+    def also(condition: Condition) -> Condition:
+        return condition if when is None else AllOf((when, condition))
+
+    by_phone = also(Equals("contact_method", ("phone",)))
+    return (
+        Step(
+            key="contact_method",
+            kind=StepKind.CHOICE,
+            label=N_("How to reach you"),
+            prompt=N_("How should staff get back to you?"),
+            choices=(
+                Choice("chat", N_("Reply in this chat")),
+                Choice("phone", N_("Phone call")),
+                Choice("counter", N_("I will come to the counter")),
+            ),
+            when=when,
+        ),
+        Step(
+            key="phone",
+            kind=StepKind.PHONE,
+            label=N_("Phone number"),
+            prompt=N_("Please type your phone number (for example 045-123-4567 or 090-1234-5678)."),
+            when=by_phone,
+        ),
+        Step(
+            key="contact_name",
+            kind=StepKind.TEXT,
+            label=N_("Name for the call"),
+            prompt=N_("What name should staff ask for when they call? You may skip this."),
+            max_length=40,
+            optional=True,
+            when=by_phone,
+        ),
+        Step(
+            key="contact_times",
+            kind=StepKind.TEXT,
+            label=N_("Good times to call"),
+            prompt=N_("When is a good time to call you? (for example: weekday mornings) You may skip this."),
+            max_length=100,
+            optional=True,
+            when=by_phone,
+        ),
+    )
+
+
+def district_step(when: Condition | None = None) -> Step:
+    """Returns the step that asks which district the resident lives in."""
+    return Step(
+        key="district",
+        kind=StepKind.CHOICE,
+        label=N_("District"),
+        prompt=N_("Which district do you live in? You can also type the name of your town."),
+        choices_from=DISTRICTS,
+        when=when,
+    )
+
+
+CONSULTATION = Form(
+    key="consultation",
+    title=N_("Consultation"),
+    intro=N_("Tell us briefly what you would like to talk about. Staff will contact you."),
+    next_steps=N_(
+        "A staff member will read your request and contact you in office hours, "
+        "in the way you chose. If it is about a loan, this is a request for a "
+        "pre-consultation: the loan itself is decided by the prefectural council "
+        "with its own forms."
+    ),
+    steps=(
+        Step(
+            key="topic",
+            kind=StepKind.CHOICE,
+            label=N_("Topic"),
+            prompt=N_("What would you like to talk about?"),
+            choices=(
+                Choice("anshin", N_("Help using welfare services or managing money (Anshin Center)")),
+                Choice(
+                    "loan",
+                    N_("Welfare fund loans (including repaying COVID special loans)"),
+                    note=N_(
+                        "The loan itself is decided by the prefectural council with its own "
+                        "forms. Here you can ask for a pre-consultation."
+                    ),
+                ),
+                Choice("mobility", N_("Going out with a disability (Mobility Information Center)")),
+                Choice("hardship", N_("Difficulties in daily life")),
+                Choice("children", N_("Children and child-raising")),
+                Choice("other", N_("Something else")),
+            ),
+        ),
+        Step(
+            key="who",
+            kind=StepKind.CHOICE,
+            label=N_("Who needs help"),
+            prompt=N_("Who needs help?"),
+            choices=(
+                Choice("self", N_("Myself")),
+                Choice("family", N_("A family member")),
+                Choice("neighbour", N_("A neighbour")),
+                Choice("professional", N_("I am a professional or a welfare commissioner")),
+            ),
+        ),
+        Step(
+            key="situation",
+            kind=StepKind.TEXT,
+            label=N_("What is happening"),
+            prompt=N_("Please tell us briefly what is happening."),
+            hint=N_(
+                "Please do not write details about health or money here. "
+                "Staff will ask about them by phone or in person."
+            ),
+            max_length=400,
+            sensitive=True,
+        ),
+        *contact_steps(),
+        district_step(),
+    ),
+)
+
+FOOD_SUPPORT = Form(
+    key="food",
+    title=N_("Food support"),
+    intro=N_("Temporary food support, arranged together with the ward office."),
+    next_steps=N_(
+        "Staff will contact you and coordinate with the ward office's Livelihood Support "
+        "Division. Food is not sent automatically."
+    ),
+    steps=(
+        Step(
+            key="adults",
+            kind=StepKind.NUMBER,
+            label=N_("Adults in the household"),
+            prompt=N_("How many adults live in your household? Please type a number."),
+            min_value=1,
+            max_value=20,
+        ),
+        Step(
+            key="children",
+            kind=StepKind.NUMBER,
+            label=N_("Children in the household"),
+            prompt=N_("How many children (under 18) live in your household? Type 0 if none."),
+            min_value=0,
+            max_value=20,
+        ),
+        Step(
+            key="urgency",
+            kind=StepKind.CHOICE,
+            label=N_("How urgent"),
+            prompt=N_("How much food do you have now?"),
+            choices=(
+                Choice("today", N_("No food for today")),
+                Choice("days", N_("Enough for a few days")),
+                Choice("week", N_("Enough for about a week")),
+            ),
+        ),
+        Step(
+            key="dietary",
+            kind=StepKind.TEXT,
+            label=N_("Allergies or dietary needs"),
+            prompt=N_("Do you have any allergies or dietary needs? You may skip this."),
+            max_length=200,
+            optional=True,
+            sensitive=True,
+        ),
+        Step(
+            key="ward_office",
+            kind=StepKind.CHOICE,
+            label=N_("Already talking to the ward office"),
+            prompt=N_("Are you already talking to the ward office's Livelihood Support Division?"),
+            choices=YES_NO_UNSURE,
+        ),
+        Step(
+            key="pickup",
+            kind=StepKind.CHOICE,
+            label=N_("Can pick up"),
+            prompt=N_("Can you come to pick up the food?"),
+            choices=(Choice("yes", N_("Yes")), Choice("no", N_("No"))),
+        ),
+        Step(
+            key="pickup_note",
+            kind=StepKind.TEXT,
+            label=N_("Why not"),
+            prompt=N_("Please tell us briefly why you cannot come."),
+            max_length=200,
+            sensitive=True,
+            when=Equals("pickup", ("no",)),
+        ),
+        *contact_steps(),
+        district_step(),
+    ),
+    priority_rules=(
+        PriorityRule("urgency", ("today",), "urgent"),
+        PriorityRule("urgency", ("days",), "high"),
+    ),
+)
+
+VOLUNTEER_REQUEST = Form(
+    key="volunteer_request",
+    title=N_("I need a volunteer"),
+    intro=N_("Tell us what help you need. The volunteer centre will look for a volunteer."),
+    next_steps=N_(
+        "The volunteer centre will look for a suitable volunteer and contact you. "
+        "A volunteer is not guaranteed, but we will tell you either way."
+    ),
+    steps=(
+        Step(
+            key="requester",
+            kind=StepKind.CHOICE,
+            label=N_("Requester"),
+            prompt=N_("Who is asking?"),
+            choices=(
+                Choice("individual", N_("An individual")),
+                Choice("facility", N_("A facility")),
+                Choice("group", N_("A group")),
+                Choice("school", N_("A school")),
+            ),
+        ),
+        Step(
+            key="help_kind",
+            kind=StepKind.CHOICE,
+            label=N_("Kind of help"),
+            prompt=N_("What kind of help do you need?"),
+            choices=HELP_KINDS,
+        ),
+        Step(
+            key="when",
+            kind=StepKind.TEXT,
+            label=N_("When"),
+            prompt=N_("When do you need help? A date, or a regular schedule."),
+            max_length=200,
+        ),
+        district_step(),
+        Step(
+            key="details",
+            kind=StepKind.TEXT,
+            label=N_("Details"),
+            prompt=N_("Please describe the help you need."),
+            hint=N_("Please do not write details about health or money here."),
+            max_length=400,
+            sensitive=True,
+        ),
+        *contact_steps(),
+    ),
+)
+
+VOLUNTEER_REGISTRATION = Form(
+    key="volunteer_registration",
+    title=N_("I want to volunteer"),
+    intro=N_("Thank you for wanting to help. Tell us a little about what you would like to do."),
+    next_steps=N_(
+        "The volunteer centre will contact you to talk about activities that suit you."
+    ),
+    steps=(
+        Step(
+            key="interests",
+            kind=StepKind.MULTI,
+            label=N_("Interests"),
+            prompt=N_("What would you like to help with? Choose all that apply, then press Done."),
+            choices=(*HELP_KINDS[:-1], Choice("disaster", N_("Disaster volunteering")), HELP_KINDS[-1]),
+        ),
+        Step(
+            key="availability",
+            kind=StepKind.MULTI,
+            label=N_("Availability"),
+            prompt=N_("When are you usually free? Choose all that apply, then press Done."),
+            choices=(
+                Choice("weekday_day", N_("Weekday daytime")),
+                Choice("weekday_evening", N_("Weekday evening")),
+                Choice("weekend_day", N_("Weekend daytime")),
+                Choice("weekend_evening", N_("Weekend evening")),
+            ),
+        ),
+        district_step(),
+        Step(
+            key="age_group",
+            kind=StepKind.CHOICE,
+            label=N_("Age group"),
+            prompt=N_("What is your age group?"),
+            choices=(
+                Choice(
+                    "under18",
+                    N_("Under 18"),
+                    note=N_("Thank you! A parent or guardian must agree before you volunteer."),
+                ),
+                Choice("18_39", N_("18–39")),
+                Choice("40_64", N_("40–64")),
+                Choice("65_plus", N_("65 or over")),
+            ),
+        ),
+        Step(
+            key="experience",
+            kind=StepKind.TEXT,
+            label=N_("Experience"),
+            prompt=N_("Do you have any volunteering experience? You may skip this."),
+            max_length=300,
+            optional=True,
+            sensitive=True,
+        ),
+        *contact_steps(),
+    ),
+)
+
+OPINION = Form(
+    key="opinion",
+    title=N_("Opinion or complaint"),
+    intro=N_("Your opinions help us improve. You may stay anonymous."),
+    next_steps=N_(
+        "Your message goes to the staff in charge of opinions and complaints. "
+        "If you asked for a reply, they will contact you."
+    ),
+    steps=(
+        Step(
+            key="kind",
+            kind=StepKind.CHOICE,
+            label=N_("Kind"),
+            prompt=N_("What kind of message is this?"),
+            choices=(
+                Choice("opinion", N_("Opinion")),
+                Choice("request", N_("Request")),
+                Choice("complaint", N_("Complaint")),
+                Choice("thanks", N_("Thanks")),
+            ),
+        ),
+        Step(
+            key="about",
+            kind=StepKind.CHOICE,
+            label=N_("About"),
+            prompt=N_("Which service is it about?"),
+            choices=(
+                Choice("consultation", N_("Consultation desks")),
+                Choice("food", N_("Food support")),
+                Choice("volunteer", N_("Volunteer centre")),
+                Choice("district", N_("District council activities")),
+                Choice("chat", N_("This chat service")),
+                Choice("other", N_("Other")),
+            ),
+        ),
+        Step(
+            key="message",
+            kind=StepKind.TEXT,
+            label=N_("Message"),
+            prompt=N_("Please write your message."),
+            max_length=800,
+            sensitive=True,
+        ),
+        Step(
+            key="wants_reply",
+            kind=StepKind.CHOICE,
+            label=N_("Wants a reply"),
+            prompt=N_("Would you like a reply? If not, your message stays anonymous."),
+            choices=(Choice("yes", N_("Yes, please reply")), Choice("no", N_("No, stay anonymous"))),
+        ),
+        *contact_steps(when=Equals("wants_reply", ("yes",))),
+    ),
+)
+
+FORMS: dict[str, Form] = {
+    form.key: form
+    for form in (CONSULTATION, FOOD_SUPPORT, VOLUNTEER_REQUEST, VOLUNTEER_REGISTRATION, OPINION)
+}

@@ -1,0 +1,126 @@
+"""The vocabulary of a declarative intake form: steps, choices and conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class StepKind(StrEnum):
+    """What kind of answer a step takes."""
+
+    CHOICE = "choice"
+    MULTI = "multi"
+    TEXT = "text"
+    NUMBER = "number"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a choice step; `label` is a message id unless `translate` is false."""
+
+    value: str
+    label: str
+    note: str | None = None
+    translate: bool = True
+    aliases: tuple[str, ...] = ()
+
+
+class Condition(Protocol):
+    """Decides from earlier answers whether a step is shown."""
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        """Returns whether the condition is met."""
+        ...
+
+
+@dataclass(frozen=True)
+class Equals:
+    """Met when a step was answered with one of the given values."""
+
+    step: str
+    values: tuple[str, ...]
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        """Returns whether the answer is one of the values."""
+        return answers.get(self.step) in self.values
+
+
+@dataclass(frozen=True)
+class AllOf:
+    """Met when every condition is met."""
+
+    conditions: tuple[Condition, ...]
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        """Returns whether all conditions hold."""
+        return all(c.holds(answers) for c in self.conditions)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of a form."""
+
+    key: str
+    kind: StepKind
+    label: str
+    prompt: str
+    hint: str | None = None
+    choices: tuple[Choice, ...] = ()
+    choices_from: str | None = None
+    min_value: int = 0
+    max_value: int = 99
+    max_length: int = 300
+    optional: bool = False
+    sensitive: bool = False
+    when: Condition | None = None
+
+    def shown(self, answers: dict[str, Any]) -> bool:
+        """Returns whether this step applies, given the answers so far."""
+        return self.when is None or self.when.holds(answers)
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    """Sets a ticket's priority when a step has one of the given answers."""
+
+    step: str
+    values: tuple[str, ...]
+    priority: str
+
+
+@dataclass(frozen=True)
+class Form:
+    """An intake form: its steps in order and what happens after it is sent."""
+
+    key: str
+    title: str
+    intro: str
+    next_steps: str
+    steps: tuple[Step, ...]
+    priority_rules: tuple[PriorityRule, ...] = ()
+    default_priority: str = "normal"
+    _index: dict[str, Step] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = [s.key for s in self.steps]
+        if len(keys) != len(set(keys)):
+            raise ValueError(f"form {self.key} repeats a step key")
+        object.__setattr__(self, "_index", {s.key: s for s in self.steps})
+
+    def step(self, key: str) -> Step:
+        """Returns the step with this key."""
+        return self._index[key]
+
+    def visible_steps(self, answers: dict[str, Any]) -> list[Step]:
+        """Returns the steps that apply, in order."""
+        return [s for s in self.steps if s.shown(answers)]
+
+    def priority(self, answers: dict[str, Any]) -> str:
+        """Returns the priority a ticket from these answers starts with."""
+        for rule in self.priority_rules:
+            if answers.get(rule.step) in rule.values:
+                return rule.priority
+        return self.default_priority

@@ -1,0 +1,366 @@
+"""The resident's conversation: menu, consent, language, resuming and walking a form.
+
+Every update is handled from the state stored in the database and leaves its new state
+there; nothing about a resident is kept in memory between updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks, tickets, views
+from bot.callbacks import ButtonData
+from bot.consent import CONSENT_VERSION
+from bot.context import Services
+from bot.forms import engine
+from bot.forms.definitions import FORMS
+from bot.forms.engine import Action, DraftState, FormContext, normalize
+from bot.forms.model import Form
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, Translator, locale_from_language_code
+from bot.screens import Reply, Screen
+from storage import repositories as repo
+from storage.repositories import DraftDTO, ResidentDTO
+
+@dataclass(frozen=True)
+class Who:
+    """The Telegram user and private chat an update came from."""
+
+    user_id: int
+    chat_id: int
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the resident did, already stripped of Telegram types."""
+
+    kind: Literal["command", "text", "button", "other", "edited"]
+    text: str = ""
+    data: str | None = None
+
+
+def _pick_numbered(text: str, options: list[tuple[str, list[str]]]) -> str | None:
+    """Returns the key of the option a typed number or label names."""
+    typed = normalize(text)
+    if typed.isdigit():
+        index = int(typed) - 1
+        return options[index][0] if 0 <= index < len(options) else None
+    for key, labels in options:
+        if typed in {normalize(label) for label in labels}:
+            return key
+    return None
+
+
+class Desk:
+    """Handles one update for one resident inside the update's transaction."""
+
+    def __init__(self, session: AsyncSession, services: Services, resident: ResidentDTO,
+                 draft: DraftDTO | None) -> None:
+        self.session = session
+        self.services = services
+        self.resident = resident
+        self.draft = draft
+        self.reply = Reply()
+
+    @property
+    def t(self) -> Translator:
+        """The resident's translator."""
+        return self.services.catalogs.translator_for(self.locale)
+
+    @property
+    def locale(self) -> str:
+        """The resident's chosen locale, else the one of their Telegram app."""
+        return self.resident.locale or locale_from_language_code(self.resident.language_code)
+
+    @property
+    def form_ctx(self) -> FormContext:
+        """What the form engine needs for this resident."""
+        return FormContext(self.t, self.services.dynamic_choices(self.locale))
+
+    def show(self, *screens: Screen) -> None:
+        """Adds screens to the reply."""
+        self.reply.screens.extend(screens)
+
+    async def set_screen(self, screen: str, **fields: object) -> None:
+        """Stores which screen the resident is on, so typed input is read in that light."""
+        self.resident = await repo.update_resident(
+            self.session, self.resident.id, self.services.clock(), screen=screen, **fields
+        )
+
+    # ---- where the resident is -------------------------------------------------------------
+
+    def form_and_state(self) -> tuple[Form, DraftState]:
+        """The form and state of the resident's draft."""
+        assert self.draft is not None
+        return FORMS[self.draft.form_key], DraftState.model_validate(self.draft.state)
+
+    def where_you_are(self) -> Screen:
+        """The screen that matches the resident's stored state."""
+        screen = self.resident.screen
+        if screen == "form" and self.draft is not None:
+            return self.form_screen(*self.form_and_state())
+        if screen == "resume" and self.draft is not None:
+            return views.resume_offer(self.t, FORMS[self.draft.form_key])
+        if screen == "consent" and self.resident.pending_service:
+            return views.consent_summary(self.t, self.services.profile, self.retention_hours)
+        if screen == "language":
+            return views.language_picker(self.t)
+        return views.menu(self.t, greeting=False)
+
+    def form_screen(self, form: Form, state: DraftState) -> Screen:
+        """The question, review or cancel confirmation a draft is at."""
+        if state.mode == "review":
+            return views.review(form, state, self.form_ctx)
+        if state.mode == "confirm_cancel":
+            return views.confirm_cancel(state, self.t)
+        return views.question(form, state, self.form_ctx)
+
+    @property
+    def retention_hours(self) -> int:
+        """How long an unfinished draft is kept."""
+        return self.services.settings.draft_retention_hours
+
+    # ---- entry points ----------------------------------------------------------------------
+
+    async def on_command(self, command: str) -> None:
+        """Handles /start, /help, /language, /cancel and unknown commands."""
+        if command == "start":
+            if self.draft is not None:
+                await self.set_screen("resume")
+                self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
+            else:
+                await self.set_screen("menu", pending_service=None)
+                self.show(views.menu(self.t))
+        elif command == "help":
+            self.show(views.help_text(self.t), self.where_you_are())
+        elif command == "language":
+            await self.set_screen("language")
+            self.show(views.language_picker(self.t))
+        elif command == "cancel" and self.draft is not None:
+            if self.resident.screen != "form":
+                await self.set_screen("form")
+            await self.run_action(Action("cancel"))
+        elif command == "cancel":
+            self.show(views.notice(self.t.gettext("There is nothing to cancel.")), views.menu(self.t, greeting=False))
+        else:
+            self.show(
+                views.notice(self.t.gettext("I do not know that command. Send /help to see what I can do.")),
+                self.where_you_are(),
+            )
+
+    async def on_text(self, text: str) -> None:
+        """Reads typed text in the light of the screen the resident is on."""
+        screen = self.resident.screen
+        t = self.t
+        if screen == "form" and self.draft is not None:
+            form, state = self.form_and_state()
+            await self.run_action(engine.parse_text(form, state, text, self.form_ctx))
+            return
+        if screen == "consent" and self.resident.pending_service:
+            options = [(a, [t.gettext(views.CONSENT_LABELS[a]), views.CONSENT_LABELS[a]])
+                       for a in callbacks.CONSENT_ACTIONS]
+            action = _pick_numbered(text, options)
+            if action:
+                await self.on_consent(action)
+                return
+        elif screen == "language":
+            options = [(code, [name, code]) for code, name in LANGUAGE_NAMES.items()]
+            code = _pick_numbered(text, options)
+            if code:
+                await self.on_language(code)
+                return
+        elif screen == "resume" and self.draft is not None:
+            options = [(a, [t.gettext(views.RESUME_LABELS[a]), views.RESUME_LABELS[a]])
+                       for a in callbacks.RESUME_ACTIONS]
+            action = _pick_numbered(text, options)
+            if action:
+                await self.on_resume(action)
+                return
+        else:
+            options = [(item, [t.gettext(views.MENU_LABELS[item]), views.MENU_LABELS[item]])
+                       for item in callbacks.MENU_ITEMS]
+            item = _pick_numbered(text, options)
+            if item:
+                await self.on_menu(item)
+                return
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.menu_hint(t))
+            return
+        self.show(views.notice(t.gettext("Please press one of the buttons or type its number.")),
+                  self.where_you_are())
+
+    async def on_button(self, data: str | None) -> None:
+        """Handles a button press, refusing forged data and buttons of earlier messages."""
+        parsed = callbacks.parse(data, SUPPORTED_LOCALES)
+        if parsed is None:
+            self.reply.toast = self.t.gettext("This button is not valid.")
+            self.show(self.where_you_are())
+            return
+        self.reply.clear_pressed_keyboard = True
+        if parsed.family == "m":
+            await self.on_menu(parsed.action)
+        elif parsed.family == "l":
+            await self.on_language(parsed.action)
+        elif parsed.family == "c" and self.resident.screen == "consent" and self.resident.pending_service:
+            await self.on_consent(parsed.action)
+        elif parsed.family == "r" and self.resident.screen == "resume" and self.draft is not None:
+            await self.on_resume(parsed.action)
+        elif parsed.family == "f" and self._is_current_form_button(parsed):
+            await self.run_action(Action(parsed.action, index=parsed.index))
+        else:
+            self.stale()
+
+    def stale(self) -> None:
+        """Answers a button from an earlier message by showing where the resident is now."""
+        self.reply.toast = self.t.gettext("That button belongs to an earlier message.")
+        self.show(
+            views.notice(self.t.gettext("That button belongs to an earlier message. Here is where you are now.")),
+            self.where_you_are(),
+        )
+
+    def _is_current_form_button(self, parsed: ButtonData) -> bool:
+        """Returns whether a form button belongs to the question on screen now."""
+        if self.draft is None or self.resident.screen != "form":
+            return False
+        return DraftState.model_validate(self.draft.state).seq == parsed.seq
+
+    async def on_other(self, kind: str) -> None:
+        """Answers stickers, photos, voice notes, locations and edited messages."""
+        if kind == "edited":
+            message = self.t.gettext(
+                "I cannot read changes to earlier messages. To change an answer, use Back, or "
+                "Change on the review screen."
+            )
+        else:
+            message = self.t.gettext(
+                "I can only read text here. Please type your answer or press a button."
+            )
+        self.show(views.notice(message), self.where_you_are())
+
+    # ---- steps of the conversation -----------------------------------------------------------
+
+    async def on_menu(self, item: str) -> None:
+        """Acts on a main-menu choice."""
+        if item == "office":
+            self.show(views.office_info(self.t, self.services.profile), views.menu(self.t, greeting=False))
+        elif item == "language":
+            await self.set_screen("language")
+            self.show(views.language_picker(self.t))
+        elif self.draft is not None:
+            await self.set_screen("resume")
+            self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
+        else:
+            await self.start_service(item)
+
+    async def start_service(self, item: str) -> None:
+        """Starts a form, asking for consent first if the resident has not given it."""
+        if self.resident.consent_version != CONSENT_VERSION:
+            await self.set_screen("consent", pending_service=item)
+            self.show(views.consent_summary(self.t, self.services.profile, self.retention_hours))
+            return
+        form = FORMS[item]
+        state = engine.begin(form)
+        await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), self.services.clock())
+        self.draft = await repo.get_draft(self.session, self.resident.id)
+        await self.set_screen("form", pending_service=None)
+        self.show(views.notice(f"<b>{self.t.gettext(form.title)}</b>\n{self.t.gettext(form.intro)}"),
+                  views.question(form, state, self.form_ctx))
+
+    async def on_consent(self, action: str) -> None:
+        """Records consent and starts the form, or explains the alternatives on decline."""
+        if action == "full":
+            self.reply.clear_pressed_keyboard = False
+            self.show(views.consent_full(self.t, self.services.profile, self.retention_hours))
+        elif action == "agree":
+            item = self.resident.pending_service
+            self.resident = await repo.update_resident(
+                self.session, self.resident.id, self.services.clock(),
+                consent_version=CONSENT_VERSION, consent_at=self.services.clock(),
+            )
+            await self.start_service(item)
+        else:
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.consent_declined(self.t, self.services.profile))
+
+    async def on_language(self, code: str) -> None:
+        """Stores the resident's language and returns to where they were."""
+        screen = "form" if self.draft is not None else "menu"
+        await self.set_screen(screen, locale=code)
+        self.show(views.notice(self.t.gettext("The language is now English.")), self.where_you_are())
+
+    async def on_resume(self, action: str) -> None:
+        """Continues the unfinished draft or discards it."""
+        if action == "continue":
+            await self.set_screen("form")
+            self.show(self.where_you_are())
+        else:
+            await repo.delete_draft(self.session, self.resident.id)
+            self.draft = None
+            await self.set_screen("menu")
+            self.show(views.menu(self.t, greeting=False))
+
+    async def run_action(self, action: Action) -> None:
+        """Applies a form action and shows what follows."""
+        form, state = self.form_and_state()
+        outcome = engine.apply(form, state, action, self.form_ctx)
+        t = self.t
+        if outcome.kind == "invalid":
+            assert outcome.problem is not None
+            self.show(views.notice(outcome.problem.render(t)), self.form_screen(form, state))
+        elif outcome.kind == "talk_to_staff":
+            self.reply.clear_pressed_keyboard = False
+            self.show(views.talk_to_staff(t, self.services.profile), self.form_screen(form, state))
+        elif outcome.kind == "cancelled":
+            await repo.delete_draft(self.session, self.resident.id)
+            self.draft = None
+            await self.set_screen("menu")
+            self.show(views.cancelled(t))
+        elif outcome.kind == "submitted":
+            ticket = await tickets.open_ticket(
+                self.session, self.services, self.resident, form, outcome.state, self.locale
+            )
+            self.draft = None
+            await self.set_screen("menu")
+            self.reply.outbox_waiting = True
+            self.show(views.submitted(t, form, ticket.reference, self.services.profile))
+        else:
+            await repo.save_draft(self.session, self.resident.id, form.key,
+                                  outcome.state.model_dump(), self.services.clock())
+            self.draft = await repo.get_draft(self.session, self.resident.id)
+            screen = self.form_screen(form, outcome.state)
+            if action.kind == "toggle":
+                self.reply.clear_pressed_keyboard = False
+                self.reply.replace_pressed = screen
+                return
+            self.show(*(views.notice(t.gettext(n)) for n in outcome.notes), screen)
+
+
+async def handle(session: AsyncSession, services: Services, who: Who, event: Event) -> Reply:
+    """Handles one resident update inside its transaction and returns what to answer."""
+    now = services.clock()
+    resident = await repo.get_or_create_resident(
+        session, who.user_id, who.chat_id, who.language_code, now
+    )
+    draft = await repo.get_draft(session, resident.id)
+    if draft is not None and (
+        draft.form_key not in FORMS
+        or now - draft.updated_at > timedelta(hours=services.settings.draft_retention_hours)
+    ):
+        await repo.delete_draft(session, resident.id)
+        draft = None
+    desk = Desk(session, services, resident, draft)
+    if event.kind == "command":
+        await desk.on_command(event.text)
+    elif event.kind == "text":
+        await desk.on_text(event.text)
+    elif event.kind == "button":
+        await desk.on_button(event.data)
+    else:
+        await desk.on_other(event.kind)
+    return desk.reply
+
+

@@ -1,0 +1,75 @@
+"""Gettext catalogs from locales/, loaded once, and a translator chosen per recipient."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.settings import PROJECT_ROOT
+
+LOCALES_DIR = PROJECT_ROOT / "locales"
+DEFAULT_LOCALE = "ja"
+SOURCE_LOCALE = "en"
+SUPPORTED_LOCALES = ("ja", "en")
+STAFF_LOCALE = "ja"
+# Each language named in itself, so a resident can find theirs whatever the current locale.
+LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated later, for its recipient."""
+    return message
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Translates messages into one locale."""
+
+    locale: str
+    catalog: gettext.NullTranslations
+
+    def gettext(self, message: str) -> str:
+        """Returns the translation of a message id."""
+        return self.catalog.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Returns the translation of a message id with a plural form."""
+        return self.catalog.ngettext(singular, plural, n)
+
+
+def _load_po(path: Path) -> gettext.GNUTranslations:
+    """Compiles a .po file in memory and loads it as gettext translations."""
+    with path.open("rb") as fh:
+        catalog = read_po(fh)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+class Catalogs:
+    """All loaded catalogs; build one per process and pass it explicitly."""
+
+    def __init__(self, locales_dir: Path = LOCALES_DIR) -> None:
+        self._translators: dict[str, Translator] = {}
+        for locale in SUPPORTED_LOCALES:
+            po = locales_dir / locale / "LC_MESSAGES" / "messages.po"
+            catalog = _load_po(po) if po.exists() else gettext.NullTranslations()
+            self._translators[locale] = Translator(locale, catalog)
+
+    def translator_for(self, locale: str | None) -> Translator:
+        """Returns the translator for a locale, falling back to the default."""
+        return self._translators.get(locale or DEFAULT_LOCALE, self._translators[DEFAULT_LOCALE])
+
+
+def locale_from_language_code(language_code: str | None) -> str:
+    """Maps Telegram's language code to a supported locale, else the default (Japanese)."""
+    if not language_code:
+        return DEFAULT_LOCALE
+    primary = language_code.split("-")[0].lower()
+    return primary if primary in SUPPORTED_LOCALES else DEFAULT_LOCALE

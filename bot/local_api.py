@@ -1,0 +1,158 @@
+"""A local Bot API at PTB's transport layer: answers the bot's requests without Telegram.
+
+`madoguchi chat` talks through it, and the tests use it as their fake Telegram server. It
+records every call, keeps the messages it was asked to send, and can be told to fail.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.error import NetworkError
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 1, "is_bot": True, "first_name": "madoguchi", "username": "madoguchi_local_bot"}
+
+
+@dataclass
+class ApiCall:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+
+@dataclass
+class Failure:
+    """A failure to answer the next matching request with."""
+
+    method: str
+    status: int = 500
+    description: str = "Internal Server Error"
+    retry_after: int | None = None
+    network: bool = False
+
+
+@dataclass
+class StoredMessage:
+    """A message as the local server holds it."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    reply_markup: dict[str, Any] | None = None
+    edits: int = 0
+
+
+@dataclass
+class LocalBotApi(BaseRequest):
+    """A BaseRequest that plays Telegram's Bot API in memory."""
+
+    calls: list[ApiCall] = field(default_factory=list)
+    messages: dict[tuple[int, int], StoredMessage] = field(default_factory=dict)
+    failures: deque[Failure] = field(default_factory=deque)
+    _next_message_id: int = 1000
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout (unused: nothing goes over a network)."""
+        return 5.0
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    def fail_next(self, method: str, **failure: Any) -> None:
+        """Makes the next request of a method fail (status, retry_after or network=True)."""
+        self.failures.append(Failure(method, **failure))
+
+    def sent_to(self, chat_id: int) -> list[StoredMessage]:
+        """Returns the messages sent to a chat, oldest first."""
+        return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None,
+        read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        """Answers one Bot API request."""
+        name = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        call = ApiCall(name, params)
+        self.calls.append(call)
+        failure = next((f for f in self.failures if f.method == name), None)
+        if failure is not None:
+            self.failures.remove(failure)
+            return self._fail(failure)
+        handler = getattr(self, f"_api_{name}", None)
+        result = handler(params) if handler else True
+        call.result = result
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _fail(self, failure: Failure) -> tuple[int, bytes]:
+        """Produces the failure Telegram would send."""
+        if failure.network:
+            raise NetworkError("simulated network failure")
+        body: dict[str, Any] = {"ok": False, "error_code": failure.status,
+                                "description": failure.description}
+        if failure.retry_after is not None:
+            body["parameters"] = {"retry_after": failure.retry_after}
+        return failure.status, json.dumps(body).encode()
+
+    def _message(self, stored: StoredMessage) -> dict[str, Any]:
+        """A Message object as Telegram returns it."""
+        chat_type = "private" if stored.chat_id > 0 else "supergroup"
+        result: dict[str, Any] = {
+            "message_id": stored.message_id,
+            "date": int(time.time()),
+            "chat": {"id": stored.chat_id, "type": chat_type},
+            "from": BOT_USER,
+            "text": stored.text,
+        }
+        if stored.reply_markup:
+            result["reply_markup"] = stored.reply_markup
+        return result
+
+    def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return BOT_USER
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._next_message_id += 1
+        stored = StoredMessage(
+            chat_id=int(params["chat_id"]),
+            message_id=self._next_message_id,
+            text=str(params["text"]),
+            reply_markup=_markup(params.get("reply_markup")),
+        )
+        self.messages[(stored.chat_id, stored.message_id)] = stored
+        return self._message(stored)
+
+    def _edit(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        stored = self.messages.get(key)
+        if stored is None:
+            return True
+        if "text" in params:
+            stored.text = str(params["text"])
+        stored.reply_markup = _markup(params.get("reply_markup"))
+        stored.edits += 1
+        return self._message(stored)
+
+    _api_editMessageText = _edit
+    _api_editMessageReplyMarkup = _edit
+
+
+def _markup(value: Any) -> dict[str, Any] | None:
+    """Reads reply_markup, which PTB may pass as an object or as JSON text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return json.loads(value)
+    return value

@@ -1,0 +1,72 @@
+"""What the bot shows: a text (HTML) with rows of buttons, free of Telegram types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+MAX_TEXT = 4096
+MAX_BUTTONS_PER_ROW = 8
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: its visible label and its callback data."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One message: HTML text and rows of buttons."""
+
+    text: str
+    rows: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass
+class Reply:
+    """Everything an update answers with, sent after its transaction commits."""
+
+    screens: list[Screen] = field(default_factory=list)
+    toast: str | None = None
+    # Remove the buttons of the message whose button was pressed, once it has been answered.
+    clear_pressed_keyboard: bool = False
+    # Show this screen in place of the message whose button was pressed (e.g. a ticked box).
+    replace_pressed: Screen | None = None
+    # Deliver waiting outbox messages now rather than at the relay's next tick.
+    outbox_waiting: bool = False
+
+
+def rows_of(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
+    """Lays buttons out in rows of at most `per_row` (and never more than Telegram allows)."""
+    per_row = max(1, min(per_row, MAX_BUTTONS_PER_ROW))
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Splits a long text into parts under Telegram's limit, at line breaks where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            # Never cut inside an HTML entity such as &amp;
+            amp = line.rfind("&", max(0, cut - 8), cut)
+            if amp != -1 and ";" not in line[amp:cut]:
+                cut = amp
+            parts.append(line[:cut])
+            line = line[cut:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts

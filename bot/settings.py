@@ -1,0 +1,122 @@
+"""Settings from MADOGUCHI_* environment variables, a .env file and the office profile."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_PROFILE = PROJECT_ROOT / "office_profile.example.toml"
+
+
+class LocalizedText(BaseModel):
+    """A text given per locale; Japanese is required and the fallback."""
+
+    ja: str
+    en: str | None = None
+
+    def get(self, locale: str) -> str:
+        """Returns the text for a locale, falling back to Japanese."""
+        return getattr(self, locale, None) or self.ja
+
+
+class District(BaseModel):
+    """One district council (地区社協) and the towns it covers."""
+
+    key: str
+    name: LocalizedText
+    towns: list[str] = []
+
+
+class CrisisLine(BaseModel):
+    """An emergency or support line shown to residents in danger."""
+
+    name: LocalizedText
+    number: str
+    hours: LocalizedText
+
+
+class Partner(BaseModel):
+    """An agency a ticket can be referred to."""
+
+    key: str
+    name: LocalizedText
+
+
+class OfficeProfile(BaseModel):
+    """Facts about the council, read from a TOML file an operator maintains."""
+
+    example: bool = False
+    name: LocalizedText
+    address: LocalizedText
+    phone: str
+    hours: LocalizedText
+    counter: LocalizedText
+    districts: list[District]
+    partners: list[Partner] = []
+    crisis_lines: list[CrisisLine] = []
+
+    def district(self, key: str) -> District | None:
+        """Returns the district with this key, if configured."""
+        return next((d for d in self.districts if d.key == key), None)
+
+
+def load_profile(path: Path) -> OfficeProfile:
+    """Reads and validates an office profile TOML file."""
+    with path.open("rb") as fh:
+        return OfficeProfile.model_validate(tomllib.load(fh))
+
+
+class Settings(BaseSettings):
+    """Everything an operator configures; see the README for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_api_url: str | None = None
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str | None = None
+    staff_chat_id: int | None = None
+    admin_ids: Annotated[list[int], NoDecode] = []
+    timezone: str = "Asia/Tokyo"
+    office_profile: Path = EXAMPLE_PROFILE
+    draft_retention_hours: int = Field(default=72, ge=1)
+    outbox_interval_seconds: float = Field(default=2.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    auto_migrate: bool = True
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accepts a comma- or space-separated list of numeric ids."""
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(",", " ").split()]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        """Rejects a time zone name the system does not know."""
+        ZoneInfo(value)
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The council's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'madoguchi.sqlite3'}"
+
+    def load_profile(self) -> OfficeProfile:
+        """Loads the configured office profile."""
+        return load_profile(self.office_profile)

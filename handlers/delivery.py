@@ -1,0 +1,76 @@
+"""Runs a handler's work in one transaction per update and sends its reply after commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.context import MadoguchiContext
+from bot.screens import Reply, Screen
+from handlers import jobs
+from storage import repositories as repo
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[AsyncSession], Awaitable[Reply]]
+
+
+def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    """Turns a screen's button rows into an inline keyboard."""
+    if not screen.rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.rows]
+    )
+
+
+async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Reply | None:
+    """Runs `work` in a transaction that also records the update id; None for a redelivery."""
+    services = context.services
+    try:
+        async with services.db.begin() as session:
+            if await repo.is_update_processed(session, update.update_id):
+                log.info("update %s was already handled; ignoring the redelivery", update.update_id)
+                return None
+            await repo.record_update(session, update.update_id, services.clock())
+            return await work(session)
+    except IntegrityError:
+        # Another worker committed the same update id first.
+        log.info("update %s was handled concurrently; ignoring", update.update_id)
+        return None
+
+
+async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) -> None:
+    """Sends a committed reply: the toast, keyboard changes, then the screens in order."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(reply.toast)
+        if reply.replace_pressed is not None:
+            await _edit_pressed(query.edit_message_text, reply.replace_pressed)
+        elif reply.clear_pressed_keyboard:
+            await _edit_pressed(query.edit_message_reply_markup, None)
+    chat = update.effective_chat
+    for screen in reply.screens:
+        await context.bot.send_message(
+            chat_id=chat.id, text=screen.text, parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(screen), disable_web_page_preview=True,
+        )
+    if reply.outbox_waiting:
+        jobs.deliver_outbox_soon(context)
+
+
+async def _edit_pressed(edit: Callable[..., Awaitable[object]], screen: Screen | None) -> None:
+    """Edits the message whose button was pressed; an unchanged or old message is fine."""
+    try:
+        if screen is None:
+            await edit(reply_markup=None)
+        else:
+            await edit(text=screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+    except BadRequest as exc:
+        log.info("could not edit the pressed message: %s", exc.message)

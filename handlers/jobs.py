@@ -1,0 +1,45 @@
+"""Background jobs: the outbox relay and the purge of expired drafts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram.ext import Application
+
+from bot.context import MadoguchiContext
+from storage import repositories as repo
+
+log = logging.getLogger(__name__)
+
+
+async def deliver_outbox(context: MadoguchiContext) -> None:
+    """Delivers every outbox message that is due."""
+    await context.services.relay.deliver_due(context.bot)
+
+
+def deliver_outbox_soon(context: MadoguchiContext) -> None:
+    """Asks the relay to run now instead of at its next tick."""
+    if context.job_queue is not None and context.job_queue.scheduler.running:
+        context.job_queue.run_once(deliver_outbox, 0, name="outbox-now")
+
+
+async def purge_expired_drafts(context: MadoguchiContext) -> None:
+    """Deletes drafts untouched for longer than the retention period and logs how many."""
+    services = context.services
+    cutoff = services.clock() - timedelta(hours=services.settings.draft_retention_hours)
+    async with services.db.begin() as session:
+        removed = await repo.delete_drafts_older_than(session, cutoff)
+    if removed:
+        log.info("purged %d expired drafts", removed)
+
+
+def schedule(app: Application) -> None:
+    """Schedules the repeating jobs."""
+    if app.job_queue is None:
+        return
+    settings = app.bot_data["madoguchi.services"].settings
+    app.job_queue.run_repeating(
+        deliver_outbox, interval=settings.outbox_interval_seconds, first=1, name="outbox"
+    )
+    app.job_queue.run_repeating(purge_expired_drafts, interval=3600, first=60, name="drafts")

@@ -1,0 +1,1 @@
+"""Persistence: the engine, the models, the queries and the migrations."""
