@@ -10,14 +10,13 @@ from typing import TextIO
 
 from bot.app import build_application
 from bot.local_api import LocalBotApi, StoredMessage
-from bot.local_user import LocalUser
+from bot.local_user import LocalUser, bare_label
 from bot.settings import Settings
 from storage.db import create_engine, create_sessionmaker
 
 LOCAL_STAFF_CHAT_ID = -1000000000001
 LOCAL_RESIDENT_ID = 10001
 _TAG = re.compile(r"<[^>]+>")
-_BUTTON_DECORATION = re.compile(r"^[^\w]+\s*|\s*[^\w]+$")
 
 
 def plain(text: str) -> str:
@@ -76,8 +75,8 @@ class ConsoleChat:
         keyboard = self.user.last_keyboard_message()
         typed = text.strip().casefold()
         for label, data in self.user.buttons(keyboard) if keyboard else []:
-            number, _, name = label.partition(". ")
-            if typed in (number, name.casefold(), _BUTTON_DECORATION.sub("", label).casefold()):
+            number = label.split(". ", 1)[0].lstrip("☐☑ ")
+            if typed in (number, bare_label(label).casefold()):
                 await self.user.press(keyboard, data)
                 return
         await self.user.send(text)

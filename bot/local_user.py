@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from typing import Any
 
@@ -10,6 +11,14 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.local_api import LocalBotApi, StoredMessage
+
+
+_DECORATION = re.compile(r"^(?:[^\w(]+\s*)?(?:\d+\.\s)?|\s*[^\w)]+$")
+
+
+def bare_label(label: str) -> str:
+    """A button label without its number ("3. ") and symbols ("◀ ", " ▶")."""
+    return _DECORATION.sub("", label)
 
 
 class LocalUser:
@@ -127,7 +136,10 @@ class LocalUser:
         message = message or self.last_keyboard_message()
         if message is None:
             raise LookupError("no message with buttons")
-        matches = [data for text, data in self.buttons(message) if label in text]
+        buttons = self.buttons(message)
+        matches = [data for text, data in buttons if bare_label(text) == label]
+        if not matches:
+            matches = [data for text, data in buttons if label in text]
         if len(matches) != 1:
             raise LookupError(f"{len(matches)} buttons match {label!r}: {self.buttons(message)}")
         return await self.press(message, matches[0])

@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Sets up and runs madoguchi with nothing but Python 3.11+.
+
+    python3 dev.py start    # the bot: a local chat without a token, Telegram with one
+    python3 dev.py test     # the test suite (extra arguments go to pytest)
+
+Each command creates ./.venv and installs the project into it on first use, and again
+whenever pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".madoguchi-installed"
+
+
+def venv_python() -> Path:
+    """The virtual environment's Python."""
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_environment() -> Path:
+    """Creates the virtual environment and installs the project when needed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"madoguchi needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    python = venv_python()
+    if python.exists() and STAMP.exists() and STAMP.read_text() == wanted:
+        return python
+    if not python.exists():
+        print("creating .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("installing madoguchi and its dependencies into .venv …", flush=True)
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
+    STAMP.write_text(wanted)
+    return python
+
+
+def main() -> int:
+    """Runs `start` or `test`."""
+    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test"):
+        print(__doc__)
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    python = ensure_environment()
+    if command == "start":
+        args = [str(python), "-m", "bot", *rest]
+    else:
+        args = [str(python), "-m", "pytest", *rest]
+    os.chdir(ROOT)
+    return subprocess.call(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Scripted conversations that complete each form, written once for every language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import Translator
+from tests.fakes import Harness, UserClient
+
+
+@dataclass(frozen=True)
+class Click:
+    """Press the button whose label is this message id, translated."""
+
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Type:
+    """Type this text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ClickDistrict:
+    """Press the button of the n-th configured district (0-based), named in the user's language."""
+
+    index: int
+
+
+FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
+    "consultation": (
+        "Consultation",
+        [
+            Click("Help using welfare services or managing money (Anshin Center)"),
+            Click("A family member"),
+            Type("My mother cannot manage her bills any more."),
+            Click("Phone call"),
+            Type("045-123-4567"),
+            Type("Sato"),
+            Click("Skip"),
+            ClickDistrict(2),
+        ],
+        {"topic": "anshin", "who": "family",
+         "situation": "My mother cannot manage her bills any more.", "contact_method": "phone", "phone": "+81451234567",
+         "contact_name": "Sato", "contact_times": None, "district": "d03"},
+    ),
+    "food": (
+        "Food support",
+        [
+            Type("2"),
+            Type("１"),
+            Click("No food for today"),
+            Click("Skip"),
+            Click("Not sure"),
+            Click("No"),
+            Type("I use a wheelchair."),
+            Click("Reply in this chat"),
+            Click("Don't know"),
+        ],
+        {"adults": 2, "children": 1, "urgency": "today", "dietary": None, "ward_office": "unsure",
+         "pickup": "no", "pickup_note": "I use a wheelchair.", "contact_method": "chat",
+         "district": "unknown"},
+    ),
+    "volunteer_request": (
+        "I need a volunteer",
+        [
+            Click("A facility"),
+            Click("Conversation and visits"),
+            Type("Every Tuesday afternoon"),
+            ClickDistrict(0),
+            Type("Talking with residents of our group home."),
+            Click("Reply in this chat"),
+        ],
+        {"requester": "facility", "help_kind": "visits", "when": "Every Tuesday afternoon",
+         "district": "d01", "details": "Talking with residents of our group home.",
+         "contact_method": "chat"},
+    ),
+    "volunteer_registration": (
+        "I want to volunteer",
+        [
+            Click("Housework"),
+            Click("Disaster volunteering"),
+            Click("Done"),
+            Type("1 3"),
+            Click("Don't know"),
+            Click("18–39"),
+            Click("Skip"),
+            Click("I will come to the counter"),
+        ],
+        {"interests": ["housework", "disaster"], "availability": ["weekday_day", "weekend_day"],
+         "district": "unknown", "age_group": "18_39", "experience": None,
+         "contact_method": "counter"},
+    ),
+    "opinion": (
+        "Opinion or complaint",
+        [
+            Click("Thanks"),
+            Click("This chat service"),
+            Type("Very easy to use, thank you."),
+            Click("No, stay anonymous"),
+        ],
+        {"kind": "thanks", "about": "chat", "message": "Very easy to use, thank you.",
+         "wants_reply": "no"},
+    ),
+}
+
+
+async def play(harness: Harness, user: UserClient, t: Translator, steps: list[object]) -> None:
+    """Plays scripted steps as a user."""
+    for step in steps:
+        if isinstance(step, Click):
+            await user.click(t.gettext(step.message_id))
+        elif isinstance(step, ClickDistrict):
+            district = harness.services.profile.districts[step.index]
+            await user.click(district.name.get(t.locale))
+        else:
+            assert isinstance(step, Type)
+            await user.send(step.text)
+
+
+async def begin_form(harness: Harness, user: UserClient, t: Translator, title: str) -> None:
+    """Opens the menu, picks a service and agrees to the notice if asked."""
+    await user.send("/start")
+    await user.click(t.gettext(title))
+    if any(t.gettext("I agree") in label for label in user.labels()):
+        await user.click(t.gettext("I agree"))
