@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import re
 import sys
 from typing import TextIO
 
 from bot.app import build_application
+from bot.context import SERVICES_KEY
 from bot.local_api import LocalBotApi, StoredMessage
 from bot.local_user import LocalUser, bare_label
 from bot.settings import Settings
+from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
 
 LOCAL_STAFF_CHAT_ID = -1000000000001
@@ -90,7 +93,10 @@ async def run_chat(settings: Settings, language: str, stdin: TextIO = sys.stdin,
     engine = create_engine(settings.resolved_database_url)
     api = LocalBotApi()
     app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)
-    user = LocalUser(app, api, LOCAL_RESIDENT_ID, language)
+    # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.
+    async with app.bot_data[SERVICES_KEY].db() as session:
+        last_update_id = await repo.last_processed_update_id(session)
+    user = LocalUser(app, api, LOCAL_RESIDENT_ID, language, itertools.count(last_update_id + 1))
     chat = ConsoleChat(user, api, staff_chat_id, out)
     out.write(
         "madoguchi local chat — you are a resident; the bot answers as on Telegram.\n"
@@ -112,6 +118,6 @@ async def run_chat(settings: Settings, language: str, stdin: TextIO = sys.stdin,
             if not interactive:
                 out.write(f"\n> {line.rstrip()}\n")
             await chat.handle_line(line)
-            await app.bot_data["madoguchi.services"].relay.deliver_due(app.bot)
+            await app.bot_data[SERVICES_KEY].relay.deliver_due(app.bot)
             chat.print_new()
     await engine.dispose()

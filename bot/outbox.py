@@ -27,7 +27,7 @@ async def enqueue(
     ticket_id: int | None = None,
 ) -> None:
     """Writes a screen to the outbox, split into parts under Telegram's text limit."""
-    parts = split_text(screen.text)
+    parts = [part for part in split_text(screen.text) if part.strip()]
     markup = _markup(screen)
     for number, part in enumerate(parts, start=1):
         await repo.add_outbox_message(

@@ -47,26 +47,32 @@ def rows_of(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ..
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     """Splits a long text into parts under Telegram's limit, at line breaks where possible."""
     parts: list[str] = []
-    current = ""
+    current: str | None = None
     for line in text.split("\n"):
         while len(line) > limit:
-            if current:
+            if current is not None:
                 parts.append(current)
-                current = ""
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            # Never cut inside an HTML entity such as &amp;
-            amp = line.rfind("&", max(0, cut - 8), cut)
-            if amp != -1 and ";" not in line[amp:cut]:
-                cut = amp
+                current = None
+            cut = _cut_point(line, limit)
             parts.append(line[:cut])
             line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if current is None:
+            current = line
+        elif len(current) + 1 + len(line) <= limit:
+            current += "\n" + line
+        else:
             parts.append(current)
             current = line
-        else:
-            current = candidate
-    if current or not parts:
+    if current is not None:
         parts.append(current)
     return parts
+
+
+def _cut_point(line: str, limit: int) -> int:
+    """Where to cut an over-long line: at a space if one is near, never inside an HTML entity."""
+    cut = line.rfind(" ", 0, limit)
+    cut = cut if cut > limit // 2 else limit
+    amp = line.rfind("&", max(0, cut - 8), cut)
+    if amp > 0 and ";" not in line[amp:cut]:
+        cut = amp
+    return cut

@@ -12,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
 from bot.context import MadoguchiContext
-from bot.screens import Reply, Screen
+from bot.screens import Reply, Screen, split_text
 from handlers import jobs
 from storage import repositories as repo
 
@@ -57,10 +57,13 @@ async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) ->
             await _edit_pressed(query.edit_message_reply_markup, None)
     chat = update.effective_chat
     for screen in reply.screens:
-        await context.bot.send_message(
-            chat_id=chat.id, text=screen.text, parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(screen), disable_web_page_preview=True,
-        )
+        parts = [part for part in split_text(screen.text) if part.strip()]
+        for number, part in enumerate(parts, start=1):
+            await context.bot.send_message(
+                chat_id=chat.id, text=part, parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(screen) if number == len(parts) else None,
+                disable_web_page_preview=True,
+            )
     if reply.outbox_waiting:
         jobs.deliver_outbox_soon(context)
 

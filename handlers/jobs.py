@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from telegram.ext import Application
 
-from bot.context import MadoguchiContext
+from bot.context import SERVICES_KEY, MadoguchiContext
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def schedule(app: Application) -> None:
     """Schedules the repeating jobs."""
     if app.job_queue is None:
         return
-    settings = app.bot_data["madoguchi.services"].settings
+    settings = app.bot_data[SERVICES_KEY].settings
     app.job_queue.run_repeating(
         deliver_outbox, interval=settings.outbox_interval_seconds, first=1, name="outbox"
     )

@@ -83,6 +83,11 @@ async def is_update_processed(session: AsyncSession, update_id: int) -> bool:
     return found is not None
 
 
+async def last_processed_update_id(session: AsyncSession) -> int:
+    """Returns the highest update id handled so far (0 if none)."""
+    return int(await session.scalar(select(func.max(ProcessedUpdate.update_id))) or 0)
+
+
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> None:
     """Records an update id in the caller's transaction; a duplicate fails at commit."""
     session.add(ProcessedUpdate(update_id=update_id, processed_at=now))

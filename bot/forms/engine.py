@@ -369,8 +369,8 @@ def validate(step: Step, text: str, ctx: FormContext) -> Any | Problem:
 
 def _validate_number(step: Step, text: str) -> int | Problem:
     """Reads one whole number from typed text and checks its range."""
-    numbers = re.findall(r"\d+", unicodedata.normalize("NFKC", text))
-    if len(numbers) != 1 or len(numbers[0]) > 6:
+    numbers = re.findall(r"-?\d+", unicodedata.normalize("NFKC", text))
+    if len(numbers) != 1 or len(numbers[0]) > 7:
         return Problem(N_("Please type a number, for example 2."))
     value = int(numbers[0])
     if not step.min_value <= value <= step.max_value:

@@ -77,6 +77,11 @@ class Step:
     sensitive: bool = False
     when: Condition | None = None
 
+    @property
+    def is_sensitive(self) -> bool:
+        """Whether answers to this step are sensitive; all free text is."""
+        return self.sensitive or self.kind is StepKind.TEXT
+
     def shown(self, answers: dict[str, Any]) -> bool:
         """Returns whether this step applies, given the answers so far."""
         return self.when is None or self.when.holds(answers)

@@ -1,0 +1,239 @@
+"""Bad input gets a kind message and changes nothing it should not."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes import Harness, UserClient
+from tests.scripts import begin_form
+
+NON_TEXT = {
+    "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "s1u", "width": 512,
+                            "height": 512, "is_animated": False, "is_video": False,
+                            "type": "regular"}},
+    "photo": {"photo": [{"file_id": "p1", "file_unique_id": "p1u", "width": 90, "height": 90}]},
+    "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1u", "duration": 3}},
+    "location": {"location": {"latitude": 35.48, "longitude": 139.62}},
+}
+
+
+async def _at_adults_question(harness: Harness) -> UserClient:
+    """A resident on the food form's first question (a number)."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Food support")
+    assert "How many adults" in resident.last.text
+    return resident
+
+
+async def _at_text_question(harness: Harness) -> UserClient:
+    """A resident on the consultation form's free-text question (400 characters)."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    await resident.send("1")
+    await resident.send("1")
+    assert "what is happening" in resident.last.text
+    return resident
+
+
+@pytest.mark.parametrize("kind", sorted(NON_TEXT))
+async def test_non_text_where_text_is_expected(harness: Harness, kind: str) -> None:
+    """A sticker, photo, voice note or location is answered kindly and the draft is unchanged."""
+    resident = await _at_adults_question(harness)
+    before = await harness.draft_state(resident)
+    await resident.send_content(**NON_TEXT[kind])
+    assert resident.said("I can only read text here", since=-2)
+    assert "How many adults" in resident.last.text
+    assert await harness.draft_state(resident) == before
+
+
+async def test_non_text_at_the_menu(harness: Harness) -> None:
+    """A sticker at the menu is answered and shows the menu again."""
+    resident = harness.resident()
+    await resident.send("/start")
+    await resident.send_content(**NON_TEXT["sticker"])
+    assert resident.said("I can only read text here", since=-2)
+    assert any("Food support" in label for label in resident.labels())
+
+
+async def test_huge_text_is_refused_with_the_limit(harness: Harness) -> None:
+    """10,000 characters where 400 are allowed: told the length and the limit; nothing stored."""
+    resident = await _at_text_question(harness)
+    before = await harness.draft_state(resident)
+    await resident.send("x" * 10_000)
+    assert resident.said("That is 10000 characters; please keep it within 400.", since=-2)
+    assert await harness.draft_state(resident) == before
+    await resident.send("y" * 400)
+    assert (await harness.draft_state(resident))["answers"]["situation"] == "y" * 400
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("0", "Please type a number from 1 to 20."),
+        ("21", "Please type a number from 1 to 20."),
+        ("-3", "Please type a number from 1 to 20."),
+        ("many", "Please type a number, for example 2."),
+        ("2 or 3", "Please type a number, for example 2."),
+        ("99999999999999999999", "Please type a number, for example 2."),
+    ],
+)
+async def test_numbers_out_of_range_or_not_numbers(harness: Harness, typed: str, problem: str) -> None:
+    """A number outside the range, or no number, is refused with what to type."""
+    resident = await _at_adults_question(harness)
+    await resident.send(typed)
+    assert resident.said(problem, since=-2)
+    assert (await harness.draft_state(resident))["answers"] == {}
+
+
+async def test_full_width_and_words_around_a_number(harness: Harness) -> None:
+    """'３人' is read as 3."""
+    resident = await _at_adults_question(harness)
+    await resident.send("３人")
+    assert (await harness.draft_state(resident))["answers"] == {"adults": 3}
+
+
+@pytest.mark.parametrize("typed", ["12345", "045-123", "+1 202 555 0123", "phone", "0" * 60])
+async def test_invalid_phone_numbers(harness: Harness, typed: str) -> None:
+    """Invalid or foreign numbers are refused; the draft stays on the phone question."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    for answer in ("1", "1", "Help please"):
+        await resident.send(answer)
+    await resident.click("Phone call")
+    before = await harness.draft_state(resident)
+    await resident.send(typed)
+    assert resident.said("does not look like a Japanese phone number", since=-2)
+    assert await harness.draft_state(resident) == before
+
+
+@pytest.mark.parametrize("typed", ["０９０－１２３４－５６７８", "+81 90 1234 5678", "09012345678"])
+async def test_valid_phone_numbers_in_any_common_form(harness: Harness, typed: str) -> None:
+    """Full-width, international and undashed mobile numbers are all accepted."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    for answer in ("1", "1", "Help please"):
+        await resident.send(answer)
+    await resident.click("Phone call")
+    await resident.send(typed)
+    assert (await harness.draft_state(resident))["answers"]["phone"] == "+819012345678"
+
+
+async def test_button_from_an_old_message(harness: Harness) -> None:
+    """Pressing a button of an earlier question says so and does not advance twice."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    first_question = resident.last
+    old_buttons = dict(resident.buttons(first_question))
+    await resident.click("Something else", message=first_question)
+    before = await harness.draft_state(resident)
+    await resident.press(first_question, old_buttons["5. Children and child-raising"])
+    assert resident.said("That button belongs to an earlier message", since=-2)
+    assert await harness.draft_state(resident) == before
+    assert "Who needs help?" in resident.last.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["f:1:explode", "x:y", "", "m:admin", "c:agree' OR 1=1", "f:abc:pick:0",
+     "l:xx", "f:" + "9" * 70],
+)
+async def test_forged_button_data(harness: Harness, data: str) -> None:
+    """Data we never made is refused without touching the draft."""
+    resident = await _at_adults_question(harness)
+    before = await harness.draft_state(resident)
+    await resident.press(resident.last, data)
+    assert await harness.draft_state(resident) == before
+    assert "How many adults" in resident.last.text
+    answered = [c for c in harness.api.calls if c.method == "answerCallbackQuery"]
+    assert answered and answered[-1].params.get("text")
+
+
+async def test_out_of_range_choice_index(harness: Harness) -> None:
+    """A well-formed button with a choice index the question does not have is refused."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    state = await harness.draft_state(resident)
+    await resident.press(resident.last, f"f:{state['seq']}:pick:42")
+    assert resident.said("That button is not part of this question.", since=-2)
+    assert await harness.draft_state(resident) == state
+
+
+async def test_edited_message_does_not_change_the_answer(harness: Harness) -> None:
+    """Editing an earlier answer explains how to change it; the stored answer stays."""
+    resident = await _at_adults_question(harness)
+    sent = await resident.send("2")
+    await resident.edit(sent, "5")
+    assert resident.said("I cannot read changes to earlier messages", since=-2)
+    assert (await harness.draft_state(resident))["answers"] == {"adults": 2}
+
+
+async def test_command_in_the_middle_of_a_form(harness: Harness) -> None:
+    """/help mid-form helps and shows the same question; an unknown command too."""
+    resident = await _at_adults_question(harness)
+    await resident.send("/help")
+    assert resident.said("/language", since=-2)
+    assert "How many adults" in resident.last.text
+    await resident.send("/frobnicate")
+    assert resident.said("I do not know that command", since=-2)
+    assert "How many adults" in resident.last.text
+    assert (await harness.draft_state(resident))["answers"] == {}
+
+
+async def test_start_in_the_middle_offers_continue_or_start_over(harness: Harness) -> None:
+    """/start mid-form offers to continue; continuing returns to the same question."""
+    resident = await _at_adults_question(harness)
+    await resident.send("2")
+    await resident.send("/start")
+    assert "unfinished request" in resident.last.text
+    await resident.click("Continue where I stopped")
+    assert "How many children" in resident.last.text
+
+
+async def test_the_same_update_twice_never_advances_twice(harness: Harness) -> None:
+    """A redelivered update (same update_id) changes nothing."""
+    resident = await _at_adults_question(harness)
+    update = await resident.send("2")
+    sent_before = len(harness.api.calls)
+    await resident.deliver(update)
+    assert len(harness.api.calls) == sent_before
+    assert (await harness.draft_state(resident))["answers"] == {"adults": 2}
+
+
+async def test_a_redelivered_send_never_makes_a_second_ticket(harness: Harness) -> None:
+    """Send delivered twice, and Send pressed twice, make one ticket."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Opinion or complaint")
+    for answer in ("4", "5", "Lovely", "2"):
+        await resident.send(answer)
+    review = resident.last
+    send_data = dict(resident.buttons(review))["✅ Send"]
+    press = await resident.click("Send")
+    await resident.deliver(press)
+    await resident.press(review, send_data)
+    assert len(await harness.tickets()) == 1
+    assert resident.said("That button belongs to an earlier message", since=-2)
+
+
+async def test_html_in_answers_is_escaped_everywhere(harness: Harness) -> None:
+    """An answer with markup is shown literally to the resident and to staff."""
+    resident = await _at_text_question(harness)
+    await resident.send("<b>bold</b> & <script>")
+    await resident.send("1")
+    await resident.send("1")
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in resident.last.text
+    await resident.send("Send")
+    await harness.relay()
+    [card] = harness.staff_messages()
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in card.text
+    assert "<script>" not in card.text
+
+
+async def test_messages_in_groups_are_not_treated_as_residents(harness: Harness) -> None:
+    """The bot does not run intake in the staff group."""
+    resident = harness.resident()
+    payload = resident.message_payload(text="/start")
+    payload["chat"] = {"id": harness.settings.staff_chat_id, "type": "supergroup", "title": "staff"}
+    payload["entities"] = [{"type": "bot_command", "offset": 0, "length": 6}]
+    await resident.deliver({"update_id": 999_999, "message": payload})
+    assert harness.api.calls == [c for c in harness.api.calls if c.method == "getMe"]
+    assert await harness.resident_row(resident) is None

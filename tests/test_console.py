@@ -1,0 +1,48 @@
+"""`madoguchi chat`: the local terminal chat, piped, completes a food-support request in Japanese."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.i18n import Catalogs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Runs `python -m bot chat` with lines on standard input."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env.update(MADOGUCHI_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "chat", *args], input="\n".join(lines) + "\n",
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )
+
+
+def test_piped_chat_completes_a_food_request_in_japanese(tmp_path: Path) -> None:
+    """The same Application, handlers and a fresh SQLite file; the staff chat is shown too."""
+    ja = Catalogs().translator_for("ja")
+    lines = ["/start", "2", "1", "2", "1", "1", ja.gettext("Skip"), "2", "1", "1", "22",
+             ja.gettext("Send")]
+    result = _chat(lines, tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert ja.gettext("Thank you. Your request has been sent.") in out
+    assert "[staff chat]" in out
+    assert ja.gettext("Food support") in out
+    assert (tmp_path / "madoguchi.sqlite3").exists()
+    assert "Traceback" not in result.stderr
+
+
+def test_chat_resumes_a_draft_from_an_earlier_run(tmp_path: Path) -> None:
+    """A second run on the same data directory offers to continue the unfinished request."""
+    ja = Catalogs().translator_for("ja")
+    first = _chat(["/start", "2", "1", "3"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = _chat(["/start", "1"], tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert ja.gettext("Continue where I stopped") in second.stdout
+    assert "(2/" in second.stdout

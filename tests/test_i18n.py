@@ -1,0 +1,78 @@
+"""Every text a person reads has a Japanese translation with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.i18n import LOCALES_DIR, Catalogs, locale_from_language_code
+
+PLACEHOLDER = re.compile(r"\{\w*\}")
+TAG = re.compile(r"</?\w+>")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _catalog(path: Path):
+    with path.open("rb") as fh:
+        return read_po(fh)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory: pytest.TempPathFactory):
+    """The messages the code uses now, extracted afresh with Babel."""
+    out = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
+         "-o", str(out), "--no-location", "--sort-output", "--omit-header", "."],
+        cwd=ROOT, check=True, capture_output=True,
+    )
+    return _catalog(out)
+
+
+def test_every_message_in_the_code_has_a_japanese_translation(extracted) -> None:
+    """A message id used in the code without a Japanese translation fails the suite."""
+    ja = _catalog(LOCALES_DIR / "ja" / "LC_MESSAGES" / "messages.po")
+    missing = [m.id for m in extracted if m.id and not (ja.get(m.id) and ja.get(m.id).string)]
+    assert missing == []
+    fuzzy = [m.id for m in ja if m.id and m.fuzzy]
+    assert fuzzy == []
+
+
+def test_translations_keep_placeholders_and_markup() -> None:
+    """Placeholders and HTML tags in a translation are exactly those of its message id."""
+    ja = _catalog(LOCALES_DIR / "ja" / "LC_MESSAGES" / "messages.po")
+    broken = [
+        m.id for m in ja
+        if m.id and (sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+                     or sorted(TAG.findall(m.id)) != sorted(TAG.findall(m.string)))
+    ]
+    assert broken == []
+
+
+def test_template_is_up_to_date(extracted) -> None:
+    """locales/messages.pot holds exactly the messages the code uses."""
+    committed = _catalog(LOCALES_DIR / "messages.pot")
+    assert sorted(m.id for m in committed if m.id) == sorted(m.id for m in extracted if m.id)
+
+
+def test_japanese_differs_from_english_for_every_sentence() -> None:
+    """A 'translation' that is a copy of the English text is caught."""
+    ja = _catalog(LOCALES_DIR / "ja" / "LC_MESSAGES" / "messages.po")
+    copied = [m.id for m in ja if m.id and m.string == m.id and re.search(r"[a-z]{3}", m.id)]
+    assert copied == []
+
+
+def test_translator_falls_back_to_japanese() -> None:
+    """Unknown locales get Japanese, Telegram codes with regions map to their language."""
+    catalogs = Catalogs()
+    assert catalogs.translator_for(None).locale == "ja"
+    assert catalogs.translator_for("xx").locale == "ja"
+    assert locale_from_language_code("en-US") == "en"
+    assert locale_from_language_code("ja") == "ja"
+    assert locale_from_language_code("pt-br") == "ja"
+    assert locale_from_language_code(None) == "ja"
