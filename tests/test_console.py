@@ -9,7 +9,6 @@ from pathlib import Path
 
 from bot.i18n import Catalogs
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -18,7 +17,7 @@ def _chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.CompletedP
     env.update(MADOGUCHI_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8")
     return subprocess.run(
         [sys.executable, "-m", "bot", "chat", *args], input="\n".join(lines) + "\n",
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+        capture_output=True, text=True, cwd=data_dir, env=env, timeout=120,
     )
 
 
