@@ -28,7 +28,14 @@ STATUS_LABELS = {
     "resolved": N_("Resolved"),
     "closed": N_("Closed"),
 }
-CONTACT_KEYS = ("contact_method", "phone", "contact_name", "contact_times", "district")
+NEW_REQUEST = N_("New request {reference}")
+SERVICE = N_("Service")
+PRIORITY = N_("Priority")
+STATUS = N_("Status")
+DISTRICT = N_("District")
+CONTACT = N_("Contact")
+RECEIVED = N_("Received")
+LANGUAGE = N_("Language")
 
 
 def ticket_card(
@@ -44,17 +51,19 @@ def ticket_card(
     if ticket.phone:
         contact += f" {engine.format_phone(ticket.phone)}"
     created = ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    lines = [
-        f"🆕 <b>{t.gettext('New request')} {escape(ticket.reference)}</b>",
-        f"{t.gettext('Service')}: {escape(t.gettext(form.title))}",
-        f"{t.gettext('Priority')}: {escape(t.gettext(PRIORITY_LABELS[ticket.priority]))}",
-        f"{t.gettext('Status')}: {escape(t.gettext(STATUS_LABELS[ticket.status]))}",
-        f"{t.gettext('District')}: {escape(district_name)}",
-        f"{t.gettext('Contact')}: {escape(contact)}",
-        f"{t.gettext('Received')}: {created}",
-        f"{t.gettext('Language')}: {escape(ticket.locale)}",
-        "―――",
-    ]
+    header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
+    fields = (
+        (SERVICE, t.gettext(form.title)),
+        (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
+        (STATUS, t.gettext(STATUS_LABELS[ticket.status])),
+        (DISTRICT, district_name),
+        (CONTACT, contact),
+        (RECEIVED, created),
+        (LANGUAGE, ticket.locale),
+    )
+    lines = [f"🆕 <b>{header}</b>"]
+    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields]
+    lines.append("―――")
     for step in form.visible_steps(answers):
         if step.key in answers and step.key not in ("contact_method", "district"):
             value = engine.display_answer(step, answers[step.key], ctx)

@@ -113,8 +113,9 @@ def consent_summary(t: Translator, profile: OfficeProfile, retention_hours: int)
             "instead."
         ),
     ]
+    heading = t.gettext("Before we start: how we handle your information")
     text = (
-        f"<b>{t.gettext('Before we start: how we handle your information')}</b>\n"
+        f"<b>{heading}</b>\n"
         + "\n".join(f"• {p}" for p in points)
         + "\n"
         + t.gettext("Do you agree?")
@@ -126,8 +127,9 @@ def consent_full(t: Translator, profile: OfficeProfile, retention_hours: int) ->
     """The full consent notice, with the same buttons."""
     loc = t.locale
     partners = "\n".join(f"  – {escape(p.name.get(loc))}" for p in profile.partners)
+    heading = t.gettext("How we handle your information (full notice)")
     sections = [
-        f"<b>{t.gettext('How we handle your information (full notice)')}</b>",
+        f"<b>{heading}</b>",
         t.gettext("Who collects it: {council} (phone {phone}).").format(
             council=escape(profile.name.get(loc)), phone=escape(profile.phone)
         ),
