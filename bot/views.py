@@ -285,7 +285,7 @@ def review(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     ]
     lines += ["", t.gettext("To change an answer, press its number. If all is correct, press Send.")]
     edit_buttons = [
-        Button(t.gettext("Change {number}").format(number=i), callbacks.form(state.seq, "edit", i - 1))
+        Button(t.gettext(engine.CHANGE).format(number=i), callbacks.form(state.seq, "edit", i - 1))
         for i in range(1, len(items) + 1)
     ]
     rows = list(rows_of(edit_buttons, 4))

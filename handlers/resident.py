@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import frontdesk
@@ -46,7 +47,11 @@ async def on_text(update: Update, context: MadoguchiContext) -> None:
 
 
 async def on_button(update: Update, context: MadoguchiContext) -> None:
-    """Handles an inline button press."""
+    """Handles an inline button press in a private chat; buttons elsewhere are not ours yet."""
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        await update.callback_query.answer()
+        return
     await _handle(update, context, Event("button", data=update.callback_query.data))
 
 

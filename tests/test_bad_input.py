@@ -237,3 +237,20 @@ async def test_messages_in_groups_are_not_treated_as_residents(harness: Harness)
     await resident.deliver({"update_id": 999_999, "message": payload})
     assert harness.api.calls == [c for c in harness.api.calls if c.method == "getMe"]
     assert await harness.resident_row(resident) is None
+
+
+async def test_button_pressed_in_a_group_touches_no_resident(harness: Harness) -> None:
+    """A forged menu button pressed in the staff group is answered and ignored."""
+    resident = harness.resident()
+    payload = {
+        "update_id": 999_998,
+        "callback_query": {
+            "id": "cq1", "from": {"id": resident.user_id, "is_bot": False, "first_name": "S"},
+            "chat_instance": "g", "data": "m:food",
+            "message": {"message_id": 5, "date": 0, "text": "card",
+                        "chat": {"id": harness.settings.staff_chat_id, "type": "supergroup"}},
+        },
+    }
+    await resident.deliver(payload)
+    assert [c.method for c in harness.api.calls if c.method != "getMe"] == ["answerCallbackQuery"]
+    assert await harness.resident_row(resident) is None

@@ -75,6 +75,17 @@ async def test_edit_that_reveals_a_step_asks_it_then_returns(harness: Harness) -
     assert "090-1234-5678" in resident.last.text
 
 
+async def test_change_can_be_typed_by_label_in_japanese(harness: Harness) -> None:
+    """'3番を変更' typed on the Japanese review screen opens answer 3."""
+    ja = harness.ja()
+    resident = harness.resident(language="ja")
+    title, steps, _ = FORM_SCRIPTS["food"]
+    await begin_form(harness, resident, ja, title)
+    await play(harness, resident, ja, steps)
+    await resident.send(ja.gettext("Change {number}").format(number=3))
+    assert ja.gettext("How much food do you have now?") in resident.last.text
+
+
 async def test_back_from_an_edit_returns_to_review_unchanged(harness: Harness) -> None:
     """Back while changing an answer returns to the review screen with nothing changed."""
     resident = await _food_at_review(harness)

@@ -28,6 +28,7 @@ YES_CANCEL = N_("Yes, cancel")
 NO_CONTINUE = N_("No, continue")
 TALK_TO_STAFF = N_("Talk to staff instead")
 SKIPPED = N_("(skipped)")
+CHANGE = N_("Change {number}")
 
 
 class DraftState(BaseModel):
@@ -167,6 +168,20 @@ def _matches_label(text: str, message_id: str, t: Translator) -> bool:
     return typed in (normalize(t.gettext(message_id)), normalize(message_id))
 
 
+def _change_number(text: str, t: Translator) -> int | None:
+    """Reads '3', 'Change 3' or its translation (e.g. '3番を変更') as the answer number 3."""
+    typed = normalize(text)
+    if typed.isdigit():
+        return int(typed)
+    for template in {t.gettext(CHANGE), CHANGE}:
+        before, _, after = normalize(template).partition("{number}")
+        pattern = re.escape(before) + r"\s*(\d{1,3})\s*" + re.escape(after)
+        match = re.fullmatch(pattern, typed)
+        if match:
+            return int(match.group(1))
+    return None
+
+
 def parse_text(form: Form, state: DraftState, text: str, ctx: FormContext) -> Action:
     """Turns typed text into an action: a navigation word, a command word or an answer."""
     t = ctx.t
@@ -183,9 +198,9 @@ def parse_text(form: Form, state: DraftState, text: str, ctx: FormContext) -> Ac
     if state.mode == "review":
         if _matches_label(text, SEND, t):
             return Action("send")
-        typed = normalize(text)
-        if typed.isdigit():
-            return Action("edit", index=int(typed) - 1)
+        number = _change_number(text, t)
+        if number is not None:
+            return Action("edit", index=number - 1)
         return Action("answer", text=text)
     if _matches_label(text, BACK, t):
         return Action("back")
