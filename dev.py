@@ -3,6 +3,7 @@
 
     python3 dev.py start    # the bot: a local chat without a token, Telegram with one
     python3 dev.py test     # the test suite (extra arguments go to pytest)
+    python3 dev.py catalog  # after changing texts: refresh messages.pot and the .po files
 
 Each command creates ./.venv and installs the project into it on first use, and again
 whenever pyproject.toml changes.
@@ -46,18 +47,41 @@ def ensure_environment() -> Path:
     return python
 
 
+CATALOG_SCRIPT = """
+from pathlib import Path
+from babel.messages.pofile import read_po, write_po
+pot = Path("locales/messages.pot")
+with pot.open("rb") as fh:
+    template = read_po(fh)
+for po in sorted(Path("locales").glob("*/LC_MESSAGES/messages.po")):
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=po.parts[1])
+    catalog.update(template, no_fuzzy_matching=True, update_header_comment=False)
+    catalog.obsolete.clear()
+    with po.open("wb") as fh:
+        write_po(fh, catalog, omit_header=False, no_location=True, width=100)
+    missing = sum(1 for m in catalog if m.id and not m.string)
+    print(f"{po}: {missing} message(s) to translate")
+"""
+
+
 def main() -> int:
-    """Runs `start` or `test`."""
-    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test"):
+    """Runs `start`, `test` or `catalog`."""
+    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test", "catalog"):
         print(__doc__)
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
     python = ensure_environment()
+    os.chdir(ROOT)
+    if command == "catalog":
+        subprocess.run([str(python), "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                        "-k", "N_", "-o", "locales/messages.pot", "--no-location",
+                        "--sort-output", "--omit-header", "."], check=True, capture_output=True)
+        return subprocess.call([str(python), "-c", CATALOG_SCRIPT])
     if command == "start":
         args = [str(python), "-m", "bot", *rest]
     else:
         args = [str(python), "-m", "pytest", *rest]
-    os.chdir(ROOT)
     return subprocess.call(args)
 
 

@@ -13,7 +13,7 @@ CONSENT_ACTIONS = ("agree", "decline", "full")
 RESUME_ACTIONS = ("continue", "over")
 FORM_ACTIONS = ("pick", "toggle", "done", "back", "skip", "cancel", "confirm_cancel", "keep",
                 "edit", "send", "talk_to_staff")
-_FORM = re.compile(r"f:(\d{1,9}):([a-z_]{1,16})(?::(\d{1,3}))?")
+_FORM = re.compile(r"f:(\d{1,9})\.(\d{1,9}):([a-z_]{1,16})(?::(\d{1,3}))?")
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class ButtonData:
 
     family: str
     action: str
+    round: int = 0
     seq: int = 0
     index: int = 0
 
@@ -46,9 +47,9 @@ def resume(action: str) -> str:
     return f"r:{action}"
 
 
-def form(seq: int, action: str, index: int | None = None) -> str:
-    """Data for a button on a form question, tied to the draft's sequence number."""
-    return f"f:{seq}:{action}" + (f":{index}" if index is not None else "")
+def form(round_: int, seq: int, action: str, index: int | None = None) -> str:
+    """Data for a button on a form question, tied to the draft (its round) and its step (seq)."""
+    return f"f:{round_}.{seq}:{action}" + (f":{index}" if index is not None else "")
 
 
 def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:
@@ -60,6 +61,7 @@ def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:
     if family in allowed:
         return ButtonData(family, rest) if rest in allowed[family] else None
     match = _FORM.fullmatch(data)
-    if family != "f" or match is None or match.group(2) not in FORM_ACTIONS:
+    if family != "f" or match is None or match.group(3) not in FORM_ACTIONS:
         return None
-    return ButtonData("f", match.group(2), int(match.group(1)), int(match.group(3) or 0))
+    return ButtonData("f", match.group(3), int(match.group(1)), int(match.group(2)),
+                      int(match.group(4) or 0))

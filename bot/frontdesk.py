@@ -12,7 +12,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import callbacks, tickets, views
+from bot import callbacks, outbox, tickets, views
 from bot.callbacks import ButtonData
 from bot.consent import CONSENT_VERSION
 from bot.context import Services
@@ -46,7 +46,7 @@ class Event:
 def _pick_numbered(text: str, options: list[tuple[str, list[str]]]) -> str | None:
     """Returns the key of the option a typed number or label names."""
     typed = normalize(text)
-    if typed.isdigit():
+    if typed.isdecimal():
         index = int(typed) - 1
         return options[index][0] if 0 <= index < len(options) else None
     for key, labels in options:
@@ -145,7 +145,9 @@ class Desk:
                 await self.set_screen("form")
             await self.run_action(Action("cancel"))
         elif command == "cancel":
-            self.show(views.notice(self.t.gettext("There is nothing to cancel.")), views.menu(self.t, greeting=False))
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.notice(self.t.gettext("There is nothing to cancel.")),
+                      views.menu(self.t, greeting=False))
         else:
             self.show(
                 views.notice(self.t.gettext("I do not know that command. Send /help to see what I can do.")),
@@ -226,7 +228,8 @@ class Desk:
         """Returns whether a form button belongs to the question on screen now."""
         if self.draft is None or self.resident.screen != "form":
             return False
-        return DraftState.model_validate(self.draft.state).seq == parsed.seq
+        state = DraftState.model_validate(self.draft.state)
+        return (state.round, state.seq) == (parsed.round, parsed.seq)
 
     async def on_other(self, kind: str) -> None:
         """Answers stickers, photos, voice notes, locations and edited messages."""
@@ -241,12 +244,29 @@ class Desk:
             )
         self.show(views.notice(message), self.where_you_are())
 
+    async def on_draft_gone(self) -> None:
+        """Tells a resident whose unfinished request expired that it is gone, and shows the menu."""
+        await repo.delete_draft(self.session, self.resident.id)
+        self.draft = None
+        await self.set_screen("menu", pending_service=None)
+        self.show(
+            views.notice(
+                self.t.gettext(
+                    "Your unfinished request was deleted because it was not finished within "
+                    "{hours} hours. Please start again from the menu."
+                ).format(hours=self.retention_hours)
+            ),
+            views.menu(self.t, greeting=False),
+        )
+
     # ---- steps of the conversation -----------------------------------------------------------
 
     async def on_menu(self, item: str) -> None:
         """Acts on a main-menu choice."""
         if item == "office":
-            self.show(views.office_info(self.t, self.services.profile), views.menu(self.t, greeting=False))
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.office_info(self.t, self.services.profile),
+                      views.menu(self.t, greeting=False))
         elif item == "language":
             await self.set_screen("language")
             self.show(views.language_picker(self.t))
@@ -263,10 +283,11 @@ class Desk:
             self.show(views.consent_summary(self.t, self.services.profile, self.retention_hours))
             return
         form = FORMS[item]
-        state = engine.begin(form)
+        round_ = self.resident.drafts_started + 1
+        state = engine.begin(form, round_)
         await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), self.services.clock())
         self.draft = await repo.get_draft(self.session, self.resident.id)
-        await self.set_screen("form", pending_service=None)
+        await self.set_screen("form", pending_service=None, drafts_started=round_)
         self.show(views.notice(f"<b>{self.t.gettext(form.title)}</b>\n{self.t.gettext(form.intro)}"),
                   views.question(form, state, self.form_ctx))
 
@@ -290,7 +311,10 @@ class Desk:
         """Stores the resident's language and returns to where they were."""
         screen = "form" if self.draft is not None else "menu"
         await self.set_screen(screen, locale=code)
-        self.show(views.notice(self.t.gettext("The language is now English.")), self.where_you_are())
+        notice = self.t.gettext("The language is now {language}.").format(
+            language=LANGUAGE_NAMES[code]
+        )
+        self.show(views.notice(notice), self.where_you_are())
 
     async def on_resume(self, action: str) -> None:
         """Continues the unfinished draft or discards it."""
@@ -323,10 +347,17 @@ class Desk:
             ticket = await tickets.open_ticket(
                 self.session, self.services, self.resident, form, outcome.state, self.locale
             )
+            if ticket is None:
+                self.stale()
+                return
             self.draft = None
             await self.set_screen("menu")
+            # The receipt carries the reference: it goes through the outbox, committed with
+            # the ticket, so a failed reply can never leave the resident without it.
+            receipt = views.submitted(t, form, ticket.reference, self.services.profile)
+            await outbox.enqueue(self.session, self.resident.chat_id, "receipt", receipt,
+                                 self.services.clock(), ticket.id)
             self.reply.outbox_waiting = True
-            self.show(views.submitted(t, form, ticket.reference, self.services.profile))
         else:
             await repo.save_draft(self.session, self.resident.id, form.key,
                                   outcome.state.model_dump(), self.services.clock())
@@ -346,13 +377,14 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
         session, who.user_id, who.chat_id, who.language_code, now
     )
     draft = await repo.get_draft(session, resident.id)
-    if draft is not None and (
+    desk = Desk(session, services, resident, draft)
+    expired = draft is not None and (
         draft.form_key not in FORMS
         or now - draft.updated_at > timedelta(hours=services.settings.draft_retention_hours)
-    ):
-        await repo.delete_draft(session, resident.id)
-        draft = None
-    desk = Desk(session, services, resident, draft)
+    )
+    if expired or (draft is None and resident.screen in ("form", "resume")):
+        await desk.on_draft_gone()
+        return desk.reply
     if event.kind == "command":
         await desk.on_command(event.text)
     elif event.kind == "text":

@@ -19,7 +19,7 @@ from storage import repositories as repo
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-MAX_BACKOFF_SECONDS = 300
+MAX_BACKOFF_SECONDS = 1800
 
 
 async def enqueue(
@@ -57,29 +57,33 @@ class OutboxRelay:
 
     def __init__(
         self, db: async_sessionmaker[AsyncSession], clock: Callable[[], datetime],
-        max_attempts: int, batch_size: int = 50,
+        max_attempts: int, batch_size: int = 50, max_per_run: int = 500,
     ) -> None:
         self._db = db
         self._clock = clock
         self._max_attempts = max_attempts
         self._batch_size = batch_size
+        self._max_per_run = max_per_run
         self._lock = asyncio.Lock()
 
     async def deliver_due(self, bot: Bot) -> int:
         """Sends every message that is due now and returns how many were delivered."""
         async with self._lock:
-            async with self._db() as session:
-                queue = await repo.outbox_queue(session, self._batch_size)
             delivered = 0
-            blocked_chats: set[int] = set()
-            for message in queue:
-                if message.chat_id in blocked_chats:
-                    continue
-                # A later message to a chat never overtakes an earlier one that is still waiting.
-                blocked_chats.add(message.chat_id)
-                if await self._deliver(bot, message):
-                    delivered += 1
-                    blocked_chats.discard(message.chat_id)
+            failed_chats: set[int] = set()
+            # Round by round, the head of every chat's queue: chats take turns.
+            while delivered < self._max_per_run:
+                async with self._db() as session:
+                    heads = await repo.outbox_heads(
+                        session, self._clock(), self._batch_size, failed_chats
+                    )
+                if not heads:
+                    break
+                for message in heads:
+                    if await self._deliver(bot, message):
+                        delivered += 1
+                    else:
+                        failed_chats.add(message.chat_id)
             return delivered
 
     async def _deliver(self, bot: Bot, message: repo.OutboxDTO) -> bool:
@@ -101,7 +105,10 @@ class OutboxRelay:
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            await self._retry(message.id, attempts, f"RetryAfter {seconds:.0f}s", seconds)
+            # Telegram asked us to slow down: that is not a failed attempt.
+            await self._finish(message.id, "pending", error=f"RetryAfter {seconds:.0f}s",
+                               attempts=message.attempts,
+                               retry_at=self._clock() + timedelta(seconds=seconds))
             return False
         except Forbidden as exc:
             await self._finish(message.id, "failed", error=f"Forbidden: {exc.message}")

@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     office_profile: Path = EXAMPLE_PROFILE
     draft_retention_hours: int = Field(default=72, ge=1)
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
-    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_max_attempts: int = Field(default=40, ge=1)
     auto_migrate: bool = True
 
     @field_validator("admin_ids", mode="before")

@@ -30,9 +30,15 @@ async def unused_reference(session: AsyncSession) -> str:
 async def open_ticket(
     session: AsyncSession, services: Services, resident: ResidentDTO, form: Form,
     state: DraftState, locale: str,
-) -> TicketDTO:
-    """Stores a ticket from a submitted draft and queues its card for the staff chat."""
+) -> TicketDTO | None:
+    """Stores a ticket from a submitted draft and queues its card for the staff chat.
+
+    Returns None when the draft was already submitted by a concurrent update.
+    """
     now = services.clock()
+    # Deleting the draft first makes a concurrent second submission find nothing to delete.
+    if not await repo.delete_draft(session, resident.id):
+        return None
     answers = {k: v for k, v in state.answers.items()}
     district = answers.get("district")
     ticket = await repo.create_ticket(
@@ -64,5 +70,4 @@ async def open_ticket(
         await outbox.enqueue(
             session, services.settings.staff_chat_id, "ticket_card", card, now, ticket.id
         )
-    await repo.delete_draft(session, resident.id)
     return ticket

@@ -233,25 +233,25 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     per_row = 1
     if step.kind is StepKind.CHOICE:
         buttons = [
-            Button(numbered(i, engine.choice_label(c, t)), callbacks.form(state.seq, "pick", i - 1))
+            Button(numbered(i, engine.choice_label(c, t)), callbacks.form(state.round, state.seq, "pick", i - 1))
             for i, c in enumerate(choices, start=1)
         ]
         per_row = 2 if len(choices) > 8 else 1
     elif step.kind is StepKind.MULTI:
-        selected = state.selection or (state.answers.get(step.key) or [])
+        selected = engine.current_selection(step, state)
         buttons = [
             Button(
                 ("☑ " if c.value in selected else "☐ ") + numbered(i, engine.choice_label(c, t)),
-                callbacks.form(state.seq, "toggle", i - 1),
+                callbacks.form(state.round, state.seq, "toggle", i - 1),
             )
             for i, c in enumerate(choices, start=1)
         ]
-        buttons.append(Button("✔ " + t.gettext(engine.DONE), callbacks.form(state.seq, "done")))
+        buttons.append(Button("✔ " + t.gettext(engine.DONE), callbacks.form(state.round, state.seq, "done")))
         lines.append(t.gettext("You can also type the numbers, for example 1 3."))
     rows = list(rows_of(buttons, per_row))
     rows.append(_navigation(form, state, ctx))
     rows.append(
-        (Button(t.gettext(engine.TALK_TO_STAFF), callbacks.form(state.seq, "talk_to_staff")),)
+        (Button(t.gettext(engine.TALK_TO_STAFF), callbacks.form(state.round, state.seq, "talk_to_staff")),)
     )
     return Screen("\n".join(lines), tuple(rows))
 
@@ -263,10 +263,10 @@ def _navigation(form: Form, state: DraftState, ctx: FormContext) -> tuple[Button
     first = form.visible_steps(state.answers)[0].key == step.key
     nav = []
     if not first or state.editing:
-        nav.append(Button("◀ " + t.gettext(engine.BACK), callbacks.form(state.seq, "back")))
+        nav.append(Button("◀ " + t.gettext(engine.BACK), callbacks.form(state.round, state.seq, "back")))
     if step.optional:
-        nav.append(Button(t.gettext(engine.SKIP) + " ▶", callbacks.form(state.seq, "skip")))
-    nav.append(Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.seq, "cancel")))
+        nav.append(Button(t.gettext(engine.SKIP) + " ▶", callbacks.form(state.round, state.seq, "skip")))
+    nav.append(Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel")))
     return tuple(nav)
 
 
@@ -285,14 +285,14 @@ def review(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     ]
     lines += ["", t.gettext("To change an answer, press its number. If all is correct, press Send.")]
     edit_buttons = [
-        Button(t.gettext(engine.CHANGE).format(number=i), callbacks.form(state.seq, "edit", i - 1))
+        Button(t.gettext(engine.CHANGE).format(number=i), callbacks.form(state.round, state.seq, "edit", i - 1))
         for i in range(1, len(items) + 1)
     ]
     rows = list(rows_of(edit_buttons, 4))
     rows.append(
         (
-            Button("✅ " + t.gettext(engine.SEND), callbacks.form(state.seq, "send")),
-            Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.seq, "cancel")),
+            Button("✅ " + t.gettext(engine.SEND), callbacks.form(state.round, state.seq, "send")),
+            Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel")),
         )
     )
     return Screen("\n".join(lines), tuple(rows))
@@ -304,8 +304,8 @@ def confirm_cancel(state: DraftState, t: Translator) -> Screen:
         t.gettext("Cancel this request? Your answers will be deleted."),
         (
             (
-                Button(numbered(1, t.gettext(engine.YES_CANCEL)), callbacks.form(state.seq, "confirm_cancel")),
-                Button(numbered(2, t.gettext(engine.NO_CONTINUE)), callbacks.form(state.seq, "keep")),
+                Button(numbered(1, t.gettext(engine.YES_CANCEL)), callbacks.form(state.round, state.seq, "confirm_cancel")),
+                Button(numbered(2, t.gettext(engine.NO_CONTINUE)), callbacks.form(state.round, state.seq, "keep")),
             ),
         ),
     )

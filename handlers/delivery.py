@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
 from bot.context import MadoguchiContext
 from bot.screens import Reply, Screen, split_text
@@ -40,7 +40,9 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
                 return None
             await repo.record_update(session, update.update_id, services.clock())
             return await work(session)
-    except IntegrityError:
+    except IntegrityError as exc:
+        if "processed_updates" not in str(exc.orig):
+            raise
         # Another worker committed the same update id first.
         log.info("update %s was handled concurrently; ignoring", update.update_id)
         return None
@@ -50,11 +52,13 @@ async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) ->
     """Sends a committed reply: the toast, keyboard changes, then the screens in order."""
     query = update.callback_query
     if query is not None:
-        await query.answer(reply.toast)
+        await _quietly(query.answer(reply.toast), "answer the button press")
         if reply.replace_pressed is not None:
-            await _edit_pressed(query.edit_message_text, reply.replace_pressed)
+            await _quietly(_edit_pressed(query.edit_message_text, reply.replace_pressed),
+                           "edit the pressed message")
         elif reply.clear_pressed_keyboard:
-            await _edit_pressed(query.edit_message_reply_markup, None)
+            await _quietly(_edit_pressed(query.edit_message_reply_markup, None),
+                           "remove the pressed keyboard")
     chat = update.effective_chat
     for screen in reply.screens:
         parts = [part for part in split_text(screen.text) if part.strip()]
@@ -69,11 +73,17 @@ async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) ->
 
 
 async def _edit_pressed(edit: Callable[..., Awaitable[object]], screen: Screen | None) -> None:
-    """Edits the message whose button was pressed; an unchanged or old message is fine."""
+    """Edits the message whose button was pressed."""
+    if screen is None:
+        await edit(reply_markup=None)
+    else:
+        await edit(text=screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+
+
+async def _quietly(call: Awaitable[object], what: str) -> None:
+    """Runs a courtesy call whose failure (an old query, an unchanged message) must not stop
+    the reply that follows."""
     try:
-        if screen is None:
-            await edit(reply_markup=None)
-        else:
-            await edit(text=screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
-    except BadRequest as exc:
-        log.info("could not edit the pressed message: %s", exc.message)
+        await call
+    except TelegramError as exc:
+        log.info("could not %s: %s", what, type(exc).__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 
 from telegram import Update
 
@@ -12,6 +13,11 @@ log = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: MadoguchiContext) -> None:
-    """Logs a handler error with the update id only, never the message content."""
+    """Logs a handler error: the update id, the error's type and where it happened.
+
+    The error's message is left out because it may quote what a resident typed.
+    """
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error while handling update %s", update_id, exc_info=context.error)
+    error = context.error
+    where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+    log.error("error while handling update %s: %s\n%s", update_id, type(error).__name__, where)

@@ -29,7 +29,8 @@ def ensure_sqlite_directory(url: str) -> None:
 def create_engine(url: str) -> AsyncEngine:
     """Creates an async engine; SQLite files get WAL and foreign keys."""
     ensure_sqlite_directory(url)
-    engine = create_async_engine(url, pool_pre_ping=True)
+    # hide_parameters keeps answers and phone numbers out of database error messages and logs.
+    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     return engine

@@ -37,6 +37,7 @@ class Resident(Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     screen: Mapped[str] = mapped_column(String(32), default="menu")
     pending_service: Mapped[str | None] = mapped_column(String(32))
+    drafts_started: Mapped[int] = mapped_column(Integer, default=0)
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -110,7 +111,10 @@ class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_id", "status", "id"),
+        Index("ix_outbox_chat_id_status_id", "chat_id", "status", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Draft, OutboxMessage, ProcessedUpdate, Resident, Ticket, TicketEvent
@@ -28,6 +29,7 @@ class ResidentDTO(_DTO):
     language_code: str | None
     screen: str
     pending_service: str | None
+    drafts_started: int
     consent_version: str | None
     consent_at: datetime | None
 
@@ -103,7 +105,7 @@ async def get_or_create_resident(
     if row is None:
         row = Resident(
             telegram_user_id=telegram_user_id, chat_id=chat_id, language_code=language_code,
-            screen="menu", created_at=now, updated_at=now,
+            screen="menu", drafts_started=0, created_at=now, updated_at=now,
         )
         session.add(row)
         await session.flush()
@@ -145,9 +147,10 @@ async def save_draft(
     await session.flush()
 
 
-async def delete_draft(session: AsyncSession, resident_id: int) -> None:
-    """Removes a resident's draft."""
-    await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+async def delete_draft(session: AsyncSession, resident_id: int) -> bool:
+    """Removes a resident's draft; returns whether there was one."""
+    result = await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+    return (result.rowcount or 0) > 0
 
 
 async def delete_drafts_older_than(session: AsyncSession, cutoff: datetime) -> int:
@@ -217,15 +220,35 @@ async def add_outbox_message(
     await session.flush()
 
 
-async def outbox_queue(session: AsyncSession, limit: int) -> list[OutboxDTO]:
-    """Returns the oldest undelivered messages, due or not, in order."""
-    rows = await session.scalars(
+UNDELIVERED = ("pending", "sending")
+
+
+async def outbox_heads(
+    session: AsyncSession, now: datetime, limit: int, skip_chats: set[int]
+) -> list[OutboxDTO]:
+    """Returns, for each chat, its oldest undelivered message if that one is due now.
+
+    Only the head of each chat's queue is returned, so a message never overtakes an
+    earlier one to the same chat, and a long queue for one chat never hides the others.
+    """
+    earlier = aliased(OutboxMessage)
+    query = (
         select(OutboxMessage)
-        .where(OutboxMessage.status.in_(("pending", "sending")))
+        .where(
+            OutboxMessage.status.in_(UNDELIVERED),
+            OutboxMessage.not_before <= now,
+            ~exists().where(
+                earlier.chat_id == OutboxMessage.chat_id,
+                earlier.status.in_(UNDELIVERED),
+                earlier.id < OutboxMessage.id,
+            ),
+        )
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
-    return [OutboxDTO.model_validate(r) for r in rows]
+    if skip_chats:
+        query = query.where(OutboxMessage.chat_id.not_in(skip_chats))
+    return [OutboxDTO.model_validate(r) for r in await session.scalars(query)]
 
 
 async def claim_outbox_message(
@@ -236,7 +259,7 @@ async def claim_outbox_message(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
-            OutboxMessage.status.in_(("pending", "sending")),
+            OutboxMessage.status.in_(UNDELIVERED),
             OutboxMessage.not_before <= now,
         )
         .values(status="sending", not_before=lease_until, attempts=OutboxMessage.attempts + 1)
@@ -247,14 +270,17 @@ async def claim_outbox_message(
 async def finish_outbox_message(
     session: AsyncSession, message_id: int, status: str, now: datetime, *,
     telegram_message_id: int | None = None, error: str | None = None,
-    retry_at: datetime | None = None,
+    retry_at: datetime | None = None, attempts: int | None = None,
 ) -> None:
-    """Records the result of one delivery attempt."""
+    """Records the result of one delivery attempt; a delivered message's text is not kept."""
     values: dict[str, Any] = {"status": status, "last_error": error}
     if status == "sent":
-        values.update(sent_at=now, telegram_message_id=telegram_message_id)
+        values.update(sent_at=now, telegram_message_id=telegram_message_id, text="",
+                      reply_markup=None)
     if retry_at is not None:
         values["not_before"] = retry_at
+    if attempts is not None:
+        values["attempts"] = attempts
     await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
 
 

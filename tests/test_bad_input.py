@@ -153,7 +153,7 @@ async def test_out_of_range_choice_index(harness: Harness) -> None:
     resident = harness.resident()
     await begin_form(harness, resident, harness.en(), "Consultation")
     state = await harness.draft_state(resident)
-    await resident.press(resident.last, f"f:{state['seq']}:pick:42")
+    await resident.press(resident.last, f"f:{state['round']}.{state['seq']}:pick:42")
     assert resident.said("That button is not part of this question.", since=-2)
     assert await harness.draft_state(resident) == state
 
@@ -254,3 +254,83 @@ async def test_button_pressed_in_a_group_touches_no_resident(harness: Harness) -
     await resident.deliver(payload)
     assert [c.method for c in harness.api.calls if c.method != "getMe"] == ["answerCallbackQuery"]
     assert await harness.resident_row(resident) is None
+
+
+async def test_buttons_of_a_discarded_request_do_not_answer_the_new_one(harness: Harness) -> None:
+    """Start over, start the same form again: the first draft's buttons are stale."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    old_question = resident.last
+    old_buttons = dict(resident.buttons(old_question))
+    await resident.send("/start")
+    await resident.click("Start over")
+    await resident.click("Consultation")
+    before = await harness.draft_state(resident)
+    await resident.press(old_question, old_buttons["5. Children and child-raising"])
+    assert await harness.draft_state(resident) == before
+    assert resident.said("That button belongs to an earlier message", since=-2)
+
+
+async def test_consent_is_never_recorded_by_a_menu_number(harness: Harness) -> None:
+    """After leaving the consent screen for office information, '1' means the menu's 1."""
+    resident = harness.resident()
+    await resident.send("/start")
+    menu = resident.last
+    menu_buttons = dict(resident.buttons(menu))
+    await resident.click("Consultation")
+    await resident.press(menu, menu_buttons["6. Office information"])
+    await resident.send("1")
+    row = await harness.resident_row(resident)
+    assert row.consent_version is None
+    assert "Do you agree?" in resident.last.text
+
+
+async def test_unusual_digits_get_a_kind_answer(harness: Harness) -> None:
+    """Digits Python knows but int() does not read ('፩') are treated as text, not a crash."""
+    resident = await _at_adults_question(harness)
+    await resident.send("፩")
+    assert resident.said("Please type a number", since=-2)
+    await resident.send("/start")
+    await resident.send("፩")
+    assert "unfinished request" in resident.last.text or resident.said("Please press", since=-2)
+
+
+async def test_failed_button_answer_never_costs_the_reference(harness: Harness) -> None:
+    """If answering the Send press fails, the receipt with the reference still arrives."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Opinion or complaint")
+    for answer in ("4", "5", "Lovely", "2"):
+        await resident.send(answer)
+    harness.api.fail_next("answerCallbackQuery", status=400,
+                          description="Bad Request: query is too old")
+    await resident.click("Send")
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    assert ticket.reference in resident.last.text
+
+
+async def test_a_second_submission_of_the_same_draft_makes_no_ticket(harness: Harness) -> None:
+    """open_ticket finds the draft gone and returns None instead of a duplicate."""
+    from bot import tickets
+    from bot.forms.definitions import FORMS
+    from bot.forms.engine import DraftState
+
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Opinion or complaint")
+    for answer in ("4", "5", "Lovely", "2"):
+        await resident.send(answer)
+    state = DraftState.model_validate(await harness.draft_state(resident))
+    row = await harness.resident_row(resident)
+    async with harness.db.begin() as session:
+        first = await tickets.open_ticket(session, harness.services, row, FORMS["opinion"], state, "en")
+        second = await tickets.open_ticket(session, harness.services, row, FORMS["opinion"], state, "en")
+    assert first is not None and second is None
+    assert len(await harness.tickets()) == 1
+
+
+def test_database_errors_never_carry_answers() -> None:
+    """The engine hides bound parameters, so an error cannot quote an answer or a phone."""
+    from storage.db import create_engine
+
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    assert engine.sync_engine.hide_parameters is True

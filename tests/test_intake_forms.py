@@ -29,11 +29,11 @@ async def test_resident_completes_form(harness: Harness, form_key: str, locale: 
     assert ticket.status == "new"
     assert ticket.locale == locale
     assert await harness.draft_state(resident) is None
+
+    assert await harness.relay() == 2, "the staff card and the resident's receipt"
     confirmation = resident.last.text
     assert ticket.reference in confirmation
     assert t.gettext(FORMS[form_key].next_steps) in confirmation
-
-    assert await harness.relay() == 1
     [card] = harness.staff_messages()
     ja = harness.ja()
     assert ticket.reference in card.text

@@ -208,3 +208,47 @@ async def test_district_by_town_name_or_number(harness: Harness) -> None:
     await resident.send("(example) District 5")
     state = await harness.draft_state(resident)
     assert state["answers"]["district"] == "d05"
+
+
+async def test_changing_a_multi_choice_starts_from_the_saved_ticks(harness: Harness) -> None:
+    """Unticking one of two saved interests keeps the other."""
+    t = harness.en()
+    resident = harness.resident()
+    title, steps, _ = FORM_SCRIPTS["volunteer_registration"]
+    await begin_form(harness, resident, t, title)
+    await play(harness, resident, t, steps)
+    await resident.click("Change 1")
+    question = resident.last
+    ticked = [label for label, _ in resident.buttons(question) if label.startswith("☑")]
+    assert len(ticked) == 2
+    await resident.click("Housework", message=question)
+    await resident.click("Done", message=question)
+    assert "1. Interests: Disaster volunteering" in resident.last.text
+
+
+async def test_cancel_confirmation_by_number(harness: Harness) -> None:
+    """'1' on the cancel question cancels, '2' continues."""
+    t = harness.en()
+    resident = harness.resident()
+    await begin_form(harness, resident, t, "Food support")
+    await resident.send("cancel")
+    await resident.send("2")
+    assert "How many adults" in resident.last.text
+    await resident.send("cancel")
+    await resident.send("1")
+    assert await harness.draft_state(resident) is None
+
+
+async def test_under_18_is_not_asked_for_details_or_contact(harness: Harness) -> None:
+    """A volunteer under 18 goes straight to review after the age question."""
+    t = harness.en()
+    resident = harness.resident()
+    await begin_form(harness, resident, t, "I want to volunteer")
+    await resident.send("1")
+    await resident.send("2")
+    await resident.click("Don't know")
+    await resident.click("Under 18")
+    assert "Please check your answers." in resident.last.text
+    await resident.click("Send")
+    [ticket] = await harness.tickets()
+    assert set(ticket.answers) == {"interests", "availability", "district", "age_group"}

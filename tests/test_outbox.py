@@ -24,9 +24,16 @@ async def _send_food_request(harness: Harness, user_id: int = 5001) -> UserClien
     return resident
 
 
-async def _outbox(harness: Harness) -> list[repo.OutboxDTO]:
+async def _outbox(harness: Harness, kind: str = "ticket_card") -> list[repo.OutboxDTO]:
     async with harness.db() as session:
-        return await repo.outbox_messages(session)
+        return await repo.outbox_messages(session, kind)
+
+
+async def _relay_receipts_only(harness: Harness) -> None:
+    """Delivers the receipts, holding the staff card back with one failure."""
+    harness.api.fail_next("sendMessage", status=500)
+    await harness.relay()
+    harness.clock.advance(hours=1)
 
 
 async def test_card_is_stored_with_the_ticket_before_any_send(harness: Harness) -> None:
@@ -35,11 +42,14 @@ async def test_card_is_stored_with_the_ticket_before_any_send(harness: Harness) 
     [ticket] = await harness.tickets()
     [row] = await _outbox(harness)
     assert (row.kind, row.ticket_id, row.status) == ("ticket_card", ticket.id, "pending")
+    [receipt] = await _outbox(harness, "receipt")
+    assert receipt.chat_id == 5001 and ticket.reference in receipt.text
     assert harness.staff_messages() == []
-    assert await harness.relay() == 1
+    assert await harness.relay() == 2
     [row] = await _outbox(harness)
     assert row.status == "sent"
     assert row.telegram_message_id == harness.staff_messages()[0].message_id
+    assert row.text == "", "a delivered message's text (answers) is not kept"
 
 
 async def test_card_is_in_japanese_with_the_required_fields(harness: Harness) -> None:
@@ -68,16 +78,17 @@ async def test_card_delivered_later_when_the_first_send_fails(harness: Harness, 
     """A failed send is retried after a wait, and the card arrives."""
     await _send_food_request(harness)
     harness.api.fail_next("sendMessage", **failure)
-    assert await harness.relay() == 0
+    assert await harness.relay() == 1, "the resident's receipt still goes out"
     [row] = await _outbox(harness)
-    assert row.status == "pending" and row.attempts == 1 and row.last_error
+    assert row.status == "pending" and row.last_error
+    assert row.attempts == (0 if "retry_after" in failure else 1)
     assert harness.staff_messages() == []
     assert await harness.relay() == 0, "not retried before the wait is over"
     harness.clock.advance(seconds=8)
     assert await harness.relay() == 1
     assert len(harness.staff_messages()) == 1
     [row] = await _outbox(harness)
-    assert row.status == "sent" and row.attempts == 2
+    assert row.status == "sent"
 
 
 async def test_retry_after_is_honoured(harness: Harness) -> None:
@@ -93,6 +104,7 @@ async def test_retry_after_is_honoured(harness: Harness) -> None:
 async def test_forbidden_is_not_retried(harness: Harness) -> None:
     """403 (bot removed from the chat) fails the message once, recorded, without retries."""
     await _send_food_request(harness)
+    await _relay_receipts_only(harness)
     harness.api.fail_next("sendMessage", status=403, description="Forbidden: bot was kicked")
     await harness.relay()
     harness.clock.advance(hours=1)
@@ -101,16 +113,17 @@ async def test_forbidden_is_not_retried(harness: Harness) -> None:
     assert row.status == "failed" and "Forbidden" in row.last_error
     sends = [c for c in harness.api.calls if c.method == "sendMessage"
              and int(c.params["chat_id"]) == harness.settings.staff_chat_id]
-    assert len(sends) == 1
+    assert len(sends) == 2, "the held-back try and the 403, nothing after"
 
 
 async def test_gives_up_after_the_last_attempt(harness: Harness) -> None:
     """After outbox_max_attempts failures the message is marked failed and left alone."""
     await _send_food_request(harness)
+    await _relay_receipts_only(harness)
     for _ in range(harness.settings.outbox_max_attempts):
         harness.api.fail_next("sendMessage", status=500)
         await harness.relay()
-        harness.clock.advance(minutes=10)
+        harness.clock.advance(hours=1)
     [row] = await _outbox(harness)
     assert row.status == "failed"
     assert row.attempts == harness.settings.outbox_max_attempts
@@ -140,7 +153,7 @@ async def test_a_message_being_sent_by_another_worker_is_not_sent_twice(harness:
     async with harness.db.begin() as session:
         assert await repo.claim_outbox_message(session, row.id, harness.clock(),
                                                harness.clock() + outbox.LEASE)
-    assert await harness.relay() == 0
+    assert await harness.relay() == 1, "only the receipt"
     harness.clock.advance(seconds=61)
     assert await harness.relay() == 1
     assert len(harness.staff_messages()) == 1
@@ -162,8 +175,22 @@ async def test_many_tickets_each_get_one_card(harness: Harness) -> None:
     """Ten residents, ten tickets, ten cards; a second relay run sends nothing more."""
     for user_id in range(7001, 7011):
         await _send_food_request(harness, user_id)
-    assert await harness.relay() == 10
+    assert await harness.relay() == 20
     assert await harness.relay() == 0
     refs = {t.reference for t in await harness.tickets()}
     assert len(refs) == 10
     assert {r for r in refs if any(r in m.text for m in harness.staff_messages())} == refs
+
+
+async def test_a_backlog_for_one_chat_does_not_starve_others(harness: Harness) -> None:
+    """Sixty messages waiting for one chat do not keep a due message to another chat back."""
+    now = harness.clock()
+    async with harness.db.begin() as session:
+        for i in range(60):
+            await outbox.enqueue(session, -100, "test", Screen(f"backlog {i}"), now)
+        await outbox.enqueue(session, 42, "test", Screen("resident"), now)
+    harness.api.fail_next("sendMessage", status=429, description="Too Many Requests",
+                          retry_after=60)
+    await harness.relay()
+    assert [m.text for m in harness.api.sent_to(42)] == ["resident"]
+    assert harness.api.sent_to(-100) == []

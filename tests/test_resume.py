@@ -93,3 +93,16 @@ async def test_purge_job_removes_only_expired_drafts(harness: Harness) -> None:
     await purge_expired_drafts(_Context())
     assert await harness.draft_state(old) is None
     assert await harness.draft_state(recent) is not None
+
+
+async def test_an_answer_to_an_expired_draft_is_not_read_as_a_menu_choice(harness: Harness) -> None:
+    """After expiry, typing '1' tells the resident the draft is gone; no form starts."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Food support")
+    await resident.send("2")
+    harness.clock.advance(hours=73)
+    await resident.send("1")
+    assert resident.said("Your unfinished request was deleted", since=-2)
+    assert await harness.draft_state(resident) is None
+    row = await harness.resident_row(resident)
+    assert row.screen == "menu"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.forms.model import AllOf, Choice, Condition, Equals, Form, PriorityRule, Step, StepKind
+from bot.forms.model import (
+    AllOf, Choice, Condition, Equals, Form, NotIn, PriorityRule, Step, StepKind,
+)
 from bot.i18n import N_
 
 DISTRICTS = "districts"
@@ -13,6 +15,9 @@ YES_NO_UNSURE = (
     Choice("no", N_("No")),
     Choice("unsure", N_("Not sure")),
 )
+
+# Steps asked only of someone who did not say they are under 18.
+ADULT = NotIn("age_group", ("under18",))
 
 HELP_KINDS = (
     Choice("outing", N_("Outings / guide help")),
@@ -308,7 +313,11 @@ VOLUNTEER_REGISTRATION = Form(
                 Choice(
                     "under18",
                     N_("Under 18"),
-                    note=N_("Thank you! A parent or guardian must agree before you volunteer."),
+                    note=N_(
+                        "Thank you! A parent or guardian must agree before you volunteer. "
+                        "We will not ask you for more details here: staff will contact you "
+                        "in this chat."
+                    ),
                 ),
                 Choice("18_39", N_("18–39")),
                 Choice("40_64", N_("40–64")),
@@ -323,8 +332,10 @@ VOLUNTEER_REGISTRATION = Form(
             max_length=300,
             optional=True,
             sensitive=True,
+            when=ADULT,
         ),
-        *contact_steps(),
+        # Someone under 18 is routed to staff (SERVICES.md): no details or contact asked.
+        *contact_steps(when=ADULT),
     ),
 )
 

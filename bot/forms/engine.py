@@ -38,12 +38,14 @@ class DraftState(BaseModel):
     step: str | None
     mode: Mode = "filling"
     answers: dict[str, Any] = Field(default_factory=dict)
-    # Choices toggled so far on a multi-choice step, before "Done".
-    selection: list[str] = Field(default_factory=list)
+    # Choices ticked so far on a multi-choice step, before "Done"; None until the first tick.
+    selection: list[str] | None = None
     # The step being changed from the review screen; "back" then returns to review.
     editing: bool = False
     before_cancel: Mode = "filling"
-    # Bumped on every change; buttons carry it so a stale button is recognised.
+    # Which of the resident's drafts this is, and a counter bumped on every change: buttons
+    # carry both, so a button of an earlier question or an earlier draft is recognised.
+    round: int = 0
     seq: int = 0
 
 
@@ -95,10 +97,10 @@ def normalize(text: str) -> str:
     return folded.strip(" .。、,!！?？「」\"'")
 
 
-def begin(form: Form) -> DraftState:
+def begin(form: Form, round_: int = 0) -> DraftState:
     """Returns the state of a new draft at the form's first step."""
     first = form.visible_steps({})[0]
-    return DraftState(form=form.key, step=first.key)
+    return DraftState(form=form.key, step=first.key, round=round_)
 
 
 def choices_for(step: Step, ctx: FormContext) -> tuple[Choice, ...]:
@@ -171,7 +173,7 @@ def _matches_label(text: str, message_id: str, t: Translator) -> bool:
 def _change_number(text: str, t: Translator) -> int | None:
     """Reads '3', 'Change 3' or its translation (e.g. '3番を変更') as the answer number 3."""
     typed = normalize(text)
-    if typed.isdigit():
+    if typed.isdecimal():
         return int(typed)
     for template in {t.gettext(CHANGE), CHANGE}:
         before, _, after = normalize(template).partition("{number}")
@@ -186,9 +188,10 @@ def parse_text(form: Form, state: DraftState, text: str, ctx: FormContext) -> Ac
     """Turns typed text into an action: a navigation word, a command word or an answer."""
     t = ctx.t
     if state.mode == "confirm_cancel":
-        if _matches_label(text, YES_CANCEL, t) or _matches_label(text, CANCEL, t):
+        typed = normalize(text)
+        if typed == "1" or _matches_label(text, YES_CANCEL, t) or _matches_label(text, CANCEL, t):
             return Action("confirm_cancel")
-        if _matches_label(text, NO_CONTINUE, t):
+        if typed == "2" or _matches_label(text, NO_CONTINUE, t):
             return Action("keep")
         return Action("answer", text=text)
     if _matches_label(text, CANCEL, t):
@@ -262,7 +265,7 @@ def _apply_review(form: Form, state: DraftState, action: Action, ctx: FormContex
                 state, N_("Please choose a number from 1 to {count}."), count=len(items)
             )
         step = items[action.index][0]
-        return _changed(state, mode="filling", step=step.key, editing=True, selection=[])
+        return _changed(state, mode="filling", step=step.key, editing=True, selection=None)
     return _invalid(
         state, N_("Press Send to send your request, or the number of an answer to change it.")
     )
@@ -304,16 +307,23 @@ def _apply_multi_button(
         if not 0 <= action.index < len(choices):
             return _invalid(state, N_("That button is not part of this question."))
         value = choices[action.index].value
-        selected = [v for v in state.selection if v != value]
-        if value not in state.selection:
-            selected.append(value)
+        ticked = current_selection(step, state)
+        selected = [v for v in ticked if v != value] + ([] if value in ticked else [value])
         return _changed(state, selection=selected)
+    if state.selection is None and step.key in state.answers:
+        return _advance(form, state)
     if not state.selection:
-        if step.key in state.answers:
-            return _advance(form, state)
         return _invalid(state, N_("Please choose at least one, then press Done."))
     ordered = [c.value for c in choices if c.value in state.selection]
     return _accept(form, state, step, ordered, ctx)
+
+
+def current_selection(step: Step, state: DraftState) -> list[str]:
+    """The ticks shown on a multi-choice step: those being changed, else the saved answer."""
+    if state.selection is not None:
+        return state.selection
+    saved = state.answers.get(step.key)
+    return list(saved) if isinstance(saved, list) else []
 
 
 def _accept(form: Form, state: DraftState, step: Step, value: Any, ctx: FormContext) -> Outcome:
@@ -340,7 +350,7 @@ def _advance(form: Form, state: DraftState, notes: tuple[str, ...] = ()) -> Outc
     visible = {s.key for s in form.visible_steps(state.answers)}
     # Answers to steps that no longer apply are dropped, so nothing unneeded is kept.
     state.answers = {k: v for k, v in state.answers.items() if k in visible}
-    state.selection = []
+    state.selection = None
     nxt = _first_unanswered(form, state.answers)
     if nxt is None:
         return _changed(state, notes, mode="review", step=None, editing=False)
@@ -350,12 +360,12 @@ def _advance(form: Form, state: DraftState, notes: tuple[str, ...] = ()) -> Outc
 def _go_back(form: Form, state: DraftState, step: Step) -> Outcome:
     """Returns to the previous question, or to the review screen when editing."""
     if state.editing and all(s.key in state.answers for s in form.visible_steps(state.answers)):
-        return _changed(state, mode="review", step=None, editing=False, selection=[])
+        return _changed(state, mode="review", step=None, editing=False, selection=None)
     visible = form.visible_steps(state.answers)
     position = [s.key for s in visible].index(step.key)
     if position == 0:
         return _invalid(state, N_("This is the first question."))
-    return _changed(state, step=visible[position - 1].key, selection=[])
+    return _changed(state, step=visible[position - 1].key, selection=None)
 
 
 def validate(step: Step, text: str, ctx: FormContext) -> Any | Problem:
@@ -398,7 +408,7 @@ def _validate_number(step: Step, text: str) -> int | Problem:
 
 def _match_one(choices: tuple[Choice, ...], typed: str, t: Translator) -> Choice | None:
     """Finds the choice a typed number, label or alias names."""
-    if typed.isdigit():
+    if typed.isdecimal():
         index = int(typed) - 1
         return choices[index] if 0 <= index < len(choices) else None
     for choice in choices:

@@ -49,6 +49,18 @@ class Equals:
 
 
 @dataclass(frozen=True)
+class NotIn:
+    """Met unless a step was answered with one of the given values."""
+
+    step: str
+    values: tuple[str, ...]
+
+    def holds(self, answers: dict[str, Any]) -> bool:
+        """Returns whether the answer is none of the values."""
+        return answers.get(self.step) not in self.values
+
+
+@dataclass(frozen=True)
 class AllOf:
     """Met when every condition is met."""
 

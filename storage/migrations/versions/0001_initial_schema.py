@@ -33,6 +33,7 @@ def upgrade() -> None:
     sa.Column('language_code', sa.String(length=16), nullable=True),
     sa.Column('screen', sa.String(length=32), nullable=False),
     sa.Column('pending_service', sa.String(length=32), nullable=True),
+    sa.Column('drafts_started', sa.Integer(), nullable=False),
     sa.Column('consent_version', sa.String(length=32), nullable=True),
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -99,6 +100,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_status_id', ['status', 'id'], unique=False)
+        batch_op.create_index('ix_outbox_chat_id_status_id', ['chat_id', 'status', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('ticket_events',
@@ -126,6 +128,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_ticket_id'))
         batch_op.drop_index('ix_outbox_status_id')
+        batch_op.drop_index('ix_outbox_chat_id_status_id')
 
     op.drop_table('outbox')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
