@@ -11,6 +11,7 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.context import SERVICES_KEY, MadoguchiContext, Services, utc_now
+from bot.deliveries import TicketDeliveryHooks
 from bot.i18n import Catalogs
 from bot.outbox import OutboxRelay
 from bot.settings import Settings
@@ -46,5 +47,7 @@ def build_application(
         relay=OutboxRelay(db, clock, settings.outbox_max_attempts),
         clock=clock,
     )
+    services: Services = app.bot_data[SERVICES_KEY]
+    services.relay.use_hooks(TicketDeliveryHooks(services))
     handlers.register(app)
     return app

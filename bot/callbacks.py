@@ -13,6 +13,10 @@ CONSENT_ACTIONS = ("agree", "decline", "full")
 RESUME_ACTIONS = ("continue", "over")
 FORM_ACTIONS = ("pick", "toggle", "done", "back", "skip", "cancel", "confirm_cancel", "keep",
                 "edit", "send", "talk_to_staff")
+STAFF_ACTIONS = ("claim", "status", "st", "priority", "pr", "refer", "rf", "reply", "close",
+                 "reopen", "back", "view")
+_STAFF = re.compile(r"s:(\d{1,12}):([a-z]{2,8})(?::([a-z0-9_]{1,40}))?")
+_QUEUE = re.compile(r"q:([a-z0-9_]{1,40}):(\d{1,5})")
 _FORM = re.compile(r"f:(\d{1,9})\.(\d{1,9}):([a-z_]{1,16})(?::(\d{1,3}))?")
 
 
@@ -50,6 +54,44 @@ def resume(action: str) -> str:
 def form(round_: int, seq: int, action: str, index: int | None = None) -> str:
     """Data for a button on a form question, tied to the draft (its round) and its step (seq)."""
     return f"f:{round_}.{seq}:{action}" + (f":{index}" if index is not None else "")
+
+
+def staff(ticket_id: int, action: str, arg: str | None = None) -> str:
+    """Data for a button on a ticket card or list, acting on one ticket."""
+    return f"s:{ticket_id}:{action}" + (f":{arg}" if arg else "")
+
+
+def queue_page(filter_key: str, page: int) -> str:
+    """Data for a page button of /queue."""
+    return f"q:{filter_key}:{page}"
+
+
+@dataclass(frozen=True)
+class StaffButtonData:
+    """A parsed press of a staff button."""
+
+    action: str
+    ticket_id: int = 0
+    arg: str = ""
+    page: int = 0
+
+
+def parse_staff(data: str | None) -> StaffButtonData | None:
+    """Parses staff button data; None for anything we did not make."""
+    if not data or len(data.encode()) > 64:
+        return None
+    match = _STAFF.fullmatch(data)
+    if match and match.group(2) in STAFF_ACTIONS:
+        return StaffButtonData(match.group(2), int(match.group(1)), match.group(3) or "")
+    match = _QUEUE.fullmatch(data)
+    if match:
+        return StaffButtonData("queue", arg=match.group(1), page=int(match.group(2)))
+    return None
+
+
+def is_staff_data(data: str | None) -> bool:
+    """Whether button data belongs to the staff side (cards, lists)."""
+    return bool(data) and data[:2] in ("s:", "q:")
 
 
 def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:

@@ -1,71 +1,143 @@
-"""The staff card of a ticket, always in the staff language (Japanese)."""
+"""The staff card of a ticket, always in the staff language (Japanese), with its buttons."""
 
 from __future__ import annotations
 
 from html import escape
-from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks
+from bot.context import Services
 from bot.forms import engine
+from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
-from bot.forms.model import Form
-from bot.i18n import N_
-from bot.screens import Screen
-from bot.settings import OfficeProfile
+from bot.i18n import N_, STAFF_LOCALE
+from bot.screens import Button, Screen, rows_of
+from bot.tickets import (
+    PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS, district_coordinator, is_open,
+)
+from storage import repositories as repo
 from storage.repositories import TicketDTO
 
-PRIORITY_LABELS = {
-    "urgent": N_("Urgent"),
-    "high": N_("High"),
-    "normal": N_("Normal"),
-    "low": N_("Low"),
-}
-STATUS_LABELS = {
-    "new": N_("New"),
-    "assigned": N_("Assigned"),
-    "in_progress": N_("In progress"),
-    "waiting": N_("Waiting for resident"),
-    "referred": N_("Referred"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
-}
+# A card is one message, so its buttons stay on it: long answers are shortened here
+# (the whole text is in /ticket).
+CARD_ANSWER_LIMIT = 300
+CARD_TEXT_LIMIT = 3900
+
 NEW_REQUEST = N_("New request {reference}")
 SERVICE = N_("Service")
 PRIORITY = N_("Priority")
 STATUS = N_("Status")
+ASSIGNEE = N_("Assignee")
+UNASSIGNED = N_("Unassigned")
+SUGGESTED = N_("{name} (district coordinator, suggested)")
 DISTRICT = N_("District")
 CONTACT = N_("Contact")
 RECEIVED = N_("Received")
+LAST_ACTIVITY = N_("Last activity")
 LANGUAGE = N_("Language")
+REFERRED_TO = N_("Referred to")
+ENTERED_BY_STAFF = N_("Entered by staff ({name})")
+UNREACHABLE = N_("⚠ The resident cannot be reached through the bot (they blocked it).")
+
+CLAIM = N_("Take this")
+CHANGE_STATUS = N_("Status")
+CHANGE_PRIORITY = N_("Priority")
+REFER = N_("Refer")
+REPLY = N_("Reply")
+CLOSE = N_("Close")
+REOPEN = N_("Reopen")
+BACK = N_("Back")
 
 
-def ticket_card(
-    ticket: TicketDTO, form: Form, ctx: FormContext, profile: OfficeProfile, tz: ZoneInfo
-) -> Screen:
-    """Builds the card staff see for a new ticket: reference, service, priority and answers."""
+def staff_form_context(services: Services) -> FormContext:
+    """The form context in the staff language."""
+    return FormContext(services.catalogs.translator_for(STAFF_LOCALE),
+                       services.dynamic_choices(STAFF_LOCALE))
+
+
+async def render_card(session: AsyncSession, services: Services, ticket: TicketDTO,
+                      menu: str = "main") -> Screen:
+    """Builds the card staff see for a ticket, showing its current state, with buttons."""
+    ctx = staff_form_context(services)
     t = ctx.t
+    form = FORMS[ticket.service]
     answers = ticket.answers
-    district = profile.district(ticket.district_key) if ticket.district_key else None
-    district_name = district.name.get(t.locale) if district else t.gettext("Don't know")
-    contact = engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx) \
-        if "contact_method" in answers else t.gettext("No reply wanted")
+    tz = services.settings.tz
+    assignee = await repo.get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
+    if assignee is not None:
+        assignee_text = assignee.display_name
+    else:
+        assignee_text = t.gettext(UNASSIGNED)
+        if services.settings.district_routing == "suggest" and is_open(ticket):
+            suggested = await district_coordinator(session, services, ticket.district_key)
+            if suggested is not None:
+                assignee_text += " – " + t.gettext(SUGGESTED).format(name=suggested.display_name)
+    district = services.profile.district(ticket.district_key) if ticket.district_key else None
+    contact = (engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
+               if "contact_method" in answers else t.gettext("No reply wanted"))
     if ticket.phone:
         contact += f" {engine.format_phone(ticket.phone)}"
-    created = ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-    header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
-    fields = (
+    fields = [
         (SERVICE, t.gettext(form.title)),
         (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
         (STATUS, t.gettext(STATUS_LABELS[ticket.status])),
-        (DISTRICT, district_name),
+        (ASSIGNEE, assignee_text),
+        (DISTRICT, district.name.get(STAFF_LOCALE) if district else t.gettext("Don't know")),
         (CONTACT, contact),
-        (RECEIVED, created),
+        (RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
+        (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
         (LANGUAGE, ticket.locale),
-    )
+    ]
+    if ticket.referred_to:
+        partner = services.profile.partner(ticket.referred_to)
+        fields.append((REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to))
+    header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
     lines = [f"🆕 <b>{header}</b>"]
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields]
+    if ticket.entered_by_id:
+        by = await repo.get_staff(session, ticket.entered_by_id)
+        lines.append(t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?")))
+    if ticket.resident_unreachable:
+        lines.append(t.gettext(UNREACHABLE))
     lines.append("―――")
     for step in form.visible_steps(answers):
         if step.key in answers and step.key not in ("contact_method", "district"):
             value = engine.display_answer(step, answers[step.key], ctx)
-            lines.append(f"<b>{escape(t.gettext(step.label))}</b>: {escape(value)}")
-    return Screen("\n".join(lines))
+            if len(value) > CARD_ANSWER_LIMIT:
+                value = value[:CARD_ANSWER_LIMIT] + "…"
+            line = f"<b>{escape(t.gettext(step.label))}</b>: {escape(value)}"
+            if sum(len(x) + 1 for x in lines) + len(line) > CARD_TEXT_LIMIT:
+                lines.append("…")
+                break
+            lines.append(line)
+    return Screen("\n".join(lines), card_buttons(services, ticket, menu))
+
+
+def card_buttons(services: Services, ticket: TicketDTO, menu: str = "main"
+                 ) -> tuple[tuple[Button, ...], ...]:
+    """The card's buttons: the main actions, or one of the choice menus."""
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+
+    def button(label: str, action: str, arg: str | None = None) -> Button:
+        return Button(t.gettext(label), callbacks.staff(ticket.id, action, arg))
+
+    back = (button(BACK, "back"),)
+    if menu == "status":
+        options = [button(STATUS_LABELS[s], "st", s) for s in SETTABLE_STATUSES]
+        return (*rows_of(options, 2), back)
+    if menu == "priority":
+        options = [button(PRIORITY_LABELS[p], "pr", p) for p in PRIORITY_LABELS]
+        return (*rows_of(options, 4), back)
+    if menu == "refer":
+        options = [Button(p.name.get(STAFF_LOCALE), callbacks.staff(ticket.id, "rf", p.key))
+                   for p in services.profile.partners]
+        return (*rows_of(options, 2), back)
+    if not is_open(ticket):
+        return ((button(REOPEN, "reopen"),),)
+    first = [button(CLAIM, "claim")] if ticket.assignee_id is None else []
+    first += [button(CHANGE_STATUS, "status"), button(CHANGE_PRIORITY, "priority")]
+    return (
+        tuple(first),
+        (button(REFER, "refer"), button(REPLY, "reply"), button(CLOSE, "close")),
+    )

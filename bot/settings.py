@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
@@ -26,11 +26,12 @@ class LocalizedText(BaseModel):
 
 
 class District(BaseModel):
-    """One district council (地区社協) and the towns it covers."""
+    """One district council (地区社協), the towns it covers and its 地区担当 (a Telegram user id)."""
 
     key: str
     name: LocalizedText
     towns: list[str] = []
+    coordinator_id: int | None = None
 
 
 class CrisisLine(BaseModel):
@@ -44,7 +45,7 @@ class CrisisLine(BaseModel):
 class Partner(BaseModel):
     """An agency a ticket can be referred to."""
 
-    key: str
+    key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     name: LocalizedText
 
 
@@ -64,6 +65,10 @@ class OfficeProfile(BaseModel):
     def district(self, key: str) -> District | None:
         """Returns the district with this key, if configured."""
         return next((d for d in self.districts if d.key == key), None)
+
+    def partner(self, key: str) -> Partner | None:
+        """Returns the partner with this key, if configured."""
+        return next((p for p in self.partners if p.key == key), None)
 
 
 def load_profile(path: Path) -> OfficeProfile:
@@ -89,6 +94,8 @@ class Settings(BaseSettings):
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     outbox_max_attempts: int = Field(default=40, ge=1)
     auto_migrate: bool = True
+    district_routing: Literal["assign", "suggest", "off"] = "assign"
+    staff_page_size: int = Field(default=10, ge=1, le=50)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

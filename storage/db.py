@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import event
@@ -30,7 +31,11 @@ def create_engine(url: str) -> AsyncEngine:
     """Creates an async engine; SQLite files get WAL and foreign keys."""
     ensure_sqlite_directory(url)
     # hide_parameters keeps answers and phone numbers out of database error messages and logs.
-    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # JSON is stored as readable UTF-8 so that Japanese answers can be searched.
+    engine = create_async_engine(
+        url, pool_pre_ping=True, hide_parameters=True,
+        json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
+    )
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
     return engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -37,9 +37,25 @@ class Resident(Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     screen: Mapped[str] = mapped_column(String(32), default="menu")
     pending_service: Mapped[str | None] = mapped_column(String(32))
+    # A message the resident wrote while having several open tickets, until they pick one.
+    pending_message: Mapped[str | None] = mapped_column(Text)
     drafts_started: Mapped[int] = mapped_column(Integer, default=0)
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffMember(Base):
+    """A council staff member, known by numeric Telegram user id."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    districts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -80,6 +96,17 @@ class Ticket(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     locale: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="resident")
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    referred_to: Mapped[str | None] = mapped_column(String(40))
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    resident_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -98,6 +125,18 @@ class TicketEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class AuditEntry(Base):
+    """A staff action outside one ticket's history (staff changes, exports)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ProcessedUpdate(Base):
     """A Telegram update id whose effects are committed; redeliveries are dropped."""
 
@@ -114,11 +153,14 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_id", "status", "id"),
         Index("ix_outbox_chat_id_status_id", "chat_id", "status", "id"),
+        Index("ix_outbox_chat_id_telegram_message_id", "chat_id", "telegram_message_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
+    # Routing facts the relay needs (reply-to targets, who asked); never answer text.
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )

@@ -6,11 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, exists, func, select, update
+from dataclasses import dataclass
+
+from sqlalchemy import Text, cast, delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Draft, OutboxMessage, ProcessedUpdate, Resident, Ticket, TicketEvent
+from storage.models import (
+    AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, StaffMember, Ticket, TicketEvent,
+)
 
 
 class _DTO(BaseModel):
@@ -29,6 +33,7 @@ class ResidentDTO(_DTO):
     language_code: str | None
     screen: str
     pending_service: str | None
+    pending_message: str | None
     drafts_started: int
     consent_version: str | None
     consent_at: datetime | None
@@ -60,6 +65,47 @@ class TicketDTO(_DTO):
     answers: dict[str, Any]
     locale: str
     source: str
+    assignee_id: int | None
+    entered_by_id: int | None
+    referred_to: str | None
+    card_message_id: int | None
+    resident_unreachable: bool
+    first_action_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    last_activity_at: datetime
+    created_at: datetime
+
+
+class StaffDTO(_DTO):
+    """A staff member."""
+
+    id: int
+    telegram_user_id: int
+    display_name: str
+    districts: list[str]
+    active: bool
+
+
+class EventDTO(_DTO):
+    """One entry of a ticket's history."""
+
+    id: int
+    ticket_id: int
+    kind: str
+    actor_type: str
+    actor_id: int | None
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class AuditDTO(_DTO):
+    """One staff action outside a ticket's history."""
+
+    id: int
+    actor_id: int | None
+    action: str
+    detail: dict[str, Any]
     created_at: datetime
 
 
@@ -71,6 +117,7 @@ class OutboxDTO(_DTO):
     kind: str
     ticket_id: int | None
     text: str
+    meta: dict[str, Any]
     reply_markup: dict[str, Any] | None
     status: str
     attempts: int
@@ -112,6 +159,12 @@ async def get_or_create_resident(
     elif row.chat_id != chat_id or row.language_code != language_code:
         row.chat_id, row.language_code, row.updated_at = chat_id, language_code, now
     return ResidentDTO.model_validate(row)
+
+
+async def get_resident(session: AsyncSession, resident_id: int) -> ResidentDTO | None:
+    """Returns a resident by row id."""
+    row = await session.get(Resident, resident_id)
+    return ResidentDTO.model_validate(row) if row else None
 
 
 async def update_resident(
@@ -210,14 +263,28 @@ async def ticket_event_kinds(session: AsyncSession, ticket_id: int) -> list[str]
 async def add_outbox_message(
     session: AsyncSession, chat_id: int, kind: str, text: str, now: datetime,
     ticket_id: int | None = None, reply_markup: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> None:
     """Writes a message to the outbox in the caller's transaction."""
     session.add(
         OutboxMessage(chat_id=chat_id, kind=kind, ticket_id=ticket_id, text=text,
-                      reply_markup=reply_markup, status="pending", attempts=0, not_before=now,
-                      created_at=now)
+                      reply_markup=reply_markup, meta=meta or {}, status="pending", attempts=0,
+                      not_before=now, created_at=now)
     )
     await session.flush()
+
+
+async def outbox_message_for(
+    session: AsyncSession, chat_id: int, telegram_message_id: int
+) -> OutboxDTO | None:
+    """Returns the outbox message that became a given Telegram message, if any."""
+    row = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.telegram_message_id == telegram_message_id,
+        )
+    )
+    return OutboxDTO.model_validate(row) if row else None
 
 
 UNDELIVERED = ("pending", "sending")
@@ -297,3 +364,234 @@ async def count_rows(session: AsyncSession, model: type) -> int:
     return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+
+
+# ---- staff ----------------------------------------------------------------------------------
+
+
+async def get_staff_by_user(session: AsyncSession, telegram_user_id: int) -> StaffDTO | None:
+    """Returns the active staff member with a Telegram user id, if any."""
+    row = await session.scalar(
+        select(StaffMember).where(
+            StaffMember.telegram_user_id == telegram_user_id, StaffMember.active.is_(True)
+        )
+    )
+    return StaffDTO.model_validate(row) if row else None
+
+
+async def get_staff(session: AsyncSession, staff_id: int) -> StaffDTO | None:
+    """Returns a staff member by row id (active or not)."""
+    row = await session.get(StaffMember, staff_id)
+    return StaffDTO.model_validate(row) if row else None
+
+
+async def save_staff(
+    session: AsyncSession, telegram_user_id: int, display_name: str, districts: list[str],
+    now: datetime,
+) -> StaffDTO:
+    """Adds a staff member, or updates and reactivates an existing one."""
+    row = await session.scalar(
+        select(StaffMember).where(StaffMember.telegram_user_id == telegram_user_id)
+    )
+    if row is None:
+        row = StaffMember(telegram_user_id=telegram_user_id, created_at=now)
+        session.add(row)
+    row.display_name, row.districts, row.active, row.updated_at = (
+        display_name, districts, True, now,
+    )
+    await session.flush()
+    return StaffDTO.model_validate(row)
+
+
+async def deactivate_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> bool:
+    """Marks a staff member inactive; returns whether one was active."""
+    result = await session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == telegram_user_id, StaffMember.active.is_(True))
+        .values(active=False, updated_at=now)
+    )
+    return (result.rowcount or 0) > 0
+
+
+async def active_staff(session: AsyncSession) -> list[StaffDTO]:
+    """Returns every active staff member, by name."""
+    rows = await session.scalars(
+        select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.display_name)
+    )
+    return [StaffDTO.model_validate(r) for r in rows]
+
+
+# ---- tickets for staff ----------------------------------------------------------------------
+
+
+async def get_ticket(session: AsyncSession, ticket_id: int) -> TicketDTO | None:
+    """Returns a ticket by id."""
+    row = await session.get(Ticket, ticket_id)
+    return TicketDTO.model_validate(row) if row else None
+
+
+async def update_ticket(
+    session: AsyncSession, ticket_id: int, now: datetime, **fields: Any
+) -> TicketDTO:
+    """Changes a ticket's fields, marks the activity time and returns the ticket."""
+    row = await session.get_one(Ticket, ticket_id)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = row.last_activity_at = now
+    await session.flush()
+    return TicketDTO.model_validate(row)
+
+
+async def claim_ticket(
+    session: AsyncSession, ticket_id: int, staff_id: int, now: datetime
+) -> bool:
+    """Assigns an unassigned ticket; of two simultaneous claims exactly one succeeds."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None))
+        .values(assignee_id=staff_id, updated_at=now, last_activity_at=now)
+    )
+    return (result.rowcount or 0) == 1
+
+
+async def open_tickets_of_resident(
+    session: AsyncSession, resident_id: int, open_statuses: tuple[str, ...]
+) -> list[TicketDTO]:
+    """Returns a resident's tickets that are still open, oldest first."""
+    rows = await session.scalars(
+        select(Ticket)
+        .where(Ticket.resident_id == resident_id, Ticket.status.in_(open_statuses))
+        .order_by(Ticket.id)
+    )
+    return [TicketDTO.model_validate(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Which tickets a staff list shows; empty fields do not filter."""
+
+    statuses: tuple[str, ...] = ()
+    assignee_id: int | None = None
+    unassigned: bool = False
+    priority: str | None = None
+    service: str | None = None
+    district_key: str | None = None
+    reference: str | None = None
+    phone: str | None = None
+    words: tuple[str, ...] = ()
+
+
+def _conditions(query: TicketQuery) -> list[Any]:
+    """SQL conditions for a ticket query (portable: LIKE over the JSON text of the answers)."""
+    conditions: list[Any] = []
+    if query.statuses:
+        conditions.append(Ticket.status.in_(query.statuses))
+    if query.assignee_id is not None:
+        conditions.append(Ticket.assignee_id == query.assignee_id)
+    if query.unassigned:
+        conditions.append(Ticket.assignee_id.is_(None))
+    if query.priority:
+        conditions.append(Ticket.priority == query.priority)
+    if query.service:
+        conditions.append(Ticket.service == query.service)
+    if query.district_key:
+        conditions.append(Ticket.district_key == query.district_key)
+    if query.reference:
+        conditions.append(Ticket.reference == query.reference)
+    if query.phone:
+        conditions.append(Ticket.phone == query.phone)
+    for word in query.words:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(
+            func.lower(cast(Ticket.answers, Text)).like(f"%{escaped.lower()}%", escape="\\")
+        )
+    return conditions
+
+
+async def ticket_page(
+    session: AsyncSession, query: TicketQuery, offset: int, limit: int,
+) -> tuple[list[TicketDTO], int]:
+    """Returns one page of matching tickets, oldest first, and how many match in all."""
+    conditions = _conditions(query)
+    total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+    rows = await session.scalars(
+        select(Ticket).where(*conditions).order_by(Ticket.created_at, Ticket.id)
+        .offset(offset).limit(limit)
+    )
+    return [TicketDTO.model_validate(r) for r in rows], int(total or 0)
+
+
+async def staff_names(session: AsyncSession) -> dict[int, str]:
+    """Every staff member's display name by row id (for lists)."""
+    rows = await session.execute(select(StaffMember.id, StaffMember.display_name))
+    return {staff_id: name for staff_id, name in rows.all()}
+
+
+async def staff_names_by_user(session: AsyncSession) -> dict[int, str]:
+    """Every staff member's display name by Telegram user id (for histories)."""
+    rows = await session.execute(select(StaffMember.telegram_user_id, StaffMember.display_name))
+    return {user_id: name for user_id, name in rows.all()}
+
+
+async def references_of(session: AsyncSession, ticket_ids: set[int]) -> dict[int, str]:
+    """Ticket references by id."""
+    if not ticket_ids:
+        return {}
+    rows = await session.execute(
+        select(Ticket.id, Ticket.reference).where(Ticket.id.in_(ticket_ids))
+    )
+    return {ticket_id: reference for ticket_id, reference in rows.all()}
+
+
+async def tickets_created_between(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[TicketDTO]:
+    """Returns tickets created in [start, end), oldest first."""
+    rows = await session.scalars(
+        select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+        .order_by(Ticket.created_at, Ticket.id)
+    )
+    return [TicketDTO.model_validate(r) for r in rows]
+
+
+async def ticket_events(session: AsyncSession, ticket_id: int) -> list[EventDTO]:
+    """Returns a ticket's history, oldest first."""
+    rows = await session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    )
+    return [EventDTO.model_validate(r) for r in rows]
+
+
+async def recent_ticket_events(session: AsyncSession, limit: int) -> list[EventDTO]:
+    """Returns the newest events across all tickets."""
+    rows = await session.scalars(select(TicketEvent).order_by(TicketEvent.id.desc()).limit(limit))
+    return [EventDTO.model_validate(r) for r in rows]
+
+
+async def add_audit(
+    session: AsyncSession, actor_id: int | None, action: str, now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Records a staff action outside one ticket's history."""
+    session.add(AuditEntry(actor_id=actor_id, action=action, detail=detail or {}, created_at=now))
+    await session.flush()
+
+
+async def recent_audit(session: AsyncSession, limit: int) -> list[AuditDTO]:
+    """Returns the newest audit entries."""
+    rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
+    return [AuditDTO.model_validate(r) for r in rows]
+
+
+async def set_card_message_id(session: AsyncSession, ticket_id: int, message_id: int) -> None:
+    """Remembers which staff-chat message is a ticket's card."""
+    await session.execute(
+        update(Ticket).where(Ticket.id == ticket_id).values(card_message_id=message_id)
+    )
+
+
+async def mark_resident_unreachable(session: AsyncSession, ticket_id: int) -> None:
+    """Records that messages to a ticket's resident are refused (they blocked the bot)."""
+    await session.execute(
+        update(Ticket).where(Ticket.id == ticket_id).values(resident_unreachable=True)
+    )

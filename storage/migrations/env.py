@@ -26,6 +26,15 @@ def _database_url() -> str:
     return Settings().resolved_database_url
 
 
+def _render_item(type_: str, obj: object, autogen_context) -> str | bool:
+    """Renders our UTC timestamp type as a plain timezone-aware DateTime in migrations."""
+    from storage.types import UTCDateTime
+
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     """Runs the migrations on one connection."""
     context.configure(
@@ -33,6 +42,7 @@ def _run(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

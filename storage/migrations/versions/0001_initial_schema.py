@@ -8,7 +8,6 @@ Create Date: 2026-11-27
 from alembic import op
 import sqlalchemy as sa
 
-
 revision = '0001'
 down_revision = None
 branch_labels = None
@@ -17,6 +16,17 @@ depends_on = None
 
 def upgrade() -> None:
     """Applies this revision."""
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.BigInteger(), nullable=True),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_log_created_at'), ['created_at'], unique=False)
+
     op.create_table('processed_updates',
     sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
@@ -33,6 +43,7 @@ def upgrade() -> None:
     sa.Column('language_code', sa.String(length=16), nullable=True),
     sa.Column('screen', sa.String(length=32), nullable=False),
     sa.Column('pending_service', sa.String(length=32), nullable=True),
+    sa.Column('pending_message', sa.Text(), nullable=True),
     sa.Column('drafts_started', sa.Integer(), nullable=False),
     sa.Column('consent_version', sa.String(length=32), nullable=True),
     sa.Column('consent_at', sa.DateTime(timezone=True), nullable=True),
@@ -40,6 +51,17 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_residents')),
     sa.UniqueConstraint('telegram_user_id', name=op.f('uq_residents_telegram_user_id'))
+    )
+    op.create_table('staff',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('telegram_user_id', sa.BigInteger(), nullable=False),
+    sa.Column('display_name', sa.String(length=64), nullable=False),
+    sa.Column('districts', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_staff')),
+    sa.UniqueConstraint('telegram_user_id', name=op.f('uq_staff_telegram_user_id'))
     )
     op.create_table('drafts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -68,13 +90,25 @@ def upgrade() -> None:
     sa.Column('answers', sa.JSON(), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
+    sa.Column('assignee_id', sa.Integer(), nullable=True),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('referred_to', sa.String(length=40), nullable=True),
+    sa.Column('card_message_id', sa.BigInteger(), nullable=True),
+    sa.Column('resident_unreachable', sa.Boolean(), nullable=False),
+    sa.Column('first_action_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assignee_id'], ['staff.id'], name=op.f('fk_tickets_assignee_id_staff'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['staff.id'], name=op.f('fk_tickets_entered_by_id_staff'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_tickets_resident_id_residents'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
     sa.UniqueConstraint('reference', name=op.f('uq_tickets_reference'))
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tickets_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_district_key'), ['district_key'], unique=False)
         batch_op.create_index('ix_tickets_resident_id_status', ['resident_id', 'status'], unique=False)
@@ -85,6 +119,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('chat_id', sa.BigInteger(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('meta', sa.JSON(), nullable=False),
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('reply_markup', sa.JSON(), nullable=True),
@@ -99,8 +134,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_status_id', ['status', 'id'], unique=False)
         batch_op.create_index('ix_outbox_chat_id_status_id', ['chat_id', 'status', 'id'], unique=False)
+        batch_op.create_index('ix_outbox_chat_id_telegram_message_id', ['chat_id', 'telegram_message_id'], unique=False)
+        batch_op.create_index('ix_outbox_status_id', ['status', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_ticket_id'), ['ticket_id'], unique=False)
 
     op.create_table('ticket_events',
@@ -128,6 +164,7 @@ def downgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_ticket_id'))
         batch_op.drop_index('ix_outbox_status_id')
+        batch_op.drop_index('ix_outbox_chat_id_telegram_message_id')
         batch_op.drop_index('ix_outbox_chat_id_status_id')
 
     op.drop_table('outbox')
@@ -137,14 +174,20 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tickets_resident_id_status')
         batch_op.drop_index(batch_op.f('ix_tickets_district_key'))
         batch_op.drop_index(batch_op.f('ix_tickets_created_at'))
+        batch_op.drop_index(batch_op.f('ix_tickets_assignee_id'))
 
     op.drop_table('tickets')
     with op.batch_alter_table('drafts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_drafts_updated_at'))
 
     op.drop_table('drafts')
+    op.drop_table('staff')
     op.drop_table('residents')
     with op.batch_alter_table('processed_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processed_updates_processed_at'))
 
     op.drop_table('processed_updates')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))
+
+    op.drop_table('audit_log')

@@ -1,0 +1,86 @@
+"""Staff-facing handlers: staff commands anywhere, card and list buttons, replies in the group."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.context import MadoguchiContext
+from bot.staffdesk import STAFF_COMMANDS, StaffDesk, StaffWho
+from handlers.delivery import run_once, send_reply
+
+
+def _who(update: Update) -> StaffWho:
+    """Who sent a staff update; a message sent on behalf of a chat is anonymous."""
+    message = update.effective_message
+    user = update.effective_user
+    anonymous = bool(message is not None and message.sender_chat is not None) or user is None
+    reply_to = message.reply_to_message.message_id if message and message.reply_to_message else None
+    return StaffWho(
+        user_id=user.id if user else 0,
+        chat_id=update.effective_chat.id,
+        message_id=message.message_id if message and update.callback_query is None else None,
+        first_name=user.first_name if user else "",
+        anonymous=anonymous,
+        reply_to_message_id=reply_to,
+    )
+
+
+async def on_staff_command(update: Update, context: MadoguchiContext) -> None:
+    """Runs a staff command, refusing anyone who is not staff."""
+    services = context.services
+    text = update.effective_message.text or ""
+    name = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+    args = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+    reply = await run_once(
+        update, context,
+        lambda session: StaffDesk(session, services, _who(update)).command(name, args),
+    )
+    if reply is not None:
+        await send_reply(update, context, reply)
+
+
+async def on_group_help(update: Update, context: MadoguchiContext) -> None:
+    """/help in a group: the staff help for staff, the refusal for anyone else."""
+    await on_staff_command(update, context)
+
+
+async def on_staff_button(update: Update, context: MadoguchiContext) -> None:
+    """Handles a press on a ticket card or a ticket list."""
+    services = context.services
+    data = update.callback_query.data
+    reply = await run_once(
+        update, context, lambda session: StaffDesk(session, services, _who(update)).button(data)
+    )
+    if reply is not None:
+        await send_reply(update, context, reply)
+
+
+async def on_group_reply(update: Update, context: MadoguchiContext) -> None:
+    """Relays a staff reply to a resident's message or a reply prompt; ignores the rest."""
+    services = context.services
+    text = update.effective_message.text
+
+    async def work(session):
+        return await StaffDesk(session, services, _who(update)).group_reply(text)
+
+    reply = await run_once(update, context, work)
+    if reply is not None:
+        await send_reply(update, context, reply)
+
+
+def register(app: Application, group: int) -> None:
+    """Registers the staff handlers (before the resident ones in the same group)."""
+    app.add_handlers(
+        [
+            CommandHandler(list(STAFF_COMMANDS), on_staff_command),
+            CommandHandler("help", on_group_help, filters=filters.ChatType.GROUPS),
+            CallbackQueryHandler(on_staff_button, pattern=r"^[sq]:"),
+            MessageHandler(
+                filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND
+                & filters.UpdateType.MESSAGE,
+                on_group_reply,
+            ),
+        ],
+        group=group,
+    )
