@@ -11,6 +11,7 @@ MENU_ITEMS = (
 )
 CONSENT_ACTIONS = ("agree", "decline", "full")
 RESUME_ACTIONS = ("continue", "over")
+SERVICE_ITEMS = MENU_ITEMS[:5]
 FORM_ACTIONS = ("pick", "toggle", "done", "back", "skip", "cancel", "confirm_cancel", "keep",
                 "edit", "send", "talk_to_staff")
 STAFF_ACTIONS = ("claim", "status", "st", "priority", "pr", "refer", "rf", "reply", "close",
@@ -49,6 +50,16 @@ def language(locale: str) -> str:
 def resume(action: str) -> str:
     """Data for a continue/start-over button."""
     return f"r:{action}"
+
+
+def new_ticket(form_key: str) -> str:
+    """Data for a staff member choosing the form of a request taken by phone or at the counter."""
+    return f"n:{form_key}"
+
+
+def follow_up(ticket_id: int) -> str:
+    """Data for choosing which open ticket a resident's message belongs to."""
+    return f"p:{ticket_id}"
 
 
 def form(round_: int, seq: int, action: str, index: int | None = None) -> str:
@@ -99,9 +110,12 @@ def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:
     if not data or len(data.encode()) > 64:
         return None
     family, _, rest = data.partition(":")
-    allowed = {"m": MENU_ITEMS, "c": CONSENT_ACTIONS, "l": locales, "r": RESUME_ACTIONS}
+    allowed = {"m": MENU_ITEMS, "c": CONSENT_ACTIONS, "l": locales, "r": RESUME_ACTIONS,
+               "n": SERVICE_ITEMS}
     if family in allowed:
         return ButtonData(family, rest) if rest in allowed[family] else None
+    if family == "p" and rest.isdecimal() and len(rest) <= 12:
+        return ButtonData("p", "pick", index=int(rest))
     match = _FORM.fullmatch(data)
     if family != "f" or match is None or match.group(3) not in FORM_ACTIONS:
         return None

@@ -13,6 +13,8 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, outbox, tickets, views
+from bot.conversation import MAX_FOLLOW_UP, add_resident_message
+from bot.tickets import OPEN_STATUSES
 from bot.callbacks import ButtonData
 from bot.consent import CONSENT_VERSION
 from bot.context import Services
@@ -23,7 +25,9 @@ from bot.forms.model import Form
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, Translator, locale_from_language_code
 from bot.screens import Reply, Screen
 from storage import repositories as repo
-from storage.repositories import DraftDTO, ResidentDTO
+from bot.i18n import STAFF_LOCALE
+from bot.staff_views import refusal
+from storage.repositories import DraftDTO, ResidentDTO, StaffDTO, TicketDTO
 
 @dataclass(frozen=True)
 class Who:
@@ -109,6 +113,8 @@ class Desk:
             return views.consent_summary(self.t, self.services.profile, self.retention_hours)
         if screen == "language":
             return views.language_picker(self.t)
+        if screen == "followup" and self.resident.pending_message:
+            return Screen(self.t.gettext("Please choose which request your message is about."))
         return views.menu(self.t, greeting=False)
 
     def form_screen(self, form: Form, state: DraftState) -> Screen:
@@ -137,6 +143,9 @@ class Desk:
                 self.show(views.menu(self.t))
         elif command == "help":
             self.show(views.help_text(self.t), self.where_you_are())
+        elif command == "mytickets":
+            tickets = await repo.tickets_of_resident(self.session, self.resident.id)
+            self.show(views.my_tickets(self.t, tickets))
         elif command == "language":
             await self.set_screen("language")
             self.show(views.language_picker(self.t))
@@ -175,6 +184,13 @@ class Desk:
             if code:
                 await self.on_language(code)
                 return
+        elif screen == "followup" and self.resident.pending_message:
+            tickets = await self.open_tickets()
+            options = [(str(tk.id), [tk.reference]) for tk in tickets]
+            chosen = _pick_numbered(text, options)
+            if chosen:
+                await self.on_follow_up_choice(int(chosen))
+                return
         elif screen == "resume" and self.draft is not None:
             options = [(a, [t.gettext(views.RESUME_LABELS[a]), views.RESUME_LABELS[a]])
                        for a in callbacks.RESUME_ACTIONS]
@@ -188,6 +204,8 @@ class Desk:
             item = _pick_numbered(text, options)
             if item:
                 await self.on_menu(item)
+                return
+            if await self.follow_up(text):
                 return
             await self.set_screen("menu", pending_service=None)
             self.show(views.menu_hint(t))
@@ -211,6 +229,10 @@ class Desk:
             await self.on_consent(parsed.action)
         elif parsed.family == "r" and self.resident.screen == "resume" and self.draft is not None:
             await self.on_resume(parsed.action)
+        elif parsed.family == "n":
+            await self.on_new_ticket(parsed.action)
+        elif parsed.family == "p" and self.resident.screen == "followup":
+            await self.on_follow_up_choice(parsed.index)
         elif parsed.family == "f" and self._is_current_form_button(parsed):
             await self.run_action(Action(parsed.action, index=parsed.index))
         else:
@@ -259,6 +281,44 @@ class Desk:
             views.menu(self.t, greeting=False),
         )
 
+    # ---- messages about open requests --------------------------------------------------------
+
+    async def open_tickets(self) -> list[TicketDTO]:
+        """The resident's open requests, oldest first."""
+        return await repo.open_tickets_of_resident(self.session, self.resident.id, OPEN_STATUSES)
+
+    async def follow_up(self, text: str) -> bool:
+        """Adds free text to the resident's open request, asking which one if there are several.
+
+        Returns False when the resident has no open request.
+        """
+        tickets = await self.open_tickets()
+        if not tickets:
+            return False
+        text = text.strip()[:MAX_FOLLOW_UP]
+        if len(tickets) == 1:
+            await add_resident_message(self.session, self.services, self.resident, tickets[0], text)
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.follow_up_added(self.t, tickets[0].reference))
+            self.reply.outbox_waiting = True
+            return True
+        # Kept until the resident says which request it is about, so nothing they said is lost.
+        await self.set_screen("followup", pending_message=text)
+        self.show(views.which_ticket(self.t, tickets))
+        return True
+
+    async def on_follow_up_choice(self, ticket_id: int) -> None:
+        """Adds the waiting message to the request the resident chose."""
+        ticket = next((tk for tk in await self.open_tickets() if tk.id == ticket_id), None)
+        if ticket is None or not self.resident.pending_message:
+            self.stale()
+            return
+        await add_resident_message(self.session, self.services, self.resident, ticket,
+                                   self.resident.pending_message)
+        await self.set_screen("menu", pending_message=None)
+        self.show(views.follow_up_added(self.t, ticket.reference))
+        self.reply.outbox_waiting = True
+
     # ---- steps of the conversation -----------------------------------------------------------
 
     async def on_menu(self, item: str) -> None:
@@ -276,15 +336,35 @@ class Desk:
         else:
             await self.start_service(item)
 
-    async def start_service(self, item: str) -> None:
+    async def staff_member(self) -> StaffDTO | None:
+        """The staff member this chat belongs to, if it is one (admins always are)."""
+        staff = await repo.get_staff_by_user(self.session, self.resident.telegram_user_id)
+        if staff is None and self.resident.telegram_user_id in self.services.settings.admin_ids:
+            staff = await repo.save_staff(self.session, self.resident.telegram_user_id,
+                                          str(self.resident.telegram_user_id), [],
+                                          self.services.clock())
+        return staff
+
+    async def on_new_ticket(self, item: str) -> None:
+        """Starts a form a staff member fills for someone who phoned or came to the counter."""
+        if await self.staff_member() is None:
+            self.show(refusal(self.t))
+            return
+        if self.draft is not None:
+            await self.set_screen("resume")
+            self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
+            return
+        await self.start_service(item, for_staff=True)
+
+    async def start_service(self, item: str, for_staff: bool = False) -> None:
         """Starts a form, asking for consent first if the resident has not given it."""
-        if self.resident.consent_version != CONSENT_VERSION:
+        if not for_staff and self.resident.consent_version != CONSENT_VERSION:
             await self.set_screen("consent", pending_service=item)
             self.show(views.consent_summary(self.t, self.services.profile, self.retention_hours))
             return
         form = FORMS[item]
         round_ = self.resident.drafts_started + 1
-        state = engine.begin(form, round_)
+        state = engine.begin(form, round_, for_staff)
         await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), self.services.clock())
         self.draft = await repo.get_draft(self.session, self.resident.id)
         await self.set_screen("form", pending_service=None, drafts_started=round_)
@@ -327,6 +407,27 @@ class Desk:
             await self.set_screen("menu")
             self.show(views.menu(self.t, greeting=False))
 
+    async def submit_for_staff(self, form: Form, state: DraftState) -> None:
+        """Stores a request a staff member recorded, marked as entered by staff."""
+        staff = await self.staff_member()
+        if staff is None:
+            self.show(refusal(self.t))
+            return
+        ticket = await tickets.open_ticket(self.session, self.services, self.resident, form,
+                                           state, STAFF_LOCALE, entered_by=staff)
+        if ticket is None:
+            self.stale()
+            return
+        self.draft = None
+        await self.set_screen("menu")
+        staff_t = self.services.catalogs.translator_for(STAFF_LOCALE)
+        receipt = views.notice(staff_t.gettext(
+            "Recorded as {reference}. Please tell the person this number."
+        ).format(reference=ticket.reference))
+        await outbox.enqueue(self.session, self.resident.chat_id, "staff_receipt", receipt,
+                             self.services.clock(), ticket.id)
+        self.reply.outbox_waiting = True
+
     async def run_action(self, action: Action) -> None:
         """Applies a form action and shows what follows."""
         form, state = self.form_and_state()
@@ -343,6 +444,8 @@ class Desk:
             self.draft = None
             await self.set_screen("menu")
             self.show(views.cancelled(t))
+        elif outcome.kind == "submitted" and outcome.state.for_staff:
+            await self.submit_for_staff(form, outcome.state)
         elif outcome.kind == "submitted":
             ticket = await tickets.open_ticket(
                 self.session, self.services, self.resident, form, outcome.state, self.locale

@@ -36,6 +36,7 @@ class Failure:
     description: str = "Internal Server Error"
     retry_after: int | None = None
     network: bool = False
+    chat_id: int | None = None
 
 
 @dataclass
@@ -47,6 +48,9 @@ class StoredMessage:
     text: str
     reply_markup: dict[str, Any] | None = None
     edits: int = 0
+    reply_to_message_id: int | None = None
+    document: bytes | None = None
+    filename: str | None = None
 
 
 @dataclass
@@ -70,7 +74,8 @@ class LocalBotApi(BaseRequest):
         """Nothing to close."""
 
     def fail_next(self, method: str, **failure: Any) -> None:
-        """Makes the next request of a method fail (status, retry_after or network=True)."""
+        """Makes the next request of a method fail (status, retry_after or network=True),
+        optionally only the next one to a given chat_id."""
         self.failures.append(Failure(method, **failure))
 
     def sent_to(self, chat_id: int) -> list[StoredMessage]:
@@ -85,9 +90,16 @@ class LocalBotApi(BaseRequest):
         """Answers one Bot API request."""
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            for key, (filename, content, _mime) in request_data.multipart_data.items():
+                params[key] = {"filename": filename, "content": content}
         call = ApiCall(name, params)
         self.calls.append(call)
-        failure = next((f for f in self.failures if f.method == name), None)
+        failure = next(
+            (f for f in self.failures if f.method == name
+             and (f.chat_id is None or str(f.chat_id) == str(params.get("chat_id")))),
+            None,
+        )
         if failure is not None:
             self.failures.remove(failure)
             return self._fail(failure)
@@ -116,7 +128,7 @@ class LocalBotApi(BaseRequest):
             "from": BOT_USER,
             "text": stored.text,
         }
-        if stored.reply_markup:
+        if (stored.reply_markup or {}).get("inline_keyboard"):
             result["reply_markup"] = stored.reply_markup
         return result
 
@@ -125,14 +137,33 @@ class LocalBotApi(BaseRequest):
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         self._next_message_id += 1
+        reply = _markup(params.get("reply_parameters")) or {}
         stored = StoredMessage(
             chat_id=int(params["chat_id"]),
             message_id=self._next_message_id,
             text=str(params["text"]),
             reply_markup=_markup(params.get("reply_markup")),
+            reply_to_message_id=reply.get("message_id"),
         )
         self.messages[(stored.chat_id, stored.message_id)] = stored
         return self._message(stored)
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._next_message_id += 1
+        document = params.get("document") or {}
+        stored = StoredMessage(
+            chat_id=int(params["chat_id"]),
+            message_id=self._next_message_id,
+            text=str(params.get("caption") or ""),
+            document=document.get("content"),
+            filename=document.get("filename"),
+        )
+        self.messages[(stored.chat_id, stored.message_id)] = stored
+        result = self._message(stored)
+        result["document"] = {"file_id": f"doc{stored.message_id}",
+                              "file_unique_id": f"u{stored.message_id}",
+                              "file_name": stored.filename}
+        return result
 
     def _edit(self, params: dict[str, Any]) -> dict[str, Any] | bool:
         key = (int(params["chat_id"]), int(params["message_id"]))

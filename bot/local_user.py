@@ -22,25 +22,27 @@ def bare_label(label: str) -> str:
 
 
 class LocalUser:
-    """Sends messages and presses buttons as one Telegram user in their private chat."""
+    """Sends messages and presses buttons as one Telegram user, in their private chat or a group."""
 
     def __init__(
         self, app: Application, api: LocalBotApi, user_id: int, language_code: str | None = "ja",
         update_ids: itertools.count | None = None, first_name: str = "Resident",
+        group_id: int | None = None,
     ) -> None:
         self.app = app
         self.api = api
         self.user_id = user_id
         self.language_code = language_code
         self.first_name = first_name
+        self.group_id = group_id
         self._update_ids = update_ids if update_ids is not None else itertools.count(1)
         self._message_ids = itertools.count(1)
         self.last_update: dict[str, Any] | None = None
 
     @property
     def chat_id(self) -> int:
-        """A private chat's id is the user's id."""
-        return self.user_id
+        """The group's id, or (for a private chat) the user's id."""
+        return self.group_id if self.group_id is not None else self.user_id
 
     def _user(self) -> dict[str, Any]:
         user = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
@@ -49,6 +51,8 @@ class LocalUser:
         return user
 
     def _chat(self) -> dict[str, Any]:
+        if self.group_id is not None:
+            return {"id": self.group_id, "type": "supergroup", "title": "staff"}
         return {"id": self.chat_id, "type": "private", "first_name": self.first_name}
 
     def message_payload(self, **content: Any) -> dict[str, Any]:
@@ -67,9 +71,12 @@ class LocalUser:
         await self.app.process_update(Update.de_json(payload, self.app.bot))
         return payload
 
-    async def send(self, text: str) -> dict[str, Any]:
-        """Sends a text message (a command if it starts with '/')."""
-        content: dict[str, Any] = {"text": text}
+    async def send(self, text: str, reply_to: StoredMessage | None = None,
+                   **extra: Any) -> dict[str, Any]:
+        """Sends a text message (a command if it starts with '/'), perhaps as a reply."""
+        content: dict[str, Any] = {"text": text, **extra}
+        if reply_to is not None:
+            content["reply_to_message"] = self._bot_message(reply_to)
         if text.startswith("/"):
             content["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
@@ -87,8 +94,8 @@ class LocalUser:
         message = dict(original["message"], text=text, edit_date=int(time.time()))
         return await self.deliver({"update_id": next(self._update_ids), "edited_message": message})
 
-    async def press(self, message: StoredMessage, data: str) -> dict[str, Any]:
-        """Presses a button with the given data on a message the bot sent."""
+    def _bot_message(self, message: StoredMessage) -> dict[str, Any]:
+        """A message the bot sent, as Telegram shows it inside an update."""
         bot_message = {
             "message_id": message.message_id,
             "date": int(time.time()),
@@ -96,8 +103,13 @@ class LocalUser:
             "from": {"id": 1, "is_bot": True, "first_name": "madoguchi"},
             "text": message.text,
         }
-        if message.reply_markup:
+        if (message.reply_markup or {}).get("inline_keyboard"):
             bot_message["reply_markup"] = message.reply_markup
+        return bot_message
+
+    async def press(self, message: StoredMessage, data: str) -> dict[str, Any]:
+        """Presses a button with the given data on a message the bot sent."""
+        bot_message = self._bot_message(message)
         return await self.deliver(
             {
                 "update_id": next(self._update_ids),
@@ -117,13 +129,14 @@ class LocalUser:
 
     def last_keyboard_message(self) -> StoredMessage | None:
         """The newest message to this user that still carries buttons."""
-        return next((m for m in reversed(self.messages()) if m.reply_markup), None)
+        return next((m for m in reversed(self.messages())
+                     if (m.reply_markup or {}).get("inline_keyboard")), None)
 
     def buttons(self, message: StoredMessage | None = None) -> list[tuple[str, str]]:
         """(label, data) of every button on a message, by default the newest with buttons."""
         if message is None:
             message = self.last_keyboard_message()
-        if message is None or not message.reply_markup:
+        if message is None or not (message.reply_markup or {}).get("inline_keyboard"):
             return []
         return [
             (b["text"], b["callback_data"])

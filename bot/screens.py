@@ -24,6 +24,15 @@ class Screen:
     rows: tuple[tuple[Button, ...], ...] = ()
 
 
+@dataclass(frozen=True)
+class Document:
+    """A file to send, such as an export."""
+
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
 @dataclass
 class Reply:
     """Everything an update answers with, sent after its transaction commits."""
@@ -36,6 +45,7 @@ class Reply:
     replace_pressed: Screen | None = None
     # Deliver waiting outbox messages now rather than at the relay's next tick.
     outbox_waiting: bool = False
+    documents: list[Document] = field(default_factory=list)
 
 
 def rows_of(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:

@@ -34,6 +34,11 @@ EVENT_LABELS = {
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
 
 
+def bold(text: str) -> str:
+    """Wraps our own (already safe) text in bold markup."""
+    return f"<b>{text}</b>"
+
+
 def refusal(t: Translator) -> Screen:
     """The answer to anyone who is not staff: it reveals nothing about tickets."""
     return Screen(t.gettext("Sorry, this is only for council staff."))
@@ -42,7 +47,7 @@ def refusal(t: Translator) -> Screen:
 def staff_help(t: Translator, is_admin: bool) -> Screen:
     """Every staff command with an example."""
     lines = [
-        f"<b>{t.gettext('Staff commands')}</b>",
+        bold(t.gettext("Staff commands")),
         t.gettext("/queue [new|mine|urgent|unassigned|service|district] – open tickets, oldest first"),
         t.gettext("/ticket 1234-5678 – details, answers, contact and history"),
         t.gettext("/assign 1234-5678 me|name – assign"),
@@ -63,7 +68,7 @@ def staff_help(t: Translator, is_admin: bool) -> Screen:
     if is_admin:
         lines += [
             "",
-            f"<b>{t.gettext('Admin commands')}</b>",
+            bold(t.gettext("Admin commands")),
             t.gettext("/staff add <user id> <name> [district keys] – add or update a staff member"),
             t.gettext("/staff remove <user id> – remove a staff member"),
             t.gettext("/staff list – list staff"),
@@ -132,7 +137,7 @@ def ticket_details(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
     for step, answer in engine.review_items(form, engine.DraftState(
             form=form.key, step=None, mode="review", answers=ticket.answers), ctx):
         lines.append(f"<b>{escape(t.gettext(step.label))}</b>: {escape(answer)}")
-    lines += ["―――", f"<b>{t.gettext('History')}</b>"]
+    lines += ["―――", bold(t.gettext("History"))]
     for event in events:
         when = event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         who = actor_names.get(event.actor_id or 0) or (
@@ -156,7 +161,7 @@ def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> 
     """Every active staff member with their id and districts."""
     if not staff:
         return Screen(t.gettext("No staff yet. Admins add staff with /staff add <user id> <name>."))
-    lines = [f"<b>{t.gettext('Staff')}</b>"]
+    lines = [bold(t.gettext("Staff"))]
     for member in staff:
         districts = ", ".join(
             (profile.district(k).name.get(t.locale) if profile.district(k) else k)
@@ -174,7 +179,7 @@ def audit_list(t: Translator, events: list[EventDTO], audit: list[AuditDTO],
              + t.gettext(EVENT_LABELS.get(e.kind, e.kind))) for e in events]
     rows += [(a.created_at, a.actor_id, a.action) for a in audit]
     rows.sort(key=lambda r: r[0], reverse=True)
-    lines = [f"<b>{t.gettext('Recent audit events')}</b>"]
+    lines = [bold(t.gettext("Recent audit events"))]
     lines += [f"{when.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {actor or '-'} {escape(what)}"
               for when, actor, what in rows[:limit]]
     return Screen("\n".join(lines))

@@ -19,9 +19,9 @@ from bot.cards import render_card, staff_form_context
 from bot.context import Services
 from bot.forms.definitions import FORMS
 from bot.forms.engine import normalize, parse_phone
-from bot.i18n import N_, STAFF_LOCALE, Translator
+from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
 from bot.reference import parse_reference
-from bot.screens import Reply, Screen
+from bot.screens import Button, Reply, Screen, rows_of
 from bot.staff_views import (
     audit_list, refusal, staff_help, staff_list, ticket_details, ticket_list,
 )
@@ -49,6 +49,7 @@ class StaffWho:
     first_name: str = ""
     anonymous: bool = False
     reply_to_message_id: int | None = None
+    language_code: str | None = None
 
 
 class StaffDesk:
@@ -83,11 +84,13 @@ class StaffDesk:
         self.reply.screens.append(Screen(text))
 
     def refuse(self, toast: bool = False) -> Reply:
-        """The one refusal: the same for every non-staff sender and every forged button."""
+        """The one refusal, in the sender's language: the same for every non-staff sender
+        and every forged button."""
+        t = self.services.catalogs.translator_for(locale_from_language_code(self.who.language_code))
         if toast:
-            self.reply.toast = refusal(self.t).text
+            self.reply.toast = refusal(t).text
         else:
-            self.reply.screens = [refusal(self.t)]
+            self.reply.screens = [refusal(t)]
         return self.reply
 
     # ---- commands ----------------------------------------------------------------------------
@@ -297,9 +300,22 @@ class StaffDesk:
 
     async def cmd_newticket(self, staff: StaffDTO, args: str) -> None:
         """/newticket: staff record a request taken by phone or at the counter."""
-        self.say(self.t.gettext(
-            "To record a request taken by phone or at the counter, open a private chat with "
-            "me and send /newticket there."))
+        if self.who.chat_id != self.who.user_id:
+            self.say(self.t.gettext(
+                "To record a request taken by phone or at the counter, open a private chat with "
+                "me and send /newticket there."))
+            return
+        buttons = [
+            Button(f"{i}. {self.t.gettext(FORMS[key].title)}", callbacks.new_ticket(key))
+            for i, key in enumerate(callbacks.SERVICE_ITEMS, start=1)
+        ]
+        self.reply.screens.append(Screen(
+            self.t.gettext(
+                "Which request did the person make? Before you start, read them the privacy "
+                "notice and make sure they agree."
+            ),
+            rows_of(buttons, 1),
+        ))
 
     async def cmd_staff(self, staff: StaffDTO, args: str) -> None:
         """/staff add|remove|list (admins)."""

@@ -6,11 +6,13 @@ from html import escape
 
 from bot import callbacks
 from bot.forms import engine
+from bot.forms.definitions import FORMS
 from bot.forms.engine import DraftState, FormContext
 from bot.forms.model import Form, StepKind
 from bot.i18n import LANGUAGE_NAMES, N_, Translator
 from bot.screens import Button, Screen, rows_of
 from bot.settings import OfficeProfile
+from bot.tickets import STATUS_LABELS
 
 MENU_LABELS = {
     "consultation": N_("Consultation"),
@@ -221,6 +223,8 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     step = form.step(state.step)
     position, total = engine.progress(form, state)
     lines = [f"<b>{escape(t.gettext(form.title))}</b> ({position}/{total})", t.gettext(step.prompt)]
+    if state.for_staff:
+        lines.insert(0, t.gettext("(Recorded by staff for someone who phoned or came to the counter)"))
     if step.hint:
         lines.append(f"<i>{t.gettext(step.hint)}</i>")
     if step.kind is StepKind.TEXT:
@@ -342,6 +346,36 @@ def notice(text: str) -> Screen:
     return Screen(text)
 
 
+def follow_up_added(t: Translator, reference: str) -> Screen:
+    """Tells the resident their message was added to their request."""
+    return Screen(t.gettext(
+        "Thank you. I added your message to your request {reference}; staff will see it."
+    ).format(reference=escape(reference)))
+
+
+def which_ticket(t: Translator, tickets: list) -> Screen:
+    """Asks which of several open requests a message is about."""
+    buttons = [
+        Button(numbered(i, f"{tk.reference} ({t.gettext(FORMS[tk.service].title)})"),
+               callbacks.follow_up(tk.id))
+        for i, tk in enumerate(tickets, start=1)
+    ]
+    return Screen(t.gettext("Which of your requests is this message about?"), rows_of(buttons, 1))
+
+
+def my_tickets(t: Translator, tickets: list) -> Screen:
+    """The resident's requests with their status."""
+    if not tickets:
+        return Screen(t.gettext("You have no requests yet. Send /start to make one."))
+    lines = [t.gettext("Your requests:")]
+    lines += [
+        f"{escape(tk.reference)} · {escape(t.gettext(FORMS[tk.service].title))} · "
+        f"{escape(t.gettext(STATUS_LABELS[tk.status]))}"
+        for tk in tickets
+    ]
+    return Screen("\n".join(lines))
+
+
 def help_text(t: Translator) -> Screen:
     """What the resident can do and type."""
     lines = [
@@ -349,6 +383,7 @@ def help_text(t: Translator) -> Screen:
         t.gettext("/start – the menu (or continue an unfinished request)"),
         t.gettext("/language – change the language"),
         t.gettext("/cancel – cancel the request you are filling in"),
+        t.gettext("/mytickets – your requests and their status"),
         t.gettext("/help – this help"),
         t.gettext(
             "You can press the buttons or type their number. During a request you can also "

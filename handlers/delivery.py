@@ -68,6 +68,11 @@ async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) ->
                 reply_markup=keyboard(screen) if number == len(parts) else None,
                 disable_web_page_preview=True,
             )
+    for document in reply.documents:
+        await context.bot.send_document(
+            chat_id=chat.id, document=document.content, filename=document.filename,
+            caption=document.caption or None, parse_mode=ParseMode.HTML,
+        )
     if reply.outbox_waiting:
         jobs.deliver_outbox_soon(context)
 

@@ -23,6 +23,7 @@ def _who(update: Update) -> StaffWho:
         first_name=user.first_name if user else "",
         anonymous=anonymous,
         reply_to_message_id=reply_to,
+        language_code=user.language_code if user else None,
     )
 
 

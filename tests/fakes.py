@@ -111,6 +111,11 @@ class Harness:
         """A resident using the current application."""
         return UserClient(self.app, self.api, user_id, language, self.update_ids)
 
+    def staff(self, user_id: int, name: str = "Staff", in_group: bool = True) -> UserClient:
+        """A person in the staff group (or, with in_group=False, in a private chat with the bot)."""
+        return UserClient(self.app, self.api, user_id, "ja", self.update_ids, first_name=name,
+                          group_id=self.settings.staff_chat_id if in_group else None)
+
     async def restart(self) -> None:
         """Stops the application and starts a new one on the same database (a restart)."""
         await self.app.shutdown()

@@ -47,6 +47,8 @@ class DraftState(BaseModel):
     # carry both, so a button of an earlier question or an earlier draft is recognised.
     round: int = 0
     seq: int = 0
+    # True when a staff member fills the form for someone who phoned or came to the counter.
+    for_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,10 +99,10 @@ def normalize(text: str) -> str:
     return folded.strip(" .。、,!！?？「」\"'")
 
 
-def begin(form: Form, round_: int = 0) -> DraftState:
+def begin(form: Form, round_: int = 0, for_staff: bool = False) -> DraftState:
     """Returns the state of a new draft at the form's first step."""
     first = form.visible_steps({})[0]
-    return DraftState(form=form.key, step=first.key, round=round_)
+    return DraftState(form=form.key, step=first.key, round=round_, for_staff=for_staff)
 
 
 def choices_for(step: Step, ctx: FormContext) -> tuple[Choice, ...]:

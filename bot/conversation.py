@@ -1,0 +1,38 @@
+"""Messages from a resident about an open ticket: stored as an event and relayed to staff."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.context import Services
+from bot.deliveries import queue_card_refresh
+from bot.i18n import N_, STAFF_LOCALE
+from bot.screens import Screen
+from storage import repositories as repo
+from storage.repositories import ResidentDTO, TicketDTO
+
+MAX_FOLLOW_UP = 3500
+FROM_RESIDENT = N_("✉ {reference} – message from the resident (reply to this message to answer):")
+
+
+async def add_resident_message(
+    session: AsyncSession, services: Services, resident: ResidentDTO, ticket: TicketDTO,
+    text: str,
+) -> None:
+    """Adds what the resident wrote to their ticket and shows it under the ticket's card."""
+    now = services.clock()
+    await repo.update_ticket(session, ticket.id, now)
+    await repo.add_ticket_event(session, ticket.id, "resident_message", "resident",
+                                resident.telegram_user_id, now, {"text": text})
+    if services.settings.staff_chat_id is None:
+        return
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+    header = t.gettext(FROM_RESIDENT).format(reference=escape(ticket.reference))
+    await outbox.enqueue(
+        session, services.settings.staff_chat_id, "resident_message",
+        Screen(f"{header}\n{escape(text)}"), now, ticket.id, meta={"reply_to_card": True},
+    )
+    await queue_card_refresh(session, services, ticket.id)

@@ -1,0 +1,74 @@
+"""Staff take a ticket from card to closed in Telegram; the resident hears back through the bot."""
+
+from __future__ import annotations
+
+from tests.fakes import Harness
+from tests.staff_helpers import add_staff, card_of, events, resident_request, ticket
+
+
+async def test_card_to_closed_and_the_resident_hears_back(harness: Harness) -> None:
+    """Claim → note → reply → resident answers → refer → resolve → close → reopen."""
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, tk = await resident_request(harness)
+    tk = await ticket(harness, tk.id)
+    card = card_of(harness, tk)
+    assert ja.gettext("Take this") in " ".join(label for label, _ in staff.buttons(card))
+
+    await staff.click(ja.gettext("Take this"), message=card)
+    await harness.relay()
+    tk = await ticket(harness, tk.id)
+    assert tk.status == "assigned" and tk.assignee_id is not None
+    assert "佐藤" in card.text and card.edits >= 1
+    assert resident.said("has been taken up by a staff member", since=-1)
+
+    seen_by_resident = len(resident.messages())
+    await staff.send(f"/note {tk.reference} 家族構成を電話で確認すること")
+    await harness.relay()
+    assert len(resident.messages()) == seen_by_resident
+    assert not any("家族構成" in m for m in resident.texts())
+
+    await staff.click(ja.gettext("Reply"), message=card)
+    await harness.relay()
+    prompt = staff.messages()[-1]
+    assert tk.reference in prompt.text
+    await staff.send("明日の午前中にお電話してもよろしいですか。", reply_to=prompt)
+    await harness.relay()
+    await harness.relay()
+    assert resident.said("明日の午前中にお電話してもよろしいですか。", since=-1)
+    assert staff.said(ja.gettext("✓ Delivered to the resident ({reference}).").format(reference=tk.reference))
+
+    await resident.send("Yes, after 10 please.")
+    assert resident.said(f"added your message to your request {tk.reference}", since=-1)
+    await harness.relay()
+    relayed = next(m for m in staff.messages() if "Yes, after 10 please." in m.text)
+    assert relayed.reply_to_message_id == tk.card_message_id
+    await staff.send("承知しました。10時過ぎにお電話します。", reply_to=relayed)
+    await harness.relay()
+    assert resident.said("10時過ぎにお電話します。", since=-1)
+
+    await staff.click(ja.gettext("Refer"), message=card)
+    partner = harness.services.profile.partners[0]
+    await staff.click(partner.name.get("ja"), message=card)
+    await harness.relay()
+    tk = await ticket(harness, tk.id)
+    assert tk.status == "referred" and tk.referred_to == partner.key
+    assert resident.said(partner.name.get("en"), since=-1)
+
+    await staff.send(f"/status {tk.reference} resolved")
+    await harness.relay()
+    assert resident.said("has been resolved", since=-1)
+    await staff.send(f"/close {tk.reference} 支援完了")
+    await harness.relay()
+    tk = await ticket(harness, tk.id)
+    assert tk.status == "closed" and tk.closed_at is not None
+    assert [label for label, _ in staff.buttons(card)] == [ja.gettext("Reopen")]
+    await staff.send(f"/reopen {tk.reference}")
+    await harness.relay()
+    tk = await ticket(harness, tk.id)
+    assert tk.status == "in_progress" and tk.closed_at is None
+
+    kinds = [e.kind for e in await events(harness, tk.id)]
+    for kind in ("created", "claimed", "note", "staff_reply", "reply_delivered",
+                 "resident_message", "referred", "status", "closed", "reopened"):
+        assert kind in kinds
