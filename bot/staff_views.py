@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from bot import callbacks
@@ -95,12 +96,15 @@ def ticket_line(ticket: TicketDTO, t: Translator, calendar: BusinessCalendar,
 
 def ticket_list(title: str, tickets: list[TicketDTO], total: int, page: int, page_size: int,
                 t: Translator, calendar: BusinessCalendar, now, names: dict[int, str],
-                page_data: callable | None) -> Screen:
-    """A page of tickets with a button to open each and buttons to turn pages."""
+                page_data: Callable[[int], str] | None) -> Screen:
+    """A page of tickets with a button to open each and buttons to turn pages.
+
+    `title` is HTML (callers escape what a person typed).
+    """
     if not tickets:
-        return Screen(f"<b>{escape(title)}</b>\n" + t.gettext("No tickets."))
+        return Screen(f"<b>{title}</b>\n" + t.gettext("No tickets."))
     pages = (total + page_size - 1) // page_size
-    lines = [f"<b>{escape(title)}</b> ({page + 1}/{pages}, {total})"]
+    lines = [f"<b>{title}</b> ({page + 1}/{pages}, {total})"]
     lines += [ticket_line(tk, t, calendar, now, names) for tk in tickets]
     buttons = [Button(tk.reference, callbacks.staff(tk.id, "view")) for tk in tickets]
     rows = list(rows_of(buttons, 3))

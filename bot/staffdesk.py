@@ -128,44 +128,42 @@ class StaffDesk:
 
     async def cmd_queue(self, staff: StaffDTO, args: str) -> None:
         """/queue [filter]: open tickets, oldest first."""
-        query = self._queue_query(staff, args)
-        if query is None:
+        if self._queue_query(staff, args) is None:
             options = ", ".join((*QUEUE_FILTERS, *FORMS, *(d.key for d in self.services.profile.districts)))
             self.say(self.t.gettext("Unknown filter. Use one of: {options}.").format(options=escape(options)))
             return
         self.reply.screens.append(await self.queue_screen(staff, args, 0))
 
-    def _queue_query(self, staff: StaffDTO, filter_text: str) -> TicketQuery | None:
-        """The query behind a /queue filter, or None if the filter is unknown."""
+    def _queue_query(self, staff: StaffDTO, filter_text: str) -> tuple[str, TicketQuery] | None:
+        """The canonical key and query of a /queue filter, or None if the filter is unknown."""
         key = normalize(filter_text)
-        if not key:
-            return TicketQuery(statuses=OPEN_STATUSES)
-        if key == "new":
-            return TicketQuery(statuses=("new",))
-        if key == "mine":
-            return TicketQuery(statuses=OPEN_STATUSES, assignee_id=staff.id)
-        if key == "urgent":
-            return TicketQuery(statuses=OPEN_STATUSES, priority="urgent")
-        if key == "unassigned":
-            return TicketQuery(statuses=OPEN_STATUSES, unassigned=True)
+        simple = {
+            "all": TicketQuery(statuses=OPEN_STATUSES),
+            "new": TicketQuery(statuses=("new",)),
+            "mine": TicketQuery(statuses=OPEN_STATUSES, assignee_id=staff.id),
+            "urgent": TicketQuery(statuses=OPEN_STATUSES, priority="urgent"),
+            "unassigned": TicketQuery(statuses=OPEN_STATUSES, unassigned=True),
+        }
+        if key in simple or not key:
+            return key or "all", simple[key or "all"]
         for form in FORMS.values():
             if key in (form.key, normalize(self.t.gettext(form.title))):
-                return TicketQuery(statuses=OPEN_STATUSES, service=form.key)
+                return form.key, TicketQuery(statuses=OPEN_STATUSES, service=form.key)
         for district in self.services.profile.districts:
             if key in (district.key, normalize(district.name.get(STAFF_LOCALE))):
-                return TicketQuery(statuses=OPEN_STATUSES, district_key=district.key)
+                return district.key, TicketQuery(statuses=OPEN_STATUSES, district_key=district.key)
         return None
 
     async def queue_screen(self, staff: StaffDTO, filter_text: str, page: int) -> Screen:
-        """One page of /queue."""
-        query = self._queue_query(staff, filter_text) or TicketQuery(statuses=OPEN_STATUSES)
+        """One page of /queue, with buttons to turn pages (they carry the canonical filter)."""
+        key, query = self._queue_query(staff, filter_text) or ("all", TicketQuery(statuses=OPEN_STATUSES))
         size = self.services.settings.staff_page_size
         tickets, total = await repo.ticket_page(self.session, query, page * size, size)
-        key = normalize(filter_text) or "all"
-        title = self.t.gettext("Queue: {filter}").format(filter=filter_text or self.t.gettext("all open"))
-        page_data = (lambda p: callbacks.queue_page(key, p)) if len(key.encode()) <= 40 and key.isascii() else None
+        title = self.t.gettext("Queue: {filter}").format(
+            filter=escape(filter_text) if filter_text and key != "all" else self.t.gettext("all open"))
         return ticket_list(title, tickets, total, page, size, self.t, self.calendar,
-                           self.services.clock(), await repo.staff_names(self.session), page_data)
+                           self.services.clock(), await repo.staff_names(self.session),
+                           lambda p: callbacks.queue_page(key, p))
 
     async def cmd_ticket(self, staff: StaffDTO, args: str) -> None:
         """/ticket <ref>: details, answers, contact and history; the view is recorded."""
@@ -287,7 +285,7 @@ class StaffDesk:
             query = TicketQuery(words=tuple(args.split()[:5]))
         size = self.services.settings.staff_page_size
         tickets, total = await repo.ticket_page(self.session, query, 0, size)
-        title = self.t.gettext("Search: {words}").format(words=args)
+        title = self.t.gettext("Search: {words}").format(words=escape(args))
         self.reply.screens.append(ticket_list(
             title, tickets, total, 0, size, self.t, self.calendar, self.services.clock(),
             await repo.staff_names(self.session), None))
@@ -370,7 +368,7 @@ class StaffDesk:
         if staff is None or parsed is None:
             return self.refuse(toast=True)
         if parsed.action == "queue":
-            screen = await self.queue_screen(staff, "" if parsed.arg == "all" else parsed.arg, parsed.page)
+            screen = await self.queue_screen(staff, parsed.arg, parsed.page)
             self.reply.replace_pressed = screen
             return self.reply
         ticket = await repo.get_ticket(self.session, parsed.ticket_id)

@@ -172,7 +172,7 @@ class Triage:
 
     def resident_translator(self, resident: repo.ResidentDTO, ticket: TicketDTO) -> Translator:
         """The translator for a ticket's resident, in the language they use now."""
-        locale = resident.locale or locale_from_language_code(resident.language_code) or ticket.locale
+        locale = resident.locale or locale_from_language_code(resident.language_code)
         return self.services.catalogs.translator_for(locale)
 
     async def notify_resident(self, ticket: TicketDTO, message: str, **params: Any) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from telegram.constants import ChatType
+
+from bot import frontdesk
 from bot.context import MadoguchiContext
+from bot.frontdesk import Event, Who
 from bot.staffdesk import STAFF_COMMANDS, StaffDesk, StaffWho
 from handlers.delivery import run_once, send_reply
 
@@ -57,13 +61,23 @@ async def on_staff_button(update: Update, context: MadoguchiContext) -> None:
         await send_reply(update, context, reply)
 
 
-async def on_group_reply(update: Update, context: MadoguchiContext) -> None:
-    """Relays a staff reply to a resident's message or a reply prompt; ignores the rest."""
+async def on_reply(update: Update, context: MadoguchiContext) -> None:
+    """Relays a staff reply to a resident's message or a reply prompt.
+
+    Any other reply stays internal in a group; in a private chat it is ordinary text for
+    the resident conversation, handled in the same transaction.
+    """
     services = context.services
     text = update.effective_message.text
+    private = update.effective_chat.type == ChatType.PRIVATE
 
     async def work(session):
-        return await StaffDesk(session, services, _who(update)).group_reply(text)
+        reply = await StaffDesk(session, services, _who(update)).group_reply(text)
+        if reply is None and private:
+            user = update.effective_user
+            who = Who(user.id, update.effective_chat.id, user.language_code)
+            reply = await frontdesk.handle(session, services, who, Event("text", text=text))
+        return reply
 
     reply = await run_once(update, context, work)
     if reply is not None:
@@ -78,9 +92,8 @@ def register(app: Application, group: int) -> None:
             CommandHandler("help", on_group_help, filters=filters.ChatType.GROUPS),
             CallbackQueryHandler(on_staff_button, pattern=r"^[sq]:"),
             MessageHandler(
-                filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.COMMAND
-                & filters.UpdateType.MESSAGE,
-                on_group_reply,
+                filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                on_reply,
             ),
         ],
         group=group,
