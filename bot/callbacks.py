@@ -18,6 +18,7 @@ STAFF_ACTIONS = ("claim", "status", "st", "priority", "pr", "refer", "rf", "repl
                  "reopen", "back", "view")
 _STAFF = re.compile(r"s:(\d{1,12}):([a-z]{2,8})(?::([a-z0-9_]{1,40}))?")
 _QUEUE = re.compile(r"q:([a-z0-9_]{1,40}):(\d{1,5})")
+_SEARCH = re.compile(r"k:(\d{1,5}):(.{1,56})", re.DOTALL)
 _FORM = re.compile(r"f:(\d{1,9})\.(\d{1,9}):([a-z_]{1,16})(?::(\d{1,3}))?")
 
 
@@ -77,6 +78,12 @@ def queue_page(filter_key: str, page: int) -> str:
     return f"q:{filter_key}:{page}"
 
 
+def search_page(words: str, page: int) -> str | None:
+    """Data for a page button of /search, or None when the words do not fit in a button."""
+    data = f"k:{page}:{words}"
+    return data if len(data.encode()) <= 64 else None
+
+
 @dataclass(frozen=True)
 class StaffButtonData:
     """A parsed press of a staff button."""
@@ -97,12 +104,10 @@ def parse_staff(data: str | None) -> StaffButtonData | None:
     match = _QUEUE.fullmatch(data)
     if match:
         return StaffButtonData("queue", arg=match.group(1), page=int(match.group(2)))
+    match = _SEARCH.fullmatch(data)
+    if match:
+        return StaffButtonData("search", arg=match.group(2), page=int(match.group(1)))
     return None
-
-
-def is_staff_data(data: str | None) -> bool:
-    """Whether button data belongs to the staff side (cards, lists)."""
-    return bool(data) and data[:2] in ("s:", "q:")
 
 
 def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:

@@ -26,7 +26,7 @@ from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, Translator, locale_from_
 from bot.screens import Reply, Screen
 from storage import repositories as repo
 from bot.i18n import STAFF_LOCALE
-from bot.staff_views import refusal
+from bot.staff_views import refusal, staff_help
 from storage.repositories import DraftDTO, ResidentDTO, StaffDTO, TicketDTO
 
 @dataclass(frozen=True)
@@ -142,7 +142,11 @@ class Desk:
                 await self.set_screen("menu", pending_service=None)
                 self.show(views.menu(self.t))
         elif command == "help":
-            self.show(views.help_text(self.t), self.where_you_are())
+            self.show(views.help_text(self.t))
+            if await self.staff_member() is not None:
+                self.show(staff_help(self.services.catalogs.translator_for(STAFF_LOCALE),
+                                     self.resident.telegram_user_id in self.services.settings.admin_ids))
+            self.show(self.where_you_are())
         elif command == "mytickets":
             tickets = await repo.tickets_of_resident(self.session, self.resident.id)
             self.show(views.my_tickets(self.t, tickets))

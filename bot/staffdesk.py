@@ -275,20 +275,26 @@ class StaffDesk:
         if not args:
             self.say(self.t.gettext("Please give a reference, a phone number or words to search for."))
             return
-        reference = parse_reference(args)
-        phone = parse_phone(args) if reference is None else None
+        self.reply.screens.append(await self.search_screen(args, 0))
+
+    async def search_screen(self, words: str, page: int) -> Screen:
+        """One page of /search results."""
+        reference = parse_reference(words)
+        phone = parse_phone(words) if reference is None else None
         if reference:
             query = TicketQuery(reference=reference)
         elif phone:
             query = TicketQuery(phone=phone)
         else:
-            query = TicketQuery(words=tuple(args.split()[:5]))
+            query = TicketQuery(words=tuple(words.split()[:5]))
         size = self.services.settings.staff_page_size
-        tickets, total = await repo.ticket_page(self.session, query, 0, size)
-        title = self.t.gettext("Search: {words}").format(words=escape(args))
-        self.reply.screens.append(ticket_list(
-            title, tickets, total, 0, size, self.t, self.calendar, self.services.clock(),
-            await repo.staff_names(self.session), None))
+        tickets, total = await repo.ticket_page(self.session, query, page * size, size)
+        title = self.t.gettext("Search: {words}").format(words=escape(words))
+        paging = callbacks.search_page(words, 0) is not None
+        return ticket_list(
+            title, tickets, total, page, size, self.t, self.calendar, self.services.clock(),
+            await repo.staff_names(self.session),
+            (lambda p: callbacks.search_page(words, p)) if paging else None)
 
     async def cmd_export(self, staff: StaffDTO, args: str) -> None:
         """/export [from] [to] [xlsx]: tickets as a file (export module)."""
@@ -368,8 +374,10 @@ class StaffDesk:
         if staff is None or parsed is None:
             return self.refuse(toast=True)
         if parsed.action == "queue":
-            screen = await self.queue_screen(staff, parsed.arg, parsed.page)
-            self.reply.replace_pressed = screen
+            self.reply.replace_pressed = await self.queue_screen(staff, parsed.arg, parsed.page)
+            return self.reply
+        if parsed.action == "search":
+            self.reply.replace_pressed = await self.search_screen(parsed.arg, parsed.page)
             return self.reply
         ticket = await repo.get_ticket(self.session, parsed.ticket_id)
         if ticket is None:

@@ -90,7 +90,7 @@ def register(app: Application, group: int) -> None:
         [
             CommandHandler(list(STAFF_COMMANDS), on_staff_command),
             CommandHandler("help", on_group_help, filters=filters.ChatType.GROUPS),
-            CallbackQueryHandler(on_staff_button, pattern=r"^[sq]:"),
+            CallbackQueryHandler(on_staff_button, pattern=r"^[sqk]:"),
             MessageHandler(
                 filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
                 on_reply,

@@ -45,3 +45,18 @@ def test_chat_resumes_a_draft_from_an_earlier_run(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert ja.gettext("Continue where I stopped") in second.stdout
     assert "(2/" in second.stdout
+
+
+def test_console_switches_to_the_staff_group_and_back(tmp_path: Path) -> None:
+    """As the admin in the staff group: take the ticket, answer the resident with '^'."""
+    ja = Catalogs().translator_for("ja")
+    lines = ["/start", "2", "1", "2", "1", "1", ja.gettext("Skip"), "2", "1", "1", "22",
+             ja.gettext("Send"), ":staff", ja.gettext("Take this"), ":resident",
+             "よろしくお願いします", ":staff", "^ 明日お電話します", "/queue", ":resident"]
+    result = _chat(lines, tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "[staff chat] " + ja.gettext("Assignee") in out
+    assert ja.gettext("Your request {reference} has been taken up by a staff member. They will contact you.").split("{")[0] in out
+    assert "[staff chat] " + ja.gettext("✓ Delivered to the resident ({reference}).").split("{")[0] in out
+    assert "\n明日お電話します" in out

@@ -225,3 +225,37 @@ async def test_newticket_is_refused_to_residents(harness: Harness) -> None:
     await resident.send("/start")
     await resident.press(resident.last, "n:food")
     assert await harness.draft_state(resident) is None
+
+
+async def test_search_results_are_paged(harness: Harness) -> None:
+    """Many matches come in pages with buttons."""
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    harness.settings.__dict__["staff_page_size"] = 2
+    refs = [(await resident_request(harness, user_id=uid))[1].reference for uid in (5001, 5002, 5003)]
+    await staff.send("/search wheelchair")
+    page = staff.last
+    assert "(1/2, 3)" in page.text and refs[2] not in page.text
+    await staff.click(ja.gettext("Next"), message=page)
+    assert refs[2] in page.text
+
+
+async def test_district_coordinator_only_suggested(harness: Harness) -> None:
+    """With routing 'suggest' the ticket stays unassigned and the card names the coordinator."""
+    harness.settings.__dict__["district_routing"] = "suggest"
+    await add_staff(harness, 700003, "高橋", "d03")
+    _, tk = await resident_request(harness, form="consultation")
+    tk = await ticket(harness, tk.id)
+    assert tk.status == "new" and tk.assignee_id is None
+    assert "高橋" in card_of(harness, tk).text
+
+
+async def test_staff_help_in_a_private_chat(harness: Harness) -> None:
+    """/help in a private chat shows staff commands to staff, not to residents."""
+    await add_staff(harness, 700001, "佐藤")
+    dm = harness.staff(700001, "佐藤", in_group=False)
+    await dm.send("/help")
+    assert dm.said("/queue")
+    resident = harness.resident(5001)
+    await resident.send("/help")
+    assert not resident.said("/queue")
