@@ -24,14 +24,20 @@ def deliver_outbox_soon(context: MadoguchiContext) -> None:
         context.job_queue.run_once(deliver_outbox, 0, name="outbox-now")
 
 
+# Telegram redelivers an unconfirmed update for at most a day; a week of ids is plenty.
+UPDATE_IDS_KEPT = timedelta(days=7)
+
+
 async def purge_expired_drafts(context: MadoguchiContext) -> None:
-    """Deletes drafts untouched for longer than the retention period and logs how many."""
+    """Deletes drafts untouched for longer than the retention period, and old update ids."""
     services = context.services
-    cutoff = services.clock() - timedelta(hours=services.settings.draft_retention_hours)
+    now = services.clock()
+    cutoff = now - timedelta(hours=services.settings.draft_retention_hours)
     async with services.db.begin() as session:
         removed = await repo.delete_drafts_older_than(session, cutoff)
-    if removed:
-        log.info("purged %d expired drafts", removed)
+        forgotten = await repo.forget_updates_before(session, now - UPDATE_IDS_KEPT)
+    if removed or forgotten:
+        log.info("purged %d expired drafts and %d old update ids", removed, forgotten)
 
 
 def schedule(app: Application) -> None:

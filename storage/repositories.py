@@ -137,6 +137,14 @@ async def last_processed_update_id(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(ProcessedUpdate.update_id))) or 0)
 
 
+async def forget_updates_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Deletes processed update ids older than the cutoff and returns how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
+    )
+    return result.rowcount or 0
+
+
 async def record_update(session: AsyncSession, update_id: int, now: datetime) -> None:
     """Records an update id in the caller's transaction; a duplicate fails at commit."""
     session.add(ProcessedUpdate(update_id=update_id, processed_at=now))

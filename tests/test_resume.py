@@ -106,3 +106,25 @@ async def test_an_answer_to_an_expired_draft_is_not_read_as_a_menu_choice(harnes
     assert await harness.draft_state(resident) is None
     row = await harness.resident_row(resident)
     assert row.screen == "menu"
+
+
+async def test_purge_forgets_update_ids_after_a_week(harness: Harness) -> None:
+    """Processed update ids are kept for a week (Telegram redelivers within a day), then dropped."""
+    from handlers.jobs import purge_expired_drafts
+    from storage import repositories as repo
+    from storage.models import ProcessedUpdate
+
+    resident = harness.resident()
+    await resident.send("/start")
+
+    class _Context:
+        services = harness.services
+
+    harness.clock.advance(days=6)
+    await purge_expired_drafts(_Context())
+    async with harness.db() as session:
+        assert await repo.count_rows(session, ProcessedUpdate) == 1
+    harness.clock.advance(days=2)
+    await purge_expired_drafts(_Context())
+    async with harness.db() as session:
+        assert await repo.count_rows(session, ProcessedUpdate) == 0
