@@ -14,7 +14,6 @@ from bot.screens import Screen
 from storage import repositories as repo
 from storage.repositories import ResidentDTO, TicketDTO
 
-MAX_FOLLOW_UP = 3500
 FROM_RESIDENT = N_("✉ {reference} – message from the resident (reply to this message to answer):")
 
 
@@ -22,9 +21,18 @@ async def add_resident_message(
     session: AsyncSession, services: Services, resident: ResidentDTO, ticket: TicketDTO,
     text: str,
 ) -> None:
-    """Adds what the resident wrote to their ticket and shows it under the ticket's card."""
+    """Adds what the resident wrote to their ticket and shows it under the ticket's card.
+
+    A message about a resolved request opens it again: the resident still needs help.
+    """
     now = services.clock()
-    await repo.update_ticket(session, ticket.id, now)
+    if ticket.status == "resolved":
+        status = "in_progress" if ticket.assignee_id else "new"
+        await repo.update_ticket(session, ticket.id, now, status=status, resolved_at=None)
+        await repo.add_ticket_event(session, ticket.id, "reopened", "resident",
+                                    resident.telegram_user_id, now, {"from": "resolved"})
+    else:
+        await repo.update_ticket(session, ticket.id, now)
     await repo.add_ticket_event(session, ticket.id, "resident_message", "resident",
                                 resident.telegram_user_id, now, {"text": text})
     if services.settings.staff_chat_id is None:

@@ -56,7 +56,7 @@ class TicketDeliveryHooks:
         now = self._services.clock()
         if message.kind == "ticket_card" and message.ticket_id and telegram_message_id:
             await repo.set_card_message_id(session, message.ticket_id, telegram_message_id)
-        elif message.kind == "staff_reply" and message.ticket_id:
+        elif message.kind == "staff_reply" and message.ticket_id and outbox.is_last_part(message):
             ticket = await repo.get_ticket(session, message.ticket_id)
             await repo.add_ticket_event(session, message.ticket_id, "reply_delivered", "system",
                                         None, now)
@@ -65,15 +65,15 @@ class TicketDeliveryHooks:
     async def failed(self, session: AsyncSession, message: OutboxDTO, error: str,
                      forbidden: bool) -> None:
         """Records a resident who blocked the bot and tells staff what did not arrive."""
-        if message.kind not in TO_RESIDENT or not message.ticket_id:
+        if message.kind not in TO_RESIDENT or not message.ticket_id or not outbox.is_last_part(message):
             return
         now = self._services.clock()
         ticket = await repo.get_ticket(session, message.ticket_id)
         await repo.add_ticket_event(session, ticket.id, "delivery_failed", "system", None, now,
                                     {"kind": message.kind, "forbidden": forbidden})
-        if forbidden and not ticket.resident_unreachable:
-            await repo.mark_resident_unreachable(session, ticket.id)
-            await queue_card_refresh(session, self._services, ticket.id)
+        if forbidden and ticket.resident_id is not None:
+            for ticket_id in await repo.set_resident_reachable(session, ticket.resident_id, False):
+                await queue_card_refresh(session, self._services, ticket_id)
         if message.kind == "staff_reply":
             reason = BLOCKED if forbidden else TELEGRAM_REFUSED
             t = self._services.catalogs.translator_for(STAFF_LOCALE)

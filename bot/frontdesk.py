@@ -13,7 +13,8 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, outbox, tickets, views
-from bot.conversation import MAX_FOLLOW_UP, add_resident_message
+from bot.conversation import add_resident_message
+from bot.deliveries import queue_card_refresh
 from bot.tickets import OPEN_STATUSES
 from bot.callbacks import ButtonData
 from bot.consent import CONSENT_VERSION
@@ -134,7 +135,10 @@ class Desk:
 
     async def on_command(self, command: str) -> None:
         """Handles /start, /help, /language, /cancel and unknown commands."""
-        if command == "start":
+        if command == "start" and self.resident.pending_message:
+            await self.set_screen("followup")
+            self.show(views.which_ticket(self.t, await self.open_tickets()))
+        elif command == "start":
             if self.draft is not None:
                 await self.set_screen("resume")
                 self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
@@ -194,7 +198,12 @@ class Desk:
             chosen = _pick_numbered(text, options)
             if chosen:
                 await self.on_follow_up_choice(int(chosen))
-                return
+            else:
+                # More words before choosing: kept with the first, so nothing is lost.
+                combined = f"{self.resident.pending_message}\n{text.strip()}"
+                await self.set_screen("followup", pending_message=combined)
+                self.show(views.which_ticket(self.t, tickets))
+            return
         elif screen == "resume" and self.draft is not None:
             options = [(a, [t.gettext(views.RESUME_LABELS[a]), views.RESUME_LABELS[a]])
                        for a in callbacks.RESUME_ACTIONS]
@@ -288,8 +297,9 @@ class Desk:
     # ---- messages about open requests --------------------------------------------------------
 
     async def open_tickets(self) -> list[TicketDTO]:
-        """The resident's open requests, oldest first."""
-        return await repo.open_tickets_of_resident(self.session, self.resident.id, OPEN_STATUSES)
+        """The requests a message can be about: open ones and resolved ones, oldest first."""
+        return await repo.open_tickets_of_resident(self.session, self.resident.id,
+                                                   (*OPEN_STATUSES, "resolved"))
 
     async def follow_up(self, text: str) -> bool:
         """Adds free text to the resident's open request, asking which one if there are several.
@@ -299,7 +309,7 @@ class Desk:
         tickets = await self.open_tickets()
         if not tickets:
             return False
-        text = text.strip()[:MAX_FOLLOW_UP]
+        text = text.strip()
         if len(tickets) == 1:
             await add_resident_message(self.session, self.services, self.resident, tickets[0], text)
             await self.set_screen("menu", pending_service=None)
@@ -484,6 +494,9 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
         session, who.user_id, who.chat_id, who.language_code, now
     )
     draft = await repo.get_draft(session, resident.id)
+    # Any message from the resident shows they can be reached again (they unblocked the bot).
+    for ticket_id in await repo.set_resident_reachable(session, resident.id, True):
+        await queue_card_refresh(session, services, ticket_id)
     desk = Desk(session, services, resident, draft)
     expired = draft is not None and (
         draft.form_key not in FORMS

@@ -7,15 +7,53 @@ records every call, keeps the messages it was asked to send, and can be told to 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "madoguchi", "username": "madoguchi_local_bot"}
+# The tags Telegram's HTML parse mode accepts; anything else is refused, as Telegram does.
+TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
+_BARE_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
+
+
+class _TelegramHtmlCheck(HTMLParser):
+    """Finds what Telegram would refuse in an HTML message: unknown or unbalanced tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+        self.problem: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        if tag not in TELEGRAM_TAGS:
+            self.problem = self.problem or f"Unsupported start tag \"{tag}\""
+        self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open or self.open.pop() != tag:
+            self.problem = self.problem or f"Unexpected end tag \"{tag}\""
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse this text in HTML parse mode, or None if it would take it."""
+    if _BARE_AMPERSAND.search(text):
+        return "Unsupported entity: a bare '&'"
+    if re.search(r"<(?![a-zA-Z/])", text):
+        return "Unexpected '<'"
+    check = _TelegramHtmlCheck()
+    check.feed(text)
+    check.close()
+    if check.problem is None and check.open:
+        return f"Can't find end tag corresponding to start tag \"{check.open[-1]}\""
+    return check.problem
 
 
 @dataclass
@@ -103,6 +141,12 @@ class LocalBotApi(BaseRequest):
         if failure is not None:
             self.failures.remove(failure)
             return self._fail(failure)
+        text = params.get("text", params.get("caption"))
+        if params.get("parse_mode") == "HTML" and isinstance(text, str):
+            problem = html_problem(text)
+            if problem is not None:
+                return 400, json.dumps({"ok": False, "error_code": 400, "description":
+                                        f"Bad Request: can't parse entities: {problem}"}).encode()
         handler = getattr(self, f"_api_{name}", None)
         result = handler(params) if handler else True
         call.result = result

@@ -32,10 +32,19 @@ async def enqueue(
     parts = [part for part in split_text(screen.text) if part.strip()] or [screen.text]
     markup = markup_json(screen)
     for number, part in enumerate(parts, start=1):
+        part_meta = dict(meta or {})
+        if len(parts) > 1:
+            # Only the last part stands for the whole message in what follows its delivery.
+            part_meta.update(part=number, parts=len(parts))
         await repo.add_outbox_message(
             session, chat_id, kind, part, now, ticket_id=ticket_id,
-            reply_markup=markup if number == len(parts) else None, meta=meta,
+            reply_markup=markup if number == len(parts) else None, meta=part_meta,
         )
+
+
+def is_last_part(message: OutboxDTO) -> bool:
+    """Whether an outbox row is the whole message or its last part."""
+    return message.meta.get("part", 1) == message.meta.get("parts", 1)
 
 
 def markup_json(screen: Screen) -> dict[str, Any] | None:
@@ -181,7 +190,7 @@ class OutboxRelay:
         """Sends or edits the message and returns its Telegram message id."""
         markup: InlineKeyboardMarkup | ForceReply | None = None
         if prepared.force_reply:
-            markup = ForceReply(selective=True)
+            markup = ForceReply(selective=False)
         elif prepared.reply_markup:
             markup = InlineKeyboardMarkup.de_json(prepared.reply_markup, bot)
         if prepared.edit_message_id is not None:

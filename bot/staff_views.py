@@ -48,7 +48,6 @@ def refusal(t: Translator) -> Screen:
 def staff_help(t: Translator, is_admin: bool) -> Screen:
     """Every staff command with an example."""
     lines = [
-        bold(t.gettext("Staff commands")),
         t.gettext("/queue [new|mine|urgent|unassigned|service|district] – open tickets, oldest first"),
         t.gettext("/ticket 1234-5678 – details, answers, contact and history"),
         t.gettext("/assign 1234-5678 me|name – assign"),
@@ -66,16 +65,18 @@ def staff_help(t: Translator, is_admin: bool) -> Screen:
             "button. Anything else said in the group stays internal."
         ),
     ]
+    admin_lines = [
+        t.gettext("/staff add <user id> <name> [district keys] – add or update a staff member"),
+        t.gettext("/staff remove <user id> – remove a staff member"),
+        t.gettext("/staff list – list staff"),
+        t.gettext("/audit [n] – recent audit events"),
+    ]
+    # Help lines show placeholders such as <user id>: plain text, so escaped.
+    text = bold(t.gettext("Staff commands")) + "\n" + "\n".join(escape(line) for line in lines)
     if is_admin:
-        lines += [
-            "",
-            bold(t.gettext("Admin commands")),
-            t.gettext("/staff add <user id> <name> [district keys] – add or update a staff member"),
-            t.gettext("/staff remove <user id> – remove a staff member"),
-            t.gettext("/staff list – list staff"),
-            t.gettext("/audit [n] – recent audit events"),
-        ]
-    return Screen("\n".join(lines))
+        text += "\n\n" + bold(t.gettext("Admin commands")) + "\n"
+        text += "\n".join(escape(line) for line in admin_lines)
+    return Screen(text)
 
 
 def ticket_line(ticket: TicketDTO, t: Translator, calendar: BusinessCalendar,
@@ -164,7 +165,7 @@ def ticket_details(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
 def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> Screen:
     """Every active staff member with their id and districts."""
     if not staff:
-        return Screen(t.gettext("No staff yet. Admins add staff with /staff add <user id> <name>."))
+        return Screen(escape(t.gettext("No staff yet. Admins add staff with /staff add <user id> <name>.")))
     lines = [bold(t.gettext("Staff"))]
     for member in staff:
         districts = ", ".join(

@@ -50,6 +50,8 @@ class StaffWho:
     anonymous: bool = False
     reply_to_message_id: int | None = None
     language_code: str | None = None
+    pressed_message_id: int | None = None
+    private: bool = False
 
 
 class StaffDesk:
@@ -69,14 +71,21 @@ class StaffDesk:
         return not self.who.anonymous and self.who.user_id in self.services.settings.admin_ids
 
     async def identify(self) -> StaffDTO | None:
-        """The staff member behind this update, or None; admins always count as staff."""
+        """The staff member behind this update, or None; admins always count as staff.
+
+        Staff work happens only in the staff chat or a private chat with the bot, so that
+        no ticket detail is ever posted into another group the bot is in.
+        """
         if self.who.anonymous:
+            return None
+        if not self.who.private and self.who.chat_id != self.services.settings.staff_chat_id:
             return None
         staff = await repo.get_staff_by_user(self.session, self.who.user_id)
         if staff is None and self.is_admin:
             name = self.who.first_name or str(self.who.user_id)
-            staff = await repo.save_staff(self.session, self.who.user_id, name[:64], [],
-                                          self.services.clock())
+            now = self.services.clock()
+            staff = await repo.save_staff(self.session, self.who.user_id, name[:64], [], now)
+            await repo.add_audit(self.session, self.who.user_id, "admin_as_staff", now)
         return staff
 
     def say(self, text: str) -> None:
@@ -276,6 +285,8 @@ class StaffDesk:
             self.say(self.t.gettext("Please give a reference, a phone number or words to search for."))
             return
         self.reply.screens.append(await self.search_screen(args, 0))
+        # Who searched is recorded; what they searched for (perhaps a phone number) is not.
+        await repo.add_audit(self.session, staff.telegram_user_id, "search", self.services.clock())
 
     async def search_screen(self, words: str, page: int) -> Screen:
         """One page of /search results."""
@@ -381,6 +392,11 @@ class StaffDesk:
             return self.reply
         ticket = await repo.get_ticket(self.session, parsed.ticket_id)
         if ticket is None:
+            return self.refuse(toast=True)
+        on_card = (self.who.chat_id == self.services.settings.staff_chat_id
+                   and self.who.pressed_message_id == ticket.card_message_id)
+        if parsed.action != "view" and not on_card:
+            # A card's buttons act only on that card; lists only open tickets.
             return self.refuse(toast=True)
         await self._card_action(staff, ticket, parsed)
         return self.reply

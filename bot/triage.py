@@ -59,6 +59,8 @@ class Triage:
 
     async def claim(self, ticket: TicketDTO) -> str:
         """Takes an unassigned ticket; of two simultaneous claims exactly one wins."""
+        if not self._is_open(ticket):
+            return self._closed(ticket)
         if ticket.assignee_id == self.staff.id:
             return self._say(N_("You already have {reference}."), ticket)
         if not await repo.claim_ticket(self.session, ticket.id, self.staff.id, self.services.clock()):
@@ -68,7 +70,7 @@ class Triage:
                              name=escape(holder.display_name if holder else "?"))
         status = "assigned" if ticket.status == "new" else ticket.status
         await self._change(ticket, "claimed", {"staff_id": self.staff.id}, status=status)
-        await self.notify_resident(ticket, TAKEN_UP)
+        await self.tell_taken_up(ticket)
         return self._say(N_("You have taken {reference}."), ticket)
 
     async def assign(self, ticket: TicketDTO, target: StaffDTO) -> str:
@@ -78,8 +80,7 @@ class Triage:
         status = "assigned" if ticket.status == "new" else ticket.status
         await self._change(ticket, "assigned", {"staff_id": target.id}, assignee_id=target.id,
                            status=status)
-        if ticket.assignee_id is None:
-            await self.notify_resident(ticket, TAKEN_UP)
+        await self.tell_taken_up(ticket)
         return self._say(N_("{reference} is now assigned to {name}."), ticket,
                          name=escape(target.display_name))
 
@@ -98,8 +99,8 @@ class Triage:
                            status=status, **extra)
         if status == "resolved":
             await self.notify_resident(ticket, RESOLVED)
-        elif status == "in_progress" and ticket.assignee_id is None:
-            await self.notify_resident(ticket, TAKEN_UP)
+        elif status == "in_progress":
+            await self.tell_taken_up(ticket)
         return self._say(N_("{reference}: status is now {status}."), ticket,
                          status=self.t.gettext(STATUS_LABELS[status]))
 
@@ -108,6 +109,8 @@ class Triage:
         if priority not in PRIORITY_LABELS:
             return self.t.gettext(N_("Unknown priority. Use one of: {options}.")).format(
                 options=", ".join(PRIORITY_LABELS))
+        if not self._is_open(ticket):
+            return self._closed(ticket)
         await self._change(ticket, "priority", {"from": ticket.priority, "to": priority},
                            priority=priority)
         return self._say(N_("{reference}: priority is now {priority}."), ticket,
@@ -169,6 +172,15 @@ class Triage:
         )
         await self._change(ticket, "staff_reply", {"text": text})
         return self._say(N_("Reply to {reference} queued for delivery."), ticket)
+
+    async def tell_taken_up(self, ticket: TicketDTO) -> None:
+        """Tells the resident, once, that a person has taken up their request."""
+        history = await repo.ticket_events(self.session, ticket.id)
+        if any(e.kind == "told_taken_up" for e in history):
+            return
+        await self.notify_resident(ticket, TAKEN_UP)
+        await repo.add_ticket_event(self.session, ticket.id, "told_taken_up", "system", None,
+                                    self.services.clock())
 
     def resident_translator(self, resident: repo.ResidentDTO, ticket: TicketDTO) -> Translator:
         """The translator for a ticket's resident, in the language they use now."""

@@ -20,10 +20,13 @@ def _who(update: Update) -> StaffWho:
     user = update.effective_user
     anonymous = bool(message is not None and message.sender_chat is not None) or user is None
     reply_to = message.reply_to_message.message_id if message and message.reply_to_message else None
+    query = update.callback_query
     return StaffWho(
         user_id=user.id if user else 0,
         chat_id=update.effective_chat.id,
-        message_id=message.message_id if message and update.callback_query is None else None,
+        message_id=message.message_id if message and query is None else None,
+        pressed_message_id=message.message_id if message and query is not None else None,
+        private=update.effective_chat.type == ChatType.PRIVATE,
         first_name=user.first_name if user else "",
         anonymous=anonymous,
         reply_to_message_id=reply_to,
@@ -88,8 +91,11 @@ def register(app: Application, group: int) -> None:
     """Registers the staff handlers (before the resident ones in the same group)."""
     app.add_handlers(
         [
-            CommandHandler(list(STAFF_COMMANDS), on_staff_command),
-            CommandHandler("help", on_group_help, filters=filters.ChatType.GROUPS),
+            # Edited commands are not run again: an edit must never repeat a reply or a change.
+            CommandHandler(list(STAFF_COMMANDS), on_staff_command,
+                           filters=filters.UpdateType.MESSAGE),
+            CommandHandler("help", on_group_help,
+                           filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE),
             CallbackQueryHandler(on_staff_button, pattern=r"^[sqk]:"),
             MessageHandler(
                 filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,

@@ -92,7 +92,7 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(String(16))
     district_key: Mapped[str | None] = mapped_column(String(32), index=True)
     contact_method: Mapped[str | None] = mapped_column(String(16))
-    phone: Mapped[str | None] = mapped_column(String(32))
+    phone: Mapped[str | None] = mapped_column(String(32), index=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSON)
     locale: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="resident")

@@ -598,8 +598,16 @@ async def set_card_message_id(session: AsyncSession, ticket_id: int, message_id:
     )
 
 
-async def mark_resident_unreachable(session: AsyncSession, ticket_id: int) -> None:
-    """Records that messages to a ticket's resident are refused (they blocked the bot)."""
-    await session.execute(
-        update(Ticket).where(Ticket.id == ticket_id).values(resident_unreachable=True)
-    )
+async def set_resident_reachable(
+    session: AsyncSession, resident_id: int, reachable: bool
+) -> list[int]:
+    """Marks all of a resident's tickets reachable or not; returns the ids that changed."""
+    ids = list(await session.scalars(
+        select(Ticket.id).where(Ticket.resident_id == resident_id,
+                                Ticket.resident_unreachable.is_(reachable))
+    ))
+    if ids:
+        await session.execute(
+            update(Ticket).where(Ticket.id.in_(ids)).values(resident_unreachable=not reachable)
+        )
+    return ids
