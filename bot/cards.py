@@ -17,7 +17,7 @@ from bot.tickets import (
     PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS, district_coordinator, is_open,
 )
 from storage import repositories as repo
-from storage.repositories import TicketDTO
+from storage.repositories import StaffDTO, TicketDTO
 
 # A card is one message, so its buttons stay on it: long answers are shortened here
 # (the whole text is in /ticket).
@@ -56,6 +56,11 @@ def staff_form_context(services: Services) -> FormContext:
                        services.dynamic_choices(STAFF_LOCALE))
 
 
+def mention(staff: StaffDTO) -> str:
+    """A staff member's name as a Telegram mention (HTML)."""
+    return f'<a href="tg://user?id={staff.telegram_user_id}">{escape(staff.display_name)}</a>'
+
+
 async def render_card(session: AsyncSession, services: Services, ticket: TicketDTO,
                       menu: str = "main") -> Screen:
     """Builds the card staff see for a ticket, showing its current state, with buttons."""
@@ -65,14 +70,15 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
     answers = ticket.answers
     tz = services.settings.tz
     assignee = await repo.get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
+    # The assignee (or suggested 地区担当) is mentioned, so Telegram notifies them.
     if assignee is not None:
-        assignee_text = assignee.display_name
+        assignee_html = mention(assignee)
     else:
-        assignee_text = t.gettext(UNASSIGNED)
+        assignee_html = escape(t.gettext(UNASSIGNED))
         if services.settings.district_routing == "suggest" and is_open(ticket):
             suggested = await district_coordinator(session, services, ticket.district_key)
             if suggested is not None:
-                assignee_text += " – " + t.gettext(SUGGESTED).format(name=suggested.display_name)
+                assignee_html += " – " + escape(t.gettext(SUGGESTED)).format(name=mention(suggested))
     district = services.profile.district(ticket.district_key) if ticket.district_key else None
     contact = (engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
                if "contact_method" in answers else t.gettext("No reply wanted"))
@@ -82,7 +88,7 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
         (SERVICE, t.gettext(form.title)),
         (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
         (STATUS, t.gettext(STATUS_LABELS[ticket.status])),
-        (ASSIGNEE, assignee_text),
+
         (DISTRICT, district.name.get(STAFF_LOCALE) if district else t.gettext("Don't know")),
         (CONTACT, contact),
         (RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
@@ -94,7 +100,9 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
         fields.append((REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to))
     header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
     lines = [f"🆕 <b>{header}</b>"]
-    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields]
+    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[:3]]
+    lines.append(f"{t.gettext(ASSIGNEE)}: {assignee_html}")
+    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[3:]]
     if ticket.entered_by_id:
         by = await repo.get_staff(session, ticket.entered_by_id)
         lines.append(t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?")))

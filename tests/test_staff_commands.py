@@ -170,7 +170,7 @@ async def test_district_coordinator_is_assigned(harness: Harness) -> None:
     _, tk = await resident_request(harness, form="consultation")
     tk = await ticket(harness, tk.id)
     assert tk.status == "assigned"
-    assert "高橋" in card_of(harness, tk).text
+    assert '<a href="tg://user?id=700003">高橋</a>' in card_of(harness, tk).text
 
 
 async def test_staff_management_by_admins(harness: Harness) -> None:
