@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot.context import SERVICES_KEY, MadoguchiContext, Services, utc_now
 from bot.deliveries import TicketDeliveryHooks
+from bot.calendar import BusinessCalendar
 from bot.i18n import Catalogs
 from bot.outbox import OutboxRelay
 from bot.settings import Settings
@@ -45,6 +46,7 @@ def build_application(
         catalogs=catalogs or Catalogs(),
         profile=settings.load_profile(),
         relay=OutboxRelay(db, clock, settings.outbox_max_attempts),
+        calendar=BusinessCalendar.from_settings(settings),
         clock=clock,
     )
     services: Services = app.bot_data[SERVICES_KEY]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.calendar import BusinessCalendar
 from bot.forms.definitions import DISTRICTS, UNKNOWN_DISTRICT
 from bot.forms.model import Choice
 from bot.i18n import N_, Catalogs
@@ -32,6 +33,7 @@ class Services:
     catalogs: Catalogs
     profile: OfficeProfile
     relay: OutboxRelay
+    calendar: BusinessCalendar
     clock: Callable[[], datetime] = utc_now
 
     def dynamic_choices(self, locale: str) -> dict[str, tuple[Choice, ...]]:

@@ -28,7 +28,8 @@ async def add_resident_message(
     now = services.clock()
     if ticket.status == "resolved":
         status = "in_progress" if ticket.assignee_id else "new"
-        await repo.update_ticket(session, ticket.id, now, status=status, resolved_at=None)
+        await repo.update_ticket(session, ticket.id, now, status=status, resolved_at=None,
+                                 resolved_bday=None)
         await repo.add_ticket_event(session, ticket.id, "reopened", "resident",
                                     resident.telegram_user_id, now, {"from": "resolved"})
     else:

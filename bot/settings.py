@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -96,6 +97,14 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
     district_routing: Literal["assign", "suggest", "off"] = "assign"
     staff_page_size: int = Field(default=10, ge=1, le=50)
+    digest_time: time = time(8, 30)
+    # The year-end closure, as MM-DD of the first and the last closed day.
+    closure_start: str = Field(default="12-29", pattern=r"^\d{2}-\d{2}$")
+    closure_end: str = Field(default="01-03", pattern=r"^\d{2}-\d{2}$")
+    # Service-level targets in business days: urgent tickets, food support, everything else.
+    target_urgent_days: int = Field(default=0, ge=0)
+    target_food_days: int = Field(default=1, ge=0)
+    target_default_days: int = Field(default=3, ge=0)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -116,6 +125,18 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The council's time zone."""
         return ZoneInfo(self.timezone)
+
+    def closure(self) -> tuple[tuple[int, int], tuple[int, int]]:
+        """The year-end closure as ((month, day), (month, day))."""
+        start_month, start_day = (int(x) for x in self.closure_start.split("-"))
+        end_month, end_day = (int(x) for x in self.closure_end.split("-"))
+        return (start_month, start_day), (end_month, end_day)
+
+    def target_days(self, service: str, priority: str) -> int:
+        """The business days within which staff should act on a ticket."""
+        if priority == "urgent":
+            return self.target_urgent_days
+        return self.target_food_days if service == "food" else self.target_default_days
 
     @property
     def resolved_database_url(self) -> str:

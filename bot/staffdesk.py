@@ -13,7 +13,6 @@ from html import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, outbox
-from bot.calendar import BusinessCalendar
 from bot.callbacks import StaffButtonData
 from bot.cards import render_card, staff_form_context
 from bot.context import Services
@@ -63,7 +62,7 @@ class StaffDesk:
         self.who = who
         self.t: Translator = services.catalogs.translator_for(STAFF_LOCALE)
         self.reply = Reply()
-        self.calendar = BusinessCalendar(services.settings.tz)
+        self.calendar = services.calendar
 
     @property
     def is_admin(self) -> bool:

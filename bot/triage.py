@@ -51,6 +51,7 @@ class Triage:
         now = self.services.clock()
         if ticket.first_action_at is None:
             fields.setdefault("first_action_at", now)
+            fields.setdefault("first_action_bday", self.services.calendar.ordinal_at(now))
         changed = await repo.update_ticket(self.session, ticket.id, now, **fields)
         await repo.add_ticket_event(self.session, ticket.id, kind, "staff",
                                     self.staff.telegram_user_id, now, data)
@@ -94,7 +95,8 @@ class Triage:
         if status == "assigned" and ticket.assignee_id is None:
             return self._say(N_("{reference} has no assignee yet: take it or use /assign."), ticket)
         now = self.services.clock()
-        extra = {"resolved_at": now} if status == "resolved" else {}
+        extra = ({"resolved_at": now, "resolved_bday": self.services.calendar.ordinal_at(now)}
+                 if status == "resolved" else {})
         await self._change(ticket, "status", {"from": ticket.status, "to": status},
                            status=status, **extra)
         if status == "resolved":
@@ -135,8 +137,12 @@ class Triage:
         if ticket.status == "closed":
             return self._say(N_("{reference} is already closed."), ticket)
         was_resolved = ticket.status == "resolved"
+        now = self.services.clock()
+        # Closing ends the work too: it counts as resolution when nothing was resolved before.
+        ended = {} if ticket.resolved_bday is not None else {
+            "resolved_bday": self.services.calendar.ordinal_at(now)}
         await self._change(ticket, "closed", {"reason": reason} if reason else {},
-                           status="closed", closed_at=self.services.clock())
+                           status="closed", closed_at=now, **ended)
         if not was_resolved:
             await self.notify_resident(ticket, CLOSED)
         return self._say(N_("{reference} is closed."), ticket)
@@ -147,7 +153,7 @@ class Triage:
             return self._say(N_("{reference} is still open."), ticket)
         status = "in_progress" if ticket.assignee_id else "new"
         await self._change(ticket, "reopened", {"from": ticket.status}, status=status,
-                           closed_at=None, resolved_at=None)
+                           closed_at=None, resolved_at=None, resolved_bday=None)
         return self._say(N_("{reference} is open again."), ticket)
 
     async def note(self, ticket: TicketDTO, text: str) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import UTCDateTime
@@ -82,6 +84,8 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_created_at", "status", "created_at"),
         Index("ix_tickets_resident_id_status", "resident_id", "status"),
+        Index("ix_tickets_status_assignee_id", "status", "assignee_id"),
+        Index("ix_tickets_status_created_bday", "status", "created_bday"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -107,6 +111,11 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Business-day ordinals (bot/calendar.py) of the local dates of intake, of the first staff
+    # action and of resolution: ages and medians in business days are differences of these.
+    created_bday: Mapped[int] = mapped_column(Integer)
+    first_action_bday: Mapped[int | None] = mapped_column(Integer)
+    resolved_bday: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -123,6 +132,15 @@ class TicketEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestRun(Base):
+    """A business day whose digest has been claimed by one worker (so it is sent once)."""
+
+    __tablename__ = "digest_runs"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

@@ -74,6 +74,9 @@ class TicketDTO(_DTO):
     resolved_at: datetime | None
     closed_at: datetime | None
     last_activity_at: datetime
+    created_bday: int
+    first_action_bday: int | None
+    resolved_bday: int | None
     created_at: datetime
 
 

@@ -27,6 +27,11 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_log_created_at'), ['created_at'], unique=False)
 
+    op.create_table('digest_runs',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('day', name=op.f('pk_digest_runs'))
+    )
     op.create_table('processed_updates',
     sa.Column('update_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('processed_at', sa.DateTime(timezone=True), nullable=False),
@@ -99,6 +104,9 @@ def upgrade() -> None:
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('last_activity_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_bday', sa.Integer(), nullable=False),
+    sa.Column('first_action_bday', sa.Integer(), nullable=True),
+    sa.Column('resolved_bday', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['staff.id'], name=op.f('fk_tickets_assignee_id_staff'), ondelete='SET NULL'),
@@ -114,7 +122,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tickets_phone'), ['phone'], unique=False)
         batch_op.create_index('ix_tickets_resident_id_status', ['resident_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_service'), ['service'], unique=False)
+        batch_op.create_index('ix_tickets_status_assignee_id', ['status', 'assignee_id'], unique=False)
         batch_op.create_index('ix_tickets_status_created_at', ['status', 'created_at'], unique=False)
+        batch_op.create_index('ix_tickets_status_created_bday', ['status', 'created_bday'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -170,7 +180,9 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_status_created_bday')
         batch_op.drop_index('ix_tickets_status_created_at')
+        batch_op.drop_index('ix_tickets_status_assignee_id')
         batch_op.drop_index(batch_op.f('ix_tickets_service'))
         batch_op.drop_index('ix_tickets_resident_id_status')
         batch_op.drop_index(batch_op.f('ix_tickets_phone'))
@@ -189,6 +201,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_processed_updates_processed_at'))
 
     op.drop_table('processed_updates')
+    op.drop_table('digest_runs')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))
 
