@@ -59,6 +59,87 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints today's digest, or with --send claims and sends it (for cron users)."""
+    from bot.app import build_application
+    from bot.context import SERVICES_KEY
+    from bot.daily import send_daily_digest
+    from bot.digest import render_digest
+    from bot.figures import collect_digest
+    from bot.i18n import STAFF_LOCALE
+
+    if args.send and (settings.bot_token is None or settings.staff_chat_id is None):
+        print("--send needs MADOGUCHI_BOT_TOKEN and MADOGUCHI_STAFF_CHAT_ID.", file=sys.stderr)
+        return 2
+    if settings.auto_migrate:
+        _migrate(settings)
+
+    async def run() -> int:
+        engine = create_engine(settings.resolved_database_url)
+        app = build_application(settings, create_sessionmaker(engine))
+        services = app.bot_data[SERVICES_KEY]
+        try:
+            if not args.send:
+                async with services.db() as session:
+                    data = await collect_digest(session, services, services.clock())
+                t = services.catalogs.translator_for(STAFF_LOCALE)
+                from bot.console import plain
+
+                print("\n".join(plain(part) for part in render_digest(data, t)))
+                return 0
+            async with app:
+                if not await send_daily_digest(services, services.clock()):
+                    print("no digest sent: not a business day, before MADOGUCHI_DIGEST_TIME, "
+                          "or already sent today")
+                    return 0
+                sent = await services.relay.deliver_due(app.bot)
+                print(f"digest sent ({sent} message(s) delivered)")
+                return 0
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Writes the month's report (XLSX) and the 12-week chart (PNG) to a folder."""
+    from datetime import timedelta
+    from pathlib import Path
+
+    from bot.app import build_application
+    from bot.context import SERVICES_KEY
+    from bot.figures import collect_stats, period_bounds, weekly_intake
+    from bot.i18n import STAFF_LOCALE
+    from bot.reports import report_xlsx, weekly_chart_png
+
+    if args.month in ("week", "month") or period_bounds(args.month, None) is None:
+        print("give the month as YYYY-MM, e.g. madoguchi report 2026-11", file=sys.stderr)
+        return 2
+    if settings.auto_migrate:
+        _migrate(settings)
+
+    async def run() -> int:
+        engine = create_engine(settings.resolved_database_url)
+        app = build_application(settings, create_sessionmaker(engine))
+        services = app.bot_data[SERVICES_KEY]
+        t = services.catalogs.translator_for(STAFF_LOCALE)
+        label, start, end = period_bounds(args.month, None)
+        async with services.db() as session:
+            stats = await collect_stats(session, services, label, start, end)
+            weeks = await weekly_intake(session, services, end - timedelta(days=1))
+        await engine.dispose()
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        xlsx = out / f"madoguchi-report-{label}.xlsx"
+        png = out / f"madoguchi-intake-{label}.png"
+        xlsx.write_bytes(report_xlsx(stats, t, services.profile))
+        png.write_bytes(weekly_chart_png(weeks, t))
+        print(f"wrote {xlsx} and {png} ({stats.total} tickets received)")
+        return 0
+
+    return asyncio.run(run())
+
+
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the Telegram bot with a token, else the local chat."""
     return cmd_run(settings, args) if settings.bot_token else cmd_chat(settings, args)
@@ -81,17 +162,24 @@ def main(argv: list[str] | None = None) -> int:
     for p in (parser, chat):
         p.add_argument("--language", default="ja", help="your Telegram language code (default ja)")
     sub.add_parser("migrate", help="apply database migrations")
+    digest = sub.add_parser("digest", help="print today's digest; --send claims and sends it")
+    digest.add_argument("--send", action="store_true",
+                        help="send it to the staff chat (once per business day, after the digest time)")
+    report = sub.add_parser("report", help="write a month's report (XLSX) and chart (PNG)")
+    report.add_argument("month", help="YYYY-MM")
+    report.add_argument("--out", default=".", help="folder for the files (default: here)")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "apscheduler", "telegram.ext", "aiosqlite"):
+    for noisy in ("httpx", "apscheduler", "telegram.ext", "aiosqlite", "matplotlib"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.command == "chat" or (args.command is None and not Settings().bot_token):
         logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()
-    commands = {"run": cmd_run, "chat": cmd_chat, "migrate": cmd_migrate, None: cmd_start}
+    commands = {"run": cmd_run, "chat": cmd_chat, "migrate": cmd_migrate, "digest": cmd_digest,
+                "report": cmd_report, None: cmd_start}
     return commands[args.command](settings, args)
 
 

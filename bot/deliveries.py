@@ -3,6 +3,7 @@ cards edited in place, relays threaded under the card, and the outcome recorded.
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,11 +45,23 @@ class TicketDeliveryHooks:
                 card.text, outbox.markup_json(card),
                 edit_message_id=ticket.card_message_id if message.kind == "card_edit" else None,
             )
+        if message.kind == "weekly_chart":
+            return await self._weekly_chart(session, message)
         reply_to = message.meta.get("reply_to_message_id")
         if message.meta.get("reply_to_card") and ticket is not None:
             reply_to = ticket.card_message_id
         return Prepared(message.text, message.reply_markup, reply_to_message_id=reply_to,
                         force_reply=bool(message.meta.get("force_reply")))
+
+    async def _weekly_chart(self, session: AsyncSession, message: OutboxDTO) -> Prepared:
+        """Draws the 12-week intake chart when it is sent (the row only names the last day)."""
+        from bot.figures import weekly_intake
+        from bot.reports import CHART_TITLE, weekly_chart_png
+
+        t = self._services.catalogs.translator_for(STAFF_LOCALE)
+        last_day = date.fromisoformat(message.meta["last_day"])
+        weeks = await weekly_intake(session, self._services, last_day)
+        return Prepared(escape(t.gettext(CHART_TITLE)), photo=weekly_chart_png(weeks, t))
 
     async def delivered(self, session: AsyncSession, message: OutboxDTO,
                         telegram_message_id: int | None) -> None:

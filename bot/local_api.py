@@ -192,9 +192,12 @@ class LocalBotApi(BaseRequest):
         self.messages[(stored.chat_id, stored.message_id)] = stored
         return self._message(stored)
 
-    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._api_sendDocument(params, field_name="photo")
+
+    def _api_sendDocument(self, params: dict[str, Any], field_name: str = "document") -> dict[str, Any]:
         self._next_message_id += 1
-        document = params.get("document") or {}
+        document = params.get(field_name) or {}
         stored = StoredMessage(
             chat_id=int(params["chat_id"]),
             message_id=self._next_message_id,

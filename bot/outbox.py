@@ -72,6 +72,7 @@ class Prepared:
     reply_to_message_id: int | None = None
     edit_message_id: int | None = None
     force_reply: bool = False
+    photo: bytes | None = None
 
 
 class DeliveryHooks(Protocol):
@@ -193,6 +194,10 @@ class OutboxRelay:
             markup = ForceReply(selective=False)
         elif prepared.reply_markup:
             markup = InlineKeyboardMarkup.de_json(prepared.reply_markup, bot)
+        if prepared.photo is not None:
+            sent = await bot.send_photo(chat_id=message.chat_id, photo=prepared.photo,
+                                        caption=prepared.text, parse_mode=ParseMode.HTML)
+            return sent.message_id
         if prepared.edit_message_id is not None:
             result = await bot.edit_message_text(
                 chat_id=message.chat_id, message_id=prepared.edit_message_id,

@@ -31,6 +31,8 @@ class Document:
     filename: str
     content: bytes
     caption: str = ""
+    # A picture is shown in the chat (sendPhoto); anything else is a file (sendDocument).
+    picture: bool = False
 
 
 @dataclass

@@ -60,6 +60,9 @@ def staff_help(t: Translator, is_admin: bool) -> Screen:
         t.gettext("/search words – by reference, phone or words in answers"),
         t.gettext("/export [YYYY-MM-DD] [YYYY-MM-DD] [xlsx] – tickets as CSV (or Excel)"),
         t.gettext("/newticket – record a request taken by phone or at the counter"),
+        t.gettext("/digest – today's digest now (a preview)"),
+        t.gettext("/stats [week|month|YYYY-MM] – intake, outcomes and referrals"),
+        t.gettext("/report YYYY-MM – the month's report as Excel with a chart"),
         t.gettext(
             "To answer a resident, reply to their message in this group or use the card's Reply "
             "button. Anything else said in the group stays internal."

@@ -8,6 +8,7 @@ nothing about tickets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,10 @@ from bot.forms.definitions import FORMS
 from bot.forms.engine import normalize, parse_phone
 from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
 from bot.reference import parse_reference
-from bot.screens import Button, Reply, Screen, rows_of
+from bot.digest import render_digest
+from bot.figures import collect_digest, collect_stats, period_bounds, weekly_intake
+from bot.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
+from bot.screens import Button, Document, Reply, Screen, rows_of
 from bot.staff_views import (
     audit_list, refusal, staff_help, staff_list, ticket_details, ticket_list,
 )
@@ -31,7 +35,7 @@ from storage.repositories import StaffDTO, TicketDTO, TicketQuery
 
 STAFF_COMMANDS = (
     "queue", "ticket", "assign", "status", "priority", "refer", "close", "reopen", "note",
-    "reply", "search", "export", "newticket", "staff", "audit",
+    "reply", "search", "export", "newticket", "staff", "audit", "digest", "stats", "report",
 )
 ADMIN_COMMANDS = ("staff", "audit")
 QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
@@ -311,6 +315,40 @@ class StaffDesk:
         from bot.export import export_command
 
         await export_command(self, staff, args)
+
+    async def cmd_digest(self, staff: StaffDTO, args: str) -> None:
+        """/digest: today's digest now, as a preview (it does not count as the day's digest)."""
+        data = await collect_digest(self.session, self.services, self.services.clock())
+        self.reply.screens += [Screen(part) for part in render_digest(data, self.t)]
+
+    async def cmd_stats(self, staff: StaffDTO, args: str) -> None:
+        """/stats [week|month|YYYY-MM]."""
+        bounds = period_bounds(normalize(args), self.services.calendar.local_day(self.services.clock()))
+        if bounds is None:
+            self.say(self.t.gettext("Please write /stats week, /stats month or /stats 2026-11."))
+            return
+        stats = await collect_stats(self.session, self.services, *bounds)
+        self.say(render_stats(stats, self.t, self.services.profile))
+
+    async def cmd_report(self, staff: StaffDTO, args: str) -> None:
+        """/report YYYY-MM: the month's figures as XLSX and the 12-week chart as a picture."""
+        bounds = period_bounds(normalize(args), self.services.calendar.local_day(self.services.clock())) \
+            if normalize(args) not in ("", "week") else None
+        if bounds is None:
+            self.say(self.t.gettext("Please write the month, for example /report 2026-11."))
+            return
+        label, start, end = bounds
+        stats = await collect_stats(self.session, self.services, label, start, end)
+        weeks = await weekly_intake(self.session, self.services, end - timedelta(days=1))
+        self.reply.documents += [
+            Document(f"madoguchi-report-{label}.xlsx",
+                     report_xlsx(stats, self.t, self.services.profile),
+                     escape(self.t.gettext("Monthly report {period}").format(period=label))),
+            Document(f"madoguchi-intake-{label}.png", weekly_chart_png(weeks, self.t),
+                     escape(self.t.gettext(CHART_TITLE)), picture=True),
+        ]
+        await repo.add_audit(self.session, staff.telegram_user_id, "report", self.services.clock(),
+                             {"period": label})
 
     async def cmd_newticket(self, staff: StaffDTO, args: str) -> None:
         """/newticket: staff record a request taken by phone or at the counter."""

@@ -69,6 +69,11 @@ async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) ->
                 disable_web_page_preview=True,
             )
     for document in reply.documents:
+        if document.picture:
+            await context.bot.send_photo(chat_id=chat.id, photo=document.content,
+                                         caption=document.caption or None,
+                                         parse_mode=ParseMode.HTML)
+            continue
         await context.bot.send_document(
             chat_id=chat.id, document=document.content, filename=document.filename,
             caption=document.caption or None, parse_mode=ParseMode.HTML,

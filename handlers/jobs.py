@@ -8,6 +8,7 @@ from datetime import timedelta
 from telegram.ext import Application
 
 from bot.context import SERVICES_KEY, MadoguchiContext
+from bot.daily import send_daily_digest
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,13 @@ async def purge_expired_drafts(context: MadoguchiContext) -> None:
         log.info("purged %d expired drafts and %d old update ids", removed, forgotten)
 
 
+async def digest_tick(context: MadoguchiContext) -> None:
+    """Sends the morning digest once it is due (every worker checks; one claims the day)."""
+    services = context.services
+    if await send_daily_digest(services, services.clock()):
+        await services.relay.deliver_due(context.bot)
+
+
 def schedule(app: Application) -> None:
     """Schedules the repeating jobs."""
     if app.job_queue is None:
@@ -49,3 +57,4 @@ def schedule(app: Application) -> None:
         deliver_outbox, interval=settings.outbox_interval_seconds, first=1, name="outbox"
     )
     app.job_queue.run_repeating(purge_expired_drafts, interval=3600, first=60, name="drafts")
+    app.job_queue.run_repeating(digest_tick, interval=60, first=5, name="digest")

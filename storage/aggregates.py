@@ -1,0 +1,100 @@
+"""Counts for the digest, statistics and reports: SQL aggregates over indexed columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DigestRun, StaffMember, Ticket
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Service-level targets in business days."""
+
+    urgent: int
+    food: int
+    default: int
+
+
+async def counts_by(session: AsyncSession, column, *conditions) -> dict[str, int]:
+    """Number of tickets per value of a column, among tickets matching the conditions."""
+    rows = await session.execute(
+        select(column, func.count()).where(*conditions).group_by(column)
+    )
+    return {key if key is not None else "": count for key, count in rows.all()}
+
+
+def overdue_condition(today_bday: int, open_statuses: tuple[str, ...], targets: Targets):
+    """Open tickets older than their target: urgent ones, food support, everything else."""
+    return and_(
+        Ticket.status.in_(open_statuses),
+        or_(
+            and_(Ticket.priority == "urgent", Ticket.created_bday < today_bday - targets.urgent),
+            and_(Ticket.priority != "urgent", Ticket.service == "food",
+                 Ticket.created_bday < today_bday - targets.food),
+            and_(Ticket.priority != "urgent", Ticket.service != "food",
+                 Ticket.created_bday < today_bday - targets.default),
+        ),
+    )
+
+
+async def count(session: AsyncSession, *conditions) -> int:
+    """Number of tickets matching the conditions."""
+    return int(await session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0)
+
+
+async def references(session: AsyncSession, limit: int, *conditions, order=None) -> list[tuple[str, int]]:
+    """(reference, intake business-day ordinal) of the oldest tickets matching the conditions."""
+    rows = await session.execute(
+        select(Ticket.reference, Ticket.created_bday).where(*conditions)
+        .order_by(order if order is not None else Ticket.created_at, Ticket.id).limit(limit)
+    )
+    return [(ref, bday) for ref, bday in rows.all()]
+
+
+async def load_per_staff(session: AsyncSession, open_statuses: tuple[str, ...]) -> list[tuple[str, int]]:
+    """Open tickets per assigned staff member, most loaded first."""
+    rows = await session.execute(
+        select(StaffMember.display_name, func.count(Ticket.id))
+        .join(StaffMember, StaffMember.id == Ticket.assignee_id)
+        .where(Ticket.status.in_(open_statuses))
+        .group_by(StaffMember.id, StaffMember.display_name)
+        .order_by(func.count(Ticket.id).desc(), StaffMember.display_name)
+    )
+    return [(name, n) for name, n in rows.all()]
+
+
+async def median_days(session: AsyncSession, end_column, start: datetime, end: datetime) -> float | None:
+    """Median business days from intake to `end_column` for tickets received in [start, end)."""
+    conditions = (Ticket.created_at >= start, Ticket.created_at < end, end_column.is_not(None))
+    n = await count(session, *conditions)
+    if n == 0:
+        return None
+    value = end_column - Ticket.created_bday
+    middle = list(await session.scalars(
+        select(value).where(*conditions).order_by(value).offset((n - 1) // 2).limit(2 - n % 2)
+    ))
+    return sum(middle) / len(middle)
+
+
+async def claim_digest_day(session: AsyncSession, day: date, now: datetime) -> None:
+    """Claims a day's digest in the caller's transaction; raises IntegrityError (at once or
+    at commit) when another worker has claimed it."""
+    session.add(DigestRun(day=day, claimed_at=now))
+    await session.flush()
+
+
+async def last_digest_before(session: AsyncSession, day: date) -> datetime | None:
+    """When the previous day's digest (before `day`) was claimed, if ever."""
+    return await session.scalar(
+        select(DigestRun.claimed_at).where(DigestRun.day < day).order_by(DigestRun.day.desc()).limit(1)
+    )
+
+
+async def digest_claimed(session: AsyncSession, day: date) -> bool:
+    """Whether a day's digest has been claimed."""
+    return await session.get(DigestRun, day) is not None
