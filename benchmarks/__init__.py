@@ -1,0 +1,1 @@
+"""Repeatable measurements of madoguchi (printed tables, never pass/fail tests)."""
