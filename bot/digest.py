@@ -12,7 +12,7 @@ from bot.tickets import OPEN_STATUSES, STATUS_LABELS
 
 TITLE = N_("Morning digest {day}")
 NEW_SINCE = N_("New since the last digest")
-NEW_FIRST = N_("New (no earlier digest)")
+NEW_FIRST = N_("New in the last 24 hours (first digest)")
 OPEN_BY_STATUS = N_("Open by status")
 URGENT = N_("Urgent: {count}")
 UNASSIGNED = N_("Unassigned: {count}")

@@ -8,9 +8,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.context import Services
-from bot.tickets import OPEN_STATUSES
 from storage import aggregates as agg
-from storage.models import Ticket
+from storage.models import Ticket, open_ticket_condition
 
 LIST_LIMIT = 10
 
@@ -64,19 +63,21 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
     calendar = services.calendar
     today = calendar.local_day(now)
     today_bday = calendar.ordinal(today)
-    since = await agg.last_digest_before(session, today)
-    is_open = Ticket.status.in_(OPEN_STATUSES)
-    new_conditions = [Ticket.created_at > since] if since else []
+    previous = await agg.last_digest_before(session, today)
+    # The first digest ever counts the last 24 hours; every later one, since the previous one.
+    since = previous or now - timedelta(days=1)
+    is_open = open_ticket_condition()
+    new_conditions = [Ticket.created_at > since, Ticket.created_at <= now]
     urgent = (is_open, Ticket.priority == "urgent")
     unassigned = (is_open, Ticket.assignee_id.is_(None))
-    overdue = agg.overdue_condition(today_bday, OPEN_STATUSES, targets(services))
+    overdue = agg.overdue_condition(today_bday, targets(services))
 
     def aged(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [(ref, today_bday - bday) for ref, bday in rows]
 
     return DigestData(
         day=today,
-        since=since,
+        since=previous,
         new_by_service=await agg.counts_by(session, Ticket.service, *new_conditions),
         open_by_status=await agg.counts_by(session, Ticket.status, is_open),
         urgent_count=await agg.count(session, *urgent),
@@ -87,7 +88,7 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
         overdue_count=await agg.count(session, overdue),
         overdue=aged(await agg.references(session, LIST_LIMIT, overdue,
                                           order=Ticket.created_bday)),
-        load=await agg.load_per_staff(session, OPEN_STATUSES),
+        load=await agg.load_per_staff(session),
     )
 
 

@@ -28,7 +28,7 @@ from bot.screens import Button, Document, Reply, Screen, rows_of
 from bot.staff_views import (
     audit_list, refusal, staff_help, staff_list, ticket_details, ticket_list,
 )
-from bot.tickets import OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS
+from bot.tickets import PRIORITY_LABELS, STATUS_LABELS
 from bot.triage import Triage
 from storage import repositories as repo
 from storage.repositories import StaffDTO, TicketDTO, TicketQuery
@@ -150,25 +150,25 @@ class StaffDesk:
         """The canonical key and query of a /queue filter, or None if the filter is unknown."""
         key = normalize(filter_text)
         simple = {
-            "all": TicketQuery(statuses=OPEN_STATUSES),
+            "all": TicketQuery(open_only=True),
             "new": TicketQuery(statuses=("new",)),
-            "mine": TicketQuery(statuses=OPEN_STATUSES, assignee_id=staff.id),
-            "urgent": TicketQuery(statuses=OPEN_STATUSES, priority="urgent"),
-            "unassigned": TicketQuery(statuses=OPEN_STATUSES, unassigned=True),
+            "mine": TicketQuery(open_only=True, assignee_id=staff.id),
+            "urgent": TicketQuery(open_only=True, priority="urgent"),
+            "unassigned": TicketQuery(open_only=True, unassigned=True),
         }
         if key in simple or not key:
             return key or "all", simple[key or "all"]
         for form in FORMS.values():
             if key in (form.key, normalize(self.t.gettext(form.title))):
-                return form.key, TicketQuery(statuses=OPEN_STATUSES, service=form.key)
+                return form.key, TicketQuery(open_only=True, service=form.key)
         for district in self.services.profile.districts:
             if key in (district.key, normalize(district.name.get(STAFF_LOCALE))):
-                return district.key, TicketQuery(statuses=OPEN_STATUSES, district_key=district.key)
+                return district.key, TicketQuery(open_only=True, district_key=district.key)
         return None
 
     async def queue_screen(self, staff: StaffDTO, filter_text: str, page: int) -> Screen:
         """One page of /queue, with buttons to turn pages (they carry the canonical filter)."""
-        key, query = self._queue_query(staff, filter_text) or ("all", TicketQuery(statuses=OPEN_STATUSES))
+        key, query = self._queue_query(staff, filter_text) or ("all", TicketQuery(open_only=True))
         size = self.services.settings.staff_page_size
         tickets, total = await repo.ticket_page(self.session, query, page * size, size)
         title = self.t.gettext("Queue: {filter}").format(

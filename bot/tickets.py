@@ -13,6 +13,7 @@ from bot.i18n import N_
 from bot.reference import new_reference
 from bot.screens import Screen
 from storage import repositories as repo
+from storage.models import OPEN_STATUSES
 from storage.repositories import ResidentDTO, StaffDTO, TicketDTO
 
 MAX_REFERENCE_TRIES = 20
@@ -26,7 +27,6 @@ STATUS_LABELS = {
     "resolved": N_("Resolved"),
     "closed": N_("Closed"),
 }
-OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting", "referred")
 # Statuses staff may set directly; "referred" needs a partner (/refer), "closed" a close.
 SETTABLE_STATUSES = ("assigned", "in_progress", "waiting", "resolved")
 PRIORITY_LABELS = {

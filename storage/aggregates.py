@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DigestRun, StaffMember, Ticket
+from storage.models import DigestRun, StaffMember, Ticket, open_ticket_condition
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,13 @@ async def counts_by(session: AsyncSession, column, *conditions) -> dict[str, int
     return {key if key is not None else "": count for key, count in rows.all()}
 
 
-def overdue_condition(today_bday: int, open_statuses: tuple[str, ...], targets: Targets):
+def overdue_condition(today_bday: int, targets: Targets):
     """Open tickets older than their target: urgent ones, food support, everything else."""
+    loosest = min(targets.urgent, targets.food, targets.default)
     return and_(
-        Ticket.status.in_(open_statuses),
+        open_ticket_condition(),
+        # A plain range first, so the planner walks the open-tickets index by intake day.
+        Ticket.created_bday < today_bday - loosest,
         or_(
             and_(Ticket.priority == "urgent", Ticket.created_bday < today_bday - targets.urgent),
             and_(Ticket.priority != "urgent", Ticket.service == "food",
@@ -56,12 +59,12 @@ async def references(session: AsyncSession, limit: int, *conditions, order=None)
     return [(ref, bday) for ref, bday in rows.all()]
 
 
-async def load_per_staff(session: AsyncSession, open_statuses: tuple[str, ...]) -> list[tuple[str, int]]:
+async def load_per_staff(session: AsyncSession) -> list[tuple[str, int]]:
     """Open tickets per assigned staff member, most loaded first."""
     rows = await session.execute(
         select(StaffMember.display_name, func.count(Ticket.id))
         .join(StaffMember, StaffMember.id == Ticket.assignee_id)
-        .where(Ticket.status.in_(open_statuses))
+        .where(open_ticket_condition())
         .group_by(StaffMember.id, StaffMember.display_name)
         .order_by(func.count(Ticket.id).desc(), StaffMember.display_name)
     )

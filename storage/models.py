@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text,
+    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -19,6 +19,17 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting", "referred")
+# Written out as literal SQL rather than bound parameters: SQLite's planner can then see that a
+# query's condition is the one of the partial indexes on open tickets (with parameters it cannot).
+OPEN_SQL = "status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"
+
+
+def open_ticket_condition():
+    """The SQL condition 'the ticket is open', in the form the partial indexes use."""
+    return text(f"tickets.{OPEN_SQL}")
 
 
 class Base(DeclarativeBase):
@@ -84,8 +95,16 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_created_at", "status", "created_at"),
         Index("ix_tickets_resident_id_status", "resident_id", "status"),
-        Index("ix_tickets_status_assignee_id", "status", "assignee_id"),
-        Index("ix_tickets_status_created_bday", "status", "created_bday"),
+        # Partial indexes over open tickets only: they stay small however many tickets are
+        # closed, and serve the queue, the digest and the overdue counts.
+        Index("ix_tickets_open_created_at", "created_at",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        Index("ix_tickets_open_priority", "priority", "created_at",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        Index("ix_tickets_open_assignee_id", "assignee_id", "created_at",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        Index("ix_tickets_open_created_bday", "created_bday", "priority", "service",
+              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

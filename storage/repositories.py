@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, StaffMember, Ticket, TicketEvent,
+    open_ticket_condition, AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, StaffMember, Ticket, TicketEvent,
 )
 
 
@@ -481,6 +481,7 @@ async def open_tickets_of_resident(
 class TicketQuery:
     """Which tickets a staff list shows; empty fields do not filter."""
 
+    open_only: bool = False
     statuses: tuple[str, ...] = ()
     assignee_id: int | None = None
     unassigned: bool = False
@@ -495,6 +496,8 @@ class TicketQuery:
 def _conditions(query: TicketQuery) -> list[Any]:
     """SQL conditions for a ticket query (portable: LIKE over the JSON text of the answers)."""
     conditions: list[Any] = []
+    if query.open_only:
+        conditions.append(open_ticket_condition())
     if query.statuses:
         conditions.append(Ticket.status.in_(query.statuses))
     if query.assignee_id is not None:

@@ -21,6 +21,7 @@ def _command(name: str, reference: str) -> str:
         "refer": f"{reference} care_plaza", "close": reference, "reopen": reference,
         "note": f"{reference} 内部メモ", "reply": f"{reference} こんにちは", "search": reference,
         "export": "", "newticket": "", "staff": "list", "audit": "", "help": "",
+        "digest": "", "stats": "month", "report": "2026-11",
     }[name]
     return f"/{name} {args}".strip()
 

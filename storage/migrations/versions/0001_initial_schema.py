@@ -119,12 +119,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tickets_assignee_id'), ['assignee_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_district_key'), ['district_key'], unique=False)
+        batch_op.create_index('ix_tickets_open_assignee_id', ['assignee_id', 'created_at'], unique=False, sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
+        batch_op.create_index('ix_tickets_open_created_at', ['created_at'], unique=False, sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
+        batch_op.create_index('ix_tickets_open_created_bday', ['created_bday', 'priority', 'service'], unique=False, sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
+        batch_op.create_index('ix_tickets_open_priority', ['priority', 'created_at'], unique=False, sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
         batch_op.create_index(batch_op.f('ix_tickets_phone'), ['phone'], unique=False)
         batch_op.create_index('ix_tickets_resident_id_status', ['resident_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_service'), ['service'], unique=False)
-        batch_op.create_index('ix_tickets_status_assignee_id', ['status', 'assignee_id'], unique=False)
         batch_op.create_index('ix_tickets_status_created_at', ['status', 'created_at'], unique=False)
-        batch_op.create_index('ix_tickets_status_created_bday', ['status', 'created_bday'], unique=False)
 
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -180,12 +182,14 @@ def downgrade() -> None:
 
     op.drop_table('outbox')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_status_created_bday')
         batch_op.drop_index('ix_tickets_status_created_at')
-        batch_op.drop_index('ix_tickets_status_assignee_id')
         batch_op.drop_index(batch_op.f('ix_tickets_service'))
         batch_op.drop_index('ix_tickets_resident_id_status')
         batch_op.drop_index(batch_op.f('ix_tickets_phone'))
+        batch_op.drop_index('ix_tickets_open_priority', sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
+        batch_op.drop_index('ix_tickets_open_created_bday', sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
+        batch_op.drop_index('ix_tickets_open_created_at', sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
+        batch_op.drop_index('ix_tickets_open_assignee_id', sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
         batch_op.drop_index(batch_op.f('ix_tickets_district_key'))
         batch_op.drop_index(batch_op.f('ix_tickets_created_at'))
         batch_op.drop_index(batch_op.f('ix_tickets_assignee_id'))
