@@ -61,12 +61,17 @@ async def references(session: AsyncSession, limit: int, *conditions, order=None)
 
 async def load_per_staff(session: AsyncSession) -> list[tuple[str, int]]:
     """Open tickets per assigned staff member, most loaded first."""
+    # Counted over the open-tickets index alone, then named: a join would read every row.
+    per_assignee = (
+        select(Ticket.assignee_id.label("staff_id"), func.count().label("open"))
+        .where(open_ticket_condition(), Ticket.assignee_id.is_not(None))
+        .group_by(Ticket.assignee_id)
+        .subquery()
+    )
     rows = await session.execute(
-        select(StaffMember.display_name, func.count(Ticket.id))
-        .join(StaffMember, StaffMember.id == Ticket.assignee_id)
-        .where(open_ticket_condition())
-        .group_by(StaffMember.id, StaffMember.display_name)
-        .order_by(func.count(Ticket.id).desc(), StaffMember.display_name)
+        select(StaffMember.display_name, per_assignee.c.open)
+        .join(per_assignee, per_assignee.c.staff_id == StaffMember.id)
+        .order_by(per_assignee.c.open.desc(), StaffMember.display_name)
     )
     return [(name, n) for name, n in rows.all()]
 
