@@ -128,3 +128,27 @@ async def test_digest_preview_does_not_count(harness: Harness) -> None:
     assert harness.ja().gettext("Morning digest {day}").format(day="2026-11-27") in admin.last.text
     harness.clock.now = tokyo(2026, 11, 27, 8, 30)
     assert await send_daily_digest(harness.services, harness.clock())
+
+
+def test_report_and_digest_from_the_command_line(tmp_path) -> None:
+    """`madoguchi report 2026-11 --out DIR` writes the XLSX and the PNG; `madoguchi digest` prints."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env.update(MADOGUCHI_DATA_DIR=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
+    out = tmp_path / "out"
+    result = subprocess.run([sys.executable, "-m", "bot", "report", "2026-11", "--out", str(out)],
+                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    book = load_workbook(out / "madoguchi-report-2026-11.xlsx")
+    assert len(book.sheetnames) == 5
+    assert (out / "madoguchi-intake-2026-11.png").read_bytes()[:4] == b"\x89PNG"
+    bad = subprocess.run([sys.executable, "-m", "bot", "report", "November"],
+                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+    digest = subprocess.run([sys.executable, "-m", "bot", "digest"], capture_output=True,
+                            text=True, cwd=tmp_path, env=env, timeout=120)
+    assert digest.returncode == 0, digest.stderr
+    assert "朝のまとめ" in digest.stdout
