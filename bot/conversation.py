@@ -9,12 +9,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.context import Services
 from bot.deliveries import queue_card_refresh
+from bot.forms.model import Form
 from bot.i18n import N_, STAFF_LOCALE
 from bot.screens import Screen
 from storage import repositories as repo
 from storage.repositories import ResidentDTO, TicketDTO
 
 FROM_RESIDENT = N_("✉ {reference} – message from the resident (reply to this message to answer):")
+CRISIS_TICKETS = N_(
+    "⚠ URGENT – words suggesting danger to life or safety about {references}. The resident "
+    "was shown the emergency lines. Please contact them now."
+)
+CRISIS_DRAFT = N_(
+    "⚠ URGENT – a resident filling in \"{service}\" wrote words suggesting danger to life or "
+    "safety. They were shown the emergency lines; their request is not sent yet (Telegram "
+    "user {user_id})."
+)
+CRISIS_NO_TICKET = N_(
+    "⚠ URGENT – a resident with no open request wrote words suggesting danger to life or "
+    "safety. They were shown the emergency lines (Telegram user {user_id})."
+)
+THEIR_WORDS = N_("Their words:")
 
 
 async def add_resident_message(
@@ -45,3 +60,23 @@ async def add_resident_message(
         Screen(f"{header}\n{escape(text)}"), now, ticket.id, meta={"reply_to_card": True},
     )
     await queue_card_refresh(session, services, ticket.id)
+
+
+async def alert_staff(
+    session: AsyncSession, services: Services, resident: ResidentDTO, references: list[str],
+    drafting: Form | None, text: str,
+) -> None:
+    """Alerts the staff group at once (outside the digest) that a resident may be in danger."""
+    if services.settings.staff_chat_id is None:
+        return
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+    if references:
+        head = t.gettext(CRISIS_TICKETS).format(references=escape(", ".join(references)))
+    elif drafting is not None:
+        head = t.gettext(CRISIS_DRAFT).format(service=escape(t.gettext(drafting.title)),
+                                              user_id=resident.telegram_user_id)
+    else:
+        head = t.gettext(CRISIS_NO_TICKET).format(user_id=resident.telegram_user_id)
+    body = f"{escape(head)}\n{escape(t.gettext(THEIR_WORDS))}\n{escape(text)}"
+    await outbox.enqueue(session, services.settings.staff_chat_id, "crisis_alert", Screen(body),
+                         services.clock())

@@ -13,7 +13,8 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, outbox, tickets, views
-from bot.conversation import add_resident_message
+from bot.conversation import add_resident_message, alert_staff
+from bot.safety import suggests_danger
 from bot.deliveries import queue_card_refresh
 from bot.tickets import OPEN_STATUSES
 from bot.callbacks import ButtonData
@@ -294,6 +295,33 @@ class Desk:
             views.menu(self.t, greeting=False),
         )
 
+    # ---- safety ------------------------------------------------------------------------------
+
+    async def on_danger(self, text: str) -> None:
+        """Shows the crisis lines, marks the draft or open requests urgent, alerts staff at once.
+
+        The resident then carries on with whatever they were doing.
+        """
+        self.show(views.crisis_lines(self.t, self.services.profile))
+        now = self.services.clock()
+        flagged: list[TicketDTO] = []
+        if self.draft is not None:
+            form, state = self.form_and_state()
+            state.urgent = True
+            await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), now)
+            self.draft = await repo.get_draft(self.session, self.resident.id)
+        else:
+            for ticket in await self.open_tickets():
+                await repo.update_ticket(self.session, ticket.id, now, priority="urgent")
+                await repo.add_ticket_event(self.session, ticket.id, "crisis_flagged", "resident",
+                                            self.resident.telegram_user_id, now)
+                await queue_card_refresh(self.session, self.services, ticket.id)
+                flagged.append(ticket)
+        await alert_staff(self.session, self.services, self.resident,
+                          [tk.reference for tk in flagged],
+                          FORMS[self.draft.form_key] if self.draft else None, text)
+        self.reply.outbox_waiting = True
+
     # ---- messages about open requests --------------------------------------------------------
 
     async def open_tickets(self) -> list[TicketDTO]:
@@ -508,6 +536,8 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
     if event.kind == "command":
         await desk.on_command(event.text)
     elif event.kind == "text":
+        if suggests_danger(event.text):
+            await desk.on_danger(event.text)
         await desk.on_text(event.text)
     elif event.kind == "button":
         await desk.on_button(event.data)

@@ -92,7 +92,7 @@ async def open_ticket(
         resident_id=None if entered_by else resident.id if resident else None,
         service=form.key,
         status="assigned" if coordinator else "new",
-        priority=form.priority(answers),
+        priority="urgent" if state.urgent else form.priority(answers),
         district_key=district_key,
         contact_method=answers.get("contact_method"),
         phone=answers.get("phone"),

@@ -346,6 +346,25 @@ def notice(text: str) -> Screen:
     return Screen(text)
 
 
+def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
+    """The emergency and support lines, shown at once when a message suggests danger."""
+    lines = [
+        f"<b>{escape(t.gettext('If you are in danger now, please call for help straight away.'))}</b>",
+        "",
+    ]
+    lines += [
+        f"☎ <b>{escape(line.number)}</b> – {escape(line.name.get(t.locale))} ({escape(line.hours.get(t.locale))})"
+        for line in profile.crisis_lines
+    ]
+    lines += [
+        "",
+        escape(t.gettext(
+            "Staff of the council have been told. You can carry on here; your answers are kept."
+        )),
+    ]
+    return Screen("\n".join(lines))
+
+
 def follow_up_added(t: Translator, reference: str) -> Screen:
     """Tells the resident their message was added to their request."""
     return Screen(t.gettext(

@@ -49,6 +49,8 @@ class DraftState(BaseModel):
     seq: int = 0
     # True when a staff member fills the form for someone who phoned or came to the counter.
     for_staff: bool = False
+    # Set when something the resident wrote suggested danger: the ticket starts urgent.
+    urgent: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,85 @@
+"""Crisis detection: the labelled corpus, and what a resident and staff see on a hit."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from bot.safety import suggests_danger
+from tests.fakes import Harness
+from tests.scripts import begin_form
+from tests.staff_helpers import add_staff, events, resident_request, ticket
+
+CORPUS = Path(__file__).parent / "data" / "crisis_corpus.tsv"
+MIN_RECALL = 0.95
+
+
+def test_crisis_corpus_recall_and_precision() -> None:
+    """Recall on the positives must stay ≥ 0.95; precision is reported (doubt shows the lines)."""
+    with CORPUS.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    assert len(rows) >= 150
+    assert {r["lang"] for r in rows} == {"ja", "easy", "en"}
+    results = [(r, suggests_danger(r["text"])) for r in rows]
+    true_pos = sum(1 for r, hit in results if hit and r["label"] == "1")
+    false_pos = sum(1 for r, hit in results if hit and r["label"] == "0")
+    positives = sum(1 for r in rows if r["label"] == "1")
+    recall = true_pos / positives
+    precision = true_pos / (true_pos + false_pos)
+    by_lang = {
+        lang: sum(1 for r, hit in results if hit and r["label"] == "1" and r["lang"] == lang)
+        / sum(1 for r in rows if r["label"] == "1" and r["lang"] == lang)
+        for lang in ("ja", "easy", "en")
+    }
+    print(f"\ncrisis corpus: {len(rows)} phrases, {positives} positives; recall {recall:.3f}, "
+          f"precision {precision:.3f}; recall by language {by_lang}")
+    missed = [r["text"] for r, hit in results if not hit and r["label"] == "1"]
+    assert recall >= MIN_RECALL, missed
+
+
+async def test_crisis_in_the_middle_of_a_form(harness: Harness) -> None:
+    """Lines shown at once, draft urgent, staff alerted now; the form goes on and the ticket is urgent."""
+    ja = harness.ja()
+    resident = harness.resident(language="ja")
+    await begin_form(harness, resident, ja, "Consultation")
+    await resident.send("1")
+    await resident.send("1")
+    await resident.send("夫から毎日殴られています。もう死にたいです。")
+    assert resident.said("110", since=-3) and resident.said("0120-279-889", since=-3)
+    assert resident.said(ja.gettext("Staff of the council have been told. You can carry on here; your answers are kept."), since=-3)
+    assert ja.gettext("How should staff get back to you?") in resident.last.text
+    assert (await harness.draft_state(resident))["urgent"] is True
+    await harness.relay()
+    [alert] = [m for m in harness.staff_messages() if "⚠" in m.text]
+    assert "もう死にたいです" in alert.text
+    for answer in ("1", "22", ja.gettext("Send")):
+        await resident.send(answer)
+    [tk] = await harness.tickets()
+    assert tk.priority == "urgent"
+
+
+async def test_crisis_in_a_follow_up(harness: Harness) -> None:
+    """A follow-up that suggests danger makes the open request urgent and alerts staff."""
+    await add_staff(harness, 700001, "佐藤")
+    resident, tk = await resident_request(harness, form="opinion")
+    assert (await ticket(harness, tk.id)).priority == "normal"
+    await resident.send("He hits me every night and I am scared to go home")
+    assert resident.said("0120-279-338", since=-3)
+    assert resident.said(f"added your message to your request {tk.reference}", since=-1)
+    tk = await ticket(harness, tk.id)
+    assert tk.priority == "urgent"
+    assert "crisis_flagged" in [e.kind for e in await events(harness, tk.id)]
+    await harness.relay()
+    assert any("⚠" in m.text and tk.reference in m.text for m in harness.staff_messages())
+
+
+async def test_ordinary_text_shows_no_crisis_lines(harness: Harness) -> None:
+    """An ordinary answer does not show the lines or alert anyone."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    await resident.send("1")
+    await resident.send("1")
+    await resident.send("I need help filling in forms for the welfare service.")
+    assert not resident.said("0120-279-338")
+    await harness.relay()
+    assert not [m for m in harness.staff_messages() if "⚠" in m.text]
