@@ -348,10 +348,8 @@ def notice(text: str) -> Screen:
 
 def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
     """The emergency and support lines, shown at once when a message suggests danger."""
-    lines = [
-        f"<b>{escape(t.gettext('If you are in danger now, please call for help straight away.'))}</b>",
-        "",
-    ]
+    heading = t.gettext("If you are in danger now, please call for help straight away.")
+    lines = [f"<b>{escape(heading)}</b>", ""]
     lines += [
         f"☎ <b>{escape(line.number)}</b> – {escape(line.name.get(t.locale))} ({escape(line.hours.get(t.locale))})"
         for line in profile.crisis_lines
