@@ -12,6 +12,15 @@ MENU_ITEMS = (
 CONSENT_ACTIONS = ("agree", "decline", "full")
 RESUME_ACTIONS = ("continue", "over")
 SERVICE_ITEMS = MENU_ITEMS[:5]
+DELETE_ACTIONS = ("yes", "no")
+
+
+def erase(action: str) -> str:
+    """Data for the /delete confirmation."""
+    return f"x:{action}"
+
+
+WITHDRAW = "w:withdraw"
 FORM_ACTIONS = ("pick", "toggle", "done", "back", "skip", "cancel", "confirm_cancel", "keep",
                 "edit", "send", "talk_to_staff")
 STAFF_ACTIONS = ("claim", "status", "st", "priority", "pr", "refer", "rf", "reply", "close",
@@ -116,7 +125,7 @@ def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:
         return None
     family, _, rest = data.partition(":")
     allowed = {"m": MENU_ITEMS, "c": CONSENT_ACTIONS, "l": locales, "r": RESUME_ACTIONS,
-               "n": SERVICE_ITEMS}
+               "n": SERVICE_ITEMS, "x": DELETE_ACTIONS, "w": ("withdraw",)}
     if family in allowed:
         return ButtonData(family, rest) if rest in allowed[family] else None
     if family == "p" and rest.isdecimal() and len(rest) <= 12:

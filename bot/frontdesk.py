@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks, outbox, tickets, views
 from bot.conversation import add_resident_message, alert_staff
+from bot.privacy import erase_resident, my_data
 from bot.safety import suggests_danger
 from bot.deliveries import queue_card_refresh
 from bot.tickets import OPEN_STATUSES
@@ -152,6 +153,16 @@ class Desk:
                 self.show(staff_help(self.services.catalogs.translator_for(STAFF_LOCALE),
                                      self.resident.telegram_user_id in self.services.settings.admin_ids))
             self.show(self.where_you_are())
+        elif command == "privacy":
+            self.show(views.privacy_notice(self.t, self.services.profile, self.retention_hours,
+                                           self.resident.consent_version is not None))
+        elif command == "mydata":
+            screens, documents = await my_data(self.session, self.services, self.resident, self.form_ctx)
+            self.show(*screens)
+            self.reply.documents += documents
+        elif command == "delete":
+            await self.set_screen("delete_confirm")
+            self.show(views.delete_confirm(self.t))
         elif command == "mytickets":
             tickets = await repo.tickets_of_resident(self.session, self.resident.id)
             self.show(views.my_tickets(self.t, tickets))
@@ -205,6 +216,13 @@ class Desk:
                 await self.set_screen("followup", pending_message=combined)
                 self.show(views.which_ticket(self.t, tickets))
             return
+        elif screen == "delete_confirm":
+            options = [(a, [t.gettext(views.DELETE_LABELS[a]), views.DELETE_LABELS[a]])
+                       for a in callbacks.DELETE_ACTIONS]
+            action = _pick_numbered(text, options)
+            if action:
+                await self.on_delete(action)
+                return
         elif screen == "resume" and self.draft is not None:
             options = [(a, [t.gettext(views.RESUME_LABELS[a]), views.RESUME_LABELS[a]])
                        for a in callbacks.RESUME_ACTIONS]
@@ -243,6 +261,10 @@ class Desk:
             await self.on_consent(parsed.action)
         elif parsed.family == "r" and self.resident.screen == "resume" and self.draft is not None:
             await self.on_resume(parsed.action)
+        elif parsed.family == "x" and self.resident.screen == "delete_confirm":
+            await self.on_delete(parsed.action)
+        elif parsed.family == "w" and self.resident.consent_version is not None:
+            await self.on_withdraw()
         elif parsed.family == "n":
             await self.on_new_ticket(parsed.action)
         elif parsed.family == "p" and self.resident.screen == "followup":
@@ -294,6 +316,25 @@ class Desk:
             ),
             views.menu(self.t, greeting=False),
         )
+
+    # ---- privacy -----------------------------------------------------------------------------
+
+    async def on_delete(self, action: str) -> None:
+        """Erases everything about the resident, or keeps it."""
+        if action == "yes":
+            await erase_resident(self.session, self.services, self.resident)
+            self.reply.outbox_waiting = True
+            self.show(views.deleted(self.t))
+            return
+        await self.set_screen("menu")
+        self.show(views.notice(self.t.gettext("Nothing was deleted.")), views.menu(self.t, greeting=False))
+
+    async def on_withdraw(self) -> None:
+        """Withdraws consent: no new intake without asking again; the draft goes."""
+        await repo.delete_draft(self.session, self.resident.id)
+        self.draft = None
+        await self.set_screen("menu", consent_version=None, consent_at=None, pending_service=None)
+        self.show(views.consent_withdrawn(self.t))
 
     # ---- safety ------------------------------------------------------------------------------
 

@@ -363,6 +363,43 @@ def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
     return Screen("\n".join(lines))
 
 
+DELETE_LABELS = {"yes": N_("Yes, delete my data"), "no": N_("No, keep it")}
+
+
+def privacy_notice(t: Translator, profile: OfficeProfile, retention_hours: int,
+                   consented: bool) -> Screen:
+    """The full privacy notice, with a button to withdraw consent when it was given."""
+    full = consent_full(t, profile, retention_hours)
+    extra = escape(t.gettext(
+        "See what we store with /mydata, or delete it with /delete. You can also ask by "
+        "phone or at the counter."))
+    rows = ((Button(t.gettext("Withdraw my consent"), callbacks.WITHDRAW),),) if consented else ()
+    return Screen(full.text + "\n\n" + extra, rows)
+
+
+def consent_withdrawn(t: Translator) -> Screen:
+    """Confirms that consent was withdrawn."""
+    return Screen(escape(t.gettext(
+        "Your consent is withdrawn and any unfinished request was deleted. Requests you already "
+        "sent stay with staff until they are closed; to delete them now, send /delete.")))
+
+
+def delete_confirm(t: Translator) -> Screen:
+    """Asks before everything about the resident is erased."""
+    buttons = [Button(numbered(i, t.gettext(DELETE_LABELS[a])), callbacks.erase(a))
+               for i, a in enumerate(callbacks.DELETE_ACTIONS, start=1)]
+    return Screen(escape(t.gettext(
+        "Delete all your personal data? Your open requests will be closed and staff told. "
+        "This cannot be undone.")), rows_of(buttons, 1))
+
+
+def deleted(t: Translator) -> Screen:
+    """Confirms the erasure."""
+    return Screen(escape(t.gettext(
+        "Your personal data has been deleted. Only anonymous counts remain. If you need help "
+        "again, send /start.")))
+
+
 def follow_up_added(t: Translator, reference: str) -> Screen:
     """Tells the resident their message was added to their request."""
     return Screen(t.gettext(
@@ -401,6 +438,9 @@ def help_text(t: Translator) -> Screen:
         t.gettext("/language – change the language"),
         t.gettext("/cancel – cancel the request you are filling in"),
         t.gettext("/mytickets – your requests and their status"),
+        t.gettext("/privacy – how we handle your data; withdraw your consent"),
+        t.gettext("/mydata – see everything we store about you"),
+        t.gettext("/delete – delete your personal data"),
         t.gettext("/help – this help"),
         t.gettext(
             "You can press the buttons or type their number. During a request you can also "

@@ -13,7 +13,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    open_ticket_condition, AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, StaffMember, Ticket, TicketEvent,
+    AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, StaffMember, Ticket, TicketEvent,
+    open_ticket_condition,
 )
 
 
@@ -617,3 +618,64 @@ async def set_resident_reachable(
             update(Ticket).where(Ticket.id.in_(ids)).values(resident_unreachable=not reachable)
         )
     return ids
+
+
+# ---- privacy: erasing a resident's personal data -----------------------------------------
+
+TEXT_EVENT_KINDS = ("resident_message", "staff_reply", "note")
+
+
+async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
+    """Removes the personal data of tickets, keeping what anonymous counts need.
+
+    Kept: service, district, status, priority, dates and business days, partner. Removed:
+    answers, phone, contact method, the link to the resident, texts in the history, and
+    the resident's Telegram id as an actor.
+    """
+    if not ticket_ids:
+        return
+    await session.execute(
+        update(Ticket).where(Ticket.id.in_(ticket_ids)).values(
+            answers={}, phone=None, contact_method=None, resident_id=None,
+            resident_unreachable=False,
+        )
+    )
+    await session.execute(
+        update(TicketEvent)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind.in_(TEXT_EVENT_KINDS))
+        .values(data={})
+    )
+    await session.execute(
+        update(TicketEvent)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.actor_type == "resident")
+        .values(actor_id=None)
+    )
+    # Undelivered messages that carry the resident's words or our words to them.
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.ticket_id.in_(ticket_ids),
+            OutboxMessage.status.in_(UNDELIVERED),
+            OutboxMessage.kind.not_in(("ticket_card", "card_edit")),
+        )
+    )
+
+
+async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int) -> list[int]:
+    """Erases a resident: their tickets' personal data, their messages waiting to be sent,
+    their draft and their row. Returns the ids of their tickets (kept, anonymous)."""
+    ticket_ids = list(await session.scalars(select(Ticket.id).where(Ticket.resident_id == resident_id)))
+    await scrub_tickets(session, ticket_ids)
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+    await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+    await session.execute(delete(Resident).where(Resident.id == resident_id))
+    return ticket_ids
+
+
+async def resident_events(session: AsyncSession, ticket_ids: list[int]) -> list[EventDTO]:
+    """The history of a resident's tickets, oldest first."""
+    if not ticket_ids:
+        return []
+    rows = await session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).order_by(TicketEvent.id)
+    )
+    return [EventDTO.model_validate(r) for r in rows]
