@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tokyo"
     office_profile: Path = EXAMPLE_PROFILE
     draft_retention_hours: int = Field(default=72, ge=1)
+    closed_retention_days: int = Field(default=90, ge=1)
+    volunteer_retention_days: int = Field(default=365, ge=1)
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     outbox_max_attempts: int = Field(default=40, ge=1)
     auto_migrate: bool = True

@@ -102,6 +102,7 @@ async def open_ticket(
         assignee_id=coordinator.id if coordinator else None,
         entered_by_id=entered_by.id if entered_by else None,
         resident_unreachable=False,
+        erased=False,
         last_activity_at=now,
         created_bday=services.calendar.ordinal_at(now),
         created_at=now,

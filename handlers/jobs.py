@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import time, timedelta
 
 from telegram.ext import Application
 
 from bot.context import SERVICES_KEY, MadoguchiContext
 from bot.daily import send_daily_digest
+from bot.retention import apply_retention
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,11 @@ async def purge_expired_drafts(context: MadoguchiContext) -> None:
         log.info("purged %d expired drafts and %d old update ids", removed, forgotten)
 
 
+async def retention(context: MadoguchiContext) -> None:
+    """Applies the retention rules once a day."""
+    await apply_retention(context.services, context.services.clock())
+
+
 async def digest_tick(context: MadoguchiContext) -> None:
     """Sends the morning digest once it is due (every worker checks; one claims the day)."""
     services = context.services
@@ -58,3 +64,4 @@ def schedule(app: Application) -> None:
     )
     app.job_queue.run_repeating(purge_expired_drafts, interval=3600, first=60, name="drafts")
     app.job_queue.run_repeating(digest_tick, interval=60, first=5, name="digest")
+    app.job_queue.run_daily(retention, time=time(3, 0, tzinfo=settings.tz), name="retention")

@@ -126,6 +126,8 @@ class Ticket(Base):
     referred_to: Mapped[str | None] = mapped_column(String(40))
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     resident_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True once personal data was removed (on request or by retention): counts only remain.
+    erased: Mapped[bool] = mapped_column(Boolean, default=False)
     first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -160,6 +162,19 @@ class DigestRun(Base):
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RetentionRun(Base):
+    """One run of the retention job: when, and how many rows of each kind (no personal data)."""
+
+    __tablename__ = "retention_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    drafts: Mapped[int] = mapped_column(Integer)
+    closed_tickets: Mapped[int] = mapped_column(Integer)
+    volunteer_registrations: Mapped[int] = mapped_column(Integer)
+    residents: Mapped[int] = mapped_column(Integer)
 
 
 class AuditEntry(Base):

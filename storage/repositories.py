@@ -13,8 +13,8 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, StaffMember, Ticket, TicketEvent,
-    open_ticket_condition,
+    AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
+    TicketEvent, open_ticket_condition,
 )
 
 
@@ -71,6 +71,7 @@ class TicketDTO(_DTO):
     referred_to: str | None
     card_message_id: int | None
     resident_unreachable: bool
+    erased: bool
     first_action_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
@@ -637,7 +638,7 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
     await session.execute(
         update(Ticket).where(Ticket.id.in_(ticket_ids)).values(
             answers={}, phone=None, contact_method=None, resident_id=None,
-            resident_unreachable=False,
+            resident_unreachable=False, erased=True,
         )
     )
     await session.execute(
@@ -679,3 +680,42 @@ async def resident_events(session: AsyncSession, ticket_ids: list[int]) -> list[
         select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).order_by(TicketEvent.id)
     )
     return [EventDTO.model_validate(r) for r in rows]
+
+
+async def tickets_to_erase(
+    session: AsyncSession, closed_before: datetime, volunteers_idle_before: datetime
+) -> tuple[list[int], list[int]]:
+    """Ids of tickets whose personal data retention has run out: closed ones, and volunteer
+    registrations without activity."""
+    closed = list(await session.scalars(
+        select(Ticket.id).where(Ticket.status == "closed", Ticket.closed_at < closed_before,
+                                Ticket.erased.is_(False))))
+    idle = await session.scalars(
+        select(Ticket.id).where(Ticket.service == "volunteer_registration",
+                                Ticket.last_activity_at < volunteers_idle_before,
+                                Ticket.erased.is_(False)))
+    return closed, [ticket_id for ticket_id in idle if ticket_id not in set(closed)]
+
+
+async def delete_idle_residents(session: AsyncSession, idle_before: datetime) -> int:
+    """Deletes residents idle since a date who have no tickets and no draft left."""
+    has_ticket = select(Ticket.id).where(Ticket.resident_id == Resident.id).exists()
+    has_draft = select(Draft.id).where(Draft.resident_id == Resident.id).exists()
+    result = await session.execute(
+        delete(Resident).where(Resident.updated_at < idle_before, ~has_ticket, ~has_draft)
+    )
+    return result.rowcount or 0
+
+
+async def record_retention_run(session: AsyncSession, now: datetime, **counts: int) -> None:
+    """Records one run of the retention job."""
+    session.add(RetentionRun(ran_at=now, **counts))
+    await session.flush()
+
+
+async def retention_runs(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every retention run, oldest first."""
+    rows = await session.scalars(select(RetentionRun).order_by(RetentionRun.id))
+    return [{"ran_at": r.ran_at, "drafts": r.drafts, "closed_tickets": r.closed_tickets,
+             "volunteer_registrations": r.volunteer_registrations, "residents": r.residents}
+            for r in rows]

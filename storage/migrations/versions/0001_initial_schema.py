@@ -57,6 +57,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_residents')),
     sa.UniqueConstraint('telegram_user_id', name=op.f('uq_residents_telegram_user_id'))
     )
+    op.create_table('retention_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ran_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('drafts', sa.Integer(), nullable=False),
+    sa.Column('closed_tickets', sa.Integer(), nullable=False),
+    sa.Column('volunteer_registrations', sa.Integer(), nullable=False),
+    sa.Column('residents', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_retention_runs'))
+    )
+    with op.batch_alter_table('retention_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_retention_runs_ran_at'), ['ran_at'], unique=False)
+
     op.create_table('staff',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('telegram_user_id', sa.BigInteger(), nullable=False),
@@ -100,6 +112,7 @@ def upgrade() -> None:
     sa.Column('referred_to', sa.String(length=40), nullable=True),
     sa.Column('card_message_id', sa.BigInteger(), nullable=True),
     sa.Column('resident_unreachable', sa.Boolean(), nullable=False),
+    sa.Column('erased', sa.Boolean(), nullable=False),
     sa.Column('first_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
@@ -200,6 +213,10 @@ def downgrade() -> None:
 
     op.drop_table('drafts')
     op.drop_table('staff')
+    with op.batch_alter_table('retention_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_retention_runs_ran_at'))
+
+    op.drop_table('retention_runs')
     op.drop_table('residents')
     with op.batch_alter_table('processed_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processed_updates_processed_at'))
