@@ -75,6 +75,16 @@ class BusinessCalendar:
         """Business days that have passed from start to end (0 on the same day)."""
         return max(0, self.ordinal_at(end) - self.ordinal_at(start))
 
+    def staff_reply_day(self, moment: datetime, opens, closes) -> date | None:
+        """None during office hours; otherwise the date staff will next be in (they reply then)."""
+        local = moment.astimezone(self.tz)
+        if self.is_business_day(local.date()):
+            if opens <= local.time() < closes:
+                return None
+            if local.time() < opens:
+                return local.date()
+        return self.next_business_day(local.date())
+
     def next_business_day(self, day: date) -> date:
         """The first business day after `day`."""
         day += timedelta(days=1)

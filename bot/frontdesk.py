@@ -540,7 +540,10 @@ class Desk:
             await self.set_screen("menu")
             # The receipt carries the reference: it goes through the outbox, committed with
             # the ticket, so a failed reply can never leave the resident without it.
-            receipt = views.submitted(t, form, ticket.reference, self.services.profile)
+            settings = self.services.settings
+            reply_day = self.services.calendar.staff_reply_day(
+                self.services.clock(), settings.office_opens, settings.office_closes)
+            receipt = views.submitted(t, form, ticket.reference, self.services.profile, reply_day)
             await outbox.enqueue(self.session, self.resident.chat_id, "receipt", receipt,
                                  self.services.clock(), ticket.id)
             self.reply.outbox_waiting = True

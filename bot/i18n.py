@@ -19,6 +19,8 @@ SUPPORTED_LOCALES = ("ja", "en")
 STAFF_LOCALE = "ja"
 # Each language named in itself, so a resident can find theirs whatever the current locale.
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+# Babel's name for each of our locales (dates and numbers).
+BABEL_LOCALES = {"ja": "ja", "en": "en"}
 
 
 def N_(message: str) -> str:
@@ -65,6 +67,13 @@ class Catalogs:
     def translator_for(self, locale: str | None) -> Translator:
         """Returns the translator for a locale, falling back to the default."""
         return self._translators.get(locale or DEFAULT_LOCALE, self._translators[DEFAULT_LOCALE])
+
+
+def format_day(day, locale: str) -> str:
+    """A date written the way the recipient's language writes it (Babel)."""
+    from babel.dates import format_date
+
+    return format_date(day, format="full", locale=BABEL_LOCALES.get(locale, locale))
 
 
 def locale_from_language_code(language_code: str | None) -> str:

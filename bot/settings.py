@@ -100,6 +100,8 @@ class Settings(BaseSettings):
     district_routing: Literal["assign", "suggest", "off"] = "assign"
     staff_page_size: int = Field(default=10, ge=1, le=50)
     digest_time: time = time(8, 30)
+    office_opens: time = time(9, 0)
+    office_closes: time = time(17, 0)
     # The year-end closure, as MM-DD of the first and the last closed day.
     closure_start: str = Field(default="12-29", pattern=r"^\d{2}-\d{2}$")
     closure_end: str = Field(default="01-03", pattern=r"^\d{2}-\d{2}$")

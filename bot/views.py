@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from bot import callbacks
@@ -9,7 +10,7 @@ from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import DraftState, FormContext
 from bot.forms.model import Form, StepKind
-from bot.i18n import LANGUAGE_NAMES, N_, Translator
+from bot.i18n import LANGUAGE_NAMES, N_, Translator, format_day
 from bot.screens import Button, Screen, rows_of
 from bot.settings import OfficeProfile
 from bot.tickets import STATUS_LABELS
@@ -323,8 +324,9 @@ def cancelled(t: Translator) -> Screen:
     )
 
 
-def submitted(t: Translator, form: Form, reference: str, profile: OfficeProfile) -> Screen:
-    """The reference number, what happens next and office hours."""
+def submitted(t: Translator, form: Form, reference: str, profile: OfficeProfile,
+              reply_day: date | None = None) -> Screen:
+    """The reference number, what happens next, office hours and, out of hours, when staff reply."""
     spoken = reference
     lines = [
         t.gettext("Thank you. Your request has been sent."),
@@ -333,6 +335,9 @@ def submitted(t: Translator, form: Form, reference: str, profile: OfficeProfile)
         "",
         t.gettext(form.next_steps),
         "",
+        *([escape(t.gettext(
+            "The office is closed now. Staff will reply from {day}, in office hours."
+        ).format(day=format_day(reply_day, t.locale)))] if reply_day else []),
         t.gettext("Office hours: {hours}").format(hours=escape(profile.hours.get(t.locale))),
         t.gettext("Phone: {phone}").format(phone=escape(profile.phone)),
         "",
