@@ -9,6 +9,7 @@ import sys
 
 from telegram import Update
 
+from bot.logs import configure_logging
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
@@ -169,12 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("month", help="YYYY-MM")
     report.add_argument("--out", default=".", help="folder for the files (default: here)")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("httpx", "apscheduler", "telegram.ext", "aiosqlite", "matplotlib"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logging(args.verbose)
     if args.command == "chat" or (args.command is None and not Settings().bot_token):
         logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()
