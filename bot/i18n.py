@@ -15,12 +15,24 @@ from bot.settings import PROJECT_ROOT
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DEFAULT_LOCALE = "ja"
 SOURCE_LOCALE = "en"
-SUPPORTED_LOCALES = ("ja", "en")
+SUPPORTED_LOCALES = ("ja", "en", "ja_easy", "zh_Hans", "ko", "vi")
+# Catalogues that are drafts until a native speaker has reviewed them (see the README).
+DRAFT_LOCALES = ("ja_easy", "zh_Hans", "ko", "vi")
 STAFF_LOCALE = "ja"
 # Each language named in itself, so a resident can find theirs whatever the current locale.
-LANGUAGE_NAMES = {"ja": "日本語", "en": "English"}
+LANGUAGE_NAMES = {
+    "ja": "日本語",
+    "ja_easy": "やさしい日本語",
+    "en": "English",
+    "zh_Hans": "简体中文",
+    "ko": "한국어",
+    "vi": "Tiếng Việt",
+}
 # Babel's name for each of our locales (dates and numbers).
-BABEL_LOCALES = {"ja": "ja", "en": "en"}
+BABEL_LOCALES = {"ja": "ja", "ja_easy": "ja", "en": "en", "zh_Hans": "zh_Hans", "ko": "ko", "vi": "vi"}
+# Telegram language codes (lower case, first part or whole) for each locale.
+TELEGRAM_CODES = {"zh": "zh_Hans", "zh-hans": "zh_Hans", "zh-cn": "zh_Hans", "zh-sg": "zh_Hans",
+                  "ko": "ko", "vi": "vi", "ja": "ja", "en": "en"}
 
 
 def N_(message: str) -> str:
@@ -80,5 +92,8 @@ def locale_from_language_code(language_code: str | None) -> str:
     """Maps Telegram's language code to a supported locale, else the default (Japanese)."""
     if not language_code:
         return DEFAULT_LOCALE
-    primary = language_code.split("-")[0].lower()
-    return primary if primary in SUPPORTED_LOCALES else DEFAULT_LOCALE
+    code = language_code.lower()
+    # Traditional Chinese readers are not given simplified Chinese; they get the default.
+    if code.startswith("zh-") and code not in TELEGRAM_CODES:
+        return DEFAULT_LOCALE
+    return TELEGRAM_CODES.get(code) or TELEGRAM_CODES.get(code.split("-")[0], DEFAULT_LOCALE)

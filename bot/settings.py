@@ -22,8 +22,11 @@ class LocalizedText(BaseModel):
     en: str | None = None
 
     def get(self, locale: str) -> str:
-        """Returns the text for a locale, falling back to Japanese."""
-        return getattr(self, locale, None) or self.ja
+        """Returns the text for a locale: Japanese for Japanese readers (easy Japanese too),
+        else English where given, else Japanese."""
+        if locale.startswith("ja"):
+            return self.ja
+        return getattr(self, locale, None) or self.en or self.ja
 
 
 class District(BaseModel):

@@ -203,7 +203,9 @@ def language_picker(t: Translator) -> Screen:
         Button(numbered(i, name), callbacks.language(code))
         for i, (code, name) in enumerate(LANGUAGE_NAMES.items(), start=1)
     ]
-    return Screen(t.gettext("Please choose your language."), rows_of(buttons, 2))
+    prompt = t.gettext("Please choose your language.")
+    note = t.gettext("Translations other than Japanese and English are drafts being checked.")
+    return Screen(f"{escape(prompt)}\n{escape(note)}", rows_of(buttons, 2))
 
 
 def resume_offer(t: Translator, form: Form) -> Screen:
