@@ -35,12 +35,23 @@ def extracted(tmp_path_factory: pytest.TempPathFactory):
     return _catalog(out)
 
 
-def test_every_message_in_the_code_has_a_japanese_translation(extracted) -> None:
-    """A message id used in the code without a Japanese translation fails the suite."""
-    ja = _catalog(LOCALES_DIR / "ja" / "LC_MESSAGES" / "messages.po")
-    missing = [m.id for m in extracted if m.id and not (ja.get(m.id) and ja.get(m.id).string)]
+CATALOGUES = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
+
+
+def test_every_supported_language_has_a_catalogue() -> None:
+    """Each language offered in /language has its catalogue (English is the message ids)."""
+    from bot.i18n import SUPPORTED_LOCALES
+
+    assert sorted(set(SUPPORTED_LOCALES) - {"en"}) == CATALOGUES
+
+
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_every_message_in_the_code_is_translated(extracted, locale: str) -> None:
+    """A message id used in the code without a translation in any catalogue fails the suite."""
+    catalog = _catalog(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
+    missing = [m.id for m in extracted if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)]
     assert missing == []
-    fuzzy = [m.id for m in ja if m.id and m.fuzzy]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert fuzzy == []
 
 
@@ -67,11 +78,12 @@ def test_extraction_sees_every_message_in_the_code(extracted) -> None:
     assert sorted(literals - {m.id for m in extracted if m.id}) == []
 
 
-def test_translations_keep_placeholders_and_markup() -> None:
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_translations_keep_placeholders_and_markup(locale: str) -> None:
     """Placeholders and HTML tags in a translation are exactly those of its message id."""
-    ja = _catalog(LOCALES_DIR / "ja" / "LC_MESSAGES" / "messages.po")
+    catalog = _catalog(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
     broken = [
-        m.id for m in ja
+        m.id for m in catalog
         if m.id and (sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
                      or sorted(TAG.findall(m.id)) != sorted(TAG.findall(m.string)))
     ]
@@ -84,10 +96,12 @@ def test_template_is_up_to_date(extracted) -> None:
     assert sorted(m.id for m in committed if m.id) == sorted(m.id for m in extracted if m.id)
 
 
-def test_japanese_differs_from_english_for_every_sentence() -> None:
-    """A 'translation' that is a copy of the English text is caught."""
-    ja = _catalog(LOCALES_DIR / "ja" / "LC_MESSAGES" / "messages.po")
-    copied = [m.id for m in ja if m.id and m.string == m.id and re.search(r"[a-z]{3}", m.id)]
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_translations_differ_from_english(locale: str) -> None:
+    """A 'translation' that is a copy of an English sentence is caught."""
+    catalog = _catalog(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
+    copied = [m.id for m in catalog
+              if m.id and m.string == m.id and re.search(r"[a-z]{3,} [a-z]{3,}", m.id)]
     assert copied == []
 
 
@@ -100,3 +114,7 @@ def test_translator_falls_back_to_japanese() -> None:
     assert locale_from_language_code("ja") == "ja"
     assert locale_from_language_code("pt-br") == "ja"
     assert locale_from_language_code(None) == "ja"
+    assert locale_from_language_code("zh-hans") == "zh_Hans"
+    assert locale_from_language_code("zh-hant") == "ja"
+    assert locale_from_language_code("ko") == "ko"
+    assert locale_from_language_code("vi") == "vi"

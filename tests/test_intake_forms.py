@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.forms.definitions import FORMS
+from bot.i18n import LANGUAGE_NAMES
 from tests.fakes import Harness
 from tests.scripts import FORM_SCRIPTS, begin_form, play
 
@@ -112,3 +113,24 @@ async def test_after_sending_start_offers_a_new_request(harness: Harness) -> Non
     await resident.click("Consultation")
     # Consent was given once and is not asked again.
     assert "What would you like to talk about?" in resident.last.text
+
+
+@pytest.mark.parametrize("locale", ["ja_easy", "zh_Hans", "ko", "vi"])
+async def test_a_complete_intake_in_every_other_language(harness: Harness, locale: str) -> None:
+    """Food support from /language to the receipt, in each draft language."""
+    t = harness.catalogs.translator_for(locale)
+    resident = harness.resident(language="en")
+    await resident.send("/language")
+    await resident.click(LANGUAGE_NAMES[locale])
+    title, steps, expected = FORM_SCRIPTS["food"]
+    await resident.send("/start")
+    await resident.click(t.gettext(title))
+    await resident.click(t.gettext("I agree"))
+    await play(harness, resident, t, steps)
+    assert t.gettext("Please check your answers.") in resident.last.text
+    await resident.click(t.gettext("Send"))
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    assert ticket.answers == expected and ticket.locale == locale
+    assert ticket.reference in resident.last.text
+    assert t.gettext(FORMS["food"].next_steps) in resident.last.text
