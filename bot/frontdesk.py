@@ -7,6 +7,7 @@ there; nothing about a resident is kept in memory between updates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from datetime import timedelta
 from typing import Literal
 
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import callbacks, outbox, tickets, views
 from bot.conversation import add_resident_message, alert_staff
 from bot.privacy import erase_resident, my_data
-from bot.safety import suggests_danger
+from bot.safety import says_minor, suggests_danger
 from bot.deliveries import queue_card_refresh
 from bot.tickets import OPEN_STATUSES
 from bot.callbacks import ButtonData
@@ -363,6 +364,21 @@ class Desk:
                           FORMS[self.draft.form_key] if self.draft else None, text)
         self.reply.outbox_waiting = True
 
+    async def on_minor(self) -> None:
+        """Someone under 18 is routed to staff: the form asks nothing more after this answer."""
+        if self.draft is None:
+            return
+        form, state = self.form_and_state()
+        if state.minor:
+            return
+        state.minor = True
+        await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(),
+                              self.services.clock())
+        self.draft = await repo.get_draft(self.session, self.resident.id)
+        self.show(views.notice(escape(self.t.gettext(
+            "Thank you for telling us. Because you are under 18, we will not ask you for more "
+            "details here. After you send this, staff will contact you in this chat."))))
+
     # ---- messages about open requests --------------------------------------------------------
 
     async def open_tickets(self) -> list[TicketDTO]:
@@ -582,6 +598,8 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
     elif event.kind == "text":
         if suggests_danger(event.text):
             await desk.on_danger(event.text)
+        if says_minor(event.text):
+            await desk.on_minor()
         await desk.on_text(event.text)
     elif event.kind == "button":
         await desk.on_button(event.data)

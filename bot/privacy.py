@@ -31,7 +31,8 @@ async def my_data(session: AsyncSession, services: Services, resident: ResidentD
     """Everything stored about a resident, in their language: as messages, or a file if long."""
     t = ctx.t
     tz = services.settings.tz
-    lines = [f"<b>{escape(t.gettext('Everything we store about you'))}</b>", ""]
+    heading = t.gettext("Everything we store about you")
+    lines = [f"<b>{escape(heading)}</b>", ""]
     lines.append(t.gettext("Telegram account number: {user_id}").format(user_id=resident.telegram_user_id))
     lines.append(t.gettext("Language: {language}").format(language=escape(resident.locale or t.locale)))
     if resident.consent_at:
@@ -47,7 +48,8 @@ async def my_data(session: AsyncSession, services: Services, resident: ResidentD
     if draft is not None and draft.form_key in FORMS:
         form = FORMS[draft.form_key]
         state = DraftState.model_validate(draft.state)
-        lines += ["", f"<b>{escape(t.gettext('Unfinished request: {title}').format(title=t.gettext(form.title)))}</b>"]
+        unfinished = t.gettext("Unfinished request: {title}").format(title=t.gettext(form.title))
+        lines += ["", f"<b>{escape(unfinished)}</b>"]
         lines += [f"{escape(t.gettext(step.label))}: {escape(answer)}"
                   for step, answer in engine.review_items(form, state, ctx)]
     tickets = await repo.tickets_of_resident(session, resident.id)

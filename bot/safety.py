@@ -97,6 +97,23 @@ _EXCLUDE = re.compile("|".join(_EXCLUSIONS))
 _DANGER = re.compile("|".join(_JAPANESE + _EASY + _ENGLISH))
 
 
+# Someone saying they themselves are under 18 (not a parent writing about a child).
+_MINOR = re.compile("|".join([
+    r"(?:私|わたし|僕|ぼく|俺|おれ|自分|うち)(?:は|、)?(?:まだ)?(?:小学|中学|高校)",
+    r"(?:小学|中学|高校)(?:生|[0-9一二三四五六]年生?)(?:です|だよ|だけど|なんですが|なのですが)",
+    r"(?<![0-9])(?:1[0-7]|[6-9])(?:歳|さい)(?:です|だよ|だけど|なんですが|なのですが|の(?:私|僕|わたし))",
+    r"18歳未満です", r"未成年です", r"みせいねんです", r"(?:ちゅうがく|こうこう|しょうがく)せいです",
+    r"(?:i am|i'm|im) (?:only )?(?:1[0-7]|[6-9])\b(?! ?(?:%|yen|km|kg|minutes|hours|days))",
+    r"(?:i am|i'm|im) (?:in )?(?:high|middle|junior high|elementary|primary) school",
+    r"(?:i am|i'm|im) (?:under 18|a minor)",
+]))
+
+
+def says_minor(text: str) -> bool:
+    """Whether someone says they themselves are under 18."""
+    return bool(_MINOR.search(normalize(text)))
+
+
 def normalize(text: str) -> str:
     """Folds width and case and drops spaces inside Japanese, so variants match."""
     folded = unicodedata.normalize("NFKC", text).casefold()

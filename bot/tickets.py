@@ -112,7 +112,7 @@ async def open_ticket(
         "resident", resident.telegram_user_id if resident else None)
     await repo.add_ticket_event(
         session, ticket.id, "created", actor[0], actor[1], now,
-        {"service": form.key, "priority": ticket.priority},
+        {"service": form.key, "priority": ticket.priority} | ({"minor": True} if state.minor else {}),
     )
     if coordinator is not None:
         await repo.add_ticket_event(

@@ -83,3 +83,31 @@ async def test_ordinary_text_shows_no_crisis_lines(harness: Harness) -> None:
     assert not resident.said("0120-279-338")
     await harness.relay()
     assert not [m for m in harness.staff_messages() if "⚠" in m.text]
+
+
+async def test_someone_under_18_is_not_asked_for_details(harness: Harness) -> None:
+    """A resident who says they are in middle school goes straight to sending; staff follow up."""
+    ja = harness.ja()
+    resident = harness.resident(language="ja")
+    await begin_form(harness, resident, ja, "Consultation")
+    await resident.send("6")
+    await resident.send("1")
+    await resident.send("私は中学生です。親とうまくいっていません。")
+    assert ja.gettext("Please check your answers.") in resident.last.text
+    await resident.click(ja.gettext("Send"))
+    [tk] = await harness.tickets()
+    assert set(tk.answers) == {"topic", "who", "situation"}
+    assert tk.phone is None
+    created = [e for e in await events(harness, tk.id) if e.kind == "created"]
+    assert created[0].data.get("minor") is True
+
+
+async def test_a_parent_writing_about_a_child_is_asked_as_usual(harness: Harness) -> None:
+    """'中学生の息子' is about a child, not the writer: the form goes on."""
+    ja = harness.ja()
+    resident = harness.resident(language="ja")
+    await begin_form(harness, resident, ja, "Consultation")
+    await resident.send("5")
+    await resident.send("2")
+    await resident.send("中学生の息子が学校に行けていません。")
+    assert ja.gettext("How should staff get back to you?") in resident.last.text

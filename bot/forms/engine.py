@@ -51,6 +51,8 @@ class DraftState(BaseModel):
     for_staff: bool = False
     # Set when something the resident wrote suggested danger: the ticket starts urgent.
     urgent: bool = False
+    # Set when the resident said they are under 18: no further details are asked (SERVICES.md).
+    minor: bool = False
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def _apply_confirm_cancel(state: DraftState, action: Action) -> Outcome:
 def _apply_review(form: Form, state: DraftState, action: Action, ctx: FormContext) -> Outcome:
     """Handles the review screen: send, or pick an answer to change."""
     if action.kind == "send":
-        missing = _first_unanswered(form, state.answers)
+        missing = _first_unanswered(form, state.answers, state.minor)
         if missing is not None:
             return _changed(state, mode="filling", step=missing.key, editing=True)
         return Outcome("submitted", state)
@@ -344,8 +346,10 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _first_unanswered(form: Form, answers: dict[str, Any]) -> Step | None:
-    """Returns the first step that applies and has no answer yet."""
+def _first_unanswered(form: Form, answers: dict[str, Any], minor: bool = False) -> Step | None:
+    """Returns the first step that applies and has no answer yet (none left for a minor)."""
+    if minor:
+        return None
     return next((s for s in form.visible_steps(answers) if s.key not in answers), None)
 
 
@@ -355,7 +359,7 @@ def _advance(form: Form, state: DraftState, notes: tuple[str, ...] = ()) -> Outc
     # Answers to steps that no longer apply are dropped, so nothing unneeded is kept.
     state.answers = {k: v for k, v in state.answers.items() if k in visible}
     state.selection = None
-    nxt = _first_unanswered(form, state.answers)
+    nxt = _first_unanswered(form, state.answers, state.minor)
     if nxt is None:
         return _changed(state, notes, mode="review", step=None, editing=False)
     return _changed(state, notes, step=nxt.key)
