@@ -84,7 +84,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                 async with services.db() as session:
                     data = await collect_digest(session, services, services.clock())
                 t = services.catalogs.translator_for(STAFF_LOCALE)
-                from bot.console import plain
+                from bot.screens import plain
 
                 print("\n".join(plain(part) for part in render_digest(data, t)))
                 return 0

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
-import re
 import sys
 from typing import TextIO
 
@@ -13,6 +11,7 @@ from bot.app import build_application
 from bot.context import SERVICES_KEY
 from bot.local_api import LocalBotApi, StoredMessage
 from bot.local_user import LocalUser, bare_label
+from bot.screens import plain
 from bot.settings import Settings
 from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
@@ -20,14 +19,6 @@ from storage.db import create_engine, create_sessionmaker
 LOCAL_STAFF_CHAT_ID = -1000000000001
 LOCAL_RESIDENT_ID = 10001
 LOCAL_ADMIN_ID = 90001
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain(text: str) -> str:
-    """Turns the bot's HTML into terminal text."""
-    return html.unescape(_TAG.sub("", text))
-
-
 PERSONAS = {
     ":resident": "resident",
     ":staff": "staff",

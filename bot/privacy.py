@@ -13,7 +13,7 @@ from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import DraftState, FormContext
 from bot.i18n import N_, STAFF_LOCALE, Translator
-from bot.screens import Document, Screen, split_text
+from bot.screens import Document, Screen, plain, split_text
 from bot.tickets import OPEN_STATUSES, STATUS_LABELS
 from storage import repositories as repo
 from storage.repositories import ResidentDTO
@@ -79,16 +79,8 @@ async def my_data(session: AsyncSession, services: Services, resident: ResidentD
     parts = split_text(text)
     if len(parts) <= MAX_MESSAGES:
         return [Screen(part) for part in parts], []
-    plain = _plain_text(text)
     return ([Screen(escape(t.gettext("Your data is long, so it comes as a file.")))],
-            [Document("my-data.txt", plain.encode("utf-8"))])
-
-
-def _plain_text(html_text: str) -> str:
-    """The /mydata text without markup, for the file."""
-    from bot.console import plain
-
-    return plain(html_text)
+            [Document("my-data.txt", plain(text).encode("utf-8"))])
 
 
 async def erase_resident(session: AsyncSession, services: Services, resident: ResidentDTO) -> None:

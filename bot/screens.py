@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 
 MAX_TEXT = 4096
+_TAG = re.compile(r"<[^>]+>")
 MAX_BUTTONS_PER_ROW = 8
 
 
@@ -48,6 +51,11 @@ class Reply:
     # Deliver waiting outbox messages now rather than at the relay's next tick.
     outbox_waiting: bool = False
     documents: list[Document] = field(default_factory=list)
+
+
+def plain(text: str) -> str:
+    """The text of an HTML message without markup (for terminals and text files)."""
+    return html.unescape(_TAG.sub("", text))
 
 
 def rows_of(buttons: list[Button], per_row: int) -> tuple[tuple[Button, ...], ...]:
