@@ -1,6 +1,7 @@
 """Crisis detection: does a resident's free text suggest danger to life or safety?
 
-Phrases in Japanese, easy Japanese and English. When in doubt it says yes: showing the
+Phrases in Japanese, easy Japanese and English, and the commonest ones in Chinese, Korean
+and Vietnamese. When in doubt it says yes: showing the
 emergency lines to someone who did not need them costs little; missing someone who did
 costs much. Exclusions remove a few everyday phrases that share words with crises
 (殺虫剤, "dying to help") before the search.
@@ -93,8 +94,20 @@ _ENGLISH = [
     r"kicked (?:me )?out", r"homeless",
 ]
 
+# Simplified Chinese, Korean and Vietnamese: the commonest ways of saying the same things.
+_OTHER = [
+    r"想死", r"不想活", r"活不下去", r"自杀", r"轻生", r"跳楼", r"割腕", r"吃了很多药", r"被打",
+    r"打我", r"家暴", r"家庭暴力", r"虐待", r"要杀", r"杀了我", r"威胁", r"救命", r"快来救",
+    r"没有吃的", r"没有食物", r"没饭吃", r"(?:几|[0-9一二三四五六七八九十])天没(?:有)?吃", r"饿",
+    r"죽고\s?싶", r"살고\s?싶지", r"자살", r"목숨을", r"맞고\s?있", r"때려", r"때립", r"폭력",
+    r"학대", r"죽이겠", r"죽일", r"살려\s?주세요", r"도와\s?주세요", r"먹을\s?것이\s?없", r"굶",
+    r"muốn chết", r"không muốn sống", r"tự tử", r"tự sát", r"bị đánh", r"đánh tôi", r"bạo lực",
+    r"ngược đãi", r"bạo hành", r"giết", r"đe dọa", r"cứu tôi", r"cứu với", r"cứu giúp",
+    r"không có (?:gì|đồ) (?:để )?ăn", r"không có thức ăn", r"nhịn đói", r"chưa ăn gì",
+]
+
 _EXCLUDE = re.compile("|".join(_EXCLUSIONS))
-_DANGER = re.compile("|".join(_JAPANESE + _EASY + _ENGLISH))
+_DANGER = re.compile("|".join(_JAPANESE + _EASY + _ENGLISH + _OTHER))
 
 
 # Someone saying they themselves are under 18 (not a parent writing about a child).
@@ -119,7 +132,9 @@ def normalize(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).casefold()
     folded = folded.replace("’", "'").replace("‘", "'")
     # Japanese is written without spaces; residents sometimes add them (やさしい日本語 often does).
-    return re.sub(r"(?<=[^\x00-\x7f])\s+(?=[^\x00-\x7f])", "", folded)
+    # Only between kana and kanji: Vietnamese and Korean words are separated by spaces.
+    cjk = "\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f"
+    return re.sub(rf"(?<=[{cjk}])\s+(?=[{cjk}])", "", folded)
 
 
 def suggests_danger(text: str) -> bool:

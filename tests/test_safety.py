@@ -19,7 +19,7 @@ def test_crisis_corpus_recall_and_precision() -> None:
     with CORPUS.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh, delimiter="\t"))
     assert len(rows) >= 150
-    assert {r["lang"] for r in rows} == {"ja", "easy", "en"}
+    assert {r["lang"] for r in rows} == {"ja", "easy", "en", "zh", "ko", "vi"}
     results = [(r, suggests_danger(r["text"])) for r in rows]
     true_pos = sum(1 for r, hit in results if hit and r["label"] == "1")
     false_pos = sum(1 for r, hit in results if hit and r["label"] == "0")
@@ -29,7 +29,7 @@ def test_crisis_corpus_recall_and_precision() -> None:
     by_lang = {
         lang: sum(1 for r, hit in results if hit and r["label"] == "1" and r["lang"] == lang)
         / sum(1 for r in rows if r["label"] == "1" and r["lang"] == lang)
-        for lang in ("ja", "easy", "en")
+        for lang in ("ja", "easy", "en", "zh", "ko", "vi")
     }
     print(f"\ncrisis corpus: {len(rows)} phrases, {positives} positives; recall {recall:.3f}, "
           f"precision {precision:.3f}; recall by language {by_lang}")
