@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from contextlib import asynccontextmanager
 
 from telegram import Update
 
 from bot.logs import configure_logging
+from bot.screens import plain
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
@@ -60,10 +62,22 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
-    """Prints today's digest, or with --send claims and sends it (for cron users)."""
+@asynccontextmanager
+async def _application(settings: Settings):
+    """The Application and its services on the configured database, for one-off commands."""
     from bot.app import build_application
     from bot.context import SERVICES_KEY
+
+    engine = create_engine(settings.resolved_database_url)
+    app = build_application(settings, create_sessionmaker(engine))
+    try:
+        yield app, app.bot_data[SERVICES_KEY]
+    finally:
+        await engine.dispose()
+
+
+def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints today's digest, or with --send claims and sends it (for cron users)."""
     from bot.daily import send_daily_digest
     from bot.digest import render_digest
     from bot.figures import collect_digest
@@ -76,16 +90,11 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
         _migrate(settings)
 
     async def run() -> int:
-        engine = create_engine(settings.resolved_database_url)
-        app = build_application(settings, create_sessionmaker(engine))
-        services = app.bot_data[SERVICES_KEY]
-        try:
+        async with _application(settings) as (app, services):
             if not args.send:
                 async with services.db() as session:
                     data = await collect_digest(session, services, services.clock())
                 t = services.catalogs.translator_for(STAFF_LOCALE)
-                from bot.screens import plain
-
                 print("\n".join(plain(part) for part in render_digest(data, t)))
                 return 0
             async with app:
@@ -96,8 +105,6 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                 sent = await services.relay.deliver_due(app.bot)
                 print(f"digest sent ({sent} message(s) delivered)")
                 return 0
-        finally:
-            await engine.dispose()
 
     return asyncio.run(run())
 
@@ -107,8 +114,6 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
     from pathlib import Path
 
-    from bot.app import build_application
-    from bot.context import SERVICES_KEY
     from bot.figures import collect_stats, period_bounds, weekly_intake
     from bot.i18n import STAFF_LOCALE
     from bot.reports import report_xlsx, weekly_chart_png
@@ -120,15 +125,12 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
         _migrate(settings)
 
     async def run() -> int:
-        engine = create_engine(settings.resolved_database_url)
-        app = build_application(settings, create_sessionmaker(engine))
-        services = app.bot_data[SERVICES_KEY]
-        t = services.catalogs.translator_for(STAFF_LOCALE)
         label, start, end = period_bounds(args.month, None)
-        async with services.db() as session:
-            stats = await collect_stats(session, services, label, start, end)
-            weeks = await weekly_intake(session, services, end - timedelta(days=1))
-        await engine.dispose()
+        async with _application(settings) as (_app, services):
+            t = services.catalogs.translator_for(STAFF_LOCALE)
+            async with services.db() as session:
+                stats = await collect_stats(session, services, label, start, end)
+                weeks = await weekly_intake(session, services, end - timedelta(days=1))
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         xlsx = out / f"madoguchi-report-{label}.xlsx"
