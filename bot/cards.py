@@ -39,6 +39,7 @@ LANGUAGE = N_("Language")
 REFERRED_TO = N_("Referred to")
 ENTERED_BY_STAFF = N_("Entered by staff ({name})")
 UNREACHABLE = N_("⚠ The resident cannot be reached through the bot (they blocked it).")
+MINOR = N_("⚠ The resident said they are under 18: no details were asked. Please follow up.")
 
 CLAIM = N_("Take this")
 CHANGE_STATUS = N_("Status")
@@ -108,6 +109,8 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
         lines.append(t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?")))
     if ticket.resident_unreachable:
         lines.append(t.gettext(UNREACHABLE))
+    if ticket.minor:
+        lines.append(escape(t.gettext(MINOR)))
     lines.append("―――")
     for step in form.visible_steps(answers):
         if step.key in answers and step.key not in ("contact_method", "district"):

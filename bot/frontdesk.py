@@ -114,7 +114,7 @@ class Desk:
         if screen == "resume" and self.draft is not None:
             return views.resume_offer(self.t, FORMS[self.draft.form_key])
         if screen == "consent" and self.resident.pending_service:
-            return views.consent_summary(self.t, self.services.profile, self.retention_hours)
+            return views.consent_summary(self.t, self.services.profile, self.services.settings)
         if screen == "language":
             return views.language_picker(self.t)
         if screen == "followup" and self.resident.pending_message:
@@ -155,7 +155,7 @@ class Desk:
                                      self.resident.telegram_user_id in self.services.settings.admin_ids))
             self.show(self.where_you_are())
         elif command == "privacy":
-            self.show(views.privacy_notice(self.t, self.services.profile, self.retention_hours,
+            self.show(views.privacy_notice(self.t, self.services.profile, self.services.settings,
                                            self.resident.consent_version is not None))
         elif command == "mydata":
             screens, documents = await my_data(self.session, self.services, self.resident, self.form_ctx)
@@ -459,7 +459,7 @@ class Desk:
         """Starts a form, asking for consent first if the resident has not given it."""
         if not for_staff and self.resident.consent_version != CONSENT_VERSION:
             await self.set_screen("consent", pending_service=item)
-            self.show(views.consent_summary(self.t, self.services.profile, self.retention_hours))
+            self.show(views.consent_summary(self.t, self.services.profile, self.services.settings))
             return
         form = FORMS[item]
         round_ = self.resident.drafts_started + 1
@@ -474,7 +474,7 @@ class Desk:
         """Records consent and starts the form, or explains the alternatives on decline."""
         if action == "full":
             self.reply.clear_pressed_keyboard = False
-            self.show(views.consent_full(self.t, self.services.profile, self.retention_hours))
+            self.show(views.consent_full(self.t, self.services.profile, self.services.settings))
         elif action == "agree":
             item = self.resident.pending_service
             self.resident = await repo.update_resident(

@@ -7,6 +7,7 @@ from html import escape
 
 from bot import callbacks
 from bot.calendar import BusinessCalendar
+from bot.cards import MINOR
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
@@ -135,6 +136,8 @@ def ticket_details(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
         t.gettext("District: {district}").format(
             district=escape(district.name.get(t.locale) if district else t.gettext("Don't know"))),
     ]
+    if ticket.minor:
+        lines.append(escape(t.gettext(MINOR)))
     if ticket.phone:
         lines.append(t.gettext("Phone: {phone}").format(phone=escape(engine.format_phone(ticket.phone))))
     if ticket.referred_to:

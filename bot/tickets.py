@@ -103,6 +103,7 @@ async def open_ticket(
         entered_by_id=entered_by.id if entered_by else None,
         resident_unreachable=False,
         erased=False,
+        minor=state.minor,
         last_activity_at=now,
         created_bday=services.calendar.ordinal_at(now),
         created_at=now,

@@ -12,7 +12,7 @@ from bot.forms.engine import DraftState, FormContext
 from bot.forms.model import Form, StepKind
 from bot.i18n import LANGUAGE_NAMES, N_, Translator, format_day
 from bot.screens import Button, Screen, rows_of
-from bot.settings import OfficeProfile
+from bot.settings import OfficeProfile, Settings
 from bot.tickets import STATUS_LABELS
 
 MENU_LABELS = {
@@ -86,7 +86,7 @@ def talk_to_staff(t: Translator, profile: OfficeProfile) -> Screen:
     )
 
 
-def consent_summary(t: Translator, profile: OfficeProfile, retention_hours: int) -> Screen:
+def consent_summary(t: Translator, profile: OfficeProfile, retention: Settings) -> Screen:
     """The short consent notice with agree, decline and full-text buttons."""
     name = escape(profile.name.get(t.locale))
     points = [
@@ -109,7 +109,7 @@ def consent_summary(t: Translator, profile: OfficeProfile, retention_hours: int)
         t.gettext(
             "Unfinished answers are deleted after {hours} hours. You can ask to see or "
             "delete your data at any time."
-        ).format(hours=retention_hours),
+        ).format(hours=retention.draft_retention_hours),
         t.gettext("This is not an emergency service. Staff reply in office hours."),
         t.gettext(
             "Agreeing is your choice. You can always get help by phone or at the counter "
@@ -126,7 +126,7 @@ def consent_summary(t: Translator, profile: OfficeProfile, retention_hours: int)
     return Screen(text, _consent_buttons(t))
 
 
-def consent_full(t: Translator, profile: OfficeProfile, retention_hours: int) -> Screen:
+def consent_full(t: Translator, profile: OfficeProfile, retention: Settings) -> Screen:
     """The full consent notice, with the same buttons."""
     loc = t.locale
     partners = "\n".join(f"  – {escape(p.name.get(loc))}" for p in profile.partners)
@@ -160,9 +160,11 @@ def consent_full(t: Translator, profile: OfficeProfile, retention_hours: int) ->
         ),
         t.gettext(
             "How long: unfinished answers are deleted after {hours} hours; the personal data "
-            "of a finished request is deleted 90 days after it is closed, keeping only "
+            "of a finished request is deleted {days} days after it is closed, and that of a "
+            "volunteer registration {volunteer_days} days after its last activity, keeping only "
             "anonymous counts."
-        ).format(hours=retention_hours),
+        ).format(hours=retention.draft_retention_hours, days=retention.closed_retention_days,
+                 volunteer_days=retention.volunteer_retention_days),
         t.gettext(
             "You can ask to see or delete your data at any time, by phone or at the counter."
         ),
@@ -373,10 +375,10 @@ def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
 DELETE_LABELS = {"yes": N_("Yes, delete my data"), "no": N_("No, keep it")}
 
 
-def privacy_notice(t: Translator, profile: OfficeProfile, retention_hours: int,
+def privacy_notice(t: Translator, profile: OfficeProfile, retention: Settings,
                    consented: bool) -> Screen:
     """The full privacy notice, with a button to withdraw consent when it was given."""
-    full = consent_full(t, profile, retention_hours)
+    full = consent_full(t, profile, retention)
     extra = escape(t.gettext(
         "See what we store with /mydata, or delete it with /delete. You can also ask by "
         "phone or at the counter."))

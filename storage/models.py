@@ -128,6 +128,8 @@ class Ticket(Base):
     resident_unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     # True once personal data was removed (on request or by retention): counts only remain.
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The resident said they are under 18: no details were asked; staff follow up.
+    minor: Mapped[bool] = mapped_column(Boolean, default=False)
     first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -72,6 +72,7 @@ class TicketDTO(_DTO):
     card_message_id: int | None
     resident_unreachable: bool
     erased: bool
+    minor: bool
     first_action_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None

@@ -99,7 +99,11 @@ async def test_someone_under_18_is_not_asked_for_details(harness: Harness) -> No
     assert set(tk.answers) == {"topic", "who", "situation"}
     assert tk.phone is None
     created = [e for e in await events(harness, tk.id) if e.kind == "created"]
-    assert created[0].data.get("minor") is True
+    assert created[0].data.get("minor") is True and tk.minor
+    await harness.relay()
+    from bot.cards import MINOR
+
+    assert any(ja.gettext(MINOR) in m.text for m in harness.staff_messages())
 
 
 async def test_a_parent_writing_about_a_child_is_asked_as_usual(harness: Harness) -> None:
@@ -109,5 +113,5 @@ async def test_a_parent_writing_about_a_child_is_asked_as_usual(harness: Harness
     await begin_form(harness, resident, ja, "Consultation")
     await resident.send("5")
     await resident.send("2")
-    await resident.send("中学生の息子が学校に行けていません。")
+    await resident.send("子どもは中学生です。学校に行けていません。")
     assert ja.gettext("How should staff get back to you?") in resident.last.text

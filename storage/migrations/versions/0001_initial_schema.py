@@ -113,6 +113,7 @@ def upgrade() -> None:
     sa.Column('card_message_id', sa.BigInteger(), nullable=True),
     sa.Column('resident_unreachable', sa.Boolean(), nullable=False),
     sa.Column('erased', sa.Boolean(), nullable=False),
+    sa.Column('minor', sa.Boolean(), nullable=False),
     sa.Column('first_action_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
