@@ -63,13 +63,14 @@ async def add_resident_message(
 
 
 async def alert_staff(
-    session: AsyncSession, services: Services, resident: ResidentDTO, references: list[str],
+    session: AsyncSession, services: Services, resident: ResidentDTO, flagged: list[TicketDTO],
     drafting: Form | None, text: str,
 ) -> None:
     """Alerts the staff group at once (outside the digest) that a resident may be in danger."""
     if services.settings.staff_chat_id is None:
         return
     t = services.catalogs.translator_for(STAFF_LOCALE)
+    references = [ticket.reference for ticket in flagged]
     if references:
         head = t.gettext(CRISIS_TICKETS).format(references=escape(", ".join(references)))
     elif drafting is not None:
@@ -78,5 +79,6 @@ async def alert_staff(
     else:
         head = t.gettext(CRISIS_NO_TICKET).format(user_id=resident.telegram_user_id)
     body = f"{escape(head)}\n{escape(t.gettext(THEIR_WORDS))}\n{escape(text)}"
+    # Tied to the resident's request where there is one, so staff can answer by replying.
     await outbox.enqueue(session, services.settings.staff_chat_id, "crisis_alert", Screen(body),
-                         services.clock())
+                         services.clock(), flagged[0].id if flagged else None)

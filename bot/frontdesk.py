@@ -138,7 +138,9 @@ class Desk:
 
     async def on_command(self, command: str) -> None:
         """Handles /start, /help, /language, /cancel and unknown commands."""
-        if command == "start" and self.resident.pending_message:
+        if command == "start" and self.resident.pending_message and not await self.open_tickets():
+            await self.deliver_waiting_message()
+        elif command == "start" and self.resident.pending_message:
             await self.set_screen("followup")
             self.show(views.which_ticket(self.t, await self.open_tickets()))
         elif command == "start":
@@ -205,6 +207,10 @@ class Desk:
             if code:
                 await self.on_language(code)
                 return
+        elif screen == "followup" and self.resident.pending_message and not await self.open_tickets():
+            # The requests it was meant for were closed meanwhile: it goes to the newest one.
+            await self.deliver_waiting_message()
+            return
         elif screen == "followup" and self.resident.pending_message:
             tickets = await self.open_tickets()
             options = [(str(tk.id), [tk.reference]) for tk in tickets]
@@ -352,15 +358,14 @@ class Desk:
             state.urgent = True
             await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), now)
             self.draft = await repo.get_draft(self.session, self.resident.id)
-        else:
-            for ticket in await self.open_tickets():
-                await repo.update_ticket(self.session, ticket.id, now, priority="urgent")
-                await repo.add_ticket_event(self.session, ticket.id, "crisis_flagged", "resident",
-                                            self.resident.telegram_user_id, now)
-                await queue_card_refresh(self.session, self.services, ticket.id)
-                flagged.append(ticket)
-        await alert_staff(self.session, self.services, self.resident,
-                          [tk.reference for tk in flagged],
+        # Open requests become urgent too, whether or not a new one is being filled in.
+        for ticket in await self.open_tickets():
+            await repo.update_ticket(self.session, ticket.id, now, priority="urgent")
+            await repo.add_ticket_event(self.session, ticket.id, "crisis_flagged", "resident",
+                                        self.resident.telegram_user_id, now)
+            await queue_card_refresh(self.session, self.services, ticket.id)
+            flagged.append(ticket)
+        await alert_staff(self.session, self.services, self.resident, flagged,
                           FORMS[self.draft.form_key] if self.draft else None, text)
         self.reply.outbox_waiting = True
 
@@ -405,6 +410,17 @@ class Desk:
         await self.set_screen("followup", pending_message=text)
         self.show(views.which_ticket(self.t, tickets))
         return True
+
+    async def deliver_waiting_message(self) -> None:
+        """Adds a waiting message to the resident's newest request when none is open any more."""
+        tickets = await repo.tickets_of_resident(self.session, self.resident.id)
+        if tickets:
+            await add_resident_message(self.session, self.services, self.resident, tickets[-1],
+                                       self.resident.pending_message)
+            self.reply.outbox_waiting = True
+            self.show(views.follow_up_added(self.t, tickets[-1].reference))
+        await self.set_screen("menu", pending_message=None)
+        self.show(views.menu(self.t, greeting=False))
 
     async def on_follow_up_choice(self, ticket_id: int) -> None:
         """Adds the waiting message to the request the resident chose."""
@@ -590,14 +606,17 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
         draft.form_key not in FORMS
         or now - draft.updated_at > timedelta(hours=services.settings.draft_retention_hours)
     )
-    if expired or (draft is None and resident.screen in ("form", "resume")):
+    gone = expired or (draft is None and resident.screen in ("form", "resume"))
+    if gone:
         await desk.on_draft_gone()
+    # Every text is checked, whatever else happens to it: typed, a caption, or an edit.
+    if event.kind != "command" and event.text and suggests_danger(event.text):
+        await desk.on_danger(event.text)
+    if gone:
         return desk.reply
     if event.kind == "command":
         await desk.on_command(event.text)
     elif event.kind == "text":
-        if suggests_danger(event.text):
-            await desk.on_danger(event.text)
         if says_minor(event.text):
             await desk.on_minor()
         await desk.on_text(event.text)

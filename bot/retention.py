@@ -22,6 +22,9 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
             session, now - timedelta(days=s.closed_retention_days),
             now - timedelta(days=s.volunteer_retention_days))
         await repo.scrub_tickets(session, closed + volunteers)
+        for ticket_id in volunteers:
+            # An erased registration is over: it leaves the queue and the digest.
+            await repo.update_ticket(session, ticket_id, now, status="closed", closed_at=now)
         for ticket_id in closed + volunteers:
             await repo.add_ticket_event(session, ticket_id, "erased", "system", None, now,
                                         {"reason": "retention"})

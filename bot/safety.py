@@ -112,19 +112,19 @@ _DANGER = re.compile("|".join(_JAPANESE + _EASY + _ENGLISH + _OTHER))
 
 # Someone saying they themselves are under 18 (not a parent writing about a child).
 _MINOR = re.compile("|".join([
-    r"(?:私|わたし|僕|ぼく|俺|おれ|自分|うち)(?:は|、)?(?:まだ)?(?:小学|中学|高校)",
+    r"(?:私|わたし|僕|ぼく|俺|おれ|自分)(?:は|、)?(?:まだ)?(?:小学|中学|高校)(?:生|[0-9一二三四五六]年生?)(?:です|だ|。|、|$)",
     # At the very start, these are about the writer ("中学生です。…"); after a word such as
     # 子どもは they are about someone else, so they must start the message.
     r"^(?:小学|中学|高校)(?:生|[0-9一二三四五六]年生?)(?:です|だよ|だけど|なんですが|なのですが)",
     r"^(?:1[0-7]|[6-9])(?:歳|さい)(?:です|だよ|だけど|なんですが|なのですが)",
-    r"(?:私|わたし|僕|ぼく|俺|おれ|自分|うち)(?:は|、)?(?:まだ)?(?:1[0-7]|[6-9])(?:歳|さい)",
+    r"(?:私|わたし|僕|ぼく|俺|おれ|自分)(?:は|、)?(?:まだ)?(?:1[0-7]|[6-9])(?:歳|さい)(?:です|だ|。|、|$)",
     r"(?<![0-9])(?:1[0-7]|[6-9])(?:歳|さい)の(?:私|僕|わたし|ぼく)",
     r"^(?:18歳未満|未成年|みせいねん)です", r"(?:私|わたし|僕|ぼく)(?:は)?(?:18歳未満|未成年|みせいねん)",
     r"^(?:ちゅうがく|こうこう|しょうがく)せいです",
     r"(?:わたし|ぼく|おれ|じぶん)(?:は)?(?:まだ)?(?:ちゅうがく|こうこう|しょうがく)せい",
-    r"(?:i am|i'm|im) (?:only )?(?:1[0-7]|[6-9])\b(?! ?(?:%|yen|km|kg|minutes|hours|days))",
-    r"(?:i am|i'm|im) (?:in )?(?:high|middle|junior high|elementary|primary) school",
-    r"(?:i am|i'm|im) (?:under 18|a minor)",
+    r"(?<![a-z])(?:i am|i'm|im) (?:only )?(?:1[0-7]|[6-9])(?: years? old)?(?=$|[,.!?]| and | but | so )",
+    r"(?<![a-z])(?:i am|i'm|im) (?:in )?(?:high|middle|junior high|elementary|primary) school",
+    r"(?<![a-z])(?:i am|i'm|im) (?:under 18|a minor)",
 ]))
 
 

@@ -39,7 +39,7 @@ STAFF_COMMANDS = (
 )
 ADMIN_COMMANDS = ("staff", "audit")
 QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
-REPLY_TARGET_KINDS = ("resident_message", "reply_prompt")
+REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
 
 
 @dataclass(frozen=True)

@@ -57,12 +57,14 @@ async def on_button(update: Update, context: MadoguchiContext) -> None:
 
 async def on_other_message(update: Update, context: MadoguchiContext) -> None:
     """Handles a sticker, photo, voice note, location or anything else that is not text."""
-    await _handle(update, context, Event("other"))
+    caption = update.effective_message.caption or ""
+    await _handle(update, context, Event("other", text=caption))
 
 
 async def on_edited_message(update: Update, context: MadoguchiContext) -> None:
     """Handles an edited message, which cannot change an answer already given."""
-    await _handle(update, context, Event("edited"))
+    message = update.effective_message
+    await _handle(update, context, Event("edited", text=message.text or message.caption or ""))
 
 
 def register(app: Application, group: int) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from dataclasses import dataclass
 
-from sqlalchemy import Text, cast, delete, exists, func, select, update
+from sqlalchemy import Text, and_, cast, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -624,9 +624,6 @@ async def set_resident_reachable(
 
 # ---- privacy: erasing a resident's personal data -----------------------------------------
 
-TEXT_EVENT_KINDS = ("resident_message", "staff_reply", "note")
-
-
 async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
     """Removes the personal data of tickets, keeping what anonymous counts need.
 
@@ -642,21 +639,20 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
             resident_unreachable=False, erased=True,
         )
     )
+    # Any event may carry words staff or the resident typed (notes, reasons, messages).
     await session.execute(
-        update(TicketEvent)
-        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.kind.in_(TEXT_EVENT_KINDS))
-        .values(data={})
+        update(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).values(data={})
     )
     await session.execute(
         update(TicketEvent)
         .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.actor_type == "resident")
         .values(actor_id=None)
     )
-    # Undelivered messages that carry the resident's words or our words to them.
+    # Messages not delivered (waiting or failed) that carry the resident's words or ours.
     await session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.ticket_id.in_(ticket_ids),
-            OutboxMessage.status.in_(UNDELIVERED),
+            OutboxMessage.status != "sent",
             OutboxMessage.kind.not_in(("ticket_card", "card_edit")),
         )
     )
@@ -689,8 +685,10 @@ async def tickets_to_erase(
     """Ids of tickets whose personal data retention has run out: closed ones, and volunteer
     registrations without activity."""
     closed = list(await session.scalars(
-        select(Ticket.id).where(Ticket.status == "closed", Ticket.closed_at < closed_before,
-                                Ticket.erased.is_(False))))
+        select(Ticket.id).where(
+            Ticket.erased.is_(False),
+            or_(and_(Ticket.status == "closed", Ticket.closed_at < closed_before),
+                and_(Ticket.status == "resolved", Ticket.resolved_at < closed_before)))))
     idle = await session.scalars(
         select(Ticket.id).where(Ticket.service == "volunteer_registration",
                                 Ticket.last_activity_at < volunteers_idle_before,

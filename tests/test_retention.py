@@ -68,3 +68,36 @@ async def test_residents_with_nothing_left_are_removed(harness: Harness) -> None
     counts = await apply_retention(harness.services, harness.clock() + timedelta(days=91))
     assert counts["residents"] == 1
     assert await harness.resident_row(resident) is None
+
+
+async def test_resolved_tickets_and_idle_volunteers_are_erased_and_leave_the_queue(harness: Harness) -> None:
+    """Resolved long ago (never closed) is erased; an erased volunteer registration is closed."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    _, tk = await resident_request(harness)
+    await staff.send(f"/assign {tk.reference} me")
+    await staff.send(f"/status {tk.reference} resolved")
+    registration = await make_ticket(harness, harness.clock(), service="volunteer_registration",
+                                     status="assigned")
+    counts = await apply_retention(harness.services, harness.clock() + timedelta(days=400))
+    assert counts["closed_tickets"] == 1 and counts["volunteer_registrations"] == 1
+    assert (await ticket(harness, tk.id)).answers == {}
+    assert (await ticket(harness, registration.id)).status == "closed"
+
+
+async def test_erasure_removes_notes_reasons_and_failed_messages(harness: Harness) -> None:
+    """Staff notes, close reasons and undelivered relays go with the rest."""
+    from sqlalchemy import text as sql
+
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, tk = await resident_request(harness)
+    await staff.send(f"/note {tk.reference} 電話で山田さんと話した")
+    harness.api.fail_next("sendMessage", status=400, chat_id=resident.chat_id, description="Bad Request")
+    await staff.send(f"/reply {tk.reference} 山田さんへのお返事")
+    await harness.relay()
+    await staff.send(f"/close {tk.reference} 山田さんの件は完了")
+    await resident.send("/delete")
+    await resident.click("Yes, delete my data")
+    async with harness.engine.connect() as conn:
+        for table in ("ticket_events", "outbox"):
+            dump = repr((await conn.execute(sql(f"SELECT * FROM {table}"))).all())
+            assert "山田" not in dump, table

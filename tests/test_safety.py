@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pytest
+
 from bot.safety import suggests_danger
 from tests.fakes import Harness
 from tests.scripts import begin_form
@@ -115,3 +117,54 @@ async def test_a_parent_writing_about_a_child_is_asked_as_usual(harness: Harness
     await resident.send("2")
     await resident.send("子どもは中学生です。学校に行けていません。")
     assert ja.gettext("How should staff get back to you?") in resident.last.text
+
+
+@pytest.mark.parametrize(("text", "minor"), [
+    ("私は中学生です", True), ("中学生です。親が怖い", True), ("15歳です", True),
+    ("私は高校2年です", True), ("わたしは こうこうせいです", True), ("I am 15 and my dad hits me", True),
+    ("I'm 16 years old.", True),
+    ("うちは中学生が二人います", False), ("私は中学校の教員です", False), ("私は17歳の子の母です", False),
+    ("子どもは中学生です", False), ("息子は15歳です", False), ("I am 7 months behind on rent", False),
+    ("I'm 8 weeks pregnant", False), ("He hit him 10 times", False), ("My son is 15", False),
+])
+def test_who_is_taken_for_under_18(text: str, minor: bool) -> None:
+    """Only someone speaking of themselves is taken for a minor; parents and teachers are not."""
+    from bot.safety import says_minor
+
+    assert says_minor(text) is minor
+
+
+async def test_danger_after_an_expired_draft_still_alerts(harness: Harness) -> None:
+    """A crisis message that arrives after the draft expired shows the lines and alerts staff."""
+    resident = harness.resident()
+    await begin_form(harness, resident, harness.en(), "Food support")
+    harness.clock.advance(hours=80)
+    await resident.send("I want to die")
+    assert resident.said("0120-279-338", since=-3)
+    await harness.relay()
+    assert [m for m in harness.staff_messages() if "⚠" in m.text]
+
+
+async def test_danger_in_a_photo_caption_is_seen(harness: Harness) -> None:
+    """The caption of a photo is checked like any text."""
+    resident = harness.resident()
+    await resident.send("/start")
+    await resident.send_content(photo=[{"file_id": "p", "file_unique_id": "pu", "width": 9, "height": 9}],
+                                caption="my husband hits me")
+    assert resident.said("0120-279-338", since=-3)
+
+
+async def test_open_requests_become_urgent_even_while_filling_a_new_one(harness: Harness) -> None:
+    """Danger written in a new form also flags the resident's open requests; staff can reply to the alert."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, tk = await resident_request(harness, form="opinion")
+    await begin_form(harness, resident, harness.en(), "Consultation")
+    await resident.send("1")
+    await resident.send("1")
+    await resident.send("He beats me every night")
+    assert (await ticket(harness, tk.id)).priority == "urgent"
+    await harness.relay()
+    alert = next(m for m in harness.staff_messages() if "⚠" in m.text)
+    await staff.send("すぐにお電話します。", reply_to=alert)
+    await harness.relay()
+    assert resident.said("すぐにお電話します。", since=-2)
