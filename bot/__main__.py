@@ -19,6 +19,23 @@ from storage.db import create_engine, create_sessionmaker
 log = logging.getLogger("madoguchi")
 
 
+def encryption_refusal(settings: Settings) -> str | None:
+    """Why the bot must not start without an encryption key (PostgreSQL), else None.
+
+    With SQLite it starts but warns loudly: the embedded database is for trying it out.
+    """
+    if settings.encryption_key is not None:
+        settings.keyring()  # a malformed key fails here, before anything is stored
+        return None
+    if settings.is_postgres:
+        return ("MADOGUCHI_ENCRYPTION_KEY is not set: refusing to store residents' answers "
+                "unencrypted in PostgreSQL. Create one with `madoguchi new-key`.")
+    print("WARNING: MADOGUCHI_ENCRYPTION_KEY is not set — answers and contact details are "
+          "stored UNENCRYPTED in the SQLite file. Set a key (`madoguchi new-key`) before real use.",
+          file=sys.stderr)
+    return None
+
+
 def _migrate(settings: Settings) -> None:
     """Applies migrations to the configured database."""
     migrate.upgrade(settings.resolved_database_url)
@@ -35,6 +52,9 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the local terminal chat."""
     from bot.console import run_chat
 
+    if (refusal := encryption_refusal(settings)) is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     if settings.auto_migrate:
         _migrate(settings)
     asyncio.run(run_chat(settings, args.language))
@@ -53,9 +73,12 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         print("MADOGUCHI_STAFF_CHAT_ID is not set: new tickets would reach no one. Set it to the "
               "staff group's chat id.", file=sys.stderr)
         return 2
+    if (refusal := encryption_refusal(settings)) is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     if settings.auto_migrate:
         _migrate(settings)
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, settings.keyring())
     app = build_application(settings, create_sessionmaker(engine))
     log.info("starting long polling")
     app.run_polling(allowed_updates=Update.ALL_TYPES)
@@ -68,7 +91,7 @@ async def _application(settings: Settings):
     from bot.app import build_application
     from bot.context import SERVICES_KEY
 
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, settings.keyring())
     app = build_application(settings, create_sessionmaker(engine))
     try:
         yield app, app.bot_data[SERVICES_KEY]
@@ -143,6 +166,28 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_new_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints a new random key for MADOGUCHI_ENCRYPTION_KEY."""
+    from storage.crypto import Keyring
+
+    print(Keyring.new_key_spec(args.id))
+    return 0
+
+
+def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
+    """Re-encrypts every sensitive value with the first key of MADOGUCHI_ENCRYPTION_KEY."""
+    from storage.rotation import rotate
+
+    if settings.encryption_key is None:
+        print("set MADOGUCHI_ENCRYPTION_KEY to 'new-id:new-key,old-id:old-key' first",
+              file=sys.stderr)
+        return 2
+    keyring = settings.keyring()
+    counts = asyncio.run(rotate(settings.resolved_database_url, keyring))
+    print(f"re-encrypted with key {keyring.current!r}: {counts}")
+    return 0
+
+
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the Telegram bot with a token, else the local chat."""
     return cmd_run(settings, args) if settings.bot_token else cmd_chat(settings, args)
@@ -171,13 +216,17 @@ def main(argv: list[str] | None = None) -> int:
     report = sub.add_parser("report", help="write a month's report (XLSX) and chart (PNG)")
     report.add_argument("month", help="YYYY-MM")
     report.add_argument("--out", default=".", help="folder for the files (default: here)")
+    new_key = sub.add_parser("new-key", help="print a new encryption key")
+    new_key.add_argument("--id", default="k1", help="the key's id (default k1)")
+    sub.add_parser("rotate-key", help="re-encrypt all data with the first configured key")
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     if args.command == "chat" or (args.command is None and not Settings().bot_token):
         logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()
     commands = {"run": cmd_run, "chat": cmd_chat, "migrate": cmd_migrate, "digest": cmd_digest,
-                "report": cmd_report, None: cmd_start}
+                "report": cmd_report, "new-key": cmd_new_key, "rotate-key": cmd_rotate_key,
+                None: cmd_start}
     return commands[args.command](settings, args)
 
 

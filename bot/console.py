@@ -116,7 +116,7 @@ async def run_chat(settings: Settings, language: str, stdin: TextIO = sys.stdin,
         "staff_chat_id": staff_chat_id, "bot_token": None,
         "admin_ids": sorted({*settings.admin_ids, admin_id}),
     })
-    engine = create_engine(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url, settings.keyring())
     api = LocalBotApi()
     app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)
     # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.

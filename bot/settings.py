@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from storage.crypto import Keyring
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROFILE = PROJECT_ROOT / "office_profile.example.toml"
 
@@ -87,6 +89,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MADOGUCHI_", env_file=".env", extra="ignore")
 
     bot_token: SecretStr | None = None
+    # One key, or "id:key,id:key" (base64, 32 bytes each); the first encrypts, all decrypt.
+    encryption_key: SecretStr | None = None
     bot_api_url: str | None = None
     data_dir: Path = PROJECT_ROOT / "data"
     database_url: str | None = None
@@ -151,6 +155,15 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'madoguchi.sqlite3'}"
+
+    def keyring(self) -> Keyring | None:
+        """The encryption keys, or None when none is configured."""
+        return Keyring(self.encryption_key.get_secret_value()) if self.encryption_key else None
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the database is PostgreSQL."""
+        return self.resolved_database_url.startswith("postgresql")
 
     def load_profile(self) -> OfficeProfile:
         """Loads the configured office profile."""

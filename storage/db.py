@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from sqlalchemy import event
+
+from storage.crypto import Keyring
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -27,8 +29,9 @@ def ensure_sqlite_directory(url: str) -> None:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Creates an async engine; SQLite files get WAL and foreign keys."""
+def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
+    """Creates an async engine; SQLite files get WAL and foreign keys. With a keyring,
+    sensitive columns are encrypted at rest (storage/crypto.py)."""
     ensure_sqlite_directory(url)
     # hide_parameters keeps answers and phone numbers out of database error messages and logs.
     # JSON is stored as readable UTF-8 so that Japanese answers can be searched.
@@ -38,6 +41,7 @@ def create_engine(url: str) -> AsyncEngine:
     )
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+    engine.sync_engine.dialect.madoguchi_keyring = keyring
     return engine
 
 

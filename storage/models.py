@@ -10,6 +10,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.crypto import EncryptedJSON, EncryptedText
 from storage.types import UTCDateTime
 
 NAMING_CONVENTION = {
@@ -51,7 +52,7 @@ class Resident(Base):
     screen: Mapped[str] = mapped_column(String(32), default="menu")
     pending_service: Mapped[str | None] = mapped_column(String(32))
     # A message the resident wrote while having several open tickets, until they pick one.
-    pending_message: Mapped[str | None] = mapped_column(Text)
+    pending_message: Mapped[str | None] = mapped_column(EncryptedText())
     drafts_started: Mapped[int] = mapped_column(Integer, default=0)
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -83,7 +84,7 @@ class Draft(Base):
         ForeignKey("residents.id", ondelete="CASCADE"), unique=True
     )
     form_key: Mapped[str] = mapped_column(String(32))
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
@@ -115,8 +116,10 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(String(16))
     district_key: Mapped[str | None] = mapped_column(String(32), index=True)
     contact_method: Mapped[str | None] = mapped_column(String(16))
-    phone: Mapped[str | None] = mapped_column(String(32), index=True)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    phone: Mapped[str | None] = mapped_column(EncryptedText())
+    # A keyed hash of the phone number, so /search can find it without decrypting.
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     locale: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(16), default="resident")
     assignee_id: Mapped[int | None] = mapped_column(
@@ -153,7 +156,7 @@ class TicketEvent(Base):
     kind: Mapped[str] = mapped_column(String(32))
     actor_type: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON(), default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -218,7 +221,7 @@ class OutboxMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL"), index=True
     )
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText())
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

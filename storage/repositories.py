@@ -6,12 +6,15 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+import hashlib
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import Text, and_, cast, delete, exists, func, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.crypto import keyring_of
 from storage.models import (
     AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
     TicketEvent, open_ticket_condition,
@@ -232,8 +235,17 @@ async def reference_taken(session: AsyncSession, reference: str) -> bool:
     return found is not None
 
 
+def phone_index(session: AsyncSession, phone: str | None) -> str | None:
+    """The searchable hash of a phone number (keyed when the database is encrypted)."""
+    if phone is None:
+        return None
+    keyring = keyring_of(session.get_bind().dialect)
+    return keyring.blind_index(phone) if keyring else hashlib.sha256(phone.encode()).hexdigest()
+
+
 async def create_ticket(session: AsyncSession, **fields: Any) -> TicketDTO:
     """Inserts a ticket and returns it."""
+    fields.setdefault("phone_hash", phone_index(session, fields.get("phone")))
     row = Ticket(**fields)
     session.add(row)
     await session.flush()
@@ -515,14 +527,11 @@ def _conditions(query: TicketQuery) -> list[Any]:
         conditions.append(Ticket.district_key == query.district_key)
     if query.reference:
         conditions.append(Ticket.reference == query.reference)
-    if query.phone:
-        conditions.append(Ticket.phone == query.phone)
-    for word in query.words:
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(
-            func.lower(cast(Ticket.answers, Text)).like(f"%{escaped.lower()}%", escape="\\")
-        )
     return conditions
+
+
+# Answers are encrypted, so words are looked for among the newest tickets only, in Python.
+WORD_SEARCH_WINDOW = 5000
 
 
 async def ticket_page(
@@ -530,12 +539,33 @@ async def ticket_page(
 ) -> tuple[list[TicketDTO], int]:
     """Returns one page of matching tickets, oldest first, and how many match in all."""
     conditions = _conditions(query)
+    if query.phone:
+        conditions.append(Ticket.phone_hash == phone_index(session, query.phone))
+    if query.words:
+        return await _word_page(session, conditions, query.words, offset, limit)
     total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
     rows = await session.scalars(
         select(Ticket).where(*conditions).order_by(Ticket.created_at, Ticket.id)
         .offset(offset).limit(limit)
     )
     return [TicketDTO.model_validate(r) for r in rows], int(total or 0)
+
+
+async def _word_page(
+    session: AsyncSession, conditions: list[Any], words: tuple[str, ...], offset: int, limit: int
+) -> tuple[list[TicketDTO], int]:
+    """Tickets among the newest whose answers contain every word (case-insensitive)."""
+    rows = await session.scalars(
+        select(Ticket).where(*conditions).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(WORD_SEARCH_WINDOW)
+    )
+    wanted = [w.casefold() for w in words]
+    found = [
+        TicketDTO.model_validate(row) for row in rows
+        if all(w in json.dumps(row.answers, ensure_ascii=False).casefold() for w in wanted)
+    ]
+    found.reverse()
+    return found[offset:offset + limit], len(found)
 
 
 async def staff_names(session: AsyncSession) -> dict[int, str]:
@@ -635,7 +665,7 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
         return
     await session.execute(
         update(Ticket).where(Ticket.id.in_(ticket_ids)).values(
-            answers={}, phone=None, contact_method=None, resident_id=None,
+            answers={}, phone=None, phone_hash=None, contact_method=None, resident_id=None,
             resident_unreachable=False, erased=True,
         )
     )

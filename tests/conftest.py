@@ -68,8 +68,9 @@ async def database_url(migrated_database: str, tmp_path: Path) -> str:
 @pytest.fixture
 async def harness(database_url: str, catalogs: Catalogs) -> AsyncIterator[Harness]:
     """The real Application on a fresh database; fails the test if any handler raised."""
-    engine = create_engine(database_url)
-    h = Harness(settings_for_test(database_url), engine, create_sessionmaker(engine), catalogs)
+    settings = settings_for_test(database_url)
+    engine = create_engine(database_url, settings.keyring())
+    h = Harness(settings, engine, create_sessionmaker(engine), catalogs)
     await h.app.initialize()
     try:
         yield h

@@ -18,6 +18,8 @@ from bot.settings import EXAMPLE_PROFILE, Settings
 from storage import repositories as repo
 
 STAFF_CHAT_ID = -1001234567890
+# A fixed test key (never used outside tests), so every test runs with encryption at rest.
+TEST_KEY = "test1:" + "dGVzdC1rZXktZm9yLW1hZG9ndWNoaS10ZXN0cy0wMDE"
 
 
 class FakeClock:
@@ -63,6 +65,7 @@ def settings_for_test(database_url: str, **overrides: Any) -> Settings:
         "admin_ids": [900001],
         "office_profile": EXAMPLE_PROFILE,
         "outbox_max_attempts": 4,
+        "encryption_key": TEST_KEY,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)

@@ -118,7 +118,7 @@ async def test_three_runners_at_once_send_exactly_one(harness: Harness, catalogs
     moment = tokyo(2026, 11, 27, 8, 30)
     engines, runners = [], []
     for _ in range(3):
-        engine = create_engine(harness.settings.resolved_database_url)
+        engine = create_engine(harness.settings.resolved_database_url, harness.settings.keyring())
         app = build_application(harness.settings, create_sessionmaker(engine), LocalBotApi(),
                                 clock=lambda: moment, catalogs=catalogs)
         engines.append(engine)

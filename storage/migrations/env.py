@@ -28,10 +28,13 @@ def _database_url() -> str:
 
 def _render_item(type_: str, obj: object, autogen_context) -> str | bool:
     """Renders our UTC timestamp type as a plain timezone-aware DateTime in migrations."""
+    from storage.crypto import EncryptedJSON, EncryptedText
     from storage.types import UTCDateTime
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, (EncryptedJSON, EncryptedText)):
+        return "sa.Text()"
     return False
 
 

@@ -84,7 +84,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.Column('form_key', sa.String(length=32), nullable=False),
-    sa.Column('state', sa.JSON(), nullable=False),
+    sa.Column('state', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_drafts_resident_id_residents'), ondelete='CASCADE'),
@@ -103,8 +103,9 @@ def upgrade() -> None:
     sa.Column('priority', sa.String(length=16), nullable=False),
     sa.Column('district_key', sa.String(length=32), nullable=True),
     sa.Column('contact_method', sa.String(length=16), nullable=True),
-    sa.Column('phone', sa.String(length=32), nullable=True),
-    sa.Column('answers', sa.JSON(), nullable=False),
+    sa.Column('phone', sa.Text(), nullable=True),
+    sa.Column('phone_hash', sa.String(length=64), nullable=True),
+    sa.Column('answers', sa.Text(), nullable=False),
     sa.Column('locale', sa.String(length=16), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=True),
@@ -137,7 +138,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_tickets_open_created_at', ['created_at'], unique=False, sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
         batch_op.create_index('ix_tickets_open_created_bday', ['created_bday', 'priority', 'service'], unique=False, sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
         batch_op.create_index('ix_tickets_open_priority', ['priority', 'created_at'], unique=False, sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
-        batch_op.create_index(batch_op.f('ix_tickets_phone'), ['phone'], unique=False)
+        batch_op.create_index(batch_op.f('ix_tickets_phone_hash'), ['phone_hash'], unique=False)
         batch_op.create_index('ix_tickets_resident_id_status', ['resident_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_tickets_service'), ['service'], unique=False)
         batch_op.create_index('ix_tickets_status_created_at', ['status', 'created_at'], unique=False)
@@ -172,7 +173,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('actor_type', sa.String(length=16), nullable=False),
     sa.Column('actor_id', sa.BigInteger(), nullable=True),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('data', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_ticket_events_ticket_id_tickets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ticket_events'))
@@ -199,7 +200,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tickets_status_created_at')
         batch_op.drop_index(batch_op.f('ix_tickets_service'))
         batch_op.drop_index('ix_tickets_resident_id_status')
-        batch_op.drop_index(batch_op.f('ix_tickets_phone'))
+        batch_op.drop_index(batch_op.f('ix_tickets_phone_hash'))
         batch_op.drop_index('ix_tickets_open_priority', sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
         batch_op.drop_index('ix_tickets_open_created_bday', sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
         batch_op.drop_index('ix_tickets_open_created_at', sqlite_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"), postgresql_where=sa.text("status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"))
