@@ -88,6 +88,14 @@ def format_day(day, locale: str) -> str:
     return format_date(day, format="full", locale=BABEL_LOCALES.get(locale, locale))
 
 
+def format_moment(moment, locale: str, tz) -> str:
+    """A date and time written the way the recipient's language writes them (Babel)."""
+    from babel.dates import format_datetime
+
+    return format_datetime(moment, format="medium", tzinfo=tz,
+                           locale=BABEL_LOCALES.get(locale, locale))
+
+
 def locale_from_language_code(language_code: str | None) -> str:
     """Maps Telegram's language code to a supported locale, else the default (Japanese)."""
     if not language_code:

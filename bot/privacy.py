@@ -12,7 +12,7 @@ from bot.deliveries import queue_card_refresh
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import DraftState, FormContext
-from bot.i18n import N_, STAFF_LOCALE, Translator
+from bot.i18n import N_, STAFF_LOCALE, Translator, format_day, format_moment
 from bot.screens import Document, Screen, plain, split_text
 from bot.tickets import OPEN_STATUSES, STATUS_LABELS
 from storage import repositories as repo
@@ -37,7 +37,7 @@ async def my_data(session: AsyncSession, services: Services, resident: ResidentD
     lines.append(t.gettext("Language: {language}").format(language=escape(resident.locale or t.locale)))
     if resident.consent_at:
         lines.append(t.gettext("Consent given: {when} (notice version {version})").format(
-            when=resident.consent_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            when=format_moment(resident.consent_at, t.locale, tz),
             version=escape(resident.consent_version or "")))
     else:
         lines.append(t.gettext("Consent: not given"))
@@ -59,7 +59,7 @@ async def my_data(session: AsyncSession, services: Services, resident: ResidentD
         lines += ["", "<b>" + escape(t.gettext("Request {reference} ({title}, {status}, received {when})").format(
             reference=ticket.reference, title=t.gettext(form.title),
             status=t.gettext(STATUS_LABELS[ticket.status]),
-            when=ticket.created_at.astimezone(tz).strftime("%Y-%m-%d"))) + "</b>"]
+            when=format_day(ticket.created_at.astimezone(tz).date(), t.locale))) + "</b>"]
         state = DraftState(form=form.key, step=None, mode="review", answers=ticket.answers)
         lines += [f"{escape(t.gettext(step.label))}: {escape(answer)}"
                   for step, answer in engine.review_items(form, state, ctx)]
@@ -73,7 +73,7 @@ async def my_data(session: AsyncSession, services: Services, resident: ResidentD
             else:
                 continue
             lines.append(escape(label.format(
-                when=event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), text=event.data["text"])))
+                when=format_moment(event.created_at, t.locale, tz), text=event.data["text"])))
     lines += ["", escape(t.gettext("To delete all of this, send /delete."))]
     text = "\n".join(lines)
     parts = split_text(text)
