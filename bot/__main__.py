@@ -166,6 +166,21 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Copies the SQLite database while the bot runs, then opens the copy and counts tickets."""
+    from pathlib import Path
+
+    from storage.backup import BackupError, backup_sqlite
+
+    try:
+        counts = backup_sqlite(settings.resolved_database_url, Path(args.file))
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"backup written to {args.file} and checked: {counts}")
+    return 0
+
+
 def cmd_new_key(settings: Settings, args: argparse.Namespace) -> int:
     """Prints a new random key for MADOGUCHI_ENCRYPTION_KEY."""
     from storage.crypto import Keyring
@@ -216,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     report = sub.add_parser("report", help="write a month's report (XLSX) and chart (PNG)")
     report.add_argument("month", help="YYYY-MM")
     report.add_argument("--out", default=".", help="folder for the files (default: here)")
+    backup = sub.add_parser("backup", help="copy the SQLite database (online) and check the copy")
+    backup.add_argument("file", help="the new backup file")
     new_key = sub.add_parser("new-key", help="print a new encryption key")
     new_key.add_argument("--id", default="k1", help="the key's id (default k1)")
     sub.add_parser("rotate-key", help="re-encrypt all data with the first configured key")
@@ -225,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()
     commands = {"run": cmd_run, "chat": cmd_chat, "migrate": cmd_migrate, "digest": cmd_digest,
-                "report": cmd_report, "new-key": cmd_new_key, "rotate-key": cmd_rotate_key,
+                "report": cmd_report, "backup": cmd_backup, "new-key": cmd_new_key, "rotate-key": cmd_rotate_key,
                 None: cmd_start}
     return commands[args.command](settings, args)
 
