@@ -1,4 +1,5 @@
-"""`python -m benchmarks`: the digest and monthly statistics at a million tickets.
+"""`python -m benchmarks`: update throughput against bare PTB, then the digest and monthly
+statistics at a million tickets.
 
 Prints one table per database (SQLite file, and PostgreSQL when it answers): the median and
 the slowest of several runs of each query through the bot's own code, against a baseline
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 
 from benchmarks.scale_data import fill_postgres, fill_sqlite
+from benchmarks.throughput import throughput_table
 from bot.app import build_application
 from bot.context import SERVICES_KEY
 from bot.figures import collect_digest, collect_stats, period_bounds
@@ -105,11 +107,17 @@ async def main() -> None:
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--intakes", type=int, default=30,
+                        help="complete intakes per throughput run (default 30)")
+    parser.add_argument("--no-scale", action="store_true", help="only the throughput table")
     args = parser.parse_args()
     tz = ZoneInfo("Asia/Tokyo")
     print(f"madoguchi scale benchmark: {args.tickets:,} tickets, {args.repeat} runs each; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}")
+    print(await throughput_table(args.intakes, 3))
+    if args.no_scale:
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.sqlite3"
         url = f"sqlite+aiosqlite:///{path}"
