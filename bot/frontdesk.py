@@ -31,6 +31,7 @@ from bot.screens import Reply, Screen
 from storage import repositories as repo
 from bot.i18n import STAFF_LOCALE
 from bot.staff_views import refusal, staff_help
+from bot.staffdesk import staff_for_user
 from storage.repositories import DraftDTO, ResidentDTO, StaffDTO, TicketDTO
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ def _pick_numbered(text: str, options: list[tuple[str, list[str]]]) -> str | Non
         if typed in {normalize(label) for label in labels}:
             return key
     return None
+
+
+def _labelled(t: Translator, labels: dict[str, str], keys: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """Options a resident may type, each by its label in their language or in English."""
+    return [(key, [t.gettext(labels[key]), labels[key]]) for key in keys]
 
 
 class Desk:
@@ -195,8 +201,7 @@ class Desk:
             await self.run_action(engine.parse_text(form, state, text, self.form_ctx))
             return
         if screen == "consent" and self.resident.pending_service:
-            options = [(a, [t.gettext(views.CONSENT_LABELS[a]), views.CONSENT_LABELS[a]])
-                       for a in callbacks.CONSENT_ACTIONS]
+            options = _labelled(t, views.CONSENT_LABELS, callbacks.CONSENT_ACTIONS)
             action = _pick_numbered(text, options)
             if action:
                 await self.on_consent(action)
@@ -224,22 +229,19 @@ class Desk:
                 self.show(views.which_ticket(self.t, tickets))
             return
         elif screen == "delete_confirm":
-            options = [(a, [t.gettext(views.DELETE_LABELS[a]), views.DELETE_LABELS[a]])
-                       for a in callbacks.DELETE_ACTIONS]
+            options = _labelled(t, views.DELETE_LABELS, callbacks.DELETE_ACTIONS)
             action = _pick_numbered(text, options)
             if action:
                 await self.on_delete(action)
                 return
         elif screen == "resume" and self.draft is not None:
-            options = [(a, [t.gettext(views.RESUME_LABELS[a]), views.RESUME_LABELS[a]])
-                       for a in callbacks.RESUME_ACTIONS]
+            options = _labelled(t, views.RESUME_LABELS, callbacks.RESUME_ACTIONS)
             action = _pick_numbered(text, options)
             if action:
                 await self.on_resume(action)
                 return
         else:
-            options = [(item, [t.gettext(views.MENU_LABELS[item]), views.MENU_LABELS[item]])
-                       for item in callbacks.MENU_ITEMS]
+            options = _labelled(t, views.MENU_LABELS, callbacks.MENU_ITEMS)
             item = _pick_numbered(text, options)
             if item:
                 await self.on_menu(item)
@@ -453,12 +455,7 @@ class Desk:
 
     async def staff_member(self) -> StaffDTO | None:
         """The staff member this chat belongs to, if it is one (admins always are)."""
-        staff = await repo.get_staff_by_user(self.session, self.resident.telegram_user_id)
-        if staff is None and self.resident.telegram_user_id in self.services.settings.admin_ids:
-            staff = await repo.save_staff(self.session, self.resident.telegram_user_id,
-                                          str(self.resident.telegram_user_id), [],
-                                          self.services.clock())
-        return staff
+        return await staff_for_user(self.session, self.services, self.resident.telegram_user_id, "")
 
     async def on_new_ticket(self, item: str) -> None:
         """Starts a form a staff member fills for someone who phoned or came to the counter."""

@@ -57,6 +57,17 @@ class StaffWho:
     private: bool = False
 
 
+async def staff_for_user(session: AsyncSession, services: Services, user_id: int,
+                         name: str) -> StaffDTO | None:
+    """The staff member with a Telegram user id; an admin gets a staff row on first use."""
+    staff = await repo.get_staff_by_user(session, user_id)
+    if staff is None and user_id in services.settings.admin_ids:
+        now = services.clock()
+        staff = await repo.save_staff(session, user_id, (name or str(user_id))[:64], [], now)
+        await repo.add_audit(session, user_id, "admin_as_staff", now)
+    return staff
+
+
 class StaffDesk:
     """Handles one staff update inside its transaction."""
 
@@ -83,13 +94,8 @@ class StaffDesk:
             return None
         if not self.who.private and self.who.chat_id != self.services.settings.staff_chat_id:
             return None
-        staff = await repo.get_staff_by_user(self.session, self.who.user_id)
-        if staff is None and self.is_admin:
-            name = self.who.first_name or str(self.who.user_id)
-            now = self.services.clock()
-            staff = await repo.save_staff(self.session, self.who.user_id, name[:64], [], now)
-            await repo.add_audit(self.session, self.who.user_id, "admin_as_staff", now)
-        return staff
+        return await staff_for_user(self.session, self.services, self.who.user_id,
+                                    self.who.first_name)
 
     def say(self, text: str) -> None:
         """Adds a plain message to the reply."""
