@@ -8,8 +8,6 @@ import logging
 import sys
 from contextlib import asynccontextmanager
 
-from telegram import Update
-
 from bot.logs import configure_logging
 from bot.screens import plain
 from bot.settings import Settings
@@ -61,9 +59,20 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
-    """Runs the Telegram bot with long polling."""
+def webhook_refusal(settings: Settings) -> str | None:
+    """Why webhook mode cannot start with these settings, else None."""
+    if settings.webhook_url is None or not settings.webhook_url.startswith("https://"):
+        return "--webhook needs MADOGUCHI_WEBHOOK_URL, the public https:// address Telegram posts to."
+    if settings.webhook_secret is None:
+        return ("--webhook needs MADOGUCHI_WEBHOOK_SECRET (16-256 characters A-Z a-z 0-9 _ -) so "
+                "that only Telegram can post updates.")
+    return None
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Runs the Telegram bot with long polling, or with --webhook behind a public URL."""
     from bot.app import build_application
+    from bot.serve import serve
 
     if settings.bot_token is None:
         print("MADOGUCHI_BOT_TOKEN is not set; use `madoguchi chat` to try the bot locally.",
@@ -73,15 +82,23 @@ def cmd_run(settings: Settings, _args: argparse.Namespace) -> int:
         print("MADOGUCHI_STAFF_CHAT_ID is not set: new tickets would reach no one. Set it to the "
               "staff group's chat id.", file=sys.stderr)
         return 2
-    if (refusal := encryption_refusal(settings)) is not None:
+    webhook = getattr(args, "webhook", False)
+    refusal = encryption_refusal(settings) or (webhook_refusal(settings) if webhook else None)
+    if refusal is not None:
         print(refusal, file=sys.stderr)
         return 2
     if settings.auto_migrate:
         _migrate(settings)
     engine = create_engine(settings.resolved_database_url, settings.keyring())
-    app = build_application(settings, create_sessionmaker(engine))
-    log.info("starting long polling")
-    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    app = build_application(settings, create_sessionmaker(engine), updater=False)
+
+    async def run() -> None:
+        try:
+            await serve(app, webhook=webhook)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
     return 0
 
 
@@ -220,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="madoguchi", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the Telegram bot (long polling)")
+    run = sub.add_parser("run", help="run the Telegram bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true",
+                     help="serve Telegram's webhook at MADOGUCHI_WEBHOOK_URL instead of polling")
     chat = sub.add_parser("chat", help="chat with the bot in this terminal, no token needed")
     for p in (parser, chat):
         p.add_argument("--language", default="ja", help="your Telegram language code (default ja)")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
@@ -14,16 +15,26 @@ from bot.context import SERVICES_KEY, MadoguchiContext, Services, utc_now
 from bot.deliveries import TicketDeliveryHooks
 from bot.calendar import BusinessCalendar
 from bot.i18n import Catalogs
-from bot.outbox import OutboxRelay
+from bot.metrics import Metrics
+from bot.outbox import OutboxRelay, RelayLimits
 from bot.settings import Settings
 
 LOCAL_TOKEN = "0:local"
 
 
+def relay_limits(settings: Settings) -> RelayLimits:
+    """The outbox relay's pacing and give-up rules from the settings."""
+    return RelayLimits(
+        max_attempts=settings.outbox_max_attempts,
+        chat_interval_seconds=settings.outbox_chat_interval_seconds,
+        give_up_after=timedelta(hours=settings.outbox_give_up_hours),
+    )
+
+
 def build_application(
     settings: Settings, db: async_sessionmaker[AsyncSession], request: BaseRequest | None = None,
     *, clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
-    rate_limit: bool = True,
+    rate_limit: bool = True, updater: bool = True,
 ) -> Application:
     """Builds the Application; `request` replaces Telegram at the transport layer."""
     token = settings.bot_token.get_secret_value() if settings.bot_token else LOCAL_TOKEN
@@ -37,17 +48,24 @@ def build_application(
         builder = builder.base_url(settings.bot_api_url)
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
+    if not updater:
+        # Updates come through our inbox (bot/polling.py, bot/webhook.py), not PTB's Updater.
+        builder = builder.updater(None)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
     app = builder.build()
+    metrics = Metrics()
+    worker_id = uuid.uuid4().hex
     app.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         db=db,
         catalogs=catalogs or Catalogs(),
         profile=settings.load_profile(),
-        relay=OutboxRelay(db, clock, settings.outbox_max_attempts),
+        relay=OutboxRelay(db, clock, relay_limits(settings), worker_id=worker_id, metrics=metrics),
         calendar=BusinessCalendar.from_settings(settings),
         clock=clock,
+        metrics=metrics,
+        worker_id=worker_id,
     )
     services: Services = app.bot_data[SERVICES_KEY]
     services.relay.use_hooks(TicketDeliveryHooks(services))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,7 +14,9 @@ from bot.calendar import BusinessCalendar
 from bot.forms.definitions import DISTRICTS, UNKNOWN_DISTRICT
 from bot.forms.model import Choice
 from bot.i18n import N_, Catalogs
+from bot.metrics import Metrics
 from bot.outbox import OutboxRelay
+from bot.outcomes import HandlerOutcomes
 from bot.settings import OfficeProfile, Settings
 
 SERVICES_KEY = "madoguchi.services"
@@ -35,6 +38,10 @@ class Services:
     relay: OutboxRelay
     calendar: BusinessCalendar
     clock: Callable[[], datetime] = utc_now
+    metrics: Metrics = field(default_factory=Metrics)
+    outcomes: HandlerOutcomes = field(default_factory=HandlerOutcomes)
+    # Names this process in leases held in the database (one worker among several).
+    worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def dynamic_choices(self, locale: str) -> dict[str, tuple[Choice, ...]]:
         """Choices that come from configuration (the districts), named in a locale."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,9 @@ from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, ReplyParame
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.metrics import Metrics
 from bot.screens import Screen, split_text
+from storage import inbox
 from storage import repositories as repo
 from storage.repositories import OutboxDTO
 
@@ -22,6 +25,11 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_BACKOFF_SECONDS = 1800
+# While Telegram cannot be reached the relay pauses, doubling up to this, then tries again.
+MAX_PAUSE_SECONDS = 30.0
+# Only the worker holding this lease relays; it renews it on every run.
+RELAY_LEASE_NAME = "outbox-relay"
+RELAY_LEASE = timedelta(seconds=15)
 
 
 async def enqueue(
@@ -109,45 +117,120 @@ class PlainHooks:
         """Nothing to do."""
 
 
+@dataclass(frozen=True)
+class RelayLimits:
+    """How the relay paces itself and when it gives a message up."""
+
+    max_attempts: int = 40
+    # Telegram asks for about one message a second per chat (0: no pause, for tests).
+    chat_interval_seconds: float = 0.0
+    # Messages Telegram could not be reached for are kept this long before they count as failed.
+    give_up_after: timedelta = timedelta(hours=48)
+    # Heads of different chats sent at the same time (each chat still gets one at a time).
+    concurrency: int = 8
+    batch_size: int = 50
+    max_per_run: int = 500
+    max_run_seconds: float = 10.0
+
+
 class OutboxRelay:
-    """Delivers due outbox messages in order per chat, retrying what Telegram did not take."""
+    """Delivers due outbox messages in order per chat, retrying what Telegram did not take.
+
+    Only the worker holding the relay lease sends, so Telegram's limits hold for the whole
+    deployment; each message is also claimed before it is sent, so none goes out twice.
+    """
 
     def __init__(
         self, db: async_sessionmaker[AsyncSession], clock: Callable[[], datetime],
-        max_attempts: int, hooks: DeliveryHooks | None = None, batch_size: int = 50,
-        max_per_run: int = 500,
+        limits: RelayLimits | None = None, hooks: DeliveryHooks | None = None,
+        *, worker_id: str = "relay", metrics: Metrics | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
-        self._max_attempts = max_attempts
+        self._limits = limits or RelayLimits()
         self._hooks: DeliveryHooks = hooks or PlainHooks()
-        self._batch_size = batch_size
-        self._max_per_run = max_per_run
+        self._worker_id = worker_id
+        self._metrics = metrics or Metrics()
         self._lock = asyncio.Lock()
+        # When each chat may get its next message (monotonic seconds).
+        self._chat_ready_at: dict[int, float] = {}
+        # Set while Telegram cannot be reached: nothing is sent before then.
+        self._paused_until: datetime | None = None
+        self._pause_seconds = 0.0
 
     def use_hooks(self, hooks: DeliveryHooks) -> None:
         """Sets the domain's delivery hooks (wired once, when the application is built)."""
         self._hooks = hooks
 
+    async def take_over(self) -> None:
+        """Takes the relay lease whoever held it (a single worker starting after a crash)."""
+        async with self._db.begin() as session:
+            await inbox.drop_lease(session, RELAY_LEASE_NAME, None)
+
+    async def close(self) -> None:
+        """Gives the relay lease up so another worker can send at once."""
+        async with self._db.begin() as session:
+            await inbox.drop_lease(session, RELAY_LEASE_NAME, self._worker_id)
+
     async def deliver_due(self, bot: Bot) -> int:
         """Sends every message that is due now and returns how many were delivered."""
         async with self._lock:
-            delivered = 0
-            failed_chats: set[int] = set()
-            # Round by round, the head of every chat's queue: chats take turns.
-            while delivered < self._max_per_run:
-                async with self._db() as session:
-                    heads = await repo.outbox_heads(
-                        session, self._clock(), self._batch_size, failed_chats
-                    )
-                if not heads:
+            if self._paused_until is not None and self._clock() < self._paused_until:
+                return 0
+            if not await self._hold_lease():
+                return 0
+            return await self._deliver_rounds(bot)
+
+    async def _hold_lease(self) -> bool:
+        """Takes or renews the relay lease; False while another worker relays."""
+        now = self._clock()
+        async with self._db.begin() as session:
+            return await inbox.hold_lease(session, RELAY_LEASE_NAME, self._worker_id, now,
+                                          now + RELAY_LEASE)
+
+    async def _deliver_rounds(self, bot: Bot) -> int:
+        """Round by round, sends the head of every chat's queue: chats take turns."""
+        limits = self._limits
+        delivered = 0
+        failed_chats: set[int] = set()
+        deadline = time.monotonic() + limits.max_run_seconds
+        gate = asyncio.Semaphore(limits.concurrency)
+
+        async def one(message: OutboxDTO) -> bool:
+            async with gate:
+                return await self._deliver(bot, message)
+
+        while delivered < limits.max_per_run and time.monotonic() < deadline:
+            waiting = self._waiting_chats()
+            async with self._db() as session:
+                heads = await repo.outbox_heads(session, self._clock(), limits.batch_size,
+                                                failed_chats | set(waiting))
+            if not heads:
+                if not waiting or not await self._has_due(failed_chats):
                     break
-                for message in heads:
-                    if await self._deliver(bot, message):
-                        delivered += 1
-                    else:
-                        failed_chats.add(message.chat_id)
-            return delivered
+                await asyncio.sleep(max(0.0, min(min(waiting.values()), deadline) - time.monotonic()))
+                continue
+            results = await asyncio.gather(*(one(message) for message in heads))
+            for message, sent in zip(heads, results):
+                if sent:
+                    delivered += 1
+                else:
+                    failed_chats.add(message.chat_id)
+            if self._paused_until is not None:
+                break
+        return delivered
+
+    def _waiting_chats(self) -> dict[int, float]:
+        """Chats that got a message less than the chat interval ago, with when they are ready."""
+        now = time.monotonic()
+        for chat in [c for c, ready in self._chat_ready_at.items() if ready <= now]:
+            del self._chat_ready_at[chat]
+        return dict(self._chat_ready_at)
+
+    async def _has_due(self, skip_chats: set[int]) -> bool:
+        """Whether any message is due apart from those of the skipped chats."""
+        async with self._db() as session:
+            return bool(await repo.outbox_heads(session, self._clock(), 1, skip_chats))
 
     async def _deliver(self, bot: Bot, message: OutboxDTO) -> bool:
         """Claims, sends and records one message; returns whether it was delivered."""
@@ -161,31 +244,60 @@ class OutboxRelay:
             await self._finish(message, "sent", telegram_message_id=None)
             return True
         attempts = message.attempts + 1
+        started = time.monotonic()
+        if self._limits.chat_interval_seconds:
+            self._chat_ready_at[message.chat_id] = started + self._limits.chat_interval_seconds
         try:
             sent_id = await self._send(bot, message, prepared)
         except RetryAfter as exc:
             wait = exc.retry_after
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            # Telegram asked us to slow down: that is not a failed attempt.
+            self._metrics.outbox_failures.labels("retry_after").inc()
+            # Telegram asked us to slow down for this chat: that is not a failed attempt.
             await self._finish(message, "pending", error=f"RetryAfter {seconds:.0f}s",
                                attempts=message.attempts,
                                retry_at=self._clock() + timedelta(seconds=seconds))
             return False
         except Forbidden as exc:
+            self._metrics.outbox_failures.labels("forbidden").inc()
             await self._give_up(message, f"Forbidden: {exc.message}", forbidden=True)
             return False
         except BadRequest as exc:
             if prepared.edit_message_id and "not modified" in exc.message:
                 await self._finish(message, "sent", telegram_message_id=prepared.edit_message_id)
                 return True
+            self._metrics.outbox_failures.labels("bad_request").inc()
             await self._give_up(message, f"BadRequest: {exc.message}", forbidden=False)
             return False
-        except (NetworkError, TelegramError) as exc:
+        except NetworkError as exc:
+            self._metrics.outbox_failures.labels("unreachable").inc()
+            await self._unreachable(message, f"{type(exc).__name__}: {exc.message}")
+            return False
+        except TelegramError as exc:
+            self._metrics.outbox_failures.labels("error").inc()
             await self._retry(message, attempts, f"{type(exc).__name__}: {exc.message}",
                               backoff_seconds(attempts))
             return False
+        self._metrics.send_seconds.observe(time.monotonic() - started)
+        self._metrics.outbox_sent.inc()
+        self._pause_seconds = 0.0
+        self._paused_until = None
         await self._finish(message, "sent", telegram_message_id=sent_id)
         return True
+
+    async def _unreachable(self, message: OutboxDTO, error: str) -> None:
+        """Telegram did not answer (network, 5xx): pause all sending, keep the message as it was."""
+        self._pause_seconds = min(max(self._pause_seconds * 2, 1.0), MAX_PAUSE_SECONDS)
+        self._paused_until = self._clock() + timedelta(seconds=self._pause_seconds)
+        if self._clock() - message.created_at > self._limits.give_up_after:
+            log.error("outbox message %s could not reach Telegram for %s; giving up",
+                      message.id, self._limits.give_up_after)
+            await self._give_up(message, error, forbidden=False)
+            return
+        log.warning("Telegram unreachable (%s); pausing the relay for %.0fs",
+                    error.split(":")[0], self._pause_seconds)
+        await self._finish(message, "pending", error=error, attempts=message.attempts,
+                           retry_at=self._paused_until)
 
     async def _send(self, bot: Bot, message: OutboxDTO, prepared: Prepared) -> int:
         """Sends or edits the message and returns its Telegram message id."""
@@ -215,7 +327,7 @@ class OutboxRelay:
 
     async def _retry(self, message: OutboxDTO, attempts: int, error: str, seconds: float) -> None:
         """Schedules another attempt, or gives up after the last allowed one."""
-        if attempts >= self._max_attempts:
+        if attempts >= self._limits.max_attempts:
             log.error("outbox message %s failed after %s attempts: %s", message.id, attempts, error)
             await self._give_up(message, error, forbidden=False)
             return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -103,6 +105,17 @@ class Settings(BaseSettings):
     volunteer_retention_days: int = Field(default=365, ge=1)
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     outbox_max_attempts: int = Field(default=40, ge=1)
+    # Telegram asks for about one message a second per chat; 0 turns the pause off (tests).
+    outbox_chat_interval_seconds: float = Field(default=1.0, ge=0)
+    # Messages Telegram could not be reached for are retried this long, then recorded as failed.
+    outbox_give_up_hours: float = Field(default=48.0, gt=0)
+    # Webhook mode: the public HTTPS address Telegram posts to, and the secret it sends back.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # Polling mode: serve /healthz and /metrics on this port (off when unset).
+    health_port: int | None = Field(default=None, ge=1, le=65535)
     auto_migrate: bool = True
     district_routing: Literal["assign", "suggest", "off"] = "assign"
     staff_page_size: int = Field(default=10, ge=1, le=50)
@@ -123,6 +136,15 @@ class Settings(BaseSettings):
         """Accepts a comma- or space-separated list of numeric ids."""
         if isinstance(value, str):
             return [int(part) for part in value.replace(",", " ").split()]
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _usable_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        """Accepts only what Telegram allows as a secret token, and not too short to guess."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}",
+                                                  value.get_secret_value()):
+            raise ValueError("use 16 to 256 characters from A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("timezone")

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from bot.context import MadoguchiContext
 from bot.screens import Reply, Screen, split_text
 from handlers import jobs
+from storage import inbox
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,8 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
                 log.info("update %s was already handled; ignoring the redelivery", update.update_id)
                 return None
             await repo.record_update(session, update.update_id, services.clock())
+            # Handled and out of the inbox in one commit: never both, never neither.
+            await inbox.remove(session, update.update_id)
             return await work(session)
     except IntegrityError as exc:
         if "processed_updates" not in str(exc.orig):

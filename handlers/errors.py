@@ -19,5 +19,8 @@ async def on_error(update: object, context: MadoguchiContext) -> None:
     """
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
+    if update_id is not None and error is not None:
+        # The inbox worker keeps the update for another try instead of counting it handled.
+        context.services.outcomes.record_failure(update_id, error)
     where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("error while handling update %s: %s\n%s", update_id, type(error).__name__, where)

@@ -1,4 +1,4 @@
-"""SQLAlchemy models: residents, drafts, tickets, events, processed updates and the outbox."""
+"""SQLAlchemy models: residents, drafts, tickets, events, the inbox, processed updates and the outbox."""
 
 from __future__ import annotations
 
@@ -230,3 +230,32 @@ class OutboxMessage(Base):
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class InboxUpdate(Base):
+    """A Telegram update stored as it arrived, kept until its handler's transaction commits."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_chat_id_update_id", "chat_id", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The chat whose updates must be handled one at a time and in order (0: no chat).
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When a worker may take it: now, after a retry's backoff, or once another worker's lease ends.
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # Set after the last allowed attempt: kept for operators, no longer blocking its chat.
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class WorkerLease(Base):
+    """A job only one worker may run at a time (the outbox relay), held until `expires_at`."""
+
+    __tablename__ = "worker_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
 from storage.models import (
-    AuditEntry, Draft, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
+    AuditEntry, DigestRun, Draft, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
     TicketEvent, open_ticket_condition,
 )
 
@@ -133,6 +133,7 @@ class OutboxDTO(_DTO):
     not_before: datetime
     last_error: str | None
     telegram_message_id: int | None
+    created_at: datetime
 
 
 async def is_update_processed(session: AsyncSession, update_id: int) -> bool:
@@ -748,3 +749,20 @@ async def retention_runs(session: AsyncSession) -> list[dict[str, Any]]:
     return [{"ran_at": r.ran_at, "drafts": r.drafts, "closed_tickets": r.closed_tickets,
              "volunteer_registrations": r.volunteer_registrations, "residents": r.residents}
             for r in rows]
+
+
+async def outbox_backlog(session: AsyncSession) -> tuple[int, int]:
+    """How many outbox messages wait to be delivered, and how many were given up on."""
+    counts = dict(
+        (status, count) for status, count in await session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.status.in_((*UNDELIVERED, "failed")))
+            .group_by(OutboxMessage.status)
+        )
+    )
+    return sum(counts.get(s, 0) for s in UNDELIVERED), counts.get("failed", 0)
+
+
+async def last_digest_day(session: AsyncSession) -> date | None:
+    """The last business day whose digest was claimed, if any."""
+    return await session.scalar(select(func.max(DigestRun.day)))

@@ -65,6 +65,7 @@ def settings_for_test(database_url: str, **overrides: Any) -> Settings:
         "admin_ids": [900001],
         "office_profile": EXAMPLE_PROFILE,
         "outbox_max_attempts": 4,
+        "outbox_chat_interval_seconds": 0,
         "encryption_key": TEST_KEY,
     }
     values.update(overrides)

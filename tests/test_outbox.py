@@ -81,7 +81,7 @@ async def test_card_delivered_later_when_the_first_send_fails(harness: Harness, 
     assert await harness.relay() == 1, "the resident's receipt still goes out"
     [row] = await _outbox(harness)
     assert row.status == "pending" and row.last_error
-    assert row.attempts == (0 if "retry_after" in failure else 1)
+    assert row.attempts == 0, "Telegram being unreachable or busy is not the message's fault"
     assert harness.staff_messages() == []
     assert await harness.relay() == 0, "not retried before the wait is over"
     harness.clock.advance(seconds=8)
@@ -117,17 +117,38 @@ async def test_forbidden_is_not_retried(harness: Harness) -> None:
 
 
 async def test_gives_up_after_the_last_attempt(harness: Harness) -> None:
-    """After outbox_max_attempts failures the message is marked failed and left alone."""
+    """After outbox_max_attempts unexpected errors the message is marked failed and left alone."""
     await _send_food_request(harness)
     await _relay_receipts_only(harness)
     for _ in range(harness.settings.outbox_max_attempts):
-        harness.api.fail_next("sendMessage", status=500)
+        harness.api.fail_next("sendMessage", status=409, description="Conflict")
         await harness.relay()
         harness.clock.advance(hours=1)
     [row] = await _outbox(harness)
     assert row.status == "failed"
     assert row.attempts == harness.settings.outbox_max_attempts
     assert await harness.relay() == 0
+
+
+async def test_unreachable_telegram_pauses_the_relay_and_gives_up_only_after_the_limit(
+    harness: Harness,
+) -> None:
+    """While Telegram does not answer, nothing is counted against the message; the relay pauses,
+    tries again, and records the message as failed only after outbox_give_up_hours."""
+    await _send_food_request(harness)
+    await _relay_receipts_only(harness)
+    for _ in range(10):
+        harness.api.fail_next("sendMessage", network=True)
+        assert await harness.relay() == 0
+        assert await harness.relay() == 0, "paused: no second try straight away"
+        harness.clock.advance(seconds=31)
+    [row] = await _outbox(harness)
+    assert (row.status, row.attempts) == ("pending", 0)
+    harness.clock.advance(hours=harness.settings.outbox_give_up_hours)
+    harness.api.fail_next("sendMessage", network=True)
+    await harness.relay()
+    [row] = await _outbox(harness)
+    assert row.status == "failed" and "NetworkError" in row.last_error
 
 
 async def test_order_is_kept_per_chat_and_other_chats_keep_flowing(harness: Harness) -> None:

@@ -1,0 +1,141 @@
+"""SQL for the inbox of received updates and for the leases of single-worker jobs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import InboxUpdate, ProcessedUpdate, WorkerLease
+from storage.repositories import _DTO
+
+
+class InboxDTO(_DTO):
+    """A stored update waiting to be handled."""
+
+    update_id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _insert_ignoring_duplicates(session: AsyncSession):
+    """An INSERT … ON CONFLICT DO NOTHING for the inbox in the session's SQL dialect."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+
+
+async def store_updates(session: AsyncSession, received: list[tuple[int, dict[str, Any]]],
+                        now: datetime) -> None:
+    """Stores (chat id, raw update) pairs unless already stored or handled.
+
+    The chat id orders the work: one chat's updates are handled one at a time.
+    """
+    ids = [payload["update_id"] for _chat, payload in received]
+    handled = set(await session.scalars(
+        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(ids))
+    ))
+    rows = [
+        {"update_id": payload["update_id"], "chat_id": chat, "payload": payload,
+         "received_at": now, "not_before": now, "attempts": 0, "failed": False}
+        for chat, payload in received if payload["update_id"] not in handled
+    ]
+    if rows:
+        await session.execute(_insert_ignoring_duplicates(session), rows)
+
+
+async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[InboxDTO]:
+    """Returns, for each chat, its oldest waiting update if that one may be taken now."""
+    earlier = aliased(InboxUpdate)
+    query = (
+        select(InboxUpdate)
+        .where(
+            InboxUpdate.failed.is_(False),
+            InboxUpdate.not_before <= now,
+            ~exists().where(
+                earlier.chat_id == InboxUpdate.chat_id,
+                earlier.failed.is_(False),
+                earlier.update_id < InboxUpdate.update_id,
+            ),
+        )
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return [InboxDTO.model_validate(row) for row in await session.scalars(query)]
+
+
+async def claim(session: AsyncSession, update_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Takes a waiting update for this worker until `lease_until`; False if another has it."""
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.failed.is_(False),
+               InboxUpdate.not_before <= now)
+        .values(not_before=lease_until)
+    )
+    return result.rowcount == 1
+
+
+async def remove(session: AsyncSession, update_id: int) -> None:
+    """Deletes a handled update (nothing happens if it is not there)."""
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
+
+
+async def retry_later(session: AsyncSession, update_id: int, retry_at: datetime, error: str,
+                      *, count_attempt: bool, max_attempts: int) -> None:
+    """Schedules another try of an update; after the last counted attempt it stops blocking."""
+    values: dict[str, Any] = {"not_before": retry_at, "last_error": error[:200]}
+    if count_attempt:
+        values["attempts"] = InboxUpdate.attempts + 1
+        values["failed"] = InboxUpdate.attempts + 1 >= max_attempts
+    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
+                          .values(**values))
+
+
+async def release_all(session: AsyncSession, now: datetime) -> int:
+    """Frees every lease at once (a single worker starting after a crash); returns how many."""
+    result = await session.execute(
+        update(InboxUpdate).where(InboxUpdate.failed.is_(False), InboxUpdate.not_before > now)
+        .values(not_before=now)
+    )
+    return result.rowcount or 0
+
+
+async def backlog(session: AsyncSession) -> tuple[int, int]:
+    """How many updates wait in the inbox, and how many were given up."""
+    rows = dict((failed, count) for failed, count in await session.execute(
+        select(InboxUpdate.failed, func.count()).group_by(InboxUpdate.failed)
+    ))
+    return rows.get(False, 0), rows.get(True, 0)
+
+
+async def hold_lease(session: AsyncSession, name: str, holder: str, now: datetime,
+                     until: datetime) -> bool:
+    """Takes or renews a named lease for `holder`; False while another worker holds it."""
+    result = await session.execute(
+        update(WorkerLease)
+        .where(WorkerLease.name == name,
+               (WorkerLease.expires_at <= now) | (WorkerLease.holder == holder))
+        .values(holder=holder, expires_at=until)
+    )
+    if result.rowcount == 1:
+        return True
+    if await session.get(WorkerLease, name) is not None:
+        return False
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    inserted = await session.execute(
+        dialect.insert(WorkerLease).values(name=name, holder=holder, expires_at=until)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    return (inserted.rowcount or 0) == 1
+
+
+async def drop_lease(session: AsyncSession, name: str, holder: str | None) -> None:
+    """Gives a lease up if `holder` has it (whoever has it, when holder is None)."""
+    query = delete(WorkerLease).where(WorkerLease.name == name)
+    if holder is not None:
+        query = query.where(WorkerLease.holder == holder)
+    await session.execute(query)
