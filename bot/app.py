@@ -27,6 +27,8 @@ def relay_limits(settings: Settings) -> RelayLimits:
     return RelayLimits(
         max_attempts=settings.outbox_max_attempts,
         chat_interval_seconds=settings.outbox_chat_interval_seconds,
+        # Twenty a minute per group; the small margin leaves room for staff commands' replies.
+        group_interval_seconds=3.2 * settings.outbox_chat_interval_seconds,
         give_up_after=timedelta(hours=settings.outbox_give_up_hours),
     )
 

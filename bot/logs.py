@@ -23,3 +23,6 @@ def quiet_libraries() -> None:
     """Keeps chatty libraries at WARNING, whatever the root level."""
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    # "job skipped: maximum number of running instances reached" is expected while the
+    # relay works through a backlog; the relay logs what matters itself.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)

@@ -122,15 +122,17 @@ class RelayLimits:
     """How the relay paces itself and when it gives a message up."""
 
     max_attempts: int = 40
-    # Telegram asks for about one message a second per chat (0: no pause, for tests).
+    # Telegram asks for about one message a second per chat and twenty a minute per group
+    # (0: no pause, for tests). Pacing here keeps the rate limiter from ever blocking a send.
     chat_interval_seconds: float = 0.0
+    group_interval_seconds: float = 0.0
     # Messages Telegram could not be reached for are kept this long before they count as failed.
     give_up_after: timedelta = timedelta(hours=48)
     # Heads of different chats sent at the same time (each chat still gets one at a time).
     concurrency: int = 8
     batch_size: int = 50
     max_per_run: int = 500
-    max_run_seconds: float = 10.0
+    max_run_seconds: float = 5.0
 
 
 class OutboxRelay:
@@ -157,6 +159,16 @@ class OutboxRelay:
         # Set while Telegram cannot be reached: nothing is sent before then.
         self._paused_until: datetime | None = None
         self._pause_seconds = 0.0
+        self._stopping = False
+
+    @property
+    def busy(self) -> bool:
+        """Whether a run is delivering right now (it will also pick up newer messages)."""
+        return self._lock.locked()
+
+    def stop(self) -> None:
+        """Ends the current run after the sends in flight, and refuses new runs (shutdown)."""
+        self._stopping = True
 
     def use_hooks(self, hooks: DeliveryHooks) -> None:
         """Sets the domain's delivery hooks (wired once, when the application is built)."""
@@ -175,6 +187,8 @@ class OutboxRelay:
     async def deliver_due(self, bot: Bot) -> int:
         """Sends every message that is due now and returns how many were delivered."""
         async with self._lock:
+            if self._stopping:
+                return 0
             if self._paused_until is not None and self._clock() < self._paused_until:
                 return 0
             if not await self._hold_lease():
@@ -200,7 +214,8 @@ class OutboxRelay:
             async with gate:
                 return await self._deliver(bot, message)
 
-        while delivered < limits.max_per_run and time.monotonic() < deadline:
+        while (delivered < limits.max_per_run and time.monotonic() < deadline
+               and not self._stopping):
             waiting = self._waiting_chats()
             async with self._db() as session:
                 heads = await repo.outbox_heads(session, self._clock(), limits.batch_size,
@@ -245,8 +260,10 @@ class OutboxRelay:
             return True
         attempts = message.attempts + 1
         started = time.monotonic()
-        if self._limits.chat_interval_seconds:
-            self._chat_ready_at[message.chat_id] = started + self._limits.chat_interval_seconds
+        interval = (self._limits.group_interval_seconds if message.chat_id < 0
+                    else self._limits.chat_interval_seconds)
+        if interval:
+            self._chat_ready_at[message.chat_id] = started + interval
         try:
             sent_id = await self._send(bot, message, prepared)
         except RetryAfter as exc:

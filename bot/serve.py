@@ -82,6 +82,7 @@ async def serve(app: Application, *, webhook: bool) -> None:
         log.info("stopping")
         if server is not None:
             server.should_exit = True
+        services.relay.stop()
         await asyncio.gather(*tasks)
         await app.stop()
         await services.relay.close()

@@ -21,7 +21,10 @@ async def deliver_outbox(context: MadoguchiContext) -> None:
 
 
 def deliver_outbox_soon(context: MadoguchiContext) -> None:
-    """Asks the relay to run now instead of at its next tick."""
+    """Asks the relay to run now instead of at its next tick (a running relay picks new
+    messages up by itself)."""
+    if context.services.relay.busy:
+        return
     if context.job_queue is not None and context.job_queue.scheduler.running:
         context.job_queue.run_once(deliver_outbox, 0, name="outbox-now")
 
