@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage.db import create_engine, create_sessionmaker
-from storage.models import Draft, InboxUpdate, Resident, Ticket
+from storage import repositories as repo
+from storage.models import DigestRun, Draft, InboxUpdate, OutboxMessage, Resident, Ticket
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import STAFF_CHAT_ID, TEST_KEY
 
@@ -104,6 +105,27 @@ class Database:
             for user, answers in rows:
                 found.setdefault(user, []).append(answers)
             return found
+
+    async def outbox_backlog(self) -> tuple[int, int]:
+        """Outbox messages waiting, and given up."""
+        async with self.db() as session:
+            return await repo.outbox_backlog(session)
+
+    async def outbox_sent_per_chat(self) -> dict[int, int]:
+        """Delivered outbox messages per chat."""
+        async with self.db() as session:
+            rows = await session.execute(
+                select(OutboxMessage.chat_id, func.count())
+                .where(OutboxMessage.status == "sent", OutboxMessage.telegram_message_id.is_not(None))
+                .group_by(OutboxMessage.chat_id)
+            )
+            return {chat: count for chat, count in rows}
+
+    async def digest_count(self) -> int:
+        """Digest messages queued (each day's digest is one or more parts)."""
+        async with self.db() as session:
+            return int(await session.scalar(
+                select(func.count()).select_from(DigestRun)) or 0)
 
     async def drafts(self) -> int:
         """Unfinished intakes."""
