@@ -22,6 +22,13 @@ from bot.settings import Settings
 LOCAL_TOKEN = "0:local"
 
 
+def steady_rate_limiter() -> AIORateLimiter:
+    """Telegram's limits as a steady pace rather than a bucket that allows bursts: one request
+    every 1/29 s overall and one every 3.1 s per group, so a burst never meets a 429."""
+    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29,
+                          group_max_rate=1, group_time_period=3.1, max_retries=0)
+
+
 def relay_limits(settings: Settings) -> RelayLimits:
     """The outbox relay's pacing and give-up rules from the settings."""
     return RelayLimits(
@@ -54,7 +61,7 @@ def build_application(
         # Updates come through our inbox (bot/polling.py, bot/webhook.py), not PTB's Updater.
         builder = builder.updater(None)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+        builder = builder.rate_limiter(steady_rate_limiter())
     app = builder.build()
     metrics = Metrics()
     worker_id = uuid.uuid4().hex
