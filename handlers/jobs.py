@@ -10,6 +10,7 @@ from telegram.ext import Application
 from bot.context import SERVICES_KEY, MadoguchiContext
 from bot.daily import send_daily_digest
 from bot.retention import apply_retention
+from storage import inbox
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
@@ -34,15 +35,18 @@ UPDATE_IDS_KEPT = timedelta(days=7)
 
 
 async def purge_expired_drafts(context: MadoguchiContext) -> None:
-    """Deletes drafts untouched for longer than the retention period, and old update ids."""
+    """Deletes drafts untouched for longer than the retention period, updates given up on
+    just as long ago (they hold what residents wrote), and old update ids."""
     services = context.services
     now = services.clock()
     cutoff = now - timedelta(hours=services.settings.draft_retention_hours)
     async with services.db.begin() as session:
         removed = await repo.delete_drafts_older_than(session, cutoff)
+        removed += await inbox.forget_failed_before(session, cutoff)
         forgotten = await repo.forget_updates_before(session, now - UPDATE_IDS_KEPT)
     if removed or forgotten:
-        log.info("purged %d expired drafts and %d old update ids", removed, forgotten)
+        log.info("purged %d expired drafts or failed updates and %d old update ids",
+                 removed, forgotten)
 
 
 async def retention(context: MadoguchiContext) -> None:

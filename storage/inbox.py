@@ -104,6 +104,14 @@ async def release_all(session: AsyncSession, now: datetime) -> int:
     return result.rowcount or 0
 
 
+async def forget_failed_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Deletes updates given up on that arrived before the cutoff; returns how many."""
+    result = await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.failed.is_(True), InboxUpdate.received_at < cutoff)
+    )
+    return result.rowcount or 0
+
+
 async def backlog(session: AsyncSession) -> tuple[int, int]:
     """How many updates wait in the inbox, and how many were given up."""
     rows = dict((failed, count) for failed, count in await session.execute(

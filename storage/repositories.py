@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
 from storage.models import (
-    AuditEntry, DigestRun, Draft, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
+    AuditEntry, DigestRun, Draft, InboxUpdate, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
     TicketEvent, open_ticket_condition,
 )
 
@@ -691,10 +691,14 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
 
 async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int) -> list[int]:
     """Erases a resident: their tickets' personal data, their messages waiting to be sent,
-    their draft and their row. Returns the ids of their tickets (kept, anonymous)."""
+    their updates given up on, their draft and their row. Returns the ids of their tickets (kept, anonymous)."""
     ticket_ids = list(await session.scalars(select(Ticket.id).where(Ticket.resident_id == resident_id)))
     await scrub_tickets(session, ticket_ids)
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+    # Updates given up on still hold what the resident wrote; ones still waiting are newer
+    # than this request and are handled as usual.
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.chat_id == chat_id,
+                                                    InboxUpdate.failed.is_(True)))
     await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
     await session.execute(delete(Resident).where(Resident.id == resident_id))
     return ticket_ids

@@ -181,3 +181,74 @@ async def test_telegram_down_for_an_hour_then_everything_arrives_in_order(harnes
         rows = (await session.scalars(select(OutboxMessage))).all()
     # One counted attempt each: the one that went through; the hour of errors counted nothing.
     assert {(r.status, r.attempts) for r in rows} == {("sent", 1)}
+
+
+def failing_handler(harness: Harness, text: str, error: BaseException) -> list[int]:
+    """Makes updates with this text fail with `error` instead of being handled; returns a list
+    that counts the tries."""
+    from telegram.ext import MessageHandler, filters
+
+    tries: list[int] = []
+
+    async def fail(update: Any, _context: Any) -> None:
+        tries.append(update.update_id)
+        raise error
+
+    # First in group 0, where the real handlers are: the first matching handler is the only one.
+    harness.app.handlers[0].insert(0, MessageHandler(filters.Regex(f"^{text}$"), fail))
+    return tries
+
+
+async def test_a_handler_that_keeps_failing_is_set_aside_and_the_chat_moves_on(
+    harness: Harness,
+) -> None:
+    """Five tries, then the update is kept for an operator and the resident's next message is
+    handled; the kept update is purged with the drafts' retention."""
+    from bot.inbox import MAX_ATTEMPTS
+    from handlers.jobs import purge_expired_drafts
+    from storage import inbox as inbox_sql
+
+    _endpoints, worker, client = endpoints_for(harness)
+    tries = failing_handler(harness, "boom", RuntimeError("a bug"))
+    builder = FakeTelegram()
+    builder.text_update(5160, "boom", language="en")
+    builder.text_update(5160, "/start", language="en")
+    for update in builder.updates:
+        assert await post(client, update) == 200
+    for _ in range(MAX_ATTEMPTS):
+        await drain(worker)
+        harness.clock.advance(seconds=20)
+    await drain(worker)
+    assert len(tries) == MAX_ATTEMPTS
+    assert "What can we help you with?" in harness.api.sent_to(5160)[-1].text
+    async with harness.db() as session:
+        assert await inbox_sql.backlog(session) == (0, 1)
+    harness.clock.advance(hours=harness.settings.draft_retention_hours + 1)
+    await purge_expired_drafts(type("Ctx", (), {"services": harness.services})())
+    async with harness.db() as session:
+        assert await inbox_sql.backlog(session) == (0, 0)
+    harness.errors.clear()  # the failures were the point
+    await client.aclose()
+
+
+async def test_a_database_error_in_a_handler_is_retried_and_announced_once(harness: Harness) -> None:
+    """While handling fails because the database is unavailable: one notice, no attempts used
+    up, and the update is handled once the database answers again."""
+    from sqlalchemy.exc import OperationalError
+
+    _endpoints, worker, client = endpoints_for(harness)
+    tries = failing_handler(harness, "/start", OperationalError("SELECT", {}, OSError("gone")))
+    builder = FakeTelegram()
+    builder.text_update(5170, "/start", language="en")
+    assert await post(client, builder.updates[0]) == 200
+    for _ in range(8):
+        await drain(worker)
+        harness.clock.advance(seconds=2)
+    notices = [m.text for m in harness.api.sent_to(5170)]
+    assert len(tries) == 8 and len(notices) == 1 and "not lost" in notices[0]
+    harness.app.handlers[0].pop(0)  # the database is back
+    harness.clock.advance(seconds=2)
+    await drain(worker)
+    assert "What can we help you with?" in harness.api.sent_to(5170)[-1].text
+    harness.errors.clear()
+    await client.aclose()

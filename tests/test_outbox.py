@@ -31,7 +31,7 @@ async def _outbox(harness: Harness, kind: str = "ticket_card") -> list[repo.Outb
 
 async def _relay_receipts_only(harness: Harness) -> None:
     """Delivers the receipts, holding the staff card back with one failure."""
-    harness.api.fail_next("sendMessage", status=500)
+    harness.api.fail_next("sendMessage", status=500, chat_id=harness.settings.staff_chat_id)
     await harness.relay()
     harness.clock.advance(hours=1)
 
@@ -77,7 +77,7 @@ async def test_card_is_in_japanese_with_the_required_fields(harness: Harness) ->
 async def test_card_delivered_later_when_the_first_send_fails(harness: Harness, failure: dict) -> None:
     """A failed send is retried after a wait, and the card arrives."""
     await _send_food_request(harness)
-    harness.api.fail_next("sendMessage", **failure)
+    harness.api.fail_next("sendMessage", chat_id=harness.settings.staff_chat_id, **failure)
     assert await harness.relay() == 1, "the resident's receipt still goes out"
     [row] = await _outbox(harness)
     assert row.status == "pending" and row.last_error
@@ -95,7 +95,7 @@ async def test_retry_after_is_honoured(harness: Harness) -> None:
     """On 429 the relay waits the time Telegram asked for."""
     await _send_food_request(harness)
     harness.api.fail_next("sendMessage", status=429, description="Too Many Requests",
-                          retry_after=30)
+                          retry_after=30, chat_id=harness.settings.staff_chat_id)
     await harness.relay()
     [row] = await _outbox(harness)
     assert row.not_before == harness.clock() + timedelta(seconds=30)
@@ -158,7 +158,7 @@ async def test_order_is_kept_per_chat_and_other_chats_keep_flowing(harness: Harn
         await outbox.enqueue(session, -100, "test", Screen("group first"), now)
         await outbox.enqueue(session, -100, "test", Screen("group second"), now)
         await outbox.enqueue(session, 42, "test", Screen("resident"), now)
-    harness.api.fail_next("sendMessage", status=500)
+    harness.api.fail_next("sendMessage", status=500, chat_id=-100)
     assert await harness.relay() == 1
     assert [m.text for m in harness.api.sent_to(42)] == ["resident"]
     assert harness.api.sent_to(-100) == []
@@ -211,7 +211,7 @@ async def test_a_backlog_for_one_chat_does_not_starve_others(harness: Harness) -
             await outbox.enqueue(session, -100, "test", Screen(f"backlog {i}"), now)
         await outbox.enqueue(session, 42, "test", Screen("resident"), now)
     harness.api.fail_next("sendMessage", status=429, description="Too Many Requests",
-                          retry_after=60)
+                          retry_after=60, chat_id=-100)
     await harness.relay()
     assert [m.text for m in harness.api.sent_to(42)] == ["resident"]
     assert harness.api.sent_to(-100) == []
