@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.models import InboxUpdate, ProcessedUpdate, WorkerLease
+from storage.queues import due_heads_query
 from storage.repositories import _DTO
 
 
@@ -50,21 +50,7 @@ async def store_updates(session: AsyncSession, received: list[tuple[int, dict[st
 
 async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[InboxDTO]:
     """Returns, for each chat, its oldest waiting update if that one may be taken now."""
-    earlier = aliased(InboxUpdate)
-    query = (
-        select(InboxUpdate)
-        .where(
-            InboxUpdate.failed.is_(False),
-            InboxUpdate.not_before <= now,
-            ~exists().where(
-                earlier.chat_id == InboxUpdate.chat_id,
-                earlier.failed.is_(False),
-                earlier.update_id < InboxUpdate.update_id,
-            ),
-        )
-        .order_by(InboxUpdate.update_id)
-        .limit(limit)
-    )
+    query = due_heads_query(InboxUpdate, "update_id", lambda m: m.failed.is_(False), now, limit)
     return [InboxDTO.model_validate(row) for row in await session.scalars(query)]
 
 

@@ -10,11 +10,11 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
+from storage.queues import due_heads_query
 from storage.models import (
     AuditEntry, DigestRun, Draft, InboxUpdate, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
     TicketEvent, open_ticket_condition,
@@ -320,26 +320,8 @@ UNDELIVERED = ("pending", "sending")
 async def outbox_heads(
     session: AsyncSession, now: datetime, limit: int, skip_chats: set[int]
 ) -> list[OutboxDTO]:
-    """Returns, for each chat, its oldest undelivered message if that one is due now.
-
-    Only the head of each chat's queue is returned, so a message never overtakes an
-    earlier one to the same chat, and a long queue for one chat never hides the others.
-    """
-    earlier = aliased(OutboxMessage)
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status.in_(UNDELIVERED),
-            OutboxMessage.not_before <= now,
-            ~exists().where(
-                earlier.chat_id == OutboxMessage.chat_id,
-                earlier.status.in_(UNDELIVERED),
-                earlier.id < OutboxMessage.id,
-            ),
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
+    """Returns, for each chat not skipped, its oldest undelivered message if that one is due."""
+    query = due_heads_query(OutboxMessage, "id", lambda m: m.status.in_(UNDELIVERED), now, limit)
     if skip_chats:
         query = query.where(OutboxMessage.chat_id.not_in(skip_chats))
     return [OutboxDTO.model_validate(r) for r in await session.scalars(query)]
