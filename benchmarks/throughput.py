@@ -1,72 +1,84 @@
-"""Update throughput through the real Application against a bare PTB echo bot, same transport."""
+"""Update throughput and latency through the real Application, against a bare PTB echo bot."""
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import statistics
-import tempfile
 import time
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot.app import build_application
+from benchmarks.bench_app import BenchApp, bench_app
+from benchmarks.databases import BenchDatabases
+from benchmarks.lean_api import LeanBotApi
+from benchmarks.report import Heading, Line, figure
+from benchmarks.residents import INTAKE, follow_up, play
+from benchmarks.staff_load import staff_commands
 from bot.i18n import Catalogs
-from bot.local_api import LocalBotApi
 from bot.local_user import LocalUser
-from bot.settings import EXAMPLE_PROFILE, Settings
-from storage import migrate
-from storage.crypto import Keyring
-from storage.db import create_engine, create_sessionmaker
 
-# A complete food-support intake, as typed and pressed by a resident (see tests/scripts.py).
-INTAKE = ["/start", "2", "1", "2", "1", "1", "Skip", "3", "1", "1", "22", "Send"]
-
-
-async def _timed(user: LocalUser, lines: list[str], latencies: list[float]) -> None:
-    """Plays lines as a user, timing each update through the Application."""
-    for line in lines:
-        keyboard = user.last_keyboard_message()
-        buttons = dict((label.split(". ", 1)[0], data) for label, data in user.buttons(keyboard)) if keyboard else {}
-        started = time.perf_counter()
-        if line in buttons:
-            await user.press(keyboard, buttons[line])
-        else:
-            await user.send(line)
-        latencies.append(time.perf_counter() - started)
+INTAKES = "intake steps"
+FOLLOW_UPS = "follow-up relays"
+QUEUE = "staff /queue"
+TICKET = "staff /ticket"
+WORKLOADS = (INTAKES, FOLLOW_UPS, QUEUE, TICKET)
+# The issue's floor for complete intakes, as a share of the bare echo bot's rate.
+INTAKE_RATIO_TARGET = 0.25
 
 
-async def madoguchi_run(residents: int, folder: Path) -> list[float]:
-    """Per-update latencies of complete intakes through the real Application on SQLite (WAL)."""
-    url = f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
-    await asyncio.to_thread(migrate.upgrade, url)
-    settings = Settings(_env_file=None, database_url=url, staff_chat_id=-1,
-                        office_profile=EXAMPLE_PROFILE, encryption_key=Keyring.new_key_spec("b1"))
-    engine = create_engine(url, settings.keyring())
-    api = LocalBotApi()
-    app = build_application(settings, create_sessionmaker(engine), api, catalogs=Catalogs(),
-                            rate_limit=False)
-    latencies: list[float] = []
-    update_ids = itertools.count(1)
-    async with app:
-        for n in range(residents):
-            user = LocalUser(app, api, 10_000 + n, "en", update_ids)
-            await _timed(user, INTAKE, latencies)
-    await engine.dispose()
+@dataclass(frozen=True)
+class LatencySummary:
+    """Serial updates per second and per-update latency percentiles of one run."""
+
+    rate: float
+    p50_ms: float
+    p99_ms: float
+
+    @classmethod
+    def of(cls, latencies: Sequence[float]) -> LatencySummary:
+        """Summarizes per-update seconds."""
+        ordered = sorted(latencies)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return cls(len(ordered) / sum(ordered), statistics.median(ordered) * 1000, p99 * 1000)
+
+
+async def check_workload(bench: BenchApp, intakes: int) -> None:
+    """Fails loudly if the scripts no longer do what the rows say (the forms changed)."""
+    tickets = await bench.count("SELECT count(*) FROM tickets")
+    follow_ups = await bench.count(
+        "SELECT count(*) FROM ticket_events WHERE kind = 'resident_message'")
+    if tickets != intakes or follow_ups != intakes:
+        raise RuntimeError(f"expected {intakes} tickets and follow-ups, found {tickets} tickets "
+                           f"and {follow_ups} follow-ups: benchmarks/residents.py needs updating")
+
+
+async def madoguchi_run(url: str, intakes: int, catalogs: Catalogs) -> dict[str, list[float]]:
+    """Per-update seconds of each workload on one empty database: complete intakes, then a
+    follow-up from each resident, then staff /queue and /ticket."""
+    latencies: dict[str, list[float]] = {name: [] for name in WORKLOADS}
+    async with bench_app(url, catalogs=catalogs) as bench:
+        residents = [bench.user(10_000 + n) for n in range(intakes)]
+        for resident in residents:
+            await play(resident, INTAKE, latencies[INTAKES])
+        for resident in residents:
+            await follow_up(resident, latencies[FOLLOW_UPS])
+        staff = await staff_commands(bench, intakes)
+        latencies[QUEUE], latencies[TICKET] = staff["/queue"], staff["/ticket"]
+        await check_workload(bench, intakes)
     return latencies
 
 
 async def echo_run(updates: int) -> list[float]:
-    """Per-update latencies of a bare PTB bot that echoes text, on the same local transport."""
-    api = LocalBotApi()
+    """Per-update seconds of a bare PTB bot that echoes text, on the same local transport."""
+    api = LeanBotApi()
     app = Application.builder().token("0:echo").request(api).get_updates_request(api).build()
 
-    async def echo(update: Update, _context) -> None:
+    async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(update.effective_message.text)
 
-    async def answer(update: Update, _context) -> None:
+    async def answer(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.callback_query.answer()
 
     app.add_handler(MessageHandler(filters.TEXT, echo))
@@ -81,33 +93,45 @@ async def echo_run(updates: int) -> list[float]:
     return latencies
 
 
-def summary(latencies: list[float]) -> tuple[float, float, float]:
-    """(updates per second, p50 ms, p99 ms)."""
-    ordered = sorted(latencies)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return len(latencies) / sum(latencies), statistics.median(ordered) * 1000, p99 * 1000
-
-
-async def throughput_table(residents: int, repeat: int) -> str:
-    """Runs both sides `repeat` times and prints medians and the ratio, pair by pair."""
-    rows = []
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as folder:
-            ours = summary(await madoguchi_run(residents, Path(folder)))
-        echo = summary(await echo_run(residents * len(INTAKE)))
-        rows.append((ours, echo, ours[0] / echo[0]))
-    ratios = [r for _, _, r in rows]
-    ours_rate = statistics.median(o[0] for o, _, _ in rows)
-    echo_rate = statistics.median(e[0] for _, e, _ in rows)
-    lines = [
-        f"\nUpdate throughput ({residents} complete intakes of {len(INTAKE)} updates, {repeat} runs; "
-        "SQLite file, WAL, encryption on; local Bot API at PTB's transport)",
-        f"{'':34} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8}",
-        f"{'madoguchi intake steps':34} {ours_rate:10.0f} {statistics.median(o[1] for o, _, _ in rows):8.2f} "
-        f"{statistics.median(o[2] for o, _, _ in rows):8.2f}",
-        f"{'bare PTB echo (floor)':34} {echo_rate:10.0f} {statistics.median(e[1] for _, e, _ in rows):8.2f} "
-        f"{statistics.median(e[2] for _, e, _ in rows):8.2f}",
-        f"ratio to the echo rate: median {statistics.median(ratios):.2f} "
-        f"(runs: {', '.join(f'{r:.2f}' for r in ratios)}; target ≥ 0.25)",
+def _workload_rows(name: str, runs: list[LatencySummary], echo: list[LatencySummary]) -> list[Line]:
+    """Rate, p50, p99 and the ratio to the echo bot of the same run."""
+    ratios = [ours.rate / floor.rate for ours, floor in zip(runs, echo)]
+    target = INTAKE_RATIO_TARGET if name == INTAKES else None
+    return [
+        figure(f"{name}: rate", [r.rate for r in runs], "updates/s", 0),
+        figure(f"{name}: p50", [r.p50_ms for r in runs], "ms", 2),
+        figure(f"{name}: p99", [r.p99_ms for r in runs], "ms", 2),
+        figure(f"{name}: × echo rate, run by run", ratios, "ratio", 2, at_least=target),
     ]
-    return "\n".join(lines)
+
+
+async def throughput_section(intakes: int, runs: int,
+                             databases: Sequence[BenchDatabases]) -> list[Line]:
+    """Runs every workload on every database and the echo floor, `runs` times, and returns
+    the rows; ratios pair each run with the echo run made right after it."""
+    catalogs = Catalogs()
+    ours: dict[str, dict[str, list[LatencySummary]]] = {
+        db.label: {name: [] for name in WORKLOADS} for db in databases}
+    echo: list[LatencySummary] = []
+    echo_updates = intakes * len(INTAKE)
+    for _ in range(runs):
+        for db in databases:
+            latencies = await madoguchi_run(await db.fresh(), intakes, catalogs)
+            for name in WORKLOADS:
+                ours[db.label][name].append(LatencySummary.of(latencies[name]))
+        echo.append(LatencySummary.of(await echo_run(echo_updates)))
+    lines: list[Line] = [
+        Heading(f"Update throughput, {runs} runs: real Application, handlers and database "
+                f"(encryption on), Telegram replaced at PTB's transport; per run {intakes} "
+                f"complete intakes ({len(INTAKE)} updates each), then {intakes} follow-ups, "
+                f"{intakes} /queue and {intakes} /ticket in the staff group"),
+        Heading(f"floor: bare PTB echo bot, same transport, {echo_updates} updates per run"),
+        figure("echo: rate", [e.rate for e in echo], "updates/s", 0),
+        figure("echo: p50", [e.p50_ms for e in echo], "ms", 2),
+        figure("echo: p99", [e.p99_ms for e in echo], "ms", 2),
+    ]
+    for db in databases:
+        lines.append(Heading(f"madoguchi on {db.label}"))
+        for name in WORKLOADS:
+            lines.extend(_workload_rows(name, ours[db.label][name], echo))
+    return lines

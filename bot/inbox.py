@@ -123,11 +123,16 @@ class InboxWorker:
             if not await inbox.claim(session, head.update_id, now, now + LEASE):
                 return False
         update = Update.de_json(head.payload, self._app.bot)
-        await self._app.process_update(update)
-        error = services.outcomes.take(head.update_id)
+        services.outcomes.watch(head.update_id)
+        try:
+            await self._app.process_update(update)
+        finally:
+            outcome = services.outcomes.take(head.update_id)
+        error = outcome.error
         if error is None:
-            async with services.db.begin() as session:
-                await inbox.remove(session, head.update_id)
+            if not outcome.committed:  # no handler took it, or it was a redelivery
+                async with services.db.begin() as session:
+                    await inbox.remove(session, head.update_id)
             services.metrics.updates_handled.inc()
             self._notices.over()
             return True

@@ -1,18 +1,43 @@
-"""Which updates' handlers failed, told by the error handler to the inbox worker that ran them."""
+"""How the handlers of an update ended, told to the inbox worker that ran them: failed (by the
+error handler) or committed together with the update's removal from the inbox (by run_once)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass
+class Outcome:
+    """What became of one update's handling."""
+
+    committed: bool = False
+    error: BaseException | None = None
+
 
 class HandlerOutcomes:
-    """Failures of the updates this worker is handling right now, by update id."""
+    """Outcomes of the updates the inbox worker is handling right now, by update id.
+
+    Only watched updates are tracked, so updates handled some other way (the local chat, tests)
+    leave nothing behind.
+    """
 
     def __init__(self) -> None:
-        self._failures: dict[int, BaseException] = {}
+        self._watched: dict[int, Outcome] = {}
+
+    def watch(self, update_id: int) -> None:
+        """Starts tracking an update about to be handled."""
+        self._watched[update_id] = Outcome()
+
+    def record_done(self, update_id: int) -> None:
+        """Notes that an update's transaction committed and took it out of the inbox."""
+        if (outcome := self._watched.get(update_id)) is not None:
+            outcome.committed = True
 
     def record_failure(self, update_id: int, error: BaseException) -> None:
-        """Remembers that handling an update raised `error` (the first error counts)."""
-        self._failures.setdefault(update_id, error)
+        """Notes that handling an update raised `error` (the first error counts)."""
+        if (outcome := self._watched.get(update_id)) is not None and outcome.error is None:
+            outcome.error = error
 
-    def take(self, update_id: int) -> BaseException | None:
-        """Returns and forgets the failure of an update, None if it had none."""
-        return self._failures.pop(update_id, None)
+    def take(self, update_id: int) -> Outcome:
+        """Stops tracking an update and returns how its handling ended."""
+        return self._watched.pop(update_id, Outcome())

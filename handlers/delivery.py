@@ -36,13 +36,14 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
     services = context.services
     try:
         async with services.db.begin() as session:
-            if await repo.is_update_processed(session, update.update_id):
+            if not await repo.record_update(session, update.update_id, services.clock()):
                 log.info("update %s was already handled; ignoring the redelivery", update.update_id)
                 return None
-            await repo.record_update(session, update.update_id, services.clock())
             # Handled and out of the inbox in one commit: never both, never neither.
             await inbox.remove(session, update.update_id)
-            return await work(session)
+            reply = await work(session)
+        services.outcomes.record_done(update.update_id)
+        return reply
     except IntegrityError as exc:
         if "processed_updates" not in str(exc.orig):
             raise

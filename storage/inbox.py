@@ -6,12 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate, ProcessedUpdate, WorkerLease
 from storage.queues import due_heads_query
 from storage.repositories import _DTO
+from storage.sql import insert_or_ignore
 
 
 class InboxDTO(_DTO):
@@ -21,12 +21,6 @@ class InboxDTO(_DTO):
     chat_id: int
     payload: dict[str, Any]
     attempts: int
-
-
-def _insert_ignoring_duplicates(session: AsyncSession):
-    """An INSERT … ON CONFLICT DO NOTHING for the inbox in the session's SQL dialect."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
 
 
 async def store_updates(session: AsyncSession, received: list[tuple[int, dict[str, Any]]],
@@ -45,7 +39,7 @@ async def store_updates(session: AsyncSession, received: list[tuple[int, dict[st
         for chat, payload in received if payload["update_id"] not in handled
     ]
     if rows:
-        await session.execute(_insert_ignoring_duplicates(session), rows)
+        await session.execute(insert_or_ignore(session, InboxUpdate, "update_id"), rows)
 
 
 async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[InboxDTO]:
@@ -119,10 +113,9 @@ async def hold_lease(session: AsyncSession, name: str, holder: str, now: datetim
         return True
     if await session.get(WorkerLease, name) is not None:
         return False
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     inserted = await session.execute(
-        dialect.insert(WorkerLease).values(name=name, holder=holder, expires_at=until)
-        .on_conflict_do_nothing(index_elements=["name"])
+        insert_or_ignore(session, WorkerLease, "name").values(name=name, holder=holder,
+                                                              expires_at=until)
     )
     return (inserted.rowcount or 0) == 1
 

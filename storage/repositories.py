@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
 from storage.queues import due_heads_query
+from storage.sql import insert_or_ignore
 from storage.models import (
     AuditEntry, DigestRun, Draft, InboxUpdate, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
     TicketEvent, open_ticket_condition,
@@ -136,12 +137,6 @@ class OutboxDTO(_DTO):
     created_at: datetime
 
 
-async def is_update_processed(session: AsyncSession, update_id: int) -> bool:
-    """Returns whether an update's effects are already stored."""
-    found = await session.get(ProcessedUpdate, update_id)
-    return found is not None
-
-
 async def last_processed_update_id(session: AsyncSession) -> int:
     """Returns the highest update id handled so far (0 if none)."""
     return int(await session.scalar(select(func.max(ProcessedUpdate.update_id))) or 0)
@@ -155,10 +150,17 @@ async def forget_updates_before(session: AsyncSession, cutoff: datetime) -> int:
     return result.rowcount or 0
 
 
-async def record_update(session: AsyncSession, update_id: int, now: datetime) -> None:
-    """Records an update id in the caller's transaction; a duplicate fails at commit."""
-    session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-    await session.flush()
+async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Records an update id in the caller's transaction; False if it was recorded before.
+
+    One statement: with PostgreSQL a concurrent transaction recording the same id makes this
+    one wait for it, then find the id taken.
+    """
+    result = await session.execute(
+        insert_or_ignore(session, ProcessedUpdate, "update_id")
+        .values(update_id=update_id, processed_at=now)
+    )
+    return result.rowcount == 1
 
 
 async def get_or_create_resident(

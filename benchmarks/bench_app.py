@@ -1,0 +1,95 @@
+"""The real Application on a benchmark database: one way to build it for every section."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from telegram.ext import Application
+from telegram.request import BaseRequest
+
+from bot.app import build_application
+from bot.context import SERVICES_KEY, Services, utc_now
+from bot.i18n import Catalogs
+from bot.local_user import LocalUser
+from bot.settings import EXAMPLE_PROFILE, Settings
+from benchmarks.lean_api import LeanBotApi
+from storage.crypto import Keyring
+from storage.db import create_engine, create_sessionmaker
+
+STAFF_CHAT_ID = -1001000000001
+ADMIN_ID = 900001
+
+
+def bench_settings(url: str, **overrides: Any) -> Settings:
+    """Settings for a benchmark: the example office, a staff group, one admin, encryption on."""
+    values: dict[str, Any] = {
+        "database_url": url,
+        "staff_chat_id": STAFF_CHAT_ID,
+        "admin_ids": [ADMIN_ID],
+        "office_profile": EXAMPLE_PROFILE,
+        "encryption_key": Keyring.new_key_spec("bench"),
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class BenchApp:
+    """A running Application, the fake Telegram it talks to (if local) and its update ids."""
+
+    app: Application
+    api: LeanBotApi | None
+    update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def services(self) -> Services:
+        """The application's services (database, relay, clock …)."""
+        return self.app.bot_data[SERVICES_KEY]
+
+    @property
+    def settings(self) -> Settings:
+        """The application's settings."""
+        return self.services.settings
+
+    def user(self, user_id: int, language: str = "en", group_id: int | None = None) -> LocalUser:
+        """A person on the local Bot API (in the staff group when group_id is given)."""
+        assert self.api is not None, "only an application on the local Bot API has local users"
+        return LocalUser(self.app, self.api, user_id, language, self.update_ids, group_id=group_id)
+
+    def staff_member(self) -> LocalUser:
+        """The admin, typing in the staff group (an admin counts as staff)."""
+        return self.user(self.settings.admin_ids[0], "ja", group_id=self.settings.staff_chat_id)
+
+    async def count(self, sql: str) -> int:
+        """The single number a counting query returns."""
+        async with self.services.db() as session:
+            return int((await session.execute(text(sql))).scalar_one())
+
+
+@asynccontextmanager
+async def bench_app(
+    url: str, *, local: bool = True, rate_limit: bool = False, updater: bool = True,
+    clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
+    **settings: Any,
+) -> AsyncIterator[BenchApp]:
+    """Builds, initializes and afterwards shuts down the Application on a database.
+
+    With local=True Telegram is a LeanBotApi at PTB's transport; otherwise the application
+    talks HTTP to settings' bot_api_url."""
+    configured = bench_settings(url, **settings)
+    engine = create_engine(url, configured.keyring())
+    api = LeanBotApi() if local else None
+    request: BaseRequest | None = api
+    app = build_application(configured, create_sessionmaker(engine), request, clock=clock,
+                            catalogs=catalogs, rate_limit=rate_limit, updater=updater)
+    try:
+        async with app:
+            yield BenchApp(app, api)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,45 @@
+"""What residents do in the benchmarks: complete intakes, forms left half-way, follow-up messages."""
+
+from __future__ import annotations
+
+import time
+
+from bot.local_user import LocalUser, bare_label
+
+# A complete food-support intake, as typed and pressed by a new resident (see tests/scripts.py).
+INTAKE = ("/start", "2", "1", "2", "1", "1", "Skip", "3", "1", "1", "22", "Send")
+# A resident who picks food support, accepts the consent and goes quiet mid-form.
+PARKED = ("/start", "2", "1")
+FOLLOW_UP = "Is there any news about my request?"
+
+
+def _button_for(user: LocalUser, line: str) -> tuple[object, str] | None:
+    """(message, data) of the newest keyboard's button numbered or labelled `line`, if any."""
+    keyboard = user.last_keyboard_message()
+    if keyboard is None:
+        return None
+    for label, data in user.buttons(keyboard):
+        if label.split(". ", 1)[0] == line or bare_label(label) == line:
+            return keyboard, data
+    return None
+
+
+async def play(user: LocalUser, lines: tuple[str, ...], latencies: list[float] | None = None) -> None:
+    """Plays lines as a user (a button press where a button matches, else typed text),
+    adding the seconds each update took through the Application to `latencies`."""
+    for line in lines:
+        button = _button_for(user, line)
+        started = time.perf_counter()
+        if button is not None:
+            await user.press(*button)
+        else:
+            await user.send(line)
+        if latencies is not None:
+            latencies.append(time.perf_counter() - started)
+
+
+async def follow_up(user: LocalUser, latencies: list[float]) -> None:
+    """A resident with one open request sends a plain message about it."""
+    started = time.perf_counter()
+    await user.send(FOLLOW_UP)
+    latencies.append(time.perf_counter() - started)

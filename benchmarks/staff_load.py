@@ -1,0 +1,33 @@
+"""Staff commands in the staff group under load: /queue and /ticket <reference>."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import text
+
+from benchmarks.bench_app import BenchApp
+
+
+async def ticket_references(bench: BenchApp) -> list[str]:
+    """Every ticket's reference, oldest first."""
+    async with bench.services.db() as session:
+        return list((await session.scalars(text("SELECT reference FROM tickets ORDER BY id"))).all())
+
+
+async def staff_commands(bench: BenchApp, count: int) -> dict[str, list[float]]:
+    """The admin, in the staff group, alternates /queue and /ticket over the existing tickets
+    `count` times each; returns the seconds each update took, by command."""
+    references = await ticket_references(bench)
+    if not references:
+        raise RuntimeError("no tickets to look at: run intakes first")
+    staff = bench.staff_member()
+    await staff.send("/queue")  # untimed: an admin becomes a staff member on first use
+    latencies: dict[str, list[float]] = {"/queue": [], "/ticket": []}
+    for n in range(count):
+        for name, line in (("/queue", "/queue"),
+                           ("/ticket", f"/ticket {references[n % len(references)]}")):
+            started = time.perf_counter()
+            await staff.send(line)
+            latencies[name].append(time.perf_counter() - started)
+    return latencies
