@@ -1,137 +1,169 @@
-"""`python -m benchmarks`: update throughput against bare PTB, then the digest and monthly
-statistics at a million tickets.
+"""`python -m benchmarks`: one table of the issue's figures, section by section.
 
-Prints one table per database (SQLite file, and PostgreSQL when it answers): the median and
-the slowest of several runs of each query through the bot's own code, against a baseline
-measured in the same run (a lookup of one ticket by reference) and against the targets.
+1. update throughput and per-update latency (intakes, follow-ups, staff /queue and /ticket)
+   on SQLite and PostgreSQL, each run paired with a bare PTB echo bot on the same transport;
+2. memory: residents parked mid-form and a soak of complete intakes, in fresh processes;
+3. the outbox at Telegram's limits against a fake Bot API that answers 429 past them;
+4. the digest and monthly statistics at 100,000 tickets (a million with --full).
+
+--quick takes under a minute (no scale, no PostgreSQL); --full uses the issue's sizes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
-import statistics
 import tempfile
-import time
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
-
-from benchmarks.scale_data import fill_postgres, fill_sqlite
-from benchmarks.throughput import throughput_table
-from bot.app import build_application
-from bot.context import SERVICES_KEY
-from bot.figures import collect_digest, collect_stats, period_bounds
-from bot.local_api import LocalBotApi
-from bot.settings import EXAMPLE_PROFILE, Settings
-from storage import migrate
-from storage import repositories as repo
-from storage.db import create_engine, create_sessionmaker
-
-NOW = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo, a Friday
-TARGETS_MS = {"digest": 50.0, "stats month": 200.0}
-DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/madoguchi_bench"
+from benchmarks.databases import (BenchDatabases, DatabaseUnavailable, PostgresDatabase,
+                                  SqliteFiles, postgres_url)
+from benchmarks.memory import memory_section
+from benchmarks.outbox_limits import chat_bursts, group_runs, outbox_rows
+from benchmarks.report import header, render
+from benchmarks.scale import postgres_scale, sqlite_scale
+from benchmarks.throughput import throughput_section
 
 
-async def measure(url: str, repeat: int) -> dict[str, list[float]]:
-    """Times the baseline, the digest and /stats month through the bot's code."""
-    settings = Settings(_env_file=None, database_url=url, staff_chat_id=-1, office_profile=EXAMPLE_PROFILE)
-    engine = create_engine(url)
-    app = build_application(settings, create_sessionmaker(engine), LocalBotApi(), clock=lambda: NOW)
-    services = app.bot_data[SERVICES_KEY]
-    label, start, end = period_bounds("month", services.calendar.local_day(NOW))
-    work = {
-        "baseline: ticket by reference": lambda s: repo.get_ticket_by_reference(s, "0042-4242"),
-        "digest": lambda s: collect_digest(s, services, NOW),
-        "stats month": lambda s: collect_stats(s, services, label, start, end),
-    }
-    timings: dict[str, list[float]] = {name: [] for name in work}
-    async with services.db() as session:
-        for name, job in work.items():
-            await job(session)  # warm-up: caches and connection
-            for _ in range(repeat):
-                began = time.perf_counter()
-                await job(session)
-                timings[name].append((time.perf_counter() - began) * 1000)
-    await engine.dispose()
-    return timings
+@dataclass(frozen=True)
+class Sizes:
+    """How much each section does; tickets None means no scale section."""
+
+    intakes: int
+    runs: int
+    parked: int
+    soak: int
+    memory_runs: int
+    chats: int
+    group_messages: int
+    tickets: int | None
+    repeat: int
+    postgres: bool
 
 
-async def prepare_postgres(url: str, count: int, tz: ZoneInfo) -> str | None:
-    """Creates (or empties) the benchmark database and fills it; None if PostgreSQL is absent."""
-    import asyncpg
+QUICK = Sizes(intakes=5, runs=3, parked=200, soak=1_000, memory_runs=1, chats=100,
+              group_messages=8, tickets=None, repeat=15, postgres=False)
+DEFAULT = Sizes(intakes=30, runs=3, parked=1_000, soak=5_000, memory_runs=1, chats=300,
+                group_messages=8, tickets=100_000, repeat=15, postgres=True)
+FULL = Sizes(intakes=30, runs=3, parked=10_000, soak=100_000, memory_runs=1, chats=1_000,
+             group_messages=25, tickets=1_000_000, repeat=15, postgres=True)
 
-    dsn = url.replace("postgresql+asyncpg", "postgresql")
-    server, _, name = dsn.rpartition("/")
-    try:
-        admin = await asyncpg.connect(f"{server}/postgres")
-    except (OSError, asyncpg.PostgresError) as exc:
-        print(f"PostgreSQL skipped: {server} does not answer ({exc})")
+
+def parse_arguments() -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
+    size.add_argument("--full", action="store_true",
+                      help="a million tickets and the issue's memory and outbox sizes")
+    parser.add_argument("--tickets", type=int, help="tickets in the scale section "
+                        "(default 100,000; 1,000,000 with --full; none with --quick)")
+    parser.add_argument("--repeat", type=int, help="runs of each scale query (default 15)")
+    parser.add_argument("--runs", type=int, help="runs of the throughput and outbox figures "
+                        "(default 3)")
+    parser.add_argument("--intakes", type=int, help="complete intakes per throughput run "
+                        "(default 30; 5 with --quick)")
+    parser.add_argument("--parked", type=int, help="residents parked mid-form (default 1,000)")
+    parser.add_argument("--soak", type=int, help="updates in the memory soak (default 5,000)")
+    parser.add_argument("--memory-runs", type=int, help="memory runs, each a fresh process "
+                        "(default 1)")
+    parser.add_argument("--chats", type=int,
+                        help="distinct chats in the outbox burst (default 300)")
+    parser.add_argument("--group-messages", type=int,
+                        help="messages to one group in the outbox section (default 8)")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-throughput", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-outbox", action="store_true")
+    parser.add_argument("--no-scale", action="store_true")
+    return parser.parse_args()
+
+
+def sizes_from(args: argparse.Namespace) -> Sizes:
+    """The profile (--quick, --full or default) with the options that override it."""
+    sizes = QUICK if args.quick else FULL if args.full else DEFAULT
+    overrides = {name: getattr(args, name) for name in
+                 ("intakes", "runs", "parked", "soak", "memory_runs", "chats", "group_messages",
+                  "tickets", "repeat") if getattr(args, name) is not None}
+    sizes = replace(sizes, **overrides)
+    if args.no_scale:
+        sizes = replace(sizes, tickets=None)
+    if args.no_postgres:
+        sizes = replace(sizes, postgres=False)
+    return sizes
+
+
+def describe(sizes: Sizes, args: argparse.Namespace) -> str:
+    """One line saying what runs at which size."""
+    parts = []
+    if not args.no_throughput:
+        parts.append(f"throughput {sizes.intakes} intakes × {sizes.runs} runs")
+    if not args.no_memory:
+        parts.append(f"memory {sizes.parked:,} parked + {sizes.soak:,}-update soak "
+                     f"× {sizes.memory_runs}")
+    if not args.no_outbox:
+        parts.append(f"outbox {sizes.chats:,} chats, {sizes.group_messages} group messages "
+                     f"× {sizes.runs}")
+    parts.append(f"scale {sizes.tickets:,} tickets × {sizes.repeat}" if sizes.tickets
+                 else "no scale")
+    parts.append("PostgreSQL if it answers" if sizes.postgres else "no PostgreSQL")
+    return "sizes: " + "; ".join(parts)
+
+
+async def open_postgres(sizes: Sizes) -> PostgresDatabase | None:
+    """The PostgreSQL benchmark database, prepared; None when not wanted or not answering."""
+    if not sizes.postgres:
         return None
+    database = PostgresDatabase(postgres_url())
     try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await admin.execute(f'CREATE DATABASE "{name}"')
+        await database.prepare()
+    except DatabaseUnavailable as exc:
+        print(f"PostgreSQL skipped: {exc}", flush=True)
+        return None
+    return database
+
+
+async def outbox_and_memory(sizes: Sizes, sqlite: SqliteFiles, args: argparse.Namespace) -> None:
+    """Memory, then the outbox, with the outbox's group runs going on during the memory runs."""
+    # The group runs mostly wait out the group's interval, while the memory runs work in
+    # processes of their own: neither disturbs what the other measures.
+    groups = (asyncio.create_task(group_runs(sqlite, sizes.group_messages, sizes.runs))
+              if not args.no_outbox else None)
+    try:
+        if not args.no_memory:
+            print(render(await memory_section(sizes.parked, sizes.soak, sizes.memory_runs)),
+                  flush=True)
+        if groups is not None:
+            bursts = await chat_bursts(sqlite, sizes.chats, sizes.runs)
+            print(render(outbox_rows(sizes.chats, bursts, sizes.group_messages, await groups)),
+                  flush=True)
     finally:
-        await admin.close()
-    engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.execute(text("DROP SCHEMA public CASCADE"))
-        await conn.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
-    await asyncio.to_thread(migrate.upgrade, url)
-    await fill_postgres(dsn, count, NOW, tz)
-    return url
-
-
-def table(title: str, timings: dict[str, list[float]], load_seconds: float) -> str:
-    """One printed table: median, slowest, ratio to the baseline, target."""
-    baseline = statistics.median(timings["baseline: ticket by reference"])
-    lines = [f"\n{title} (data generated and loaded in {load_seconds:.1f} s)",
-             f"{'query':32} {'median ms':>10} {'max ms':>9} {'× baseline':>11} {'target ms':>10}"]
-    for name, values in timings.items():
-        median = statistics.median(values)
-        target = TARGETS_MS.get(name)
-        verdict = "" if target is None else ("  met" if max(values) <= target else "  NOT MET")
-        lines.append(f"{name:32} {median:10.2f} {max(values):9.2f} {median / baseline:11.1f} "
-                     f"{target if target else '':>10}{verdict}")
-    return "\n".join(lines)
+        if groups is not None and not groups.done():
+            groups.cancel()
 
 
 async def main() -> None:
-    """Runs the scale benchmark on SQLite and PostgreSQL."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--tickets", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=15)
-    parser.add_argument("--no-postgres", action="store_true")
-    parser.add_argument("--intakes", type=int, default=30,
-                        help="complete intakes per throughput run (default 30)")
-    parser.add_argument("--no-scale", action="store_true", help="only the throughput table")
-    args = parser.parse_args()
-    tz = ZoneInfo("Asia/Tokyo")
-    print(f"madoguchi scale benchmark: {args.tickets:,} tickets, {args.repeat} runs each; "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
-    print(await throughput_table(args.intakes, 3))
-    if args.no_scale:
-        return
+    """Runs the sections and prints the table as each one finishes."""
+    args = parse_arguments()
+    sizes = sizes_from(args)
+    print(header())
+    print(describe(sizes, args))
+    print(render([], with_columns=True), flush=True)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.sqlite3"
-        url = f"sqlite+aiosqlite:///{path}"
-        began = time.perf_counter()
-        await asyncio.to_thread(migrate.upgrade, url)
-        await asyncio.to_thread(fill_sqlite, str(path), args.tickets, NOW, tz)
-        loaded = time.perf_counter() - began
-        print(table("SQLite (file, WAL)", await measure(url, args.repeat), loaded))
-    if not args.no_postgres:
-        pg_url = os.environ.get("MADOGUCHI_BENCH_DATABASE_URL", DEFAULT_PG)
-        began = time.perf_counter()
-        if await prepare_postgres(pg_url, args.tickets, tz):
-            loaded = time.perf_counter() - began
-            print(table("PostgreSQL", await measure(pg_url, args.repeat), loaded))
+        sqlite = SqliteFiles(Path(folder))
+        if not args.no_throughput:
+            postgres = await open_postgres(sizes)
+            databases: list[BenchDatabases] = [sqlite] + ([postgres] if postgres else [])
+            print(render(await throughput_section(sizes.intakes, sizes.runs, databases)),
+                  flush=True)
+        await outbox_and_memory(sizes, sqlite, args)
+        if sizes.tickets:
+            print(render(await sqlite_scale(Path(folder), sizes.tickets, sizes.repeat)), flush=True)
+            if sizes.postgres:
+                print(render(await postgres_scale(postgres_url(), sizes.tickets, sizes.repeat)),
+                      flush=True)
 
 
 if __name__ == "__main__":

@@ -78,10 +78,7 @@ async def bench_app(
     clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
     **settings: Any,
 ) -> AsyncIterator[BenchApp]:
-    """Builds, initializes and afterwards shuts down the Application on a database.
-
-    With local=True Telegram is a LeanBotApi at PTB's transport; otherwise the application
-    talks HTTP to settings' bot_api_url."""
+    """Builds and runs the Application on a database, on a LeanBotApi or (local=False) HTTP."""
     configured = bench_settings(url, **settings)
     engine = create_engine(url, configured.keyring())
     api = LeanBotApi() if local else None

@@ -52,13 +52,15 @@ class SqliteFiles:
         self._folder = folder
         self._template: Path | None = None
         self._numbers = itertools.count(1)
+        self._migrating = asyncio.Lock()
 
     async def fresh(self) -> str:
         """The URL of a new, empty, migrated SQLite file."""
-        if self._template is None:
-            template = self._folder / "template.sqlite3"
-            await asyncio.to_thread(migrate.upgrade, sqlite_url(template))
-            self._template = template
+        async with self._migrating:
+            if self._template is None:
+                template = self._folder / "template.sqlite3"
+                await asyncio.to_thread(migrate.upgrade, sqlite_url(template))
+                self._template = template
         path = self._folder / f"bench-{next(self._numbers)}.sqlite3"
         shutil.copyfile(self._template, path)
         return sqlite_url(path)
@@ -90,9 +92,7 @@ class PostgresDatabase:
 
 
 async def reset_postgres(url: str) -> None:
-    """Creates the database if needed, drops everything in it and migrates it to head.
-
-    Raises DatabaseUnavailable when the server does not answer."""
+    """Creates the database if needed, empties it and migrates it; DatabaseUnavailable if absent."""
     import asyncpg
 
     dsn = url.replace("postgresql+asyncpg", "postgresql")

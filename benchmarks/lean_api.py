@@ -15,14 +15,15 @@ CALLS_KEPT = 64
 
 @dataclass
 class LeanBotApi(LocalBotApi):
-    """Keeps only each chat's newest messages and the newest calls, and finds a chat's
-    messages without sorting everything it ever sent (LocalBotApi.sent_to does)."""
+    """A LocalBotApi keeping only the newest calls and each chat's newest messages, by chat."""
 
-    calls: deque[ApiCall] = field(default_factory=lambda: deque(maxlen=CALLS_KEPT))  # type: ignore[assignment]
+    calls: deque[ApiCall] = field(  # type: ignore[assignment]
+        default_factory=lambda: deque(maxlen=CALLS_KEPT))
     by_chat: dict[int, deque[StoredMessage]] = field(default_factory=dict)
 
     def sent_to(self, chat_id: int) -> list[StoredMessage]:
         """The messages kept for a chat, oldest first."""
+        # LocalBotApi.sent_to sorts every message ever sent, on every call; this does not.
         return list(self.by_chat.get(chat_id, ()))
 
     def forget(self, chat_id: int) -> None:
@@ -30,11 +31,11 @@ class LeanBotApi(LocalBotApi):
         for message in self.by_chat.pop(chat_id, ()):
             self.messages.pop((message.chat_id, message.message_id), None)
 
-    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802 - Bot API name
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         """Sends as LocalBotApi does, then keeps only the chat's newest messages."""
         return self._keep(super()._api_sendMessage(params))
 
-    def _api_sendDocument(self, params: dict[str, Any],  # noqa: N802 - Bot API name
+    def _api_sendDocument(self, params: dict[str, Any],  # noqa: N802
                           field_name: str = "document") -> dict[str, Any]:
         """Sends a document (or photo) as LocalBotApi does, then trims the chat."""
         return self._keep(super()._api_sendDocument(params, field_name=field_name))

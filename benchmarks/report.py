@@ -82,6 +82,11 @@ def render(lines: Sequence[Line], with_columns: bool = False) -> str:
     return "\n".join(out)
 
 
+def run_count(count: int) -> str:
+    """"1 run" or "3 runs"."""
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
 def header() -> str:
     """The machine, Python and the exact command line."""
     machine = platform.processor() or platform.machine()

@@ -1,4 +1,4 @@
-"""What residents do in the benchmarks: complete intakes, forms left half-way, follow-up messages."""
+"""What residents do in the benchmarks: complete intakes, forms left half-way, follow-ups."""
 
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ def _button_for(user: LocalUser, line: str) -> tuple[object, str] | None:
     return None
 
 
-async def play(user: LocalUser, lines: tuple[str, ...], latencies: list[float] | None = None) -> None:
-    """Plays lines as a user (a button press where a button matches, else typed text),
-    adding the seconds each update took through the Application to `latencies`."""
+async def play(user: LocalUser, lines: tuple[str, ...],
+               latencies: list[float] | None = None) -> None:
+    """Plays lines as a user (pressing a matching button, else typing), timing each update."""
     for line in lines:
         button = _button_for(user, line)
         started = time.perf_counter()

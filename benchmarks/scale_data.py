@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,16 +20,14 @@ COLUMNS = (
     "contact_method", "phone", "answers", "locale", "source", "assignee_id", "entered_by_id",
     "referred_to", "card_message_id", "resident_unreachable", "first_action_at", "resolved_at",
     "closed_at", "last_activity_at", "created_bday", "first_action_bday", "resolved_bday",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "erased", "minor",
 )
 STAFF = 20
 
 
-def ticket_rows(count: int, end: datetime, tz: ZoneInfo, seed: int = 7):
-    """Yields `count` ticket rows spread over the four years before `end`, oldest first.
-
-    About 3% are still open, mostly recent; the rest were resolved and closed.
-    """
+def ticket_rows(count: int, end: datetime, tz: ZoneInfo, seed: int = 7) -> Iterator[tuple]:
+    """Yields `count` ticket rows spread over the four years before `end`, oldest first."""
+    # About 3% are still open, mostly recent; the rest were resolved and closed.
     rng = random.Random(seed)
     calendar = BusinessCalendar(tz)
     span = timedelta(days=4 * 365)
@@ -36,6 +35,7 @@ def ticket_rows(count: int, end: datetime, tz: ZoneInfo, seed: int = 7):
     ordinals: dict[date, int] = {}
 
     def ordinal(moment: datetime) -> int:
+        """The business-day ordinal of a moment's local date, cached by day."""
         day = moment.astimezone(tz).date()
         if day not in ordinals:
             ordinals[day] = calendar.ordinal(day)
@@ -61,14 +61,19 @@ def ticket_rows(count: int, end: datetime, tz: ZoneInfo, seed: int = 7):
             None if is_open else resolved, None if is_open else resolved,
             resolved if not is_open else first, ordinal(created),
             ordinal(first) if status != "new" else None,
-            None if is_open else ordinal(resolved), created, resolved,
+            None if is_open else ordinal(resolved), created, resolved, False, False,
         )
 
 
-def staff_rows(now: datetime):
+def staff_rows(now: datetime) -> Iterator[tuple]:
     """The staff members tickets are assigned to."""
     for i in range(1, STAFF + 1):
         yield (i, 700000 + i, f"職員{i:02d}", "[]", True, now, now)
+
+
+def naive(value: object) -> object:
+    """A datetime as naive UTC, the way the SQLite schema stores it; anything else unchanged."""
+    return value.astimezone(UTC).replace(tzinfo=None) if isinstance(value, datetime) else value
 
 
 def fill_sqlite(path: str, count: int, end: datetime, tz: ZoneInfo) -> None:
@@ -76,21 +81,20 @@ def fill_sqlite(path: str, count: int, end: datetime, tz: ZoneInfo) -> None:
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")
-    naive = lambda v: v.astimezone(UTC).replace(tzinfo=None) if isinstance(v, datetime) else v  # noqa: E731
     connection.executemany(
         "INSERT INTO staff (id, telegram_user_id, display_name, districts, active, created_at, "
         "updated_at) VALUES (?,?,?,?,?,?,?)",
         [tuple(naive(v) for v in row) for row in staff_rows(end)],
     )
-    placeholders = ",".join("?" * len(COLUMNS))
+    insert = f"INSERT INTO tickets ({','.join(COLUMNS)}) VALUES ({','.join('?' * len(COLUMNS))})"
     batch = []
     for row in ticket_rows(count, end, tz):
         batch.append(tuple(naive(v) for v in row))
         if len(batch) == 50_000:
-            connection.executemany(f"INSERT INTO tickets ({','.join(COLUMNS)}) VALUES ({placeholders})", batch)
+            connection.executemany(insert, batch)
             batch.clear()
     if batch:
-        connection.executemany(f"INSERT INTO tickets ({','.join(COLUMNS)}) VALUES ({placeholders})", batch)
+        connection.executemany(insert, batch)
     connection.commit()
     connection.execute("ANALYZE")
     connection.close()

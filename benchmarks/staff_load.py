@@ -12,12 +12,12 @@ from benchmarks.bench_app import BenchApp
 async def ticket_references(bench: BenchApp) -> list[str]:
     """Every ticket's reference, oldest first."""
     async with bench.services.db() as session:
-        return list((await session.scalars(text("SELECT reference FROM tickets ORDER BY id"))).all())
+        references = await session.scalars(text("SELECT reference FROM tickets ORDER BY id"))
+        return list(references.all())
 
 
 async def staff_commands(bench: BenchApp, count: int) -> dict[str, list[float]]:
-    """The admin, in the staff group, alternates /queue and /ticket over the existing tickets
-    `count` times each; returns the seconds each update took, by command."""
+    """The admin alternates /queue and /ticket in the staff group; seconds per update."""
     references = await ticket_references(bench)
     if not references:
         raise RuntimeError("no tickets to look at: run intakes first")
