@@ -15,7 +15,7 @@ from bot.i18n import N_, Translator
 from bot.screens import Button, Screen, rows_of
 from bot.settings import OfficeProfile
 from bot.tickets import PRIORITY_LABELS, STATUS_LABELS
-from storage.repositories import AuditDTO, EventDTO, StaffDTO, TicketDTO
+from storage.repositories import AuditDTO, EventDTO, StaffDTO, TicketDTO, count_limit
 
 EVENT_LABELS = {
     "created": N_("created"),
@@ -108,15 +108,18 @@ def ticket_list(title: str, tickets: list[TicketDTO], total: int, page: int, pag
     """
     if not tickets:
         return Screen(f"<b>{title}</b>\n" + t.gettext("No tickets."))
-    pages = (total + page_size - 1) // page_size
-    lines = [f"<b>{title}</b> ({page + 1}/{pages}, {total})"]
+    limit = count_limit(page * page_size, page_size)
+    more = total > limit  # counted only this far: "1000+"
+    pages = (min(total, limit) + page_size - 1) // page_size
+    count = f"{limit}+" if more else str(total)
+    lines = [f"<b>{title}</b> ({page + 1}/{pages}{'+' if more else ''}, {count})"]
     lines += [ticket_line(tk, t, calendar, now, names) for tk in tickets]
     buttons = [Button(tk.reference, callbacks.staff(tk.id, "view")) for tk in tickets]
     rows = list(rows_of(buttons, 3))
     nav = []
     if page_data is not None and page > 0:
         nav.append(Button("◀ " + t.gettext("Previous"), page_data(page - 1)))
-    if page_data is not None and page + 1 < pages:
+    if page_data is not None and (page + 1 < pages or more):
         nav.append(Button(t.gettext("Next") + " ▶", page_data(page + 1)))
     if nav:
         rows.append(tuple(nav))

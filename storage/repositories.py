@@ -517,18 +517,28 @@ def _conditions(query: TicketQuery) -> list[Any]:
 
 # Answers are encrypted, so words are looked for among the newest tickets only, in Python.
 WORD_SEARCH_WINDOW = 5000
+# Lists count matches only this far ("1,000+"): counting every one of 20,000 open tickets
+# would cost more than the page itself.
+COUNT_LIMIT = 1000
+
+
+def count_limit(offset: int, limit: int) -> int:
+    """How far a list's matches are counted: COUNT_LIMIT, or further for a later page."""
+    return max(COUNT_LIMIT, offset + limit)
 
 
 async def ticket_page(
     session: AsyncSession, query: TicketQuery, offset: int, limit: int,
 ) -> tuple[list[TicketDTO], int]:
-    """Returns one page of matching tickets, oldest first, and how many match in all."""
+    """Returns one page of matching tickets, oldest first, and how many match — counted up to
+    count_limit(offset, limit), one more meaning "more than that"."""
     conditions = _conditions(query)
     if query.phone:
         conditions.append(Ticket.phone_hash == phone_index(session, query.phone))
     if query.words:
         return await _word_page(session, conditions, query.words, offset, limit)
-    total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+    matches = select(Ticket.id).where(*conditions).limit(count_limit(offset, limit) + 1)
+    total = await session.scalar(select(func.count()).select_from(matches.subquery()))
     rows = await session.scalars(
         select(Ticket).where(*conditions).order_by(Ticket.created_at, Ticket.id)
         .offset(offset).limit(limit)

@@ -123,6 +123,29 @@ async def test_queue_filters_and_pages(harness: Harness) -> None:
     assert staff.said(ja.gettext("Unknown filter. Use one of: {options}.").split("{")[0], since=-1)
 
 
+async def test_a_long_queue_is_counted_only_so_far(harness: Harness, monkeypatch) -> None:
+    """Past the count limit the list says "N+" and still offers the next page."""
+    monkeypatch.setattr(repo, "COUNT_LIMIT", 2)
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    harness.settings.__dict__["staff_page_size"] = 1
+    refs = []
+    for user_id in (5001, 5002, 5003, 5004):
+        _, tk = await resident_request(harness, user_id=user_id)
+        refs.append(tk.reference)
+        harness.clock.advance(days=1)
+    await staff.send("/queue")
+    page = staff.last
+    assert "(1/2+, 2+)" in page.text and refs[0] in page.text
+    await staff.click(ja.gettext("Next"), message=page)
+    assert "(2/2+, 2+)" in page.text and refs[1] in page.text
+    await staff.click(ja.gettext("Next"), message=page)
+    assert "(3/3+, 3+)" in page.text and refs[2] in page.text, "counted further for a later page"
+    await staff.click(ja.gettext("Next"), message=page)
+    assert "(4/4, 4)" in page.text and refs[3] in page.text
+    assert ja.gettext("Next") not in staff.labels()
+
+
 async def test_ticket_shows_everything_and_records_the_view(harness: Harness) -> None:
     """/ticket shows answers, contact and history; the view is an event with who."""
     staff = await add_staff(harness, 700001, "佐藤")
