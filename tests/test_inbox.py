@@ -15,7 +15,7 @@ from bot.inbox import InboxWorker
 from bot.outage import OutageNotices
 from bot.screens import Screen
 from bot.webhook import SECRET_HEADER, WebhookEndpoints
-from storage.db import create_sessionmaker
+from sqlalchemy.exc import OperationalError
 from storage.models import Draft, OutboxMessage, Resident, Ticket
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import Harness
@@ -115,14 +115,26 @@ async def test_the_webhook_refuses_strangers_and_garbage_and_stores_nothing(harn
     await client.aclose()
 
 
-async def test_the_webhook_answers_503_while_the_database_is_down(harness: Harness, tmp_path) -> None:
-    """Telegram is asked to send again, and the resident is told once that nothing is lost."""
-    from storage.db import create_engine
+class UnreachableDatabase:
+    """A sessionmaker whose database never answers."""
 
-    (tmp_path / "gone.sqlite3").mkdir()  # a folder where the database file should be
-    broken = create_engine(f"sqlite+aiosqlite:///{tmp_path}/gone.sqlite3")
+    def _fail(self) -> None:
+        """Raises what SQLAlchemy raises when the server cannot be reached."""
+        raise OperationalError("connect", {}, OSError("connection refused"))
+
+    def __call__(self) -> None:
+        """Opening a session fails."""
+        self._fail()
+
+    def begin(self) -> None:
+        """Opening a transaction fails."""
+        self._fail()
+
+
+async def test_the_webhook_answers_503_while_the_database_is_down(harness: Harness) -> None:
+    """Telegram is asked to send again, and the resident is told once that nothing is lost."""
     _endpoints, _worker, client = endpoints_for(harness)
-    object.__setattr__(harness.services, "db", create_sessionmaker(broken))
+    object.__setattr__(harness.services, "db", UnreachableDatabase())
     builder = FakeTelegram()
     for text in ("/start", "2", "1"):
         builder.text_update(5150, text, language="en")
@@ -133,7 +145,6 @@ async def test_the_webhook_answers_503_while_the_database_is_down(harness: Harne
     health = await client.get("/healthz")
     assert health.status_code == 503 and health.json()["database"] is False
     await client.aclose()
-    await broken.dispose()
 
 
 async def test_healthz_and_metrics_report_backlogs(harness: Harness) -> None:
