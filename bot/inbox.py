@@ -134,7 +134,6 @@ class InboxWorker:
                 async with services.db.begin() as session:
                     await inbox.remove(session, head.update_id)
             services.metrics.updates_handled.inc()
-            self._notices.over()
             return True
         await self._after_failure(update, head, error)
         return False

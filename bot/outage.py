@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from telegram import Bot, Update
 from telegram.constants import ChatType
@@ -21,26 +22,31 @@ def outage_text(catalogs: Catalogs, language_code: str | None) -> str:
                      "continue as soon as the problem is fixed.")
 
 
-class OutageNotices:
-    """Tells each private chat at most once per outage that its message will be handled later."""
+# A database that comes and goes must not send a notice each time: one per chat in this long.
+QUIET_SECONDS = 900.0
 
-    def __init__(self, catalogs: Catalogs) -> None:
+
+class OutageNotices:
+    """Tells each private chat at most once in QUIET_SECONDS that its message will be handled
+    later, however often the database comes and goes."""
+
+    def __init__(self, catalogs: Catalogs, quiet_seconds: float = QUIET_SECONDS) -> None:
         self._catalogs = catalogs
-        self._told: set[int] = set()
+        self._quiet = quiet_seconds
+        self._told_at: dict[int, float] = {}
 
     async def tell(self, bot: Bot, update: Update) -> None:
-        """Sends the notice to the update's private chat unless it was told during this outage."""
+        """Sends the notice to the update's private chat unless it was told recently."""
         chat = update.effective_chat
-        if chat is None or chat.type != ChatType.PRIVATE or chat.id in self._told:
+        now = time.monotonic()
+        for told in [c for c, at in self._told_at.items() if now - at >= self._quiet]:
+            del self._told_at[told]
+        if chat is None or chat.type != ChatType.PRIVATE or chat.id in self._told_at:
             return
-        self._told.add(chat.id)
+        self._told_at[chat.id] = now
         user = update.effective_user
         try:
             await bot.send_message(chat.id, outage_text(self._catalogs,
                                                         user.language_code if user else None))
         except TelegramError as exc:
             log.warning("could not send the outage notice: %s", type(exc).__name__)
-
-    def over(self) -> None:
-        """The database answers again: a later outage may be announced anew."""
-        self._told.clear()

@@ -82,7 +82,6 @@ class UpdateFetcher:
             log.warning("could not store %d updates (%s); Telegram keeps them",
                         len(updates), type(exc).__name__)
             return False
-        self._notices.over()
         return True
 
     async def _confirm(self) -> None:

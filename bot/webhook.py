@@ -79,7 +79,6 @@ class WebhookEndpoints:
                         payload["update_id"], type(exc).__name__)
             return Response(status_code=503, background=BackgroundTask(
                 self._notices.tell, self._app.bot, update))
-        self._notices.over()
         if self._worker is not None:
             self._worker.wake()
         return Response(status_code=200)

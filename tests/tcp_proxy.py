@@ -53,6 +53,10 @@ class CuttableProxy:
                 _close(client)
                 continue
             with self._lock:
+                if self._cut:  # cut while this connection was being made
+                    _close(client)
+                    _close(upstream)
+                    continue
                 self._open.update((client, upstream))
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
