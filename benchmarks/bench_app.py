@@ -13,10 +13,11 @@ from sqlalchemy import text
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
-from bot.app import build_application
-from bot.context import SERVICES_KEY, Services, utc_now
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.context import SERVICES_KEY
+from bot.services import Services, utc_now
 from bot.i18n import Catalogs
-from bot.local_user import LocalUser
+from bot.channels.telegram.local_user import LocalUser
 from bot.settings import EXAMPLE_PROFILE, Settings
 from benchmarks.lean_api import LeanBotApi
 from storage.crypto import Keyring

@@ -6,7 +6,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.local_api import ApiCall, LocalBotApi, StoredMessage
+from bot.channels.telegram.local_api import ApiCall, LocalBotApi, StoredMessage
 
 # LocalUser needs a chat's newest message with buttons, and the bot edits the pressed one.
 MESSAGES_KEPT_PER_CHAT = 8

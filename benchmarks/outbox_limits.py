@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from benchmarks.bench_app import bench_app
 from benchmarks.databases import BenchDatabases
 from benchmarks.report import Heading, Line, figure, run_count
-from bot import outbox
-from bot.context import Services
+from bot.outbox.queue import enqueue
+from bot.services import Services
 from bot.screens import Screen
 from storage import repositories as repo
 from tests.fake_telegram import SENDS, FakeTelegram
@@ -58,11 +58,11 @@ async def relay_all(url: str, messages: Sequence[tuple[int, str]], time_limit: f
             services = bench.services
             async with services.db.begin() as session:
                 for chat_id, text in messages:
-                    await outbox.enqueue(session, chat_id, "benchmark", Screen(text),
+                    await enqueue(session, chat_id, "benchmark", Screen(text),
                                          services.clock())
             started = time.monotonic()
             while await _waiting(services) and time.monotonic() - started < time_limit:
-                if not await services.relay.deliver_due(bench.app.bot):
+                if not await services.relay.deliver_due():
                     await asyncio.sleep(IDLE_PAUSE)
             seconds = time.monotonic() - started
     finally:

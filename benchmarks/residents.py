@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.local_user import LocalUser, bare_label
+from bot.channels.telegram.local_user import LocalUser, bare_label
 
 # A complete food-support intake, as typed and pressed by a new resident (see tests/scripts.py).
 INTAKE = ("/start", "2", "1", "2", "1", "1", "Skip", "3", "1", "1", "22", "Send")

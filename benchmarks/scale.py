@@ -14,7 +14,7 @@ from benchmarks.bench_app import bench_app
 from benchmarks.databases import DatabaseUnavailable, reset_postgres, sqlite_url
 from benchmarks.report import Heading, Line, figure
 from benchmarks.scale_data import fill_postgres, fill_sqlite
-from bot.figures import collect_digest, collect_stats, period_bounds
+from bot.numbers.figures import collect_digest, collect_stats, period_bounds
 from storage import migrate
 from storage import repositories as repo
 from storage.repositories import TicketQuery

@@ -17,7 +17,7 @@ from benchmarks.report import Heading, Line, figure, run_count
 from benchmarks.residents import INTAKE, follow_up, play
 from benchmarks.staff_load import staff_commands
 from bot.i18n import Catalogs
-from bot.local_user import LocalUser
+from bot.channels.telegram.local_user import LocalUser
 
 INTAKES = "intake steps"
 FOLLOW_UPS = "follow-up relays"

@@ -48,7 +48,7 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the local terminal chat."""
-    from bot.console import run_chat
+    from bot.channels.telegram.console import run_chat
 
     if (refusal := encryption_refusal(settings)) is not None:
         print(refusal, file=sys.stderr)
@@ -71,8 +71,8 @@ def webhook_refusal(settings: Settings) -> str | None:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the Telegram bot with long polling, or with --webhook behind a public URL."""
-    from bot.app import build_application
-    from bot.serve import serve
+    from bot.channels.telegram.app import build_application
+    from bot.channels.telegram.serve import serve
 
     if settings.bot_token is None:
         print("MADOGUCHI_BOT_TOKEN is not set; use `madoguchi chat` to try the bot locally.",
@@ -105,8 +105,8 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 @asynccontextmanager
 async def _application(settings: Settings):
     """The Application and its services on the configured database, for one-off commands."""
-    from bot.app import build_application
-    from bot.context import SERVICES_KEY
+    from bot.channels.telegram.app import build_application
+    from bot.channels.telegram.context import SERVICES_KEY
 
     engine = create_engine(settings.resolved_database_url, settings.keyring())
     app = build_application(settings, create_sessionmaker(engine))
@@ -118,9 +118,9 @@ async def _application(settings: Settings):
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     """Prints today's digest, or with --send claims and sends it (for cron users)."""
-    from bot.daily import send_daily_digest
-    from bot.digest import render_digest
-    from bot.figures import collect_digest
+    from bot.numbers.daily import send_daily_digest
+    from bot.numbers.digest import render_digest
+    from bot.numbers.figures import collect_digest
     from bot.i18n import STAFF_LOCALE
 
     if args.send and (settings.bot_token is None or settings.staff_chat_id is None):
@@ -142,7 +142,7 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                     print("no digest sent: not a business day, before MADOGUCHI_DIGEST_TIME, "
                           "or already sent today")
                     return 0
-                sent = await services.relay.deliver_due(app.bot)
+                sent = await services.relay.deliver_due()
                 print(f"digest sent ({sent} message(s) delivered)")
                 return 0
 
@@ -154,9 +154,9 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
     from pathlib import Path
 
-    from bot.figures import collect_stats, period_bounds, weekly_intake
+    from bot.numbers.figures import collect_stats, period_bounds, weekly_intake
     from bot.i18n import STAFF_LOCALE
-    from bot.reports import report_xlsx, weekly_chart_png
+    from bot.numbers.reports import report_xlsx, weekly_chart_png
 
     if args.month in ("week", "month") or period_bounds(args.month, None) is None:
         print("give the month as YYYY-MM, e.g. madoguchi report 2026-11", file=sys.stderr)

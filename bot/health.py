@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.context import Services
+from bot.services import Services
 from storage import inbox
 from storage import repositories as repo
 

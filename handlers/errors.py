@@ -7,8 +7,8 @@ import traceback
 
 from telegram import Update
 
-from bot.context import MadoguchiContext
-from bot.inbox import is_unavailable
+from bot.channels.telegram.context import MadoguchiContext
+from bot.channels.telegram.inbox_worker import is_unavailable
 
 log = logging.getLogger(__name__)
 

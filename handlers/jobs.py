@@ -7,27 +7,14 @@ from datetime import time, timedelta
 
 from telegram.ext import Application
 
-from bot.context import SERVICES_KEY, MadoguchiContext
-from bot.daily import send_daily_digest
-from bot.retention import apply_retention
+from bot.channels.telegram.context import SERVICES_KEY, MadoguchiContext
+from bot.numbers.daily import send_daily_digest
+from bot.tickets.retention import apply_retention
+from bot.channels.telegram.replies import deliver_outbox
 from storage import inbox
 from storage import repositories as repo
 
 log = logging.getLogger(__name__)
-
-
-async def deliver_outbox(context: MadoguchiContext) -> None:
-    """Delivers every outbox message that is due."""
-    await context.services.relay.deliver_due(context.bot)
-
-
-def deliver_outbox_soon(context: MadoguchiContext) -> None:
-    """Asks the relay to run now instead of at its next tick (a running relay picks new
-    messages up by itself)."""
-    if context.services.relay.busy:
-        return
-    if context.job_queue is not None and context.job_queue.scheduler.running:
-        context.job_queue.run_once(deliver_outbox, 0, name="outbox-now")
 
 
 # Telegram redelivers an unconfirmed update for at most a day; a week of ids is plenty.
@@ -58,7 +45,7 @@ async def digest_tick(context: MadoguchiContext) -> None:
     """Sends the morning digest once it is due (every worker checks; one claims the day)."""
     services = context.services
     if await send_daily_digest(services, services.clock()):
-        await services.relay.deliver_due(context.bot)
+        await services.relay.deliver_due()
 
 
 def schedule(app: Application) -> None:

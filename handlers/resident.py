@@ -6,10 +6,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import frontdesk
-from bot.context import MadoguchiContext
-from bot.frontdesk import Event, Who
-from handlers.delivery import run_once, send_reply
+from bot.resident import desk as frontdesk
+from bot.channels.telegram.context import MadoguchiContext
+from bot.resident.desk import Event, Who
+from bot.channels.telegram.replies import run_once, send_reply
 
 PRIVATE = filters.ChatType.PRIVATE
 # Commands are read by hand rather than with CommandHandler so that an unknown command

@@ -7,11 +7,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from telegram.constants import ChatType
 
-from bot import frontdesk
-from bot.context import MadoguchiContext
-from bot.frontdesk import Event, Who
-from bot.staffdesk import STAFF_COMMANDS, StaffDesk, StaffWho
-from handlers.delivery import run_once, send_reply
+from bot.resident import desk as frontdesk
+from bot.channels.telegram.context import MadoguchiContext
+from bot.resident.desk import Event, Who
+from bot.staff.desk import STAFF_COMMANDS, StaffDesk, StaffWho
+from bot.channels.telegram.replies import run_once, send_reply
 
 
 def _who(update: Update) -> StaffWho:

@@ -163,6 +163,14 @@ async def record_update(session: AsyncSession, update_id: int, now: datetime) ->
     return result.rowcount == 1
 
 
+async def update_recorded(session: AsyncSession, update_id: int) -> bool:
+    """Whether an update id is recorded as handled."""
+    found = await session.scalar(
+        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+    )
+    return found is not None
+
+
 async def get_or_create_resident(
     session: AsyncSession, telegram_user_id: int, chat_id: int, language_code: str | None,
     now: datetime,

@@ -9,11 +9,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.app import build_application
-from bot.context import SERVICES_KEY, Services
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.context import SERVICES_KEY
+from bot.services import Services
 from bot.i18n import Catalogs, Translator
-from bot.local_api import LocalBotApi, StoredMessage
-from bot.local_user import LocalUser
+from bot.channels.telegram.local_api import LocalBotApi, StoredMessage
+from bot.channels.telegram.local_user import LocalUser
 from bot.settings import EXAMPLE_PROFILE, Settings
 from storage import repositories as repo
 
@@ -133,7 +134,7 @@ class Harness:
 
     async def relay(self) -> int:
         """Runs the outbox relay once."""
-        return await self.services.relay.deliver_due(self.app.bot)
+        return await self.services.relay.deliver_due()
 
     def staff_messages(self) -> list[StoredMessage]:
         """What reached the staff chat."""

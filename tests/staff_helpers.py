@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.local_api import StoredMessage
+from bot.channels.telegram.local_api import StoredMessage
 from storage import repositories as repo
 from tests.fakes import Harness, UserClient
 from tests.scripts import FORM_SCRIPTS, begin_form, play

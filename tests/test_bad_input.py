@@ -311,7 +311,7 @@ async def test_failed_button_answer_never_costs_the_reference(harness: Harness) 
 
 async def test_a_second_submission_of_the_same_draft_makes_no_ticket(harness: Harness) -> None:
     """open_ticket finds the draft gone and returns None instead of a duplicate."""
-    from bot import tickets
+    from bot.tickets import lifecycle as tickets
     from bot.forms.definitions import FORMS
     from bot.forms.engine import DraftState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.consent import CONSENT_VERSION
+from bot.resident.consent import CONSENT_VERSION
 from tests.fakes import Harness
 
 

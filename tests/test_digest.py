@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_application
-from bot.context import SERVICES_KEY
-from bot.daily import digest_due, send_daily_digest
-from bot.digest import render_digest
-from bot.figures import DigestData
-from bot.local_api import LocalBotApi
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.context import SERVICES_KEY
+from bot.numbers.daily import digest_due, send_daily_digest
+from bot.numbers.digest import render_digest
+from bot.numbers.figures import DigestData
+from bot.channels.telegram.local_api import LocalBotApi
 from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
 from storage.models import DigestRun
@@ -35,7 +35,7 @@ async def make_ticket(harness: Harness, created: datetime, service: str = "consu
                       priority: str = "normal", status: str = "new",
                       assignee_id: int | None = None, **fields) -> repo.TicketDTO:
     """A ticket stored as intake stores it, full of sensitive answers."""
-    from bot.tickets import unused_reference
+    from bot.tickets.lifecycle import unused_reference
 
     bday = harness.services.calendar.ordinal_at(created)
     async with harness.db.begin() as session:
@@ -165,7 +165,7 @@ async def test_digest_figures(harness: Harness) -> None:
     assert await send_daily_digest(harness.services, harness.clock())
     harness.clock.now = tokyo(2026, 11, 27, 8, 30)
     async with harness.db() as session:
-        from bot.figures import collect_digest
+        from bot.numbers.figures import collect_digest
 
         data = await collect_digest(session, harness.services, harness.clock())
     assert data.new_by_service == {"consultation": 1}

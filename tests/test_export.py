@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.export import safe_cell
+from bot.staff.export import safe_cell
 from bot.forms import engine
 from bot.forms.definitions import FORMS
-from bot.local_api import StoredMessage
-from bot.tickets import PRIORITY_LABELS, STATUS_LABELS
+from bot.channels.telegram.local_api import StoredMessage
+from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from storage import repositories as repo
 from tests.fakes import Harness, UserClient
 from tests.scripts import FORM_SCRIPTS, Type, begin_form, play

@@ -14,7 +14,7 @@ from bot.forms.model import StepKind
 from bot.i18n import Catalogs
 from bot.screens import split_text
 from bot.settings import EXAMPLE_PROFILE, load_profile
-from bot.views import question, review
+from bot.resident.views import question, review
 
 CATALOGS = Catalogs()
 PROFILE = load_profile(EXAMPLE_PROFILE)

@@ -10,11 +10,11 @@ import httpx
 from sqlalchemy import select
 from telegram.error import NetworkError
 
-from bot import outbox
-from bot.inbox import InboxWorker
-from bot.outage import OutageNotices
+from bot.outbox.queue import enqueue
+from bot.channels.telegram.inbox_worker import InboxWorker
+from bot.channels.telegram.outage import OutageNotices
 from bot.screens import Screen
-from bot.webhook import SECRET_HEADER, WebhookEndpoints
+from bot.channels.telegram.webhook import SECRET_HEADER, WebhookEndpoints
 from sqlalchemy.exc import OperationalError
 from storage.models import Draft, OutboxMessage, Resident, Ticket
 from tests.fake_telegram import FakeTelegram
@@ -170,7 +170,7 @@ async def test_telegram_down_for_an_hour_then_everything_arrives_in_order(harnes
     async with harness.db.begin() as session:
         for n in range(4):
             for chat in chats:
-                await outbox.enqueue(session, chat, "test", Screen(f"{chat} #{n}"), harness.clock())
+                await enqueue(session, chat, "test", Screen(f"{chat} #{n}"), harness.clock())
     real = harness.api.do_request
 
     async def unreachable(*_args: Any, **_kwargs: Any) -> tuple[int, bytes]:
@@ -215,7 +215,7 @@ async def test_a_handler_that_keeps_failing_is_set_aside_and_the_chat_moves_on(
 ) -> None:
     """Five tries, then the update is kept for an operator and the resident's next message is
     handled; the kept update is purged with the drafts' retention."""
-    from bot.inbox import MAX_ATTEMPTS
+    from bot.channels.telegram.inbox_worker import MAX_ATTEMPTS
     from handlers.jobs import purge_expired_drafts
     from storage import inbox as inbox_sql
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import outbox
+from bot.outbox.queue import enqueue
+from bot.outbox.relay import LEASE
 from bot.screens import Screen
 from storage import repositories as repo
 from tests.fakes import Harness, UserClient
@@ -155,9 +156,9 @@ async def test_order_is_kept_per_chat_and_other_chats_keep_flowing(harness: Harn
     """A message waiting for a retry holds back later ones to the same chat only."""
     now = harness.clock()
     async with harness.db.begin() as session:
-        await outbox.enqueue(session, -100, "test", Screen("group first"), now)
-        await outbox.enqueue(session, -100, "test", Screen("group second"), now)
-        await outbox.enqueue(session, 42, "test", Screen("resident"), now)
+        await enqueue(session, -100, "test", Screen("group first"), now)
+        await enqueue(session, -100, "test", Screen("group second"), now)
+        await enqueue(session, 42, "test", Screen("resident"), now)
     harness.api.fail_next("sendMessage", status=500, chat_id=-100)
     assert await harness.relay() == 1
     assert [m.text for m in harness.api.sent_to(42)] == ["resident"]
@@ -173,7 +174,7 @@ async def test_a_message_being_sent_by_another_worker_is_not_sent_twice(harness:
     [row] = await _outbox(harness)
     async with harness.db.begin() as session:
         assert await repo.claim_outbox_message(session, row.id, harness.clock(),
-                                               harness.clock() + outbox.LEASE)
+                                               harness.clock() + LEASE)
     assert await harness.relay() == 1, "only the receipt"
     harness.clock.advance(seconds=61)
     assert await harness.relay() == 1
@@ -184,7 +185,7 @@ async def test_long_cards_are_split_under_the_limit(harness: Harness) -> None:
     """A screen over 4096 characters becomes several messages, in order."""
     text = "\n".join(f"line {i} " + "あ" * 100 for i in range(100))
     async with harness.db.begin() as session:
-        await outbox.enqueue(session, -100, "test", Screen(text), harness.clock())
+        await enqueue(session, -100, "test", Screen(text), harness.clock())
     await harness.relay()
     parts = [m.text for m in harness.api.sent_to(-100)]
     assert len(parts) > 1
@@ -208,8 +209,8 @@ async def test_a_backlog_for_one_chat_does_not_starve_others(harness: Harness) -
     now = harness.clock()
     async with harness.db.begin() as session:
         for i in range(60):
-            await outbox.enqueue(session, -100, "test", Screen(f"backlog {i}"), now)
-        await outbox.enqueue(session, 42, "test", Screen("resident"), now)
+            await enqueue(session, -100, "test", Screen(f"backlog {i}"), now)
+        await enqueue(session, 42, "test", Screen("resident"), now)
     harness.api.fail_next("sendMessage", status=429, description="Too Many Requests",
                           retry_after=60, chat_id=-100)
     await harness.relay()

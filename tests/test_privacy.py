@@ -53,7 +53,7 @@ async def test_delete_leaves_no_personal_data_in_any_table(harness: Harness) -> 
     assert (kept.service, kept.status, kept.answers, kept.resident_id) == ("consultation", "closed", {}, None)
     card = card_of(harness, kept)
     assert SITUATION not in card.text and "045-123-4567" not in card.text
-    from bot.privacy import ERASED_FOR_STAFF
+    from bot.resident.privacy import ERASED_FOR_STAFF
 
     notice = harness.ja().gettext(ERASED_FOR_STAFF).format(reference=tk.reference)
     assert any(notice in m.text for m in harness.staff_messages())

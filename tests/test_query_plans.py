@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import event, text
 
-from bot.figures import collect_digest, collect_stats, period_bounds
+from bot.numbers.figures import collect_digest, collect_stats, period_bounds
 from tests.fakes import Harness
 from tests.test_digest import make_ticket, tokyo
 

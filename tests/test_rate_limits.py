@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram.ext import Application
 
-from bot import outbox
-from bot.app import build_application
-from bot.context import SERVICES_KEY, Services
+from bot.outbox.queue import enqueue
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.context import SERVICES_KEY
+from bot.services import Services
 from bot.screens import Screen
 from storage.db import create_engine, create_sessionmaker
 from storage import repositories as repo
@@ -48,7 +49,7 @@ async def enqueue(services: Services, messages: list[tuple[int, str]]) -> None:
     """Writes messages to the outbox in one transaction."""
     async with services.db.begin() as session:
         for chat, text in messages:
-            await outbox.enqueue(session, chat, "test", Screen(text), services.clock())
+            await enqueue(session, chat, "test", Screen(text), services.clock())
 
 
 async def relay_until(app: Application, done, limit_seconds: float) -> float:
@@ -56,7 +57,7 @@ async def relay_until(app: Application, done, limit_seconds: float) -> float:
     services: Services = app.bot_data[SERVICES_KEY]
     started = time.monotonic()
     while not await done() and time.monotonic() - started < limit_seconds:
-        await services.relay.deliver_due(app.bot)
+        await services.relay.deliver_due()
     return time.monotonic() - started
 
 

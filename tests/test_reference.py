@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.reference import damm_digit, new_reference, parse_reference
+from bot.tickets.reference import damm_digit, new_reference, parse_reference
 
 
 def test_reference_shape() -> None:

@@ -11,8 +11,8 @@ from datetime import timedelta
 from openpyxl import load_workbook
 
 from bot.forms.definitions import FORMS
-from bot.reports import CHART_SIZE
-from bot.tickets import STATUS_LABELS
+from bot.numbers.reports import CHART_SIZE
+from bot.tickets.lifecycle import STATUS_LABELS
 from storage import repositories as repo
 from tests.fakes import Harness
 from tests.staff_helpers import ADMIN_ID
@@ -119,7 +119,7 @@ async def test_stats_month_and_bad_periods(harness: Harness) -> None:
 
 async def test_digest_preview_does_not_count(harness: Harness) -> None:
     """/digest shows the digest now without claiming the day."""
-    from bot.daily import send_daily_digest
+    from bot.numbers.daily import send_daily_digest
 
     await make_ticket(harness, tokyo(2026, 11, 26, 10))
     harness.clock.now = tokyo(2026, 11, 27, 8, 0)

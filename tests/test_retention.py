@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.retention import apply_retention
+from bot.tickets.retention import apply_retention
 from storage import repositories as repo
 from tests.fakes import Harness
 from tests.scripts import begin_form

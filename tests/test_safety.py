@@ -103,7 +103,7 @@ async def test_someone_under_18_is_not_asked_for_details(harness: Harness) -> No
     created = [e for e in await events(harness, tk.id) if e.kind == "created"]
     assert created[0].data.get("minor") is True and tk.minor
     await harness.relay()
-    from bot.cards import MINOR
+    from bot.staff.cards import MINOR
 
     assert any(ja.gettext(MINOR) in m.text for m in harness.staff_messages())
 

@@ -1,0 +1,149 @@
+"""`madoguchi chat`: the real Application in a terminal, with Telegram replaced by a local API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+from typing import TextIO
+
+from bot.channels.telegram.app import build_application
+from bot.channels.telegram.context import SERVICES_KEY
+from bot.channels.telegram.local_api import LocalBotApi, StoredMessage
+from bot.channels.telegram.local_user import LocalUser, bare_label
+from bot.screens import plain
+from bot.settings import Settings
+from storage import repositories as repo
+from storage.db import create_engine, create_sessionmaker
+
+LOCAL_STAFF_CHAT_ID = -1000000000001
+LOCAL_RESIDENT_ID = 10001
+LOCAL_ADMIN_ID = 90001
+PERSONAS = {
+    ":resident": "resident",
+    ":staff": "staff",
+    ":dm": "dm",
+}
+HELP = (
+    "You are a resident; the bot answers as on Telegram. Buttons are shown in [brackets]: type "
+    "a button's number or label to press it; any other text is sent as a message ('>' first "
+    "always sends text). Switch who you are with :staff (the staff group, as an admin), :dm "
+    "(the admin's private chat with the bot, e.g. for /newticket) and :resident. In the staff "
+    "group, '^ text' replies to the bot's newest message there (to answer a resident). Try "
+    "/start. End with Ctrl-D."
+)
+
+
+class ConsoleChat:
+    """Shows what the bot says in every chat and turns typed lines into updates."""
+
+    def __init__(self, users: dict[str, LocalUser], api: LocalBotApi, out: TextIO) -> None:
+        self.users = users
+        self.persona = "resident"
+        self.api = api
+        self.out = out
+        self._seen_calls = 0
+        self._labels = {
+            users["staff"].chat_id: "[staff chat] ",
+            users["dm"].chat_id: "[admin DM] ",
+            users["resident"].chat_id: "",
+        }
+
+    @property
+    def user(self) -> LocalUser:
+        """The person typing now."""
+        return self.users[self.persona]
+
+    def print_new(self) -> None:
+        """Prints every message sent or edited since the last call, in every chat."""
+        calls = self.api.calls[self._seen_calls:]
+        self._seen_calls = len(self.api.calls)
+        for call in calls:
+            if call.method not in ("sendMessage", "editMessageText", "sendDocument"):
+                continue
+            message = self._stored(call)
+            prefix = self._labels.get(message.chat_id) if message else None
+            if prefix is None:
+                continue
+            edited = " (edited)" if call.method == "editMessageText" else ""
+            body = plain(message.text) + edited
+            if message.filename:
+                body += f" [file: {message.filename}]"
+            self.out.write("\n" + prefix + body.replace("\n", "\n" + prefix) + "\n")
+            for label, _data in self.user.buttons(message):
+                self.out.write(f"{prefix}   [{label}]\n")
+        self.out.flush()
+
+    def _stored(self, call) -> StoredMessage | None:
+        """The stored message a send or edit call produced."""
+        if not isinstance(call.result, dict):
+            return None
+        return self.api.messages.get((int(call.params["chat_id"]), call.result["message_id"]))
+
+    async def handle_line(self, line: str) -> None:
+        """Switches persona, replies ('^'), presses the newest keyboard's button this line
+        names (its number or its label), or sends the line as text ('>' forces text)."""
+        text = line.rstrip("\n")
+        if not text.strip():
+            return
+        if text.strip() in PERSONAS:
+            self.persona = PERSONAS[text.strip()]
+            self.out.write(f"(you are now: {self.persona})\n")
+            return
+        if text.startswith(">"):
+            await self.user.send(text[1:])
+            return
+        if text.startswith("^"):
+            newest = self.api.sent_to(self.user.chat_id)
+            await self.user.send(text[1:].strip(), reply_to=newest[-1] if newest else None)
+            return
+        keyboard = self.user.last_keyboard_message()
+        typed = text.strip().casefold()
+        for label, data in self.user.buttons(keyboard) if keyboard else []:
+            number = label.split(". ", 1)[0].lstrip("☐☑ ")
+            if typed in (number, bare_label(label).casefold()):
+                await self.user.press(keyboard, data)
+                return
+        await self.user.send(text)
+
+
+async def run_chat(settings: Settings, language: str, stdin: TextIO = sys.stdin,
+                   out: TextIO = sys.stdout) -> None:
+    """Runs the local chat until end of input."""
+    staff_chat_id = settings.staff_chat_id or LOCAL_STAFF_CHAT_ID
+    admin_id = settings.admin_ids[0] if settings.admin_ids else LOCAL_ADMIN_ID
+    settings = settings.model_copy(update={
+        "staff_chat_id": staff_chat_id, "bot_token": None,
+        "admin_ids": sorted({*settings.admin_ids, admin_id}),
+    })
+    engine = create_engine(settings.resolved_database_url, settings.keyring())
+    api = LocalBotApi()
+    app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)
+    # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.
+    async with app.bot_data[SERVICES_KEY].db() as session:
+        last_update_id = await repo.last_processed_update_id(session)
+    update_ids = itertools.count(last_update_id + 1)
+    users = {
+        "resident": LocalUser(app, api, LOCAL_RESIDENT_ID, language, update_ids),
+        "staff": LocalUser(app, api, admin_id, "ja", update_ids, "Admin", group_id=staff_chat_id),
+        "dm": LocalUser(app, api, admin_id, "ja", update_ids, "Admin"),
+    }
+    chat = ConsoleChat(users, api, out)
+    out.write(f"madoguchi local chat\n{HELP}\nDatabase: {settings.resolved_database_url}\n")
+    interactive = stdin.isatty()
+    loop = asyncio.get_running_loop()
+    async with app:
+        chat.print_new()
+        while True:
+            if interactive:
+                out.write("\n> ")
+                out.flush()
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line:
+                break
+            if not interactive:
+                out.write(f"\n> {line.rstrip()}\n")
+            await chat.handle_line(line)
+            await app.bot_data[SERVICES_KEY].relay.deliver_due()
+            chat.print_new()
+    await engine.dispose()

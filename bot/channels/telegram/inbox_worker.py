@@ -1,0 +1,162 @@
+"""The inbox worker: handles stored updates once each, in order per chat, retrying failures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from telegram import Update
+from telegram.ext import Application
+
+from bot.channels.telegram.context import SERVICES_KEY
+
+from bot.services import Services
+from bot.channels.telegram.outage import OutageNotices
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+# Another worker may take an update whose lease ran out: its handler is then run again, and
+# the processed-update key lets only one of the two transactions commit.
+LEASE = timedelta(seconds=30)
+# A handler that fails for a reason other than an unavailable database is tried this often.
+MAX_ATTEMPTS = 5
+RETRY_SECONDS = (1, 2, 4, 8, 16)
+# How long the worker waits between looks at the inbox when nothing woke it.
+IDLE_SECONDS = 1.0
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database could not be reached (rather than a bug)."""
+    if isinstance(error, IntegrityError):
+        return False
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or type(error).__name__ in (
+            "OperationalError", "InterfaceError")
+    return isinstance(error, (PoolTimeout, OSError, TimeoutError))
+
+
+def chat_key(update: Update) -> int:
+    """The chat whose updates are handled one at a time (the sender when there is no chat)."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else 0
+
+
+def for_inbox(update: Update, payload: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    """An update as the inbox stores it: its chat key and its raw JSON."""
+    return chat_key(update), payload if payload is not None else update.to_dict()
+
+
+class InboxWorker:
+    """Takes the head update of each chat from the inbox and runs the Application's handlers."""
+
+    def __init__(self, app: Application, notices: OutageNotices, concurrency: int = 4) -> None:
+        self._app = app
+        self._notices = notices
+        self._concurrency = concurrency
+        self._wake = asyncio.Event()
+        # Updates this worker could not hand back while the database was down.
+        self._unreleased: set[int] = set()
+
+    @property
+    def _services(self) -> Services:
+        """The application's services."""
+        return self._app.bot_data[SERVICES_KEY]
+
+    def wake(self) -> None:
+        """Asks the worker to look at the inbox now."""
+        self._wake.set()
+
+    async def release_leases(self) -> None:
+        """Frees updates left leased by a crashed run (only when this is the only worker)."""
+        async with self._services.db.begin() as session:
+            freed = await inbox.release_all(session, self._services.clock())
+        if freed:
+            log.info("took back %d updates a previous run had started", freed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Handles updates until `stop` is set; waits calmly while the database is down."""
+        while not stop.is_set():
+            try:
+                handled = await self.handle_due()
+            except (SQLAlchemyError, OSError, TimeoutError) as exc:
+                log.warning("inbox not readable (%s); trying again", type(exc).__name__)
+                handled = 0
+            if handled:
+                continue
+            self._wake.clear()
+            waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waiters, timeout=IDLE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def handle_due(self) -> int:
+        """Handles the due head update of every chat once; returns how many were handled."""
+        services = self._services
+        if self._unreleased:
+            async with services.db.begin() as session:
+                for update_id in self._unreleased:
+                    await inbox.retry_later(session, update_id, services.clock(), "released",
+                                            count_attempt=False, max_attempts=MAX_ATTEMPTS)
+            self._unreleased.clear()
+        async with services.db() as session:
+            heads = await inbox.due_heads(session, services.clock(), limit=100)
+        if not heads:
+            return 0
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def one(head: inbox.InboxDTO) -> bool:
+            async with limit:
+                return await self._handle(head)
+
+        results = await asyncio.gather(*(one(head) for head in heads))
+        return sum(results)
+
+    async def _handle(self, head: inbox.InboxDTO) -> bool:
+        """Claims one update, runs its handlers and records the outcome; True when done."""
+        services = self._services
+        now = services.clock()
+        async with services.db.begin() as session:
+            if not await inbox.claim(session, head.update_id, now, now + LEASE):
+                return False
+        update = Update.de_json(head.payload, self._app.bot)
+        services.outcomes.watch(head.update_id)
+        try:
+            await self._app.process_update(update)
+        finally:
+            outcome = services.outcomes.take(head.update_id)
+        error = outcome.error
+        if error is None:
+            if not outcome.committed:  # no handler took it, or it was a redelivery
+                async with services.db.begin() as session:
+                    await inbox.remove(session, head.update_id)
+            services.metrics.updates_handled.inc()
+            return True
+        await self._after_failure(update, head, error)
+        return False
+
+    async def _after_failure(self, update: Update, head: inbox.InboxDTO,
+                             error: BaseException) -> None:
+        """Keeps a failed update for another try; tells the resident once if the database is down."""
+        services = self._services
+        unavailable = is_unavailable(error)
+        services.metrics.handler_errors.labels("database" if unavailable else "handler").inc()
+        if unavailable:
+            await self._notices.tell(self._app.bot, update)
+        seconds = 1 if unavailable else RETRY_SECONDS[min(head.attempts, len(RETRY_SECONDS) - 1)]
+        retry_at = services.clock() + timedelta(seconds=seconds)
+        try:
+            async with services.db.begin() as session:
+                await inbox.retry_later(session, head.update_id, retry_at, type(error).__name__,
+                                        count_attempt=not unavailable, max_attempts=MAX_ATTEMPTS)
+        except (SQLAlchemyError, OSError, TimeoutError):
+            log.warning("could not schedule update %s for another try", head.update_id)
+            self._unreleased.add(head.update_id)
+        if not unavailable and head.attempts + 1 >= MAX_ATTEMPTS:
+            log.error("update %s failed %d times; kept in the inbox for an operator",
+                      head.update_id, MAX_ATTEMPTS)

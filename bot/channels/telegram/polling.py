@@ -1,0 +1,97 @@
+"""Long polling that confirms an update to Telegram only once it is stored in the inbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+from telegram import Update
+from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application
+
+from bot.channels.telegram.context import SERVICES_KEY
+
+from bot.services import Services
+from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
+from bot.channels.telegram.outage import OutageNotices
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+POLL_TIMEOUT_SECONDS = 10
+RETRY_SECONDS = 1.0
+
+
+class UpdateFetcher:
+    """Fetches updates and stores them; the next getUpdates offset confirms only stored ones."""
+
+    def __init__(self, app: Application, worker: InboxWorker, notices: OutageNotices) -> None:
+        self._app = app
+        self._worker = worker
+        self._notices = notices
+        self._offset: int | None = None
+
+    @property
+    def _services(self) -> Services:
+        """The application's services."""
+        return self._app.bot_data[SERVICES_KEY]
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Polls until `stop` is set, then confirms what was stored with one last call."""
+        while not stop.is_set():
+            fetch = asyncio.ensure_future(self._fetch())
+            stopping = asyncio.ensure_future(stop.wait())
+            done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if fetch not in done:
+                fetch.cancel()
+                break
+            if not fetch.result():
+                await asyncio.sleep(RETRY_SECONDS)
+        await self._confirm()
+
+    async def _fetch(self) -> bool:
+        """One getUpdates call and the storing of what it returned; False to pause and retry."""
+        try:
+            updates = await self._app.bot.get_updates(
+                offset=self._offset, timeout=POLL_TIMEOUT_SECONDS,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        except (InvalidToken, Conflict):
+            raise
+        except (NetworkError, TelegramError) as exc:
+            log.warning("getUpdates failed (%s); trying again", type(exc).__name__)
+            return False
+        if not updates:
+            return True
+        if not await self.store(updates):
+            for update in updates:
+                await self._notices.tell(self._app.bot, update)
+            return False
+        self._offset = updates[-1].update_id + 1
+        self._worker.wake()
+        return True
+
+    async def store(self, updates: list[Update]) -> bool:
+        """Writes updates to the inbox in one transaction; False if the database is unavailable."""
+        services = self._services
+        try:
+            async with services.db.begin() as session:
+                await inbox.store_updates(session, [for_inbox(u) for u in updates],
+                                          services.clock())
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.warning("could not store %d updates (%s); Telegram keeps them",
+                        len(updates), type(exc).__name__)
+            return False
+        return True
+
+    async def _confirm(self) -> None:
+        """Tells Telegram which updates are stored, so they are not sent again after a restart."""
+        if self._offset is None:
+            return
+        try:
+            await self._app.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+        except TelegramError as exc:
+            log.info("could not confirm the last updates (%s); they will be redelivered and "
+                     "dropped as duplicates", type(exc).__name__)

@@ -1,0 +1,58 @@
+"""The morning digest: sent once per business day, whatever the number of workers or restarts."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.outbox.queue import enqueue
+from bot.services import Services
+from bot.numbers.digest import render_digest
+from bot.numbers.figures import collect_digest
+from bot.i18n import STAFF_LOCALE
+from bot.screens import Screen
+from storage import aggregates as agg
+
+log = logging.getLogger(__name__)
+
+
+def digest_due(services: Services, now: datetime) -> date | None:
+    """Today's date if today is a business day and the digest time has passed, else None.
+
+    A bot that was down at the digest time sends the digest when it comes back that day.
+    """
+    local = now.astimezone(services.settings.tz)
+    if not services.calendar.is_business_day(local.date()):
+        return None
+    return local.date() if local.time() >= services.settings.digest_time else None
+
+
+async def send_daily_digest(services: Services, now: datetime) -> bool:
+    """Claims today's digest and queues it for the staff chat; False if not due or done."""
+    day = digest_due(services, now)
+    if day is None or services.settings.staff_chat_id is None:
+        return False
+    try:
+        async with services.db.begin() as session:
+            # The claim, the digest and its outbox rows commit together, or not at all.
+            await agg.claim_digest_day(session, day, now)
+            await enqueue_digest(session, services, now)
+    except IntegrityError:
+        return False
+    log.info("queued the digest for %s", day.isoformat())
+    return True
+
+
+async def enqueue_digest(session, services: Services, now: datetime) -> None:
+    """Queues the digest's parts (and on Mondays the 12-week chart) for the staff chat."""
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+    data = await collect_digest(session, services, now)
+    chat_id = services.settings.staff_chat_id
+    for part in render_digest(data, t):
+        await enqueue(session, chat_id, "digest", Screen(part), now)
+    if data.day.weekday() == 0:
+        last_day = data.day - timedelta(days=1)
+        await enqueue(session, chat_id, "weekly_chart", Screen("…"), now,
+                             meta={"last_day": last_day.isoformat()})

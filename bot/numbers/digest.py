@@ -1,0 +1,62 @@
+"""The morning digest's text, from its figures (pure: data in, text out; Japanese for staff)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.numbers.figures import DigestData
+from bot.forms.definitions import FORMS
+from bot.i18n import N_, Translator
+from bot.screens import split_text
+from bot.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
+
+TITLE = N_("Morning digest {day}")
+NEW_SINCE = N_("New since the last digest")
+NEW_FIRST = N_("New in the last 24 hours (first digest)")
+OPEN_BY_STATUS = N_("Open by status")
+URGENT = N_("Urgent: {count}")
+UNASSIGNED = N_("Unassigned: {count}")
+LONGEST = N_("Waiting longest")
+OVERDUE = N_("Over target: {count}")
+LOAD = N_("Open tickets per staff member")
+NONE = N_("none")
+AGE = N_("{reference} ({days} business days)")
+MORE = N_("… and {count} more")
+
+
+def render_digest(data: DigestData, t: Translator) -> list[str]:
+    """The digest as message texts, each under Telegram's limit."""
+    lines = [f"<b>{escape(t.gettext(TITLE).format(day=data.day.isoformat()))}</b>", ""]
+
+    def section(title: str, entries: list[str]) -> None:
+        lines.append(f"<b>{escape(title)}</b>")
+        lines.extend(entries or [escape(t.gettext(NONE))])
+        lines.append("")
+
+    def counted(counts: dict[str, int], label) -> list[str]:
+        return [f"・{escape(label(key))}: {n}" for key, n in counts.items() if n]
+
+    def refs(shown: list[str], total: int) -> list[str]:
+        entries = [", ".join(escape(r) for r in shown)] if shown else []
+        if total > len(shown):
+            entries.append(escape(t.gettext(MORE).format(count=total - len(shown))))
+        return entries
+
+    def aged(entries: list[tuple[str, int]]) -> list[str]:
+        return [escape(t.gettext(AGE).format(reference=r, days=d)) for r, d in entries]
+
+    service_name = lambda key: t.gettext(FORMS[key].title) if key in FORMS else key  # noqa: E731
+    section(t.gettext(NEW_SINCE if data.since else NEW_FIRST),
+            counted(dict(sorted(data.new_by_service.items())), service_name))
+    ordered = {s: data.open_by_status.get(s, 0) for s in OPEN_STATUSES}
+    section(t.gettext(OPEN_BY_STATUS), counted(ordered, lambda s: t.gettext(STATUS_LABELS[s])))
+    section(t.gettext(URGENT).format(count=data.urgent_count), refs(data.urgent, data.urgent_count))
+    section(t.gettext(UNASSIGNED).format(count=data.unassigned_count),
+            refs(data.unassigned, data.unassigned_count))
+    section(t.gettext(LONGEST), aged(data.longest_waiting))
+    overdue = aged(data.overdue)
+    if data.overdue_count > len(data.overdue):
+        overdue.append(escape(t.gettext(MORE).format(count=data.overdue_count - len(data.overdue))))
+    section(t.gettext(OVERDUE).format(count=data.overdue_count), overdue)
+    section(t.gettext(LOAD), [f"・{escape(name)}: {n}" for name, n in data.load])
+    return [part for part in split_text("\n".join(lines).rstrip()) if part.strip()]

@@ -1,0 +1,143 @@
+"""The numbers staff see: digest and statistics figures, gathered with SQL aggregates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import Services
+from storage import aggregates as agg
+from storage.models import Ticket, open_ticket_condition
+
+LIST_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class DigestData:
+    """Counts and references for one morning's digest (never names or answers)."""
+
+    day: date
+    since: datetime | None
+    new_by_service: dict[str, int]
+    open_by_status: dict[str, int]
+    urgent_count: int
+    urgent: list[str]
+    unassigned_count: int
+    unassigned: list[str]
+    longest_waiting: list[tuple[str, int]]
+    overdue_count: int
+    overdue: list[tuple[str, int]]
+    load: list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class StatsData:
+    """Intake and outcomes of a period."""
+
+    label: str
+    start: date
+    end: date
+    by_service: dict[str, int]
+    by_district: dict[str, int]
+    by_status: dict[str, int]
+    median_first_action: float | None
+    median_resolution: float | None
+    referrals: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """Tickets received in the period."""
+        return sum(self.by_service.values())
+
+
+def targets(services: Services) -> agg.Targets:
+    """The configured service-level targets."""
+    s = services.settings
+    return agg.Targets(s.target_urgent_days, s.target_food_days, s.target_default_days)
+
+
+async def collect_digest(session: AsyncSession, services: Services, now: datetime) -> DigestData:
+    """Gathers a digest's figures as of now."""
+    calendar = services.calendar
+    today = calendar.local_day(now)
+    today_bday = calendar.ordinal(today)
+    previous = await agg.last_digest_before(session, today)
+    # The first digest ever counts the last 24 hours; every later one, since the previous one.
+    since = previous or now - timedelta(days=1)
+    is_open = open_ticket_condition()
+    new_conditions = [Ticket.created_at > since, Ticket.created_at <= now]
+    urgent = (is_open, Ticket.priority == "urgent")
+    unassigned = (is_open, Ticket.assignee_id.is_(None))
+    overdue = agg.overdue_condition(today_bday, targets(services))
+
+    def aged(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        return [(ref, today_bday - bday) for ref, bday in rows]
+
+    return DigestData(
+        day=today,
+        since=previous,
+        new_by_service=await agg.counts_by(session, Ticket.service, *new_conditions),
+        open_by_status=await agg.counts_by(session, Ticket.status, is_open),
+        urgent_count=await agg.count(session, *urgent),
+        urgent=[r for r, _ in await agg.references(session, LIST_LIMIT, *urgent)],
+        unassigned_count=await agg.count(session, *unassigned),
+        unassigned=[r for r, _ in await agg.references(session, LIST_LIMIT, *unassigned)],
+        longest_waiting=aged(await agg.references(session, 5, is_open)),
+        overdue_count=await agg.count(session, overdue),
+        overdue=aged(await agg.references(session, LIST_LIMIT, overdue,
+                                          order=Ticket.created_bday)),
+        load=await agg.load_per_staff(session),
+    )
+
+
+def period_bounds(period: str, today: date) -> tuple[str, date, date] | None:
+    """(label, first day, day after the last) of 'week', 'month' or 'YYYY-MM'; None if unreadable."""
+    if period in ("", "week"):
+        start = today - timedelta(days=today.weekday())
+        return f"{start.isoformat()}〜", start, start + timedelta(days=7)
+    if period == "month":
+        period = today.strftime("%Y-%m")
+    try:
+        year, month = (int(x) for x in period.split("-"))
+        start = date(year, month, 1)
+    except ValueError:
+        return None
+    end = date(year + month // 12, month % 12 + 1, 1)
+    return period, start, end
+
+
+async def collect_stats(session: AsyncSession, services: Services, label: str, start: date,
+                        end: date) -> StatsData:
+    """Gathers a period's figures: intake breakdowns, medians and referrals."""
+    tz = services.settings.tz
+    start_at = datetime.combine(start, time(), tz)
+    end_at = datetime.combine(end, time(), tz)
+    received = (Ticket.created_at >= start_at, Ticket.created_at < end_at)
+    return StatsData(
+        label=label, start=start, end=end,
+        by_service=await agg.counts_by(session, Ticket.service, *received),
+        by_district=await agg.counts_by(session, Ticket.district_key, *received),
+        by_status=await agg.counts_by(session, Ticket.status, *received),
+        median_first_action=await agg.median_days(session, Ticket.first_action_bday, start_at, end_at),
+        median_resolution=await agg.median_days(session, Ticket.resolved_bday, start_at, end_at),
+        referrals=await agg.counts_by(session, Ticket.referred_to, *received,
+                                      Ticket.referred_to.is_not(None)),
+    )
+
+
+async def weekly_intake(session: AsyncSession, services: Services, last_day: date,
+                        weeks: int = 12) -> list[tuple[date, dict[str, int]]]:
+    """Intake by service for each of the last `weeks` weeks (Monday to Sunday) up to last_day."""
+    tz = services.settings.tz
+    monday = last_day - timedelta(days=last_day.weekday())
+    result = []
+    for i in range(weeks - 1, -1, -1):
+        start = monday - timedelta(weeks=i)
+        start_at = datetime.combine(start, time(), tz)
+        end_at = start_at + timedelta(days=7)
+        counts = await agg.counts_by(session, Ticket.service, Ticket.created_at >= start_at,
+                                     Ticket.created_at < end_at)
+        result.append((start, counts))
+    return result

@@ -1,0 +1,629 @@
+"""The resident's conversation: menu, consent, language, resuming and walking a form.
+
+Every update is handled from the state stored in the database and leaves its new state
+there; nothing about a resident is kept in memory between updates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from datetime import timedelta
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks
+from bot.outbox.queue import enqueue
+from bot.tickets import lifecycle as tickets
+from bot.resident import views
+from bot.resident.followups import add_resident_message, alert_staff
+from bot.resident.privacy import erase_resident, my_data
+from bot.safety import says_minor, suggests_danger
+from bot.tickets.deliveries import queue_card_refresh
+from bot.tickets.lifecycle import OPEN_STATUSES
+from bot.callbacks import ButtonData
+from bot.resident.consent import CONSENT_VERSION
+from bot.services import Services
+from bot.forms import engine
+from bot.forms.definitions import FORMS
+from bot.forms.engine import Action, DraftState, FormContext, normalize
+from bot.forms.model import Form
+from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, Translator, locale_from_language_code
+from bot.screens import Reply, Screen
+from storage import repositories as repo
+from bot.i18n import STAFF_LOCALE
+from bot.staff.views import refusal, staff_help
+from bot.staff.desk import staff_for_user
+from storage.repositories import DraftDTO, ResidentDTO, StaffDTO, TicketDTO
+
+@dataclass(frozen=True)
+class Who:
+    """The Telegram user and private chat an update came from."""
+
+    user_id: int
+    chat_id: int
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class Event:
+    """What the resident did, already stripped of Telegram types."""
+
+    kind: Literal["command", "text", "button", "other", "edited"]
+    text: str = ""
+    data: str | None = None
+
+
+def _pick_numbered(text: str, options: list[tuple[str, list[str]]]) -> str | None:
+    """Returns the key of the option a typed number or label names."""
+    typed = normalize(text)
+    if typed.isdecimal():
+        index = int(typed) - 1
+        return options[index][0] if 0 <= index < len(options) else None
+    for key, labels in options:
+        if typed in {normalize(label) for label in labels}:
+            return key
+    return None
+
+
+def _labelled(t: Translator, labels: dict[str, str], keys: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+    """Options a resident may type, each by its label in their language or in English."""
+    return [(key, [t.gettext(labels[key]), labels[key]]) for key in keys]
+
+
+class Desk:
+    """Handles one update for one resident inside the update's transaction."""
+
+    def __init__(self, session: AsyncSession, services: Services, resident: ResidentDTO,
+                 draft: DraftDTO | None) -> None:
+        self.session = session
+        self.services = services
+        self.resident = resident
+        self.draft = draft
+        self.reply = Reply()
+
+    @property
+    def t(self) -> Translator:
+        """The resident's translator."""
+        return self.services.catalogs.translator_for(self.locale)
+
+    @property
+    def locale(self) -> str:
+        """The resident's chosen locale, else the one of their Telegram app."""
+        return self.resident.locale or locale_from_language_code(self.resident.language_code)
+
+    @property
+    def form_ctx(self) -> FormContext:
+        """What the form engine needs for this resident."""
+        return FormContext(self.t, self.services.dynamic_choices(self.locale))
+
+    def show(self, *screens: Screen) -> None:
+        """Adds screens to the reply."""
+        self.reply.screens.extend(screens)
+
+    async def set_screen(self, screen: str, **fields: object) -> None:
+        """Stores which screen the resident is on, so typed input is read in that light."""
+        self.resident = await repo.update_resident(
+            self.session, self.resident.id, self.services.clock(), screen=screen, **fields
+        )
+
+    # ---- where the resident is -------------------------------------------------------------
+
+    def form_and_state(self) -> tuple[Form, DraftState]:
+        """The form and state of the resident's draft."""
+        assert self.draft is not None
+        return FORMS[self.draft.form_key], DraftState.model_validate(self.draft.state)
+
+    def where_you_are(self) -> Screen:
+        """The screen that matches the resident's stored state."""
+        screen = self.resident.screen
+        if screen == "form" and self.draft is not None:
+            return self.form_screen(*self.form_and_state())
+        if screen == "resume" and self.draft is not None:
+            return views.resume_offer(self.t, FORMS[self.draft.form_key])
+        if screen == "consent" and self.resident.pending_service:
+            return views.consent_summary(self.t, self.services.profile, self.services.settings)
+        if screen == "language":
+            return views.language_picker(self.t)
+        if screen == "followup" and self.resident.pending_message:
+            return Screen(self.t.gettext("Please choose which request your message is about."))
+        return views.menu(self.t, greeting=False)
+
+    def form_screen(self, form: Form, state: DraftState) -> Screen:
+        """The question, review or cancel confirmation a draft is at."""
+        if state.mode == "review":
+            return views.review(form, state, self.form_ctx)
+        if state.mode == "confirm_cancel":
+            return views.confirm_cancel(state, self.t)
+        return views.question(form, state, self.form_ctx)
+
+    @property
+    def retention_hours(self) -> int:
+        """How long an unfinished draft is kept."""
+        return self.services.settings.draft_retention_hours
+
+    # ---- entry points ----------------------------------------------------------------------
+
+    async def on_command(self, command: str) -> None:
+        """Handles /start, /help, /language, /cancel and unknown commands."""
+        if command == "start" and self.resident.pending_message and not await self.open_tickets():
+            await self.deliver_waiting_message()
+        elif command == "start" and self.resident.pending_message:
+            await self.set_screen("followup")
+            self.show(views.which_ticket(self.t, await self.open_tickets()))
+        elif command == "start":
+            if self.draft is not None:
+                await self.set_screen("resume")
+                self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
+            else:
+                await self.set_screen("menu", pending_service=None)
+                self.show(views.menu(self.t))
+        elif command == "help":
+            self.show(views.help_text(self.t))
+            if await self.staff_member() is not None:
+                self.show(staff_help(self.services.catalogs.translator_for(STAFF_LOCALE),
+                                     self.resident.telegram_user_id in self.services.settings.admin_ids))
+            self.show(self.where_you_are())
+        elif command == "privacy":
+            self.show(views.privacy_notice(self.t, self.services.profile, self.services.settings,
+                                           self.resident.consent_version is not None))
+        elif command == "mydata":
+            screens, documents = await my_data(self.session, self.services, self.resident, self.form_ctx)
+            self.show(*screens)
+            self.reply.documents += documents
+        elif command == "delete":
+            await self.set_screen("delete_confirm")
+            self.show(views.delete_confirm(self.t))
+        elif command == "mytickets":
+            tickets = await repo.tickets_of_resident(self.session, self.resident.id)
+            self.show(views.my_tickets(self.t, tickets))
+        elif command == "language":
+            await self.set_screen("language")
+            self.show(views.language_picker(self.t))
+        elif command == "cancel" and self.draft is not None:
+            if self.resident.screen != "form":
+                await self.set_screen("form")
+            await self.run_action(Action("cancel"))
+        elif command == "cancel":
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.notice(self.t.gettext("There is nothing to cancel.")),
+                      views.menu(self.t, greeting=False))
+        else:
+            self.show(
+                views.notice(self.t.gettext("I do not know that command. Send /help to see what I can do.")),
+                self.where_you_are(),
+            )
+
+    async def on_text(self, text: str) -> None:
+        """Reads typed text in the light of the screen the resident is on."""
+        screen = self.resident.screen
+        t = self.t
+        if screen == "form" and self.draft is not None:
+            form, state = self.form_and_state()
+            await self.run_action(engine.parse_text(form, state, text, self.form_ctx))
+            return
+        if screen == "consent" and self.resident.pending_service:
+            options = _labelled(t, views.CONSENT_LABELS, callbacks.CONSENT_ACTIONS)
+            action = _pick_numbered(text, options)
+            if action:
+                await self.on_consent(action)
+                return
+        elif screen == "language":
+            options = [(code, [name, code]) for code, name in LANGUAGE_NAMES.items()]
+            code = _pick_numbered(text, options)
+            if code:
+                await self.on_language(code)
+                return
+        elif screen == "followup" and self.resident.pending_message and not await self.open_tickets():
+            # The requests it was meant for were closed meanwhile: it goes to the newest one.
+            await self.deliver_waiting_message()
+            return
+        elif screen == "followup" and self.resident.pending_message:
+            tickets = await self.open_tickets()
+            options = [(str(tk.id), [tk.reference]) for tk in tickets]
+            chosen = _pick_numbered(text, options)
+            if chosen:
+                await self.on_follow_up_choice(int(chosen))
+            else:
+                # More words before choosing: kept with the first, so nothing is lost.
+                combined = f"{self.resident.pending_message}\n{text.strip()}"
+                await self.set_screen("followup", pending_message=combined)
+                self.show(views.which_ticket(self.t, tickets))
+            return
+        elif screen == "delete_confirm":
+            options = _labelled(t, views.DELETE_LABELS, callbacks.DELETE_ACTIONS)
+            action = _pick_numbered(text, options)
+            if action:
+                await self.on_delete(action)
+                return
+        elif screen == "resume" and self.draft is not None:
+            options = _labelled(t, views.RESUME_LABELS, callbacks.RESUME_ACTIONS)
+            action = _pick_numbered(text, options)
+            if action:
+                await self.on_resume(action)
+                return
+        else:
+            options = _labelled(t, views.MENU_LABELS, callbacks.MENU_ITEMS)
+            item = _pick_numbered(text, options)
+            if item:
+                await self.on_menu(item)
+                return
+            if await self.follow_up(text):
+                return
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.menu_hint(t))
+            return
+        self.show(views.notice(t.gettext("Please press one of the buttons or type its number.")),
+                  self.where_you_are())
+
+    async def on_button(self, data: str | None) -> None:
+        """Handles a button press, refusing forged data and buttons of earlier messages."""
+        parsed = callbacks.parse(data, SUPPORTED_LOCALES)
+        if parsed is None:
+            self.reply.toast = self.t.gettext("This button is not valid.")
+            self.show(self.where_you_are())
+            return
+        self.reply.clear_pressed_keyboard = True
+        if parsed.family == "m":
+            await self.on_menu(parsed.action)
+        elif parsed.family == "l":
+            await self.on_language(parsed.action)
+        elif parsed.family == "c" and self.resident.screen == "consent" and self.resident.pending_service:
+            await self.on_consent(parsed.action)
+        elif parsed.family == "r" and self.resident.screen == "resume" and self.draft is not None:
+            await self.on_resume(parsed.action)
+        elif parsed.family == "x" and self.resident.screen == "delete_confirm":
+            await self.on_delete(parsed.action)
+        elif parsed.family == "w" and self.resident.consent_version is not None:
+            await self.on_withdraw()
+        elif parsed.family == "n":
+            await self.on_new_ticket(parsed.action)
+        elif parsed.family == "p" and self.resident.screen == "followup":
+            await self.on_follow_up_choice(parsed.index)
+        elif parsed.family == "f" and self._is_current_form_button(parsed):
+            await self.run_action(Action(parsed.action, index=parsed.index))
+        else:
+            self.stale()
+
+    def stale(self) -> None:
+        """Answers a button from an earlier message by showing where the resident is now."""
+        self.reply.toast = self.t.gettext("That button belongs to an earlier message.")
+        self.show(
+            views.notice(self.t.gettext("That button belongs to an earlier message. Here is where you are now.")),
+            self.where_you_are(),
+        )
+
+    def _is_current_form_button(self, parsed: ButtonData) -> bool:
+        """Returns whether a form button belongs to the question on screen now."""
+        if self.draft is None or self.resident.screen != "form":
+            return False
+        state = DraftState.model_validate(self.draft.state)
+        return (state.round, state.seq) == (parsed.round, parsed.seq)
+
+    async def on_other(self, kind: str) -> None:
+        """Answers stickers, photos, voice notes, locations and edited messages."""
+        if kind == "edited":
+            message = self.t.gettext(
+                "I cannot read changes to earlier messages. To change an answer, use Back, or "
+                "Change on the review screen."
+            )
+        else:
+            message = self.t.gettext(
+                "I can only read text here. Please type your answer or press a button."
+            )
+        self.show(views.notice(message), self.where_you_are())
+
+    async def on_draft_gone(self) -> None:
+        """Tells a resident whose unfinished request expired that it is gone, and shows the menu."""
+        await repo.delete_draft(self.session, self.resident.id)
+        self.draft = None
+        await self.set_screen("menu", pending_service=None)
+        self.show(
+            views.notice(
+                self.t.gettext(
+                    "Your unfinished request was deleted because it was not finished within "
+                    "{hours} hours. Please start again from the menu."
+                ).format(hours=self.retention_hours)
+            ),
+            views.menu(self.t, greeting=False),
+        )
+
+    # ---- privacy -----------------------------------------------------------------------------
+
+    async def on_delete(self, action: str) -> None:
+        """Erases everything about the resident, or keeps it."""
+        if action == "yes":
+            await erase_resident(self.session, self.services, self.resident)
+            self.reply.outbox_waiting = True
+            self.show(views.deleted(self.t))
+            return
+        await self.set_screen("menu")
+        self.show(views.notice(self.t.gettext("Nothing was deleted.")), views.menu(self.t, greeting=False))
+
+    async def on_withdraw(self) -> None:
+        """Withdraws consent: no new intake without asking again; the draft goes."""
+        await repo.delete_draft(self.session, self.resident.id)
+        self.draft = None
+        await self.set_screen("menu", consent_version=None, consent_at=None, pending_service=None)
+        self.show(views.consent_withdrawn(self.t))
+
+    # ---- safety ------------------------------------------------------------------------------
+
+    async def on_danger(self, text: str) -> None:
+        """Shows the crisis lines, marks the draft or open requests urgent, alerts staff at once.
+
+        The resident then carries on with whatever they were doing.
+        """
+        self.show(views.crisis_lines(self.t, self.services.profile))
+        now = self.services.clock()
+        flagged: list[TicketDTO] = []
+        if self.draft is not None:
+            form, state = self.form_and_state()
+            state.urgent = True
+            await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), now)
+            self.draft = await repo.get_draft(self.session, self.resident.id)
+        # Open requests become urgent too, whether or not a new one is being filled in.
+        for ticket in await self.open_tickets():
+            await repo.update_ticket(self.session, ticket.id, now, priority="urgent")
+            await repo.add_ticket_event(self.session, ticket.id, "crisis_flagged", "resident",
+                                        self.resident.telegram_user_id, now)
+            await queue_card_refresh(self.session, self.services, ticket.id)
+            flagged.append(ticket)
+        await alert_staff(self.session, self.services, self.resident, flagged,
+                          FORMS[self.draft.form_key] if self.draft else None, text)
+        self.reply.outbox_waiting = True
+
+    async def on_minor(self) -> None:
+        """Someone under 18 is routed to staff: the form asks nothing more after this answer."""
+        if self.draft is None:
+            return
+        form, state = self.form_and_state()
+        if state.minor:
+            return
+        state.minor = True
+        await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(),
+                              self.services.clock())
+        self.draft = await repo.get_draft(self.session, self.resident.id)
+        self.show(views.notice(escape(self.t.gettext(
+            "Thank you for telling us. Because you are under 18, we will not ask you for more "
+            "details here. After you send this, staff will contact you in this chat."))))
+
+    # ---- messages about open requests --------------------------------------------------------
+
+    async def open_tickets(self) -> list[TicketDTO]:
+        """The requests a message can be about: open ones and resolved ones, oldest first."""
+        return await repo.open_tickets_of_resident(self.session, self.resident.id,
+                                                   (*OPEN_STATUSES, "resolved"))
+
+    async def follow_up(self, text: str) -> bool:
+        """Adds free text to the resident's open request, asking which one if there are several.
+
+        Returns False when the resident has no open request.
+        """
+        tickets = await self.open_tickets()
+        if not tickets:
+            return False
+        text = text.strip()
+        if len(tickets) == 1:
+            await add_resident_message(self.session, self.services, self.resident, tickets[0], text)
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.follow_up_added(self.t, tickets[0].reference))
+            self.reply.outbox_waiting = True
+            return True
+        # Kept until the resident says which request it is about, so nothing they said is lost.
+        await self.set_screen("followup", pending_message=text)
+        self.show(views.which_ticket(self.t, tickets))
+        return True
+
+    async def deliver_waiting_message(self) -> None:
+        """Adds a waiting message to the resident's newest request when none is open any more."""
+        tickets = await repo.tickets_of_resident(self.session, self.resident.id)
+        if tickets:
+            await add_resident_message(self.session, self.services, self.resident, tickets[-1],
+                                       self.resident.pending_message)
+            self.reply.outbox_waiting = True
+            self.show(views.follow_up_added(self.t, tickets[-1].reference))
+        await self.set_screen("menu", pending_message=None)
+        self.show(views.menu(self.t, greeting=False))
+
+    async def on_follow_up_choice(self, ticket_id: int) -> None:
+        """Adds the waiting message to the request the resident chose."""
+        ticket = next((tk for tk in await self.open_tickets() if tk.id == ticket_id), None)
+        if ticket is None or not self.resident.pending_message:
+            self.stale()
+            return
+        await add_resident_message(self.session, self.services, self.resident, ticket,
+                                   self.resident.pending_message)
+        await self.set_screen("menu", pending_message=None)
+        self.show(views.follow_up_added(self.t, ticket.reference))
+        self.reply.outbox_waiting = True
+
+    # ---- steps of the conversation -----------------------------------------------------------
+
+    async def on_menu(self, item: str) -> None:
+        """Acts on a main-menu choice."""
+        if item == "office":
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.office_info(self.t, self.services.profile),
+                      views.menu(self.t, greeting=False))
+        elif item == "language":
+            await self.set_screen("language")
+            self.show(views.language_picker(self.t))
+        elif self.draft is not None:
+            await self.set_screen("resume")
+            self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
+        else:
+            await self.start_service(item)
+
+    async def staff_member(self) -> StaffDTO | None:
+        """The staff member this chat belongs to, if it is one (admins always are)."""
+        return await staff_for_user(self.session, self.services, self.resident.telegram_user_id, "")
+
+    async def on_new_ticket(self, item: str) -> None:
+        """Starts a form a staff member fills for someone who phoned or came to the counter."""
+        if await self.staff_member() is None:
+            self.show(refusal(self.t))
+            return
+        if self.draft is not None:
+            await self.set_screen("resume")
+            self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
+            return
+        await self.start_service(item, for_staff=True)
+
+    async def start_service(self, item: str, for_staff: bool = False) -> None:
+        """Starts a form, asking for consent first if the resident has not given it."""
+        if not for_staff and self.resident.consent_version != CONSENT_VERSION:
+            await self.set_screen("consent", pending_service=item)
+            self.show(views.consent_summary(self.t, self.services.profile, self.services.settings))
+            return
+        form = FORMS[item]
+        round_ = self.resident.drafts_started + 1
+        state = engine.begin(form, round_, for_staff)
+        await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), self.services.clock())
+        self.draft = await repo.get_draft(self.session, self.resident.id)
+        await self.set_screen("form", pending_service=None, drafts_started=round_)
+        self.show(views.notice(f"<b>{self.t.gettext(form.title)}</b>\n{self.t.gettext(form.intro)}"),
+                  views.question(form, state, self.form_ctx))
+
+    async def on_consent(self, action: str) -> None:
+        """Records consent and starts the form, or explains the alternatives on decline."""
+        if action == "full":
+            self.reply.clear_pressed_keyboard = False
+            self.show(views.consent_full(self.t, self.services.profile, self.services.settings))
+        elif action == "agree":
+            item = self.resident.pending_service
+            self.resident = await repo.update_resident(
+                self.session, self.resident.id, self.services.clock(),
+                consent_version=CONSENT_VERSION, consent_at=self.services.clock(),
+            )
+            await self.start_service(item)
+        else:
+            await self.set_screen("menu", pending_service=None)
+            self.show(views.consent_declined(self.t, self.services.profile))
+
+    async def on_language(self, code: str) -> None:
+        """Stores the resident's language and returns to where they were."""
+        screen = "form" if self.draft is not None else "menu"
+        await self.set_screen(screen, locale=code)
+        notice = self.t.gettext("The language is now {language}.").format(
+            language=LANGUAGE_NAMES[code]
+        )
+        self.show(views.notice(notice), self.where_you_are())
+
+    async def on_resume(self, action: str) -> None:
+        """Continues the unfinished draft or discards it."""
+        if action == "continue":
+            await self.set_screen("form")
+            self.show(self.where_you_are())
+        else:
+            await repo.delete_draft(self.session, self.resident.id)
+            self.draft = None
+            await self.set_screen("menu")
+            self.show(views.menu(self.t, greeting=False))
+
+    async def submit_for_staff(self, form: Form, state: DraftState) -> None:
+        """Stores a request a staff member recorded, marked as entered by staff."""
+        staff = await self.staff_member()
+        if staff is None:
+            self.show(refusal(self.t))
+            return
+        ticket = await tickets.open_ticket(self.session, self.services, self.resident, form,
+                                           state, STAFF_LOCALE, entered_by=staff)
+        if ticket is None:
+            self.stale()
+            return
+        self.draft = None
+        await self.set_screen("menu")
+        staff_t = self.services.catalogs.translator_for(STAFF_LOCALE)
+        receipt = views.notice(staff_t.gettext(
+            "Recorded as {reference}. Please tell the person this number."
+        ).format(reference=ticket.reference))
+        await enqueue(self.session, self.resident.chat_id, "staff_receipt", receipt,
+                             self.services.clock(), ticket.id)
+        self.reply.outbox_waiting = True
+
+    async def run_action(self, action: Action) -> None:
+        """Applies a form action and shows what follows."""
+        form, state = self.form_and_state()
+        outcome = engine.apply(form, state, action, self.form_ctx)
+        t = self.t
+        if outcome.kind == "invalid":
+            assert outcome.problem is not None
+            self.show(views.notice(outcome.problem.render(t)), self.form_screen(form, state))
+        elif outcome.kind == "talk_to_staff":
+            self.reply.clear_pressed_keyboard = False
+            self.show(views.talk_to_staff(t, self.services.profile), self.form_screen(form, state))
+        elif outcome.kind == "cancelled":
+            await repo.delete_draft(self.session, self.resident.id)
+            self.draft = None
+            await self.set_screen("menu")
+            self.show(views.cancelled(t))
+        elif outcome.kind == "submitted" and outcome.state.for_staff:
+            await self.submit_for_staff(form, outcome.state)
+        elif outcome.kind == "submitted":
+            ticket = await tickets.open_ticket(
+                self.session, self.services, self.resident, form, outcome.state, self.locale
+            )
+            if ticket is None:
+                self.stale()
+                return
+            self.draft = None
+            await self.set_screen("menu")
+            # The receipt carries the reference: it goes through the outbox, committed with
+            # the ticket, so a failed reply can never leave the resident without it.
+            settings = self.services.settings
+            reply_day = self.services.calendar.staff_reply_day(
+                self.services.clock(), settings.office_opens, settings.office_closes)
+            receipt = views.submitted(t, form, ticket.reference, self.services.profile, reply_day)
+            await enqueue(self.session, self.resident.chat_id, "receipt", receipt,
+                                 self.services.clock(), ticket.id)
+            self.reply.outbox_waiting = True
+        else:
+            await repo.save_draft(self.session, self.resident.id, form.key,
+                                  outcome.state.model_dump(), self.services.clock())
+            self.draft = await repo.get_draft(self.session, self.resident.id)
+            screen = self.form_screen(form, outcome.state)
+            if action.kind == "toggle":
+                self.reply.clear_pressed_keyboard = False
+                self.reply.replace_pressed = screen
+                return
+            self.show(*(views.notice(t.gettext(n)) for n in outcome.notes), screen)
+
+
+async def handle(session: AsyncSession, services: Services, who: Who, event: Event) -> Reply:
+    """Handles one resident update inside its transaction and returns what to answer."""
+    now = services.clock()
+    resident = await repo.get_or_create_resident(
+        session, who.user_id, who.chat_id, who.language_code, now
+    )
+    draft = await repo.get_draft(session, resident.id)
+    # Any message from the resident shows they can be reached again (they unblocked the bot).
+    for ticket_id in await repo.set_resident_reachable(session, resident.id, True):
+        await queue_card_refresh(session, services, ticket_id)
+    desk = Desk(session, services, resident, draft)
+    expired = draft is not None and (
+        draft.form_key not in FORMS
+        or now - draft.updated_at > timedelta(hours=services.settings.draft_retention_hours)
+    )
+    gone = expired or (draft is None and resident.screen in ("form", "resume"))
+    if gone:
+        await desk.on_draft_gone()
+    # Every text is checked, whatever else happens to it: typed, a caption, or an edit.
+    if event.kind != "command" and event.text and suggests_danger(event.text):
+        await desk.on_danger(event.text)
+    if gone:
+        return desk.reply
+    if event.kind == "command":
+        await desk.on_command(event.text)
+    elif event.kind == "text":
+        if says_minor(event.text):
+            await desk.on_minor()
+        await desk.on_text(event.text)
+    elif event.kind == "button":
+        await desk.on_button(event.data)
+    else:
+        await desk.on_other(event.kind)
+    return desk.reply
+
+

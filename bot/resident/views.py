@@ -1,0 +1,459 @@
+"""The resident's screens: menu, consent, language, forms, review and confirmations."""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from bot import callbacks
+from bot.forms import engine
+from bot.forms.definitions import FORMS
+from bot.forms.engine import DraftState, FormContext
+from bot.forms.model import Form, StepKind
+from bot.i18n import LANGUAGE_NAMES, N_, Translator, format_day
+from bot.screens import Button, Screen, rows_of
+from bot.settings import OfficeProfile, Settings
+from bot.tickets.lifecycle import STATUS_LABELS
+
+MENU_LABELS = {
+    "consultation": N_("Consultation"),
+    "food": N_("Food support"),
+    "volunteer_request": N_("I need a volunteer"),
+    "volunteer_registration": N_("I want to volunteer"),
+    "opinion": N_("Opinion or complaint"),
+    "office": N_("Office information"),
+    "language": N_("Language"),
+}
+CONSENT_LABELS = {
+    "agree": N_("I agree"),
+    "decline": N_("I do not agree"),
+    "full": N_("Read the full notice"),
+}
+RESUME_LABELS = {
+    "continue": N_("Continue where I stopped"),
+    "over": N_("Start over"),
+}
+
+
+def numbered(number: int, label: str) -> str:
+    """Returns a button label with the number a resident can type instead."""
+    return f"{number}. {label}"
+
+
+def menu(t: Translator, greeting: bool = True) -> Screen:
+    """The main menu: every service, office information and language."""
+    text = t.gettext("Hello. This is the front desk of the Council of Social Welfare.") + "\n"
+    if not greeting:
+        text = ""
+    text += t.gettext("What can we help you with? Press a button or type its number.")
+    buttons = [
+        Button(numbered(i, t.gettext(MENU_LABELS[item])), callbacks.menu(item))
+        for i, item in enumerate(callbacks.MENU_ITEMS, start=1)
+    ]
+    return Screen(text, rows_of(buttons, 1))
+
+
+def menu_hint(t: Translator) -> Screen:
+    """The menu again, for text that did not match any of its items."""
+    return Screen(
+        t.gettext("Sorry, I did not understand that. Please choose from the menu.")
+        + "\n"
+        + menu(t, greeting=False).text,
+        menu(t).rows,
+    )
+
+
+def office_info(t: Translator, profile: OfficeProfile) -> Screen:
+    """The council's name, address, phone and hours from the office profile."""
+    loc = t.locale
+    lines = [
+        f"<b>{escape(profile.name.get(loc))}</b>",
+        t.gettext("Address: {address}").format(address=escape(profile.address.get(loc))),
+        t.gettext("Phone: {phone}").format(phone=escape(profile.phone)),
+        t.gettext("Counter: {counter}").format(counter=escape(profile.counter.get(loc))),
+        t.gettext("Office hours: {hours}").format(hours=escape(profile.hours.get(loc))),
+    ]
+    if profile.example:
+        lines.append(t.gettext("(These details are an example and not yet confirmed.)"))
+    return Screen("\n".join(lines))
+
+
+def talk_to_staff(t: Translator, profile: OfficeProfile) -> Screen:
+    """How to reach staff by phone or at the counter instead of chatting."""
+    return Screen(
+        t.gettext("You can talk to staff by phone or at the counter.") + "\n"
+        + office_info(t, profile).text
+    )
+
+
+def consent_summary(t: Translator, profile: OfficeProfile, retention: Settings) -> Screen:
+    """The short consent notice with agree, decline and full-text buttons."""
+    name = escape(profile.name.get(t.locale))
+    points = [
+        t.gettext("{council} collects what you tell us here, to answer your request.").format(
+            council=name
+        ),
+        t.gettext(
+            "Some questions may touch on health, disability or money. Answer only what you "
+            "are comfortable with."
+        ),
+        t.gettext(
+            "We share it only when needed for your support: with partner agencies such as "
+            "the ward office, and with a volunteer only the minimum."
+        ),
+        t.gettext("If a life is in danger, we may contact the police or fire service."),
+        t.gettext(
+            "Messages pass through Telegram, an overseas service. Details are better told "
+            "by phone or in person."
+        ),
+        t.gettext(
+            "Unfinished answers are deleted after {hours} hours. You can ask to see or "
+            "delete your data at any time."
+        ).format(hours=retention.draft_retention_hours),
+        t.gettext("This is not an emergency service. Staff reply in office hours."),
+        t.gettext(
+            "Agreeing is your choice. You can always get help by phone or at the counter "
+            "instead."
+        ),
+    ]
+    heading = t.gettext("Before we start: how we handle your information")
+    text = (
+        f"<b>{heading}</b>\n"
+        + "\n".join(f"• {p}" for p in points)
+        + "\n"
+        + t.gettext("Do you agree?")
+    )
+    return Screen(text, _consent_buttons(t))
+
+
+def consent_full(t: Translator, profile: OfficeProfile, retention: Settings) -> Screen:
+    """The full consent notice, with the same buttons."""
+    loc = t.locale
+    partners = "\n".join(f"  – {escape(p.name.get(loc))}" for p in profile.partners)
+    heading = t.gettext("How we handle your information (full notice)")
+    sections = [
+        f"<b>{heading}</b>",
+        t.gettext("Who collects it: {council} (phone {phone}).").format(
+            council=escape(profile.name.get(loc)), phone=escape(profile.phone)
+        ),
+        t.gettext(
+            "Why: to answer your request for consultation, food support or volunteer help, "
+            "or your opinion, and to coordinate the support you need."
+        ),
+        t.gettext(
+            "What: the answers you give in this chat and your Telegram account number. Some "
+            "questions may touch on health, disability, money or being a victim of a crime; "
+            "this is sensitive information and we ask for it only with your consent."
+        ),
+        t.gettext("Who may receive it, only when needed for your support:") + "\n" + partners,
+        t.gettext(
+            "Loans are decided by the prefectural council of social welfare, which receives "
+            "what a loan consultation needs. Volunteers receive only the minimum."
+        ),
+        t.gettext(
+            "If a life or someone's safety is in danger, we may tell the police or the fire "
+            "service."
+        ),
+        t.gettext(
+            "Telegram is a service run outside Japan. Your messages pass through it, so it "
+            "is better to tell us details by phone or in person."
+        ),
+        t.gettext(
+            "How long: unfinished answers are deleted after {hours} hours; the personal data "
+            "of a finished request is deleted {days} days after it is closed, and that of a "
+            "volunteer registration {volunteer_days} days after its last activity, keeping only "
+            "anonymous counts."
+        ).format(hours=retention.draft_retention_hours, days=retention.closed_retention_days,
+                 volunteer_days=retention.volunteer_retention_days),
+        t.gettext(
+            "You can ask to see or delete your data at any time, by phone or at the counter."
+        ),
+        t.gettext(
+            "This chat is not an emergency service. Staff reply in office hours. In an "
+            "emergency call 110 (police) or 119 (fire and ambulance)."
+        ),
+        t.gettext(
+            "Agreeing is your choice. If you do not agree, you can still get help by phone "
+            "or at the counter."
+        ),
+    ]
+    return Screen("\n\n".join(sections), _consent_buttons(t, full=False))
+
+
+def _consent_buttons(t: Translator, full: bool = True) -> tuple[tuple[Button, ...], ...]:
+    """Agree / do not agree (and 'read the full notice' on the summary)."""
+    actions = ["agree", "decline"] + (["full"] if full else [])
+    buttons = [
+        Button(numbered(i, t.gettext(CONSENT_LABELS[a])), callbacks.consent(a))
+        for i, a in enumerate(actions, start=1)
+    ]
+    return rows_of(buttons, 1)
+
+
+def consent_declined(t: Translator, profile: OfficeProfile) -> Screen:
+    """Shown after declining: nothing was stored, and how to get help instead."""
+    return Screen(
+        t.gettext("All right. Nothing has been recorded.") + "\n"
+        + talk_to_staff(t, profile).text,
+        menu(t).rows,
+    )
+
+
+def language_picker(t: Translator) -> Screen:
+    """Every language, each named in itself."""
+    buttons = [
+        Button(numbered(i, name), callbacks.language(code))
+        for i, (code, name) in enumerate(LANGUAGE_NAMES.items(), start=1)
+    ]
+    prompt = t.gettext("Please choose your language.")
+    note = t.gettext("Translations other than Japanese and English are drafts being checked.")
+    return Screen(f"{escape(prompt)}\n{escape(note)}", rows_of(buttons, 2))
+
+
+def resume_offer(t: Translator, form: Form) -> Screen:
+    """Offers to continue an unfinished request or start over."""
+    text = t.gettext("You have an unfinished request: {title}.").format(
+        title=t.gettext(form.title)
+    )
+    buttons = [
+        Button(numbered(i, t.gettext(RESUME_LABELS[a])), callbacks.resume(a))
+        for i, a in enumerate(callbacks.RESUME_ACTIONS, start=1)
+    ]
+    return Screen(text, rows_of(buttons, 1))
+
+
+def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
+    """The current question with its progress, choices and navigation buttons."""
+    t = ctx.t
+    step = form.step(state.step)
+    position, total = engine.progress(form, state)
+    lines = [f"<b>{escape(t.gettext(form.title))}</b> ({position}/{total})", t.gettext(step.prompt)]
+    if state.for_staff:
+        lines.insert(0, t.gettext("(Recorded by staff for someone who phoned or came to the counter)"))
+    if step.hint:
+        lines.append(f"<i>{t.gettext(step.hint)}</i>")
+    if step.kind is StepKind.TEXT:
+        lines.append(t.gettext("(up to {limit} characters)").format(limit=step.max_length))
+    if step.key in state.answers:
+        current = engine.display_answer(step, state.answers[step.key], ctx)
+        lines.append(t.gettext("Current answer: {answer}").format(answer=escape(current)))
+    buttons: list[Button] = []
+    choices = engine.choices_for(step, ctx)
+    per_row = 1
+    if step.kind is StepKind.CHOICE:
+        buttons = [
+            Button(numbered(i, engine.choice_label(c, t)), callbacks.form(state.round, state.seq, "pick", i - 1))
+            for i, c in enumerate(choices, start=1)
+        ]
+        per_row = 2 if len(choices) > 8 else 1
+    elif step.kind is StepKind.MULTI:
+        selected = engine.current_selection(step, state)
+        buttons = [
+            Button(
+                ("☑ " if c.value in selected else "☐ ") + numbered(i, engine.choice_label(c, t)),
+                callbacks.form(state.round, state.seq, "toggle", i - 1),
+            )
+            for i, c in enumerate(choices, start=1)
+        ]
+        buttons.append(Button("✔ " + t.gettext(engine.DONE), callbacks.form(state.round, state.seq, "done")))
+        lines.append(t.gettext("You can also type the numbers, for example 1 3."))
+    rows = list(rows_of(buttons, per_row))
+    rows.append(_navigation(form, state, ctx))
+    rows.append(
+        (Button(t.gettext(engine.TALK_TO_STAFF), callbacks.form(state.round, state.seq, "talk_to_staff")),)
+    )
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def _navigation(form: Form, state: DraftState, ctx: FormContext) -> tuple[Button, ...]:
+    """Back, skip (optional steps only) and cancel."""
+    t = ctx.t
+    step = form.step(state.step)
+    first = form.visible_steps(state.answers)[0].key == step.key
+    nav = []
+    if not first or state.editing:
+        nav.append(Button("◀ " + t.gettext(engine.BACK), callbacks.form(state.round, state.seq, "back")))
+    if step.optional:
+        nav.append(Button(t.gettext(engine.SKIP) + " ▶", callbacks.form(state.round, state.seq, "skip")))
+    nav.append(Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel")))
+    return tuple(nav)
+
+
+def review(form: Form, state: DraftState, ctx: FormContext) -> Screen:
+    """Every answer, with a button to change each, then send."""
+    t = ctx.t
+    items = engine.review_items(form, state, ctx)
+    lines = [
+        f"<b>{escape(t.gettext(form.title))}</b>",
+        t.gettext("Please check your answers."),
+        "",
+    ]
+    lines += [
+        f"{i}. {escape(t.gettext(step.label))}: {escape(answer)}"
+        for i, (step, answer) in enumerate(items, start=1)
+    ]
+    lines += ["", t.gettext("To change an answer, press its number. If all is correct, press Send.")]
+    edit_buttons = [
+        Button(t.gettext(engine.CHANGE).format(number=i), callbacks.form(state.round, state.seq, "edit", i - 1))
+        for i in range(1, len(items) + 1)
+    ]
+    rows = list(rows_of(edit_buttons, 4))
+    rows.append(
+        (
+            Button("✅ " + t.gettext(engine.SEND), callbacks.form(state.round, state.seq, "send")),
+            Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel")),
+        )
+    )
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def confirm_cancel(state: DraftState, t: Translator) -> Screen:
+    """Asks before a draft and its answers are deleted."""
+    return Screen(
+        t.gettext("Cancel this request? Your answers will be deleted."),
+        (
+            (
+                Button(numbered(1, t.gettext(engine.YES_CANCEL)), callbacks.form(state.round, state.seq, "confirm_cancel")),
+                Button(numbered(2, t.gettext(engine.NO_CONTINUE)), callbacks.form(state.round, state.seq, "keep")),
+            ),
+        ),
+    )
+
+
+def cancelled(t: Translator) -> Screen:
+    """Shown after a draft was cancelled."""
+    return Screen(
+        t.gettext("Your request was cancelled and your answers were deleted."),
+        menu(t).rows,
+    )
+
+
+def submitted(t: Translator, form: Form, reference: str, profile: OfficeProfile,
+              reply_day: date | None = None) -> Screen:
+    """The reference number, what happens next, office hours and, out of hours, when staff reply."""
+    spoken = reference
+    lines = [
+        t.gettext("Thank you. Your request has been sent."),
+        t.gettext("Your reference number is <b>{reference}</b>.").format(reference=spoken),
+        t.gettext("Please tell staff this number when you call or visit."),
+        "",
+        t.gettext(form.next_steps),
+        "",
+        *([escape(t.gettext(
+            "The office is closed now. Staff will reply from {day}, in office hours."
+        ).format(day=format_day(reply_day, t.locale)))] if reply_day else []),
+        t.gettext("Office hours: {hours}").format(hours=escape(profile.hours.get(t.locale))),
+        t.gettext("Phone: {phone}").format(phone=escape(profile.phone)),
+        "",
+        t.gettext("To make another request, send /start."),
+    ]
+    return Screen("\n".join(lines))
+
+
+def notice(text: str) -> Screen:
+    """A plain message without buttons."""
+    return Screen(text)
+
+
+def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
+    """The emergency and support lines, shown at once when a message suggests danger."""
+    heading = t.gettext("If you are in danger now, please call for help straight away.")
+    lines = [f"<b>{escape(heading)}</b>", ""]
+    lines += [
+        f"☎ <b>{escape(line.number)}</b> – {escape(line.name.get(t.locale))} ({escape(line.hours.get(t.locale))})"
+        for line in profile.crisis_lines
+    ]
+    lines += [
+        "",
+        escape(t.gettext(
+            "Staff of the council have been told. You can carry on here; your answers are kept."
+        )),
+    ]
+    return Screen("\n".join(lines))
+
+
+DELETE_LABELS = {"yes": N_("Yes, delete my data"), "no": N_("No, keep it")}
+
+
+def privacy_notice(t: Translator, profile: OfficeProfile, retention: Settings,
+                   consented: bool) -> Screen:
+    """The full privacy notice, with a button to withdraw consent when it was given."""
+    full = consent_full(t, profile, retention)
+    extra = escape(t.gettext(
+        "See what we store with /mydata, or delete it with /delete. You can also ask by "
+        "phone or at the counter."))
+    rows = ((Button(t.gettext("Withdraw my consent"), callbacks.WITHDRAW),),) if consented else ()
+    return Screen(full.text + "\n\n" + extra, rows)
+
+
+def consent_withdrawn(t: Translator) -> Screen:
+    """Confirms that consent was withdrawn."""
+    return Screen(escape(t.gettext(
+        "Your consent is withdrawn and any unfinished request was deleted. Requests you already "
+        "sent stay with staff until they are closed; to delete them now, send /delete.")))
+
+
+def delete_confirm(t: Translator) -> Screen:
+    """Asks before everything about the resident is erased."""
+    buttons = [Button(numbered(i, t.gettext(DELETE_LABELS[a])), callbacks.erase(a))
+               for i, a in enumerate(callbacks.DELETE_ACTIONS, start=1)]
+    return Screen(escape(t.gettext(
+        "Delete all your personal data? Your open requests will be closed and staff told. "
+        "This cannot be undone.")), rows_of(buttons, 1))
+
+
+def deleted(t: Translator) -> Screen:
+    """Confirms the erasure."""
+    return Screen(escape(t.gettext(
+        "Your personal data has been deleted. Only anonymous counts remain. If you need help "
+        "again, send /start.")))
+
+
+def follow_up_added(t: Translator, reference: str) -> Screen:
+    """Tells the resident their message was added to their request."""
+    return Screen(t.gettext(
+        "Thank you. I added your message to your request {reference}; staff will see it."
+    ).format(reference=escape(reference)))
+
+
+def which_ticket(t: Translator, tickets: list) -> Screen:
+    """Asks which of several open requests a message is about."""
+    buttons = [
+        Button(numbered(i, f"{tk.reference} ({t.gettext(FORMS[tk.service].title)})"),
+               callbacks.follow_up(tk.id))
+        for i, tk in enumerate(tickets, start=1)
+    ]
+    return Screen(t.gettext("Which of your requests is this message about?"), rows_of(buttons, 1))
+
+
+def my_tickets(t: Translator, tickets: list) -> Screen:
+    """The resident's requests with their status."""
+    if not tickets:
+        return Screen(t.gettext("You have no requests yet. Send /start to make one."))
+    lines = [t.gettext("Your requests:")]
+    lines += [
+        f"{escape(tk.reference)} · {escape(t.gettext(FORMS[tk.service].title))} · "
+        f"{escape(t.gettext(STATUS_LABELS[tk.status]))}"
+        for tk in tickets
+    ]
+    return Screen("\n".join(lines))
+
+
+def help_text(t: Translator) -> Screen:
+    """What the resident can do and type."""
+    lines = [
+        t.gettext("This chat takes requests for the Council of Social Welfare."),
+        t.gettext("/start – the menu (or continue an unfinished request)"),
+        t.gettext("/language – change the language"),
+        t.gettext("/cancel – cancel the request you are filling in"),
+        t.gettext("/mytickets – your requests and their status"),
+        t.gettext("/privacy – how we handle your data; withdraw your consent"),
+        t.gettext("/mydata – see everything we store about you"),
+        t.gettext("/delete – delete your personal data"),
+        t.gettext("/help – this help"),
+        t.gettext(
+            "You can press the buttons or type their number. During a request you can also "
+            "type Back, Skip or Cancel."
+        ),
+    ]
+    return Screen("\n".join(lines))

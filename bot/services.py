@@ -1,0 +1,48 @@
+"""What every handler and job needs, passed explicitly: settings, database, catalogs, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.calendar import BusinessCalendar
+from bot.forms.definitions import DISTRICTS, UNKNOWN_DISTRICT
+from bot.forms.model import Choice
+from bot.i18n import N_, Catalogs
+from bot.metrics import Metrics
+from bot.outbox.relay import OutboxRelay
+from bot.outcomes import HandlerOutcomes
+from bot.settings import OfficeProfile, Settings
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Services:
+    """The application's collaborators; built once per Application."""
+
+    settings: Settings
+    db: async_sessionmaker[AsyncSession]
+    catalogs: Catalogs
+    profile: OfficeProfile
+    relay: OutboxRelay
+    calendar: BusinessCalendar
+    clock: Callable[[], datetime] = utc_now
+    metrics: Metrics = field(default_factory=Metrics)
+    outcomes: HandlerOutcomes = field(default_factory=HandlerOutcomes)
+    # Names this process in leases held in the database (one worker among several).
+    worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def dynamic_choices(self, locale: str) -> dict[str, tuple[Choice, ...]]:
+        """Choices that come from configuration (the districts), named in a locale."""
+        districts = tuple(
+            Choice(d.key, d.name.get(locale), translate=False, aliases=tuple(d.towns))
+            for d in self.profile.districts
+        )
+        return {DISTRICTS: (*districts, Choice(UNKNOWN_DISTRICT, N_("Don't know")))}

@@ -1,0 +1,154 @@
+"""The staff card of a ticket, always in the staff language (Japanese), with its buttons."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks
+from bot.services import Services
+from bot.forms import engine
+from bot.forms.definitions import FORMS
+from bot.forms.engine import FormContext
+from bot.i18n import N_, STAFF_LOCALE
+from bot.screens import Button, Screen, rows_of
+from bot.tickets.lifecycle import (
+    PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS, district_coordinator, is_open,
+)
+from storage import repositories as repo
+from storage.repositories import StaffDTO, TicketDTO
+
+# A card is one message, so its buttons stay on it: long answers are shortened here
+# (the whole text is in /ticket).
+CARD_ANSWER_LIMIT = 300
+CARD_TEXT_LIMIT = 3900
+
+NEW_REQUEST = N_("New request {reference}")
+SERVICE = N_("Service")
+PRIORITY = N_("Priority")
+STATUS = N_("Status")
+ASSIGNEE = N_("Assignee")
+UNASSIGNED = N_("Unassigned")
+SUGGESTED = N_("{name} (district coordinator, suggested)")
+DISTRICT = N_("District")
+CONTACT = N_("Contact")
+RECEIVED = N_("Received")
+LAST_ACTIVITY = N_("Last activity")
+LANGUAGE = N_("Language")
+REFERRED_TO = N_("Referred to")
+ENTERED_BY_STAFF = N_("Entered by staff ({name})")
+UNREACHABLE = N_("⚠ The resident cannot be reached through the bot (they blocked it).")
+MINOR = N_("⚠ The resident said they are under 18: no details were asked. Please follow up.")
+
+CLAIM = N_("Take this")
+CHANGE_STATUS = N_("Status")
+CHANGE_PRIORITY = N_("Priority")
+REFER = N_("Refer")
+REPLY = N_("Reply")
+CLOSE = N_("Close")
+REOPEN = N_("Reopen")
+BACK = N_("Back")
+
+
+def staff_form_context(services: Services) -> FormContext:
+    """The form context in the staff language."""
+    return FormContext(services.catalogs.translator_for(STAFF_LOCALE),
+                       services.dynamic_choices(STAFF_LOCALE))
+
+
+def mention(staff: StaffDTO) -> str:
+    """A staff member's name as a Telegram mention (HTML)."""
+    return f'<a href="tg://user?id={staff.telegram_user_id}">{escape(staff.display_name)}</a>'
+
+
+async def render_card(session: AsyncSession, services: Services, ticket: TicketDTO,
+                      menu: str = "main") -> Screen:
+    """Builds the card staff see for a ticket, showing its current state, with buttons."""
+    ctx = staff_form_context(services)
+    t = ctx.t
+    form = FORMS[ticket.service]
+    answers = ticket.answers
+    tz = services.settings.tz
+    assignee = await repo.get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
+    # The assignee (or suggested 地区担当) is mentioned, so Telegram notifies them.
+    if assignee is not None:
+        assignee_html = mention(assignee)
+    else:
+        assignee_html = escape(t.gettext(UNASSIGNED))
+        if services.settings.district_routing == "suggest" and is_open(ticket):
+            suggested = await district_coordinator(session, services, ticket.district_key)
+            if suggested is not None:
+                assignee_html += " – " + escape(t.gettext(SUGGESTED)).format(name=mention(suggested))
+    district = services.profile.district(ticket.district_key) if ticket.district_key else None
+    contact = (engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
+               if "contact_method" in answers else t.gettext("No reply wanted"))
+    if ticket.phone:
+        contact += f" {engine.format_phone(ticket.phone)}"
+    fields = [
+        (SERVICE, t.gettext(form.title)),
+        (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
+        (STATUS, t.gettext(STATUS_LABELS[ticket.status])),
+
+        (DISTRICT, district.name.get(STAFF_LOCALE) if district else t.gettext("Don't know")),
+        (CONTACT, contact),
+        (RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
+        (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
+        (LANGUAGE, ticket.locale),
+    ]
+    if ticket.referred_to:
+        partner = services.profile.partner(ticket.referred_to)
+        fields.append((REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to))
+    header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
+    lines = [f"🆕 <b>{header}</b>"]
+    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[:3]]
+    lines.append(f"{t.gettext(ASSIGNEE)}: {assignee_html}")
+    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[3:]]
+    if ticket.entered_by_id:
+        by = await repo.get_staff(session, ticket.entered_by_id)
+        lines.append(t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?")))
+    if ticket.resident_unreachable:
+        lines.append(t.gettext(UNREACHABLE))
+    if ticket.minor:
+        lines.append(escape(t.gettext(MINOR)))
+    lines.append("―――")
+    for step in form.visible_steps(answers):
+        if step.key in answers and step.key not in ("contact_method", "district"):
+            value = engine.display_answer(step, answers[step.key], ctx)
+            if len(value) > CARD_ANSWER_LIMIT:
+                value = value[:CARD_ANSWER_LIMIT] + "…"
+            line = f"<b>{escape(t.gettext(step.label))}</b>: {escape(value)}"
+            if sum(len(x) + 1 for x in lines) + len(line) > CARD_TEXT_LIMIT:
+                lines.append("…")
+                break
+            lines.append(line)
+    return Screen("\n".join(lines), card_buttons(services, ticket, menu))
+
+
+def card_buttons(services: Services, ticket: TicketDTO, menu: str = "main"
+                 ) -> tuple[tuple[Button, ...], ...]:
+    """The card's buttons: the main actions, or one of the choice menus."""
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+
+    def button(label: str, action: str, arg: str | None = None) -> Button:
+        return Button(t.gettext(label), callbacks.staff(ticket.id, action, arg))
+
+    back = (button(BACK, "back"),)
+    if menu == "status":
+        options = [button(STATUS_LABELS[s], "st", s) for s in SETTABLE_STATUSES]
+        return (*rows_of(options, 2), back)
+    if menu == "priority":
+        options = [button(PRIORITY_LABELS[p], "pr", p) for p in PRIORITY_LABELS]
+        return (*rows_of(options, 4), back)
+    if menu == "refer":
+        options = [Button(p.name.get(STAFF_LOCALE), callbacks.staff(ticket.id, "rf", p.key))
+                   for p in services.profile.partners]
+        return (*rows_of(options, 2), back)
+    if not is_open(ticket):
+        return ((button(REOPEN, "reopen"),),)
+    first = [button(CLAIM, "claim")] if ticket.assignee_id is None else []
+    first += [button(CHANGE_STATUS, "status"), button(CHANGE_PRIORITY, "priority")]
+    return (
+        tuple(first),
+        (button(REFER, "refer"), button(REPLY, "reply"), button(CLOSE, "close")),
+    )

@@ -1,0 +1,511 @@
+"""The staff side: who is staff, and every staff command and button.
+
+Every entry point checks the numeric Telegram user id first; anyone else (residents,
+group members who are not staff, anonymous admins) gets one short refusal that says
+nothing about tickets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import callbacks
+from bot.outbox.queue import enqueue
+from bot.callbacks import StaffButtonData
+from bot.staff.cards import render_card, staff_form_context
+from bot.services import Services
+from bot.forms.definitions import FORMS
+from bot.forms.engine import normalize, parse_phone
+from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
+from bot.tickets.reference import parse_reference
+from bot.numbers.digest import render_digest
+from bot.numbers.figures import collect_digest, collect_stats, period_bounds, weekly_intake
+from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
+from bot.screens import Button, Document, Reply, Screen, rows_of
+from bot.staff.views import (
+    audit_list, refusal, staff_help, staff_list, ticket_details, ticket_list,
+)
+from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.staff.triage import Triage
+from storage import repositories as repo
+from storage.repositories import StaffDTO, TicketDTO, TicketQuery
+
+STAFF_COMMANDS = (
+    "queue", "ticket", "assign", "status", "priority", "refer", "close", "reopen", "note",
+    "reply", "search", "export", "newticket", "staff", "audit", "digest", "stats", "report",
+)
+ADMIN_COMMANDS = ("staff", "audit")
+QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
+REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
+
+
+@dataclass(frozen=True)
+class StaffWho:
+    """Who sent a staff update, and from where."""
+
+    user_id: int
+    chat_id: int
+    message_id: int | None = None
+    first_name: str = ""
+    anonymous: bool = False
+    reply_to_message_id: int | None = None
+    language_code: str | None = None
+    pressed_message_id: int | None = None
+    private: bool = False
+
+
+async def staff_for_user(session: AsyncSession, services: Services, user_id: int,
+                         name: str) -> StaffDTO | None:
+    """The staff member with a Telegram user id; an admin gets a staff row on first use."""
+    staff = await repo.get_staff_by_user(session, user_id)
+    if staff is None and user_id in services.settings.admin_ids:
+        now = services.clock()
+        staff = await repo.save_staff(session, user_id, (name or str(user_id))[:64], [], now)
+        await repo.add_audit(session, user_id, "admin_as_staff", now)
+    return staff
+
+
+class StaffDesk:
+    """Handles one staff update inside its transaction."""
+
+    def __init__(self, session: AsyncSession, services: Services, who: StaffWho) -> None:
+        self.session = session
+        self.services = services
+        self.who = who
+        self.t: Translator = services.catalogs.translator_for(STAFF_LOCALE)
+        self.reply = Reply()
+        self.calendar = services.calendar
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the sender is an admin (by numeric id, never anonymously)."""
+        return not self.who.anonymous and self.who.user_id in self.services.settings.admin_ids
+
+    async def identify(self) -> StaffDTO | None:
+        """The staff member behind this update, or None; admins always count as staff.
+
+        Staff work happens only in the staff chat or a private chat with the bot, so that
+        no ticket detail is ever posted into another group the bot is in.
+        """
+        if self.who.anonymous:
+            return None
+        if not self.who.private and self.who.chat_id != self.services.settings.staff_chat_id:
+            return None
+        return await staff_for_user(self.session, self.services, self.who.user_id,
+                                    self.who.first_name)
+
+    def say(self, text: str) -> None:
+        """Adds a plain message to the reply."""
+        self.reply.screens.append(Screen(text))
+
+    def refuse(self, toast: bool = False) -> Reply:
+        """The one refusal, in the sender's language: the same for every non-staff sender
+        and every forged button."""
+        t = self.services.catalogs.translator_for(locale_from_language_code(self.who.language_code))
+        if toast:
+            self.reply.toast = refusal(t).text
+        else:
+            self.reply.screens = [refusal(t)]
+        return self.reply
+
+    # ---- commands ----------------------------------------------------------------------------
+
+    async def command(self, name: str, args: str) -> Reply:
+        """Runs a staff command after checking who sent it."""
+        staff = await self.identify()
+        if staff is None or (name in ADMIN_COMMANDS and not self.is_admin):
+            return self.refuse()
+        if name == "help":
+            self.reply.screens.append(staff_help(self.t, self.is_admin))
+            return self.reply
+        handler = getattr(self, f"cmd_{name}")
+        await handler(staff, args.strip())
+        return self.reply
+
+    async def _ticket(self, text: str) -> TicketDTO | None:
+        """Finds the ticket a typed reference names, or explains why not."""
+        reference = parse_reference(text)
+        if reference is None:
+            self.say(self.t.gettext("Please give a reference like 1234-5678."))
+            return None
+        ticket = await repo.get_ticket_by_reference(self.session, reference)
+        if ticket is None:
+            self.say(self.t.gettext("No ticket {reference}.").format(reference=reference))
+        return ticket
+
+    async def _ticket_and_rest(self, args: str) -> tuple[TicketDTO | None, str]:
+        """Splits '<ref> rest of the text' and finds the ticket."""
+        first, _, rest = args.partition(" ")
+        if not first:
+            self.say(self.t.gettext("Please give a reference like 1234-5678."))
+            return None, ""
+        return await self._ticket(first), rest.strip()
+
+    async def cmd_queue(self, staff: StaffDTO, args: str) -> None:
+        """/queue [filter]: open tickets, oldest first."""
+        if self._queue_query(staff, args) is None:
+            options = ", ".join((*QUEUE_FILTERS, *FORMS, *(d.key for d in self.services.profile.districts)))
+            self.say(self.t.gettext("Unknown filter. Use one of: {options}.").format(options=escape(options)))
+            return
+        self.reply.screens.append(await self.queue_screen(staff, args, 0))
+
+    def _queue_query(self, staff: StaffDTO, filter_text: str) -> tuple[str, TicketQuery] | None:
+        """The canonical key and query of a /queue filter, or None if the filter is unknown."""
+        key = normalize(filter_text)
+        simple = {
+            "all": TicketQuery(open_only=True),
+            "new": TicketQuery(statuses=("new",)),
+            "mine": TicketQuery(open_only=True, assignee_id=staff.id),
+            "urgent": TicketQuery(open_only=True, priority="urgent"),
+            "unassigned": TicketQuery(open_only=True, unassigned=True),
+        }
+        if key in simple or not key:
+            return key or "all", simple[key or "all"]
+        for form in FORMS.values():
+            if key in (form.key, normalize(self.t.gettext(form.title))):
+                return form.key, TicketQuery(open_only=True, service=form.key)
+        for district in self.services.profile.districts:
+            if key in (district.key, normalize(district.name.get(STAFF_LOCALE))):
+                return district.key, TicketQuery(open_only=True, district_key=district.key)
+        return None
+
+    async def queue_screen(self, staff: StaffDTO, filter_text: str, page: int) -> Screen:
+        """One page of /queue, with buttons to turn pages (they carry the canonical filter)."""
+        key, query = self._queue_query(staff, filter_text) or ("all", TicketQuery(open_only=True))
+        size = self.services.settings.staff_page_size
+        tickets, total = await repo.ticket_page(self.session, query, page * size, size)
+        title = self.t.gettext("Queue: {filter}").format(
+            filter=escape(filter_text) if filter_text and key != "all" else self.t.gettext("all open"))
+        return ticket_list(title, tickets, total, page, size, self.t, self.calendar,
+                           self.services.clock(), await repo.staff_names(self.session),
+                           lambda p: callbacks.queue_page(key, p))
+
+    async def cmd_ticket(self, staff: StaffDTO, args: str) -> None:
+        """/ticket <ref>: details, answers, contact and history; the view is recorded."""
+        ticket = await self._ticket(args)
+        if ticket is None:
+            return
+        await self.show_details(staff, ticket)
+
+    async def show_details(self, staff: StaffDTO, ticket: TicketDTO) -> None:
+        """Shows a ticket in full and records who looked at its personal data."""
+        now = self.services.clock()
+        await repo.add_ticket_event(self.session, ticket.id, "viewed", "staff",
+                                    staff.telegram_user_id, now)
+        events = await repo.ticket_events(self.session, ticket.id)
+        self.reply.screens.append(ticket_details(
+            ticket, staff_form_context(self.services), self.services.profile, events,
+            await repo.staff_names(self.session), await repo.staff_names_by_user(self.session),
+            self.calendar, now, self.services.settings.tz,
+        ))
+
+    async def cmd_assign(self, staff: StaffDTO, args: str) -> None:
+        """/assign <ref> me|<name or user id>."""
+        ticket, target_text = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        target = staff if normalize(target_text) in ("me", "自分", "") else await self._find_staff(target_text)
+        if target is None:
+            self.say(self.t.gettext("No staff member called {name}. See /staff list.").format(name=escape(target_text)))
+            return
+        self.say(await Triage(self.session, self.services, staff).assign(ticket, target))
+
+    async def _find_staff(self, text: str) -> StaffDTO | None:
+        """A staff member by user id or display name."""
+        wanted = normalize(text)
+        for member in await repo.active_staff(self.session):
+            if wanted in (str(member.telegram_user_id), normalize(member.display_name)):
+                return member
+        return None
+
+    async def cmd_status(self, staff: StaffDTO, args: str) -> None:
+        """/status <ref> <status>."""
+        ticket, status = await self._ticket_and_rest(args)
+        if ticket is not None:
+            key = self._label_key(status, STATUS_LABELS)
+            self.say(await Triage(self.session, self.services, staff).set_status(ticket, key))
+
+    async def cmd_priority(self, staff: StaffDTO, args: str) -> None:
+        """/priority <ref> <level>."""
+        ticket, level = await self._ticket_and_rest(args)
+        if ticket is not None:
+            key = self._label_key(level, PRIORITY_LABELS)
+            self.say(await Triage(self.session, self.services, staff).set_priority(ticket, key))
+
+    def _label_key(self, text: str, labels: dict[str, str]) -> str:
+        """Reads a status or priority given as its key or its Japanese label."""
+        typed = normalize(text)
+        for key, label in labels.items():
+            if typed in (key, normalize(self.t.gettext(label))):
+                return key
+        return typed
+
+    async def cmd_refer(self, staff: StaffDTO, args: str) -> None:
+        """/refer <ref> <partner> [note]."""
+        ticket, rest = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        partner_text, _, note = rest.partition(" ")
+        key = normalize(partner_text)
+        for partner in self.services.profile.partners:
+            if key == normalize(partner.name.get(STAFF_LOCALE)):
+                key = partner.key
+        self.say(await Triage(self.session, self.services, staff).refer(ticket, key, note.strip()))
+
+    async def cmd_close(self, staff: StaffDTO, args: str) -> None:
+        """/close <ref> [reason]."""
+        ticket, reason = await self._ticket_and_rest(args)
+        if ticket is not None:
+            self.say(await Triage(self.session, self.services, staff).close(ticket, reason))
+
+    async def cmd_reopen(self, staff: StaffDTO, args: str) -> None:
+        """/reopen <ref>."""
+        ticket = await self._ticket(args)
+        if ticket is not None:
+            self.say(await Triage(self.session, self.services, staff).reopen(ticket))
+
+    async def cmd_note(self, staff: StaffDTO, args: str) -> None:
+        """/note <ref> <text>: internal only."""
+        ticket, text = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        if not text:
+            self.say(self.t.gettext("Please write the note after the reference."))
+            return
+        self.say(await Triage(self.session, self.services, staff).note(ticket, text))
+
+    async def cmd_reply(self, staff: StaffDTO, args: str) -> None:
+        """/reply <ref> <text>: relayed to the resident through the outbox."""
+        ticket, text = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        if not text:
+            self.say(self.t.gettext("Please write the message after the reference."))
+            return
+        self.say(await Triage(self.session, self.services, staff).reply(
+            ticket, text, self.who.chat_id, self.who.message_id))
+
+    async def cmd_search(self, staff: StaffDTO, args: str) -> None:
+        """/search <words>: by reference, phone number or words in the answers."""
+        if not args:
+            self.say(self.t.gettext("Please give a reference, a phone number or words to search for."))
+            return
+        self.reply.screens.append(await self.search_screen(args, 0))
+        # Who searched is recorded; what they searched for (perhaps a phone number) is not.
+        await repo.add_audit(self.session, staff.telegram_user_id, "search", self.services.clock())
+
+    async def search_screen(self, words: str, page: int) -> Screen:
+        """One page of /search results."""
+        reference = parse_reference(words)
+        phone = parse_phone(words) if reference is None else None
+        if reference:
+            query = TicketQuery(reference=reference)
+        elif phone:
+            query = TicketQuery(phone=phone)
+        else:
+            query = TicketQuery(words=tuple(words.split()[:5]))
+        size = self.services.settings.staff_page_size
+        tickets, total = await repo.ticket_page(self.session, query, page * size, size)
+        title = self.t.gettext("Search: {words}").format(words=escape(words))
+        paging = callbacks.search_page(words, 0) is not None
+        return ticket_list(
+            title, tickets, total, page, size, self.t, self.calendar, self.services.clock(),
+            await repo.staff_names(self.session),
+            (lambda p: callbacks.search_page(words, p)) if paging else None)
+
+    async def cmd_export(self, staff: StaffDTO, args: str) -> None:
+        """/export [from] [to] [xlsx]: tickets as a file (export module)."""
+        from bot.staff.export import export_command
+
+        await export_command(self, staff, args)
+
+    async def cmd_digest(self, staff: StaffDTO, args: str) -> None:
+        """/digest: today's digest now, as a preview (it does not count as the day's digest)."""
+        data = await collect_digest(self.session, self.services, self.services.clock())
+        self.reply.screens += [Screen(part) for part in render_digest(data, self.t)]
+
+    async def cmd_stats(self, staff: StaffDTO, args: str) -> None:
+        """/stats [week|month|YYYY-MM]."""
+        bounds = period_bounds(normalize(args), self.services.calendar.local_day(self.services.clock()))
+        if bounds is None:
+            self.say(self.t.gettext("Please write /stats week, /stats month or /stats 2026-11."))
+            return
+        stats = await collect_stats(self.session, self.services, *bounds)
+        self.say(render_stats(stats, self.t, self.services.profile))
+
+    async def cmd_report(self, staff: StaffDTO, args: str) -> None:
+        """/report YYYY-MM: the month's figures as XLSX and the 12-week chart as a picture."""
+        bounds = period_bounds(normalize(args), self.services.calendar.local_day(self.services.clock())) \
+            if normalize(args) not in ("", "week") else None
+        if bounds is None:
+            self.say(self.t.gettext("Please write the month, for example /report 2026-11."))
+            return
+        label, start, end = bounds
+        stats = await collect_stats(self.session, self.services, label, start, end)
+        weeks = await weekly_intake(self.session, self.services, end - timedelta(days=1))
+        self.reply.documents += [
+            Document(f"madoguchi-report-{label}.xlsx",
+                     report_xlsx(stats, self.t, self.services.profile),
+                     escape(self.t.gettext("Monthly report {period}").format(period=label))),
+            Document(f"madoguchi-intake-{label}.png", weekly_chart_png(weeks, self.t),
+                     escape(self.t.gettext(CHART_TITLE)), picture=True),
+        ]
+        await repo.add_audit(self.session, staff.telegram_user_id, "report", self.services.clock(),
+                             {"period": label})
+
+    async def cmd_newticket(self, staff: StaffDTO, args: str) -> None:
+        """/newticket: staff record a request taken by phone or at the counter."""
+        if self.who.chat_id != self.who.user_id:
+            self.say(self.t.gettext(
+                "To record a request taken by phone or at the counter, open a private chat with "
+                "me and send /newticket there."))
+            return
+        buttons = [
+            Button(f"{i}. {self.t.gettext(FORMS[key].title)}", callbacks.new_ticket(key))
+            for i, key in enumerate(callbacks.SERVICE_ITEMS, start=1)
+        ]
+        self.reply.screens.append(Screen(
+            self.t.gettext(
+                "Which request did the person make? Before you start, read them the privacy "
+                "notice and make sure they agree."
+            ),
+            rows_of(buttons, 1),
+        ))
+
+    async def cmd_staff(self, staff: StaffDTO, args: str) -> None:
+        """/staff add|remove|list (admins)."""
+        action, _, rest = args.partition(" ")
+        now = self.services.clock()
+        if action == "list" or not action:
+            self.reply.screens.append(staff_list(self.t, await repo.active_staff(self.session),
+                                                 self.services.profile))
+            return
+        user_text, _, name_text = rest.strip().partition(" ")
+        if not user_text.lstrip("-").isdecimal():
+            self.say(self.t.gettext("Please give the numeric Telegram user id, e.g. /staff add 123456789 Tanaka."))
+            return
+        user_id = int(user_text)
+        if action == "remove":
+            removed = await repo.deactivate_staff(self.session, user_id, now)
+            await repo.add_audit(self.session, self.who.user_id, "staff_remove", now, {"user_id": user_id})
+            message = N_("Removed {user_id}.") if removed else N_("{user_id} is not staff.")
+            self.say(self.t.gettext(message).format(user_id=user_id))
+            return
+        if action != "add":
+            self.say(self.t.gettext("Use /staff add, /staff remove or /staff list."))
+            return
+        words = name_text.split()
+        district_keys = {d.key for d in self.services.profile.districts}
+        districts = [w for w in words if w in district_keys]
+        name = " ".join(w for w in words if w not in district_keys)[:64]
+        if not name:
+            self.say(self.t.gettext("Please give a display name, e.g. /staff add 123456789 Tanaka."))
+            return
+        member = await repo.save_staff(self.session, user_id, name, districts, now)
+        await repo.add_audit(self.session, self.who.user_id, "staff_add", now,
+                             {"user_id": user_id, "districts": districts})
+        self.say(self.t.gettext("{name} ({user_id}) is staff.").format(
+            name=escape(member.display_name), user_id=user_id))
+
+    async def cmd_audit(self, staff: StaffDTO, args: str) -> None:
+        """/audit [n] (admins): recent events, without content."""
+        limit = int(args) if args.isdecimal() and 0 < int(args) <= 200 else 30
+        events = await repo.recent_ticket_events(self.session, limit)
+        audit = await repo.recent_audit(self.session, limit)
+        references = await repo.references_of(self.session, {e.ticket_id for e in events})
+        self.reply.screens.append(audit_list(self.t, events, audit, references,
+                                             self.services.settings.tz, limit))
+
+    # ---- buttons -----------------------------------------------------------------------------
+
+    async def button(self, data: str | None) -> Reply:
+        """Handles a press on a card or list button after checking who pressed it."""
+        staff = await self.identify()
+        parsed = callbacks.parse_staff(data)
+        if staff is None or parsed is None:
+            return self.refuse(toast=True)
+        if parsed.action == "queue":
+            self.reply.replace_pressed = await self.queue_screen(staff, parsed.arg, parsed.page)
+            return self.reply
+        if parsed.action == "search":
+            self.reply.replace_pressed = await self.search_screen(parsed.arg, parsed.page)
+            return self.reply
+        ticket = await repo.get_ticket(self.session, parsed.ticket_id)
+        if ticket is None:
+            return self.refuse(toast=True)
+        on_card = (self.who.chat_id == self.services.settings.staff_chat_id
+                   and self.who.pressed_message_id == ticket.card_message_id)
+        if parsed.action != "view" and not on_card:
+            # A card's buttons act only on that card; lists only open tickets.
+            return self.refuse(toast=True)
+        await self._card_action(staff, ticket, parsed)
+        return self.reply
+
+    async def _card_action(self, staff: StaffDTO, ticket: TicketDTO, parsed: StaffButtonData) -> None:
+        """Acts on one ticket from a card button."""
+        triage = Triage(self.session, self.services, staff)
+        action = parsed.action
+        if action in ("status", "priority", "refer", "back"):
+            menu = "main" if action == "back" else action
+            self.reply.replace_pressed = await render_card(self.session, self.services, ticket, menu)
+            return
+        if action == "view":
+            await self.show_details(staff, ticket)
+            return
+        if action == "reply":
+            await self._reply_prompt(ticket)
+            return
+        results = {
+            "claim": lambda: triage.claim(ticket),
+            "st": lambda: triage.set_status(ticket, parsed.arg),
+            "pr": lambda: triage.set_priority(ticket, parsed.arg),
+            "rf": lambda: triage.refer(ticket, parsed.arg),
+            "close": lambda: triage.close(ticket),
+            "reopen": lambda: triage.reopen(ticket),
+        }
+        self.reply.toast = _plain(await results[action]())
+        self.reply.outbox_waiting = True
+
+    async def _reply_prompt(self, ticket: TicketDTO) -> None:
+        """Posts a prompt the staff member answers (as a reply) with the text for the resident."""
+        text = self.t.gettext(
+            "✉ Reply to {reference}: answer this message with the text for the resident."
+        ).format(reference=escape(ticket.reference))
+        await enqueue(self.session, self.who.chat_id, "reply_prompt", Screen(text),
+                             self.services.clock(), ticket.id, meta={"force_reply": True})
+        self.reply.toast = _plain(text)
+        self.reply.outbox_waiting = True
+
+    # ---- replies in the group ----------------------------------------------------------------
+
+    async def group_reply(self, text: str) -> Reply | None:
+        """Relays a staff member's reply to a resident's message or a reply prompt.
+
+        Returns None when the message answers anything else: that stays internal.
+        """
+        if self.who.reply_to_message_id is None:
+            return None
+        target = await repo.outbox_message_for(self.session, self.who.chat_id,
+                                               self.who.reply_to_message_id)
+        if target is None or target.kind not in REPLY_TARGET_KINDS or target.ticket_id is None:
+            return None
+        staff = await self.identify()
+        if staff is None:
+            return self.refuse()
+        ticket = await repo.get_ticket(self.session, target.ticket_id)
+        self.say(await Triage(self.session, self.services, staff).reply(
+            ticket, text, self.who.chat_id, self.who.message_id))
+        self.reply.outbox_waiting = True
+        return self.reply
+
+
+def _plain(text: str) -> str:
+    """A toast shows plain text: drop the HTML escaping of a confirmation."""
+    from html import unescape
+
+    return unescape(text)[:190]
+

@@ -1,0 +1,199 @@
+"""What staff read: help, refusals, ticket details with history, queue pages, lists (Japanese)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from bot import callbacks
+from bot.calendar import BusinessCalendar
+from bot.staff.cards import MINOR
+from bot.forms import engine
+from bot.forms.definitions import FORMS
+from bot.forms.engine import FormContext
+from bot.i18n import N_, Translator
+from bot.screens import Button, Screen, rows_of
+from bot.settings import OfficeProfile
+from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from storage.repositories import AuditDTO, EventDTO, StaffDTO, TicketDTO, count_limit
+
+EVENT_LABELS = {
+    "created": N_("created"),
+    "assigned": N_("assigned"),
+    "claimed": N_("taken"),
+    "status": N_("status changed"),
+    "priority": N_("priority changed"),
+    "referred": N_("referred"),
+    "closed": N_("closed"),
+    "reopened": N_("reopened"),
+    "note": N_("internal note"),
+    "staff_reply": N_("reply to resident"),
+    "reply_delivered": N_("reply delivered"),
+    "delivery_failed": N_("delivery failed"),
+    "resident_message": N_("message from resident"),
+    "viewed": N_("details viewed"),
+}
+HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+
+
+def bold(text: str) -> str:
+    """Wraps our own (already safe) text in bold markup."""
+    return f"<b>{text}</b>"
+
+
+def refusal(t: Translator) -> Screen:
+    """The answer to anyone who is not staff: it reveals nothing about tickets."""
+    return Screen(t.gettext("Sorry, this is only for council staff."))
+
+
+def staff_help(t: Translator, is_admin: bool) -> Screen:
+    """Every staff command with an example."""
+    lines = [
+        t.gettext("/queue [new|mine|urgent|unassigned|service|district] – open tickets, oldest first"),
+        t.gettext("/ticket 1234-5678 – details, answers, contact and history"),
+        t.gettext("/assign 1234-5678 me|name – assign"),
+        t.gettext("/status 1234-5678 in_progress|waiting|resolved – change the status"),
+        t.gettext("/priority 1234-5678 urgent|high|normal|low – change the priority"),
+        t.gettext("/refer 1234-5678 partner [note] – refer to a partner"),
+        t.gettext("/close 1234-5678 [reason] – close; /reopen 1234-5678 – reopen"),
+        t.gettext("/note 1234-5678 text – internal note (never sent to the resident)"),
+        t.gettext("/reply 1234-5678 text – message to the resident"),
+        t.gettext("/search words – by reference, phone or words in answers"),
+        t.gettext("/export [YYYY-MM-DD] [YYYY-MM-DD] [xlsx] – tickets as CSV (or Excel)"),
+        t.gettext("/newticket – record a request taken by phone or at the counter"),
+        t.gettext("/digest – today's digest now (a preview)"),
+        t.gettext("/stats [week|month|YYYY-MM] – intake, outcomes and referrals"),
+        t.gettext("/report YYYY-MM – the month's report as Excel with a chart"),
+        t.gettext(
+            "To answer a resident, reply to their message in this group or use the card's Reply "
+            "button. Anything else said in the group stays internal."
+        ),
+    ]
+    admin_lines = [
+        t.gettext("/staff add <user id> <name> [district keys] – add or update a staff member"),
+        t.gettext("/staff remove <user id> – remove a staff member"),
+        t.gettext("/staff list – list staff"),
+        t.gettext("/audit [n] – recent audit events"),
+    ]
+    # Help lines show placeholders such as <user id>: plain text, so escaped.
+    text = bold(t.gettext("Staff commands")) + "\n" + "\n".join(escape(line) for line in lines)
+    if is_admin:
+        text += "\n\n" + bold(t.gettext("Admin commands")) + "\n"
+        text += "\n".join(escape(line) for line in admin_lines)
+    return Screen(text)
+
+
+def ticket_line(ticket: TicketDTO, t: Translator, calendar: BusinessCalendar,
+                now, names: dict[int, str]) -> str:
+    """One line of a ticket list: reference, service, priority, status, age, assignee."""
+    age = calendar.business_days_between(ticket.created_at, now)
+    assignee = names.get(ticket.assignee_id, t.gettext("Unassigned")) if ticket.assignee_id \
+        else t.gettext("Unassigned")
+    return t.gettext("{reference} · {service} · {priority} · {status} · {age} business days · {assignee}").format(
+        reference=escape(ticket.reference),
+        service=escape(t.gettext(FORMS[ticket.service].title)),
+        priority=escape(t.gettext(PRIORITY_LABELS[ticket.priority])),
+        status=escape(t.gettext(STATUS_LABELS[ticket.status])),
+        age=age,
+        assignee=escape(assignee),
+    )
+
+
+def ticket_list(title: str, tickets: list[TicketDTO], total: int, page: int, page_size: int,
+                t: Translator, calendar: BusinessCalendar, now, names: dict[int, str],
+                page_data: Callable[[int], str] | None) -> Screen:
+    """A page of tickets with a button to open each and buttons to turn pages.
+
+    `title` is HTML (callers escape what a person typed).
+    """
+    if not tickets:
+        return Screen(f"<b>{title}</b>\n" + t.gettext("No tickets."))
+    limit = count_limit(page * page_size, page_size)
+    more = total > limit  # counted only this far: "1000+"
+    pages = (min(total, limit) + page_size - 1) // page_size
+    count = f"{limit}+" if more else str(total)
+    lines = [f"<b>{title}</b> ({page + 1}/{pages}{'+' if more else ''}, {count})"]
+    lines += [ticket_line(tk, t, calendar, now, names) for tk in tickets]
+    buttons = [Button(tk.reference, callbacks.staff(tk.id, "view")) for tk in tickets]
+    rows = list(rows_of(buttons, 3))
+    nav = []
+    if page_data is not None and page > 0:
+        nav.append(Button("◀ " + t.gettext("Previous"), page_data(page - 1)))
+    if page_data is not None and (page + 1 < pages or more):
+        nav.append(Button(t.gettext("Next") + " ▶", page_data(page + 1)))
+    if nav:
+        rows.append(tuple(nav))
+    return Screen("\n".join(lines), tuple(rows))
+
+
+def ticket_details(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
+                   events: list[EventDTO], names: dict[int, str], actor_names: dict[int, str],
+                   calendar: BusinessCalendar, now, tz) -> Screen:
+    """Everything about a ticket: state, contact, every answer and the full history."""
+    t = ctx.t
+    form = FORMS[ticket.service]
+    district = profile.district(ticket.district_key) if ticket.district_key else None
+    lines = [
+        f"<b>{escape(ticket.reference)}</b> · {escape(t.gettext(form.title))}",
+        ticket_line(ticket, t, calendar, now, names),
+        t.gettext("District: {district}").format(
+            district=escape(district.name.get(t.locale) if district else t.gettext("Don't know"))),
+    ]
+    if ticket.minor:
+        lines.append(escape(t.gettext(MINOR)))
+    if ticket.phone:
+        lines.append(t.gettext("Phone: {phone}").format(phone=escape(engine.format_phone(ticket.phone))))
+    if ticket.referred_to:
+        partner = profile.partner(ticket.referred_to)
+        lines.append(t.gettext("Referred to: {partner}").format(
+            partner=escape(partner.name.get(t.locale) if partner else ticket.referred_to)))
+    lines.append("―――")
+    for step, answer in engine.review_items(form, engine.DraftState(
+            form=form.key, step=None, mode="review", answers=ticket.answers), ctx):
+        lines.append(f"<b>{escape(t.gettext(step.label))}</b>: {escape(answer)}")
+    lines += ["―――", bold(t.gettext("History"))]
+    for event in events:
+        when = event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        who = actor_names.get(event.actor_id or 0) or (
+            t.gettext("resident") if event.actor_type == "resident" else t.gettext("system"))
+        label = t.gettext(EVENT_LABELS.get(event.kind, event.kind))
+        detail = ""
+        if event.kind in HISTORY_TEXT_KINDS and event.data.get("text"):
+            detail = ": " + escape(event.data["text"])
+        elif event.kind == "status":
+            detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
+        elif event.kind == "referred":
+            partner = profile.partner(event.data.get("partner", ""))
+            detail = ": " + escape(partner.name.get(t.locale) if partner else "")
+        elif event.kind == "closed" and event.data.get("reason"):
+            detail = ": " + escape(event.data["reason"])
+        lines.append(f"{when} {escape(who)} – {label}{detail}")
+    return Screen("\n".join(lines))
+
+
+def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> Screen:
+    """Every active staff member with their id and districts."""
+    if not staff:
+        return Screen(escape(t.gettext("No staff yet. Admins add staff with /staff add <user id> <name>.")))
+    lines = [bold(t.gettext("Staff"))]
+    for member in staff:
+        districts = ", ".join(
+            (profile.district(k).name.get(t.locale) if profile.district(k) else k)
+            for k in member.districts
+        )
+        lines.append(f"{member.telegram_user_id} · {escape(member.display_name)}"
+                     + (f" · {escape(districts)}" if districts else ""))
+    return Screen("\n".join(lines))
+
+
+def audit_list(t: Translator, events: list[EventDTO], audit: list[AuditDTO],
+               references: dict[int, str], tz, limit: int) -> Screen:
+    """Recent ticket events and staff actions, newest first, without any content."""
+    rows = [(e.created_at, e.actor_id, f"{references.get(e.ticket_id, '?')} "
+             + t.gettext(EVENT_LABELS.get(e.kind, e.kind))) for e in events]
+    rows += [(a.created_at, a.actor_id, a.action) for a in audit]
+    rows.sort(key=lambda r: r[0], reverse=True)
+    lines = [bold(t.gettext("Recent audit events"))]
+    lines += [f"{when.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {actor or '-'} {escape(what)}"
+              for when, actor, what in rows[:limit]]
+    return Screen("\n".join(lines))

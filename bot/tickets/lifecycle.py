@@ -1,0 +1,128 @@
+"""Ticket rules: statuses and priorities, and turning a finished intake into a ticket."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.outbox.queue import enqueue
+from bot.services import Services
+from bot.forms.definitions import UNKNOWN_DISTRICT
+from bot.forms.engine import DraftState
+from bot.forms.model import Form
+from bot.i18n import N_
+from bot.tickets.reference import new_reference
+from bot.screens import Screen
+from storage import repositories as repo
+from storage.models import OPEN_STATUSES
+from storage.repositories import ResidentDTO, StaffDTO, TicketDTO
+
+MAX_REFERENCE_TRIES = 20
+
+STATUS_LABELS = {
+    "new": N_("New"),
+    "assigned": N_("Assigned"),
+    "in_progress": N_("In progress"),
+    "waiting": N_("Waiting for resident"),
+    "referred": N_("Referred"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+}
+# Statuses staff may set directly; "referred" needs a partner (/refer), "closed" a close.
+SETTABLE_STATUSES = ("assigned", "in_progress", "waiting", "resolved")
+PRIORITY_LABELS = {
+    "urgent": N_("Urgent"),
+    "high": N_("High"),
+    "normal": N_("Normal"),
+    "low": N_("Low"),
+}
+
+
+def is_open(ticket: TicketDTO) -> bool:
+    """Whether staff still have work on a ticket."""
+    return ticket.status in OPEN_STATUSES
+
+
+async def unused_reference(session: AsyncSession) -> str:
+    """Returns a fresh reference that no ticket uses yet."""
+    for _ in range(MAX_REFERENCE_TRIES):
+        reference = new_reference()
+        if not await repo.reference_taken(session, reference):
+            return reference
+    raise RuntimeError("could not find an unused ticket reference")
+
+
+async def district_coordinator(
+    session: AsyncSession, services: Services, district_key: str | None
+) -> StaffDTO | None:
+    """The 地区担当 of a district: a staff member listing it, else the profile's coordinator."""
+    if district_key is None:
+        return None
+    staff = await repo.active_staff(session)
+    listed = next((s for s in staff if district_key in s.districts), None)
+    if listed is not None:
+        return listed
+    district = services.profile.district(district_key)
+    if district is None or district.coordinator_id is None:
+        return None
+    return next((s for s in staff if s.telegram_user_id == district.coordinator_id), None)
+
+
+async def open_ticket(
+    session: AsyncSession, services: Services, resident: ResidentDTO | None, form: Form,
+    state: DraftState, locale: str, entered_by: StaffDTO | None = None,
+) -> TicketDTO | None:
+    """Stores a ticket from a submitted draft and queues its card for the staff chat.
+
+    Returns None when the draft was already submitted by a concurrent update.
+    """
+    now = services.clock()
+    drafter = resident
+    # Deleting the draft first makes a concurrent second submission find nothing to delete.
+    if drafter is not None and not await repo.delete_draft(session, drafter.id):
+        return None
+    answers = dict(state.answers)
+    district = answers.get("district")
+    district_key = district if district not in (None, UNKNOWN_DISTRICT) else None
+    coordinator = None
+    if services.settings.district_routing == "assign":
+        coordinator = await district_coordinator(session, services, district_key)
+    ticket = await repo.create_ticket(
+        session,
+        reference=await unused_reference(session),
+        resident_id=None if entered_by else resident.id if resident else None,
+        service=form.key,
+        status="assigned" if coordinator else "new",
+        priority="urgent" if state.urgent else form.priority(answers),
+        district_key=district_key,
+        contact_method=answers.get("contact_method"),
+        phone=answers.get("phone"),
+        answers=answers,
+        locale=locale,
+        source="staff" if entered_by else "resident",
+        assignee_id=coordinator.id if coordinator else None,
+        entered_by_id=entered_by.id if entered_by else None,
+        resident_unreachable=False,
+        erased=False,
+        minor=state.minor,
+        last_activity_at=now,
+        created_bday=services.calendar.ordinal_at(now),
+        created_at=now,
+        updated_at=now,
+    )
+    actor = ("staff", entered_by.telegram_user_id) if entered_by else (
+        "resident", resident.telegram_user_id if resident else None)
+    await repo.add_ticket_event(
+        session, ticket.id, "created", actor[0], actor[1], now,
+        {"service": form.key, "priority": ticket.priority} | ({"minor": True} if state.minor else {}),
+    )
+    if coordinator is not None:
+        await repo.add_ticket_event(
+            session, ticket.id, "assigned", "system", None, now,
+            {"staff_id": coordinator.id, "reason": "district"},
+        )
+    if services.settings.staff_chat_id is not None:
+        # The card's text is rendered when it is sent, so it always shows the current state.
+        await enqueue(
+            session, services.settings.staff_chat_id, "ticket_card", Screen("…"), now, ticket.id
+        )
+    return ticket

@@ -1,0 +1,38 @@
+"""Retention: personal data is kept only as long as SERVICES.md allows (configurable)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bot.services import Services
+from bot.tickets.deliveries import queue_card_refresh
+from storage import repositories as repo
+
+log = logging.getLogger(__name__)
+
+
+async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
+    """Deletes expired drafts, erases closed tickets and idle volunteer registrations past
+    their time, removes residents with nothing left, and records the run (counts only)."""
+    s = services.settings
+    async with services.db.begin() as session:
+        drafts = await repo.delete_drafts_older_than(session, now - timedelta(hours=s.draft_retention_hours))
+        closed, volunteers = await repo.tickets_to_erase(
+            session, now - timedelta(days=s.closed_retention_days),
+            now - timedelta(days=s.volunteer_retention_days))
+        await repo.scrub_tickets(session, closed + volunteers)
+        for ticket_id in volunteers:
+            # An erased registration is over: it leaves the queue and the digest.
+            await repo.update_ticket(session, ticket_id, now, status="closed", closed_at=now)
+        for ticket_id in closed + volunteers:
+            await repo.add_ticket_event(session, ticket_id, "erased", "system", None, now,
+                                        {"reason": "retention"})
+            await queue_card_refresh(session, services, ticket_id)
+        residents = await repo.delete_idle_residents(
+            session, now - timedelta(days=s.closed_retention_days))
+        counts = {"drafts": drafts, "closed_tickets": len(closed),
+                  "volunteer_registrations": len(volunteers), "residents": residents}
+        await repo.record_retention_run(session, now, **counts)
+    log.info("retention run: %s", counts)
+    return counts
