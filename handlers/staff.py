@@ -10,7 +10,8 @@ from telegram.constants import ChatType
 from bot.resident import desk as frontdesk
 from bot.channels.telegram.context import MadoguchiContext
 from bot.resident.desk import Event, Who
-from bot.staff.desk import STAFF_COMMANDS, StaffDesk, StaffWho
+from bot.staff.commands import STAFF_COMMANDS, run_command
+from bot.staff.desk import StaffDesk, StaffWho
 from bot.channels.telegram.replies import run_once, send_reply
 
 
@@ -42,7 +43,7 @@ async def on_staff_command(update: Update, context: MadoguchiContext) -> None:
     args = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
     reply = await run_once(
         update, context,
-        lambda session: StaffDesk(session, services, _who(update)).command(name, args),
+        lambda session: run_command(StaffDesk(session, services, _who(update)), name, args),
     )
     if reply is not None:
         await send_reply(update, context, reply)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.staff.desk import ADMIN_COMMANDS, STAFF_COMMANDS
+from bot.staff.commands import ADMIN_COMMANDS, STAFF_COMMANDS
 from tests.fakes import Harness, UserClient
 from tests.staff_helpers import ADMIN_ID, add_staff, card_of, events, resident_request, ticket
 

@@ -33,7 +33,8 @@ from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, Translator, locale_from_
 from bot.screens import Reply, Screen
 from storage import repositories as repo
 from bot.i18n import STAFF_LOCALE
-from bot.staff.views import refusal, staff_help
+from bot.staff.commands import staff_help
+from bot.staff.views import refusal
 from bot.staff.desk import staff_for_user
 from storage.repositories import DraftDTO, ResidentDTO, StaffDTO, TicketDTO
 

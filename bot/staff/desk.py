@@ -25,20 +25,16 @@ from bot.tickets.reference import parse_reference
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import collect_digest, collect_stats, period_bounds, weekly_intake
 from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
-from bot.screens import Button, Document, Reply, Screen, rows_of
+from bot.screens import Button, Document, Reply, Screen, plain, rows_of
 from bot.staff.views import (
-    audit_list, refusal, staff_help, staff_list, ticket_details, ticket_list,
+    audit_list, refusal, staff_list, ticket_details, ticket_list,
 )
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.staff.export import export_tickets
 from bot.staff.triage import Triage
 from storage import repositories as repo
 from storage.repositories import StaffDTO, TicketDTO, TicketQuery
 
-STAFF_COMMANDS = (
-    "queue", "ticket", "assign", "status", "priority", "refer", "close", "reopen", "note",
-    "reply", "search", "export", "newticket", "staff", "audit", "digest", "stats", "report",
-)
-ADMIN_COMMANDS = ("staff", "audit")
 QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
 REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
 
@@ -113,18 +109,6 @@ class StaffDesk:
         return self.reply
 
     # ---- commands ----------------------------------------------------------------------------
-
-    async def command(self, name: str, args: str) -> Reply:
-        """Runs a staff command after checking who sent it."""
-        staff = await self.identify()
-        if staff is None or (name in ADMIN_COMMANDS and not self.is_admin):
-            return self.refuse()
-        if name == "help":
-            self.reply.screens.append(staff_help(self.t, self.is_admin))
-            return self.reply
-        handler = getattr(self, f"cmd_{name}")
-        await handler(staff, args.strip())
-        return self.reply
 
     async def _ticket(self, text: str) -> TicketDTO | None:
         """Finds the ticket a typed reference names, or explains why not."""
@@ -319,9 +303,11 @@ class StaffDesk:
 
     async def cmd_export(self, staff: StaffDTO, args: str) -> None:
         """/export [from] [to] [xlsx]: tickets as a file (export module)."""
-        from bot.staff.export import export_command
-
-        await export_command(self, staff, args)
+        exported = await export_tickets(self.session, self.services, self.t, staff, args)
+        if isinstance(exported, Document):
+            self.reply.documents.append(exported)
+        else:
+            self.say(exported)
 
     async def cmd_digest(self, staff: StaffDTO, args: str) -> None:
         """/digest: today's digest now, as a preview (it does not count as the day's digest)."""
@@ -359,11 +345,6 @@ class StaffDesk:
 
     async def cmd_newticket(self, staff: StaffDTO, args: str) -> None:
         """/newticket: staff record a request taken by phone or at the counter."""
-        if self.who.chat_id != self.who.user_id:
-            self.say(self.t.gettext(
-                "To record a request taken by phone or at the counter, open a private chat with "
-                "me and send /newticket there."))
-            return
         buttons = [
             Button(f"{i}. {self.t.gettext(FORMS[key].title)}", callbacks.new_ticket(key))
             for i, key in enumerate(callbacks.SERVICE_ITEMS, start=1)
@@ -467,7 +448,7 @@ class StaffDesk:
             "close": lambda: triage.close(ticket),
             "reopen": lambda: triage.reopen(ticket),
         }
-        self.reply.toast = _plain(await results[action]())
+        self.reply.toast = _toast(await results[action]())
         self.reply.outbox_waiting = True
 
     async def _reply_prompt(self, ticket: TicketDTO) -> None:
@@ -477,7 +458,7 @@ class StaffDesk:
         ).format(reference=escape(ticket.reference))
         await enqueue(self.session, self.who.chat_id, "reply_prompt", Screen(text),
                              self.services.clock(), ticket.id, meta={"force_reply": True})
-        self.reply.toast = _plain(text)
+        self.reply.toast = _toast(text)
         self.reply.outbox_waiting = True
 
     # ---- replies in the group ----------------------------------------------------------------
@@ -503,9 +484,7 @@ class StaffDesk:
         return self.reply
 
 
-def _plain(text: str) -> str:
-    """A toast shows plain text: drop the HTML escaping of a confirmation."""
-    from html import unescape
-
-    return unescape(text)[:190]
+def _toast(text: str) -> str:
+    """A toast shows plain text, and only so much of it."""
+    return plain(text)[:190]
 

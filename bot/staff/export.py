@@ -8,26 +8,24 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.staff.cards import staff_form_context
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
-from bot.i18n import N_, STAFF_LOCALE
+from bot.i18n import N_, STAFF_LOCALE, Translator
 from bot.screens import Document
+from bot.services import Services
 from bot.settings import OfficeProfile
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from storage import repositories as repo
 from storage.repositories import StaffDTO, TicketDTO
-
-if TYPE_CHECKING:
-    from bot.staff.desk import StaffDesk
 
 COLUMNS = (
     N_("Reference"),
@@ -188,30 +186,29 @@ def export_filename(request: ExportRequest) -> str:
     return f"madoguchi-tickets-{request.start.isoformat()}_{request.end.isoformat()}.{request.fmt}"
 
 
-async def export_command(desk: StaffDesk, staff: StaffDTO, args: str) -> None:
-    """Sends the tickets received in a date range as a file and records the export."""
-    services = desk.services
+async def export_tickets(session: AsyncSession, services: Services, t: Translator,
+                         staff: StaffDTO, args: str) -> Document | str:
+    """The file of tickets received in the typed date range (the export is audited), or the
+    message that says why there is none."""
     tz = services.settings.tz
     now = services.clock()
     request = parse_request(args, now.astimezone(tz).date())
     if request is None:
-        desk.say(desk.t.gettext(BAD_DATES))
-        return
+        return t.gettext(BAD_DATES)
     if request.start > request.end:
-        desk.say(desk.t.gettext(START_AFTER_END).format(
-            start=request.start.isoformat(), end=request.end.isoformat()))
-        return
+        return t.gettext(START_AFTER_END).format(
+            start=request.start.isoformat(), end=request.end.isoformat())
     start, end = utc_range(request.start, request.end, tz)
-    tickets = await repo.tickets_created_between(desk.session, start, end)
+    tickets = await repo.tickets_created_between(session, start, end)
     ctx = staff_form_context(services)
-    names = await repo.staff_names(desk.session)
+    names = await repo.staff_names(session)
     rows = [ticket_row(ticket, ctx, services.profile, names, tz) for ticket in tickets]
-    header = [desk.t.gettext(column) for column in COLUMNS]
+    header = [t.gettext(column) for column in COLUMNS]
     content = to_xlsx(header, rows) if request.fmt == "xlsx" else to_csv(header, rows)
-    caption = desk.t.gettext(CAPTION).format(
+    caption = t.gettext(CAPTION).format(
         start=request.start.isoformat(), end=request.end.isoformat(), count=len(rows))
-    desk.reply.documents.append(Document(export_filename(request), content, caption))
-    await repo.add_audit(desk.session, staff.telegram_user_id, "export", now, {
+    await repo.add_audit(session, staff.telegram_user_id, "export", now, {
         "from": request.start.isoformat(), "to": request.end.isoformat(),
         "count": len(rows), "format": request.fmt,
     })
+    return Document(export_filename(request), content, caption)

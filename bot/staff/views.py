@@ -46,43 +46,6 @@ def refusal(t: Translator) -> Screen:
     return Screen(t.gettext("Sorry, this is only for council staff."))
 
 
-def staff_help(t: Translator, is_admin: bool) -> Screen:
-    """Every staff command with an example."""
-    lines = [
-        t.gettext("/queue [new|mine|urgent|unassigned|service|district] – open tickets, oldest first"),
-        t.gettext("/ticket 1234-5678 – details, answers, contact and history"),
-        t.gettext("/assign 1234-5678 me|name – assign"),
-        t.gettext("/status 1234-5678 in_progress|waiting|resolved – change the status"),
-        t.gettext("/priority 1234-5678 urgent|high|normal|low – change the priority"),
-        t.gettext("/refer 1234-5678 partner [note] – refer to a partner"),
-        t.gettext("/close 1234-5678 [reason] – close; /reopen 1234-5678 – reopen"),
-        t.gettext("/note 1234-5678 text – internal note (never sent to the resident)"),
-        t.gettext("/reply 1234-5678 text – message to the resident"),
-        t.gettext("/search words – by reference, phone or words in answers"),
-        t.gettext("/export [YYYY-MM-DD] [YYYY-MM-DD] [xlsx] – tickets as CSV (or Excel)"),
-        t.gettext("/newticket – record a request taken by phone or at the counter"),
-        t.gettext("/digest – today's digest now (a preview)"),
-        t.gettext("/stats [week|month|YYYY-MM] – intake, outcomes and referrals"),
-        t.gettext("/report YYYY-MM – the month's report as Excel with a chart"),
-        t.gettext(
-            "To answer a resident, reply to their message in this group or use the card's Reply "
-            "button. Anything else said in the group stays internal."
-        ),
-    ]
-    admin_lines = [
-        t.gettext("/staff add <user id> <name> [district keys] – add or update a staff member"),
-        t.gettext("/staff remove <user id> – remove a staff member"),
-        t.gettext("/staff list – list staff"),
-        t.gettext("/audit [n] – recent audit events"),
-    ]
-    # Help lines show placeholders such as <user id>: plain text, so escaped.
-    text = bold(t.gettext("Staff commands")) + "\n" + "\n".join(escape(line) for line in lines)
-    if is_admin:
-        text += "\n\n" + bold(t.gettext("Admin commands")) + "\n"
-        text += "\n".join(escape(line) for line in admin_lines)
-    return Screen(text)
-
-
 def ticket_line(ticket: TicketDTO, t: Translator, calendar: BusinessCalendar,
                 now, names: dict[int, str]) -> str:
     """One line of a ticket list: reference, service, priority, status, age, assignee."""
