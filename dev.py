@@ -3,6 +3,7 @@
 
     python3 dev.py start    # the bot: a local chat without a token, Telegram with one
     python3 dev.py test     # the test suite (extra arguments go to pytest)
+    python3 dev.py lint     # ruff check and ruff format --check (CI runs it first)
     python3 dev.py catalog  # after changing texts: refresh messages.pot and the .po files
 
 Each command creates ./.venv and installs the project into it on first use, and again
@@ -30,7 +31,8 @@ def venv_python() -> Path:
 
 def ensure_environment() -> Path:
     """Creates the virtual environment and installs the project when needed."""
-    if sys.version_info < (3, 11):
+    # Checked at run time so an older Python gets this message instead of a syntax error.
+    if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"madoguchi needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     python = venv_python()
@@ -66,18 +68,39 @@ for po in sorted(Path("locales").glob("*/LC_MESSAGES/messages.po")):
 
 
 def main() -> int:
-    """Runs `start`, `test` or `catalog`."""
-    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test", "catalog"):
+    """Runs `start`, `test`, `lint` or `catalog`."""
+    if len(sys.argv) < 2 or sys.argv[1] not in ("start", "test", "lint", "catalog"):
         print(__doc__)
         return 2
     command, rest = sys.argv[1], sys.argv[2:]
     python = ensure_environment()
     os.chdir(ROOT)
     if command == "catalog":
-        subprocess.run([str(python), "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                        "-k", "N_", "-o", "locales/messages.pot", "--no-location",
-                        "--sort-output", "--omit-header", "."], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "N_",
+                "-o",
+                "locales/messages.pot",
+                "--no-location",
+                "--sort-output",
+                "--omit-header",
+                ".",
+            ],
+            check=True,
+            capture_output=True,
+        )
         return subprocess.call([str(python), "-c", CATALOG_SCRIPT])
+    if command == "lint":
+        ruff = [str(python), "-m", "ruff"]
+        checked = subprocess.call([*ruff, "check", *rest, "."])
+        return subprocess.call([*ruff, "format", "--check", *rest, "."]) or checked
     if command == "start":
         args = [str(python), "-m", "bot", *rest]
     else:

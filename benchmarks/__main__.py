@@ -17,8 +17,13 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from benchmarks.databases import (BenchDatabases, DatabaseUnavailable, PostgresDatabase,
-                                  SqliteFiles, postgres_url)
+from benchmarks.databases import (
+    BenchDatabases,
+    DatabaseUnavailable,
+    PostgresDatabase,
+    SqliteFiles,
+    postgres_url,
+)
 from benchmarks.memory import memory_section
 from benchmarks.outbox_limits import chat_bursts, group_runs, outbox_rows
 from benchmarks.report import header, render
@@ -42,37 +47,84 @@ class Sizes:
     postgres: bool
 
 
-QUICK = Sizes(intakes=5, runs=3, parked=200, soak=1_000, memory_runs=1, chats=100,
-              group_messages=8, tickets=None, repeat=15, postgres=False)
-DEFAULT = Sizes(intakes=30, runs=3, parked=1_000, soak=5_000, memory_runs=1, chats=300,
-                group_messages=8, tickets=100_000, repeat=15, postgres=True)
-FULL = Sizes(intakes=30, runs=3, parked=10_000, soak=100_000, memory_runs=1, chats=1_000,
-             group_messages=25, tickets=1_000_000, repeat=15, postgres=True)
+QUICK = Sizes(
+    intakes=5,
+    runs=3,
+    parked=200,
+    soak=1_000,
+    memory_runs=1,
+    chats=100,
+    group_messages=8,
+    tickets=None,
+    repeat=15,
+    postgres=False,
+)
+DEFAULT = Sizes(
+    intakes=30,
+    runs=3,
+    parked=1_000,
+    soak=5_000,
+    memory_runs=1,
+    chats=300,
+    group_messages=8,
+    tickets=100_000,
+    repeat=15,
+    postgres=True,
+)
+FULL = Sizes(
+    intakes=30,
+    runs=3,
+    parked=10_000,
+    soak=100_000,
+    memory_runs=1,
+    chats=1_000,
+    group_messages=25,
+    tickets=1_000_000,
+    repeat=15,
+    postgres=True,
+)
 
 
 def parse_arguments() -> argparse.Namespace:
     """The command line."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    size.add_argument("--full", action="store_true",
-                      help="a million tickets and the issue's memory and outbox sizes")
-    parser.add_argument("--tickets", type=int, help="tickets in the scale section "
-                        "(default 100,000; 1,000,000 with --full; none with --quick)")
+    size.add_argument(
+        "--full",
+        action="store_true",
+        help="a million tickets and the issue's memory and outbox sizes",
+    )
+    parser.add_argument(
+        "--tickets",
+        type=int,
+        help="tickets in the scale section "
+        "(default 100,000; 1,000,000 with --full; none with --quick)",
+    )
     parser.add_argument("--repeat", type=int, help="runs of each scale query (default 15)")
-    parser.add_argument("--runs", type=int, help="runs of the throughput and outbox figures "
-                        "(default 3)")
-    parser.add_argument("--intakes", type=int, help="complete intakes per throughput run "
-                        "(default 30; 5 with --quick)")
+    parser.add_argument(
+        "--runs", type=int, help="runs of the throughput and outbox figures (default 3)"
+    )
+    parser.add_argument(
+        "--intakes",
+        type=int,
+        help="complete intakes per throughput run (default 30; 5 with --quick)",
+    )
     parser.add_argument("--parked", type=int, help="residents parked mid-form (default 1,000)")
     parser.add_argument("--soak", type=int, help="updates in the memory soak (default 5,000)")
-    parser.add_argument("--memory-runs", type=int, help="memory runs, each a fresh process "
-                        "(default 1)")
-    parser.add_argument("--chats", type=int,
-                        help="distinct chats in the outbox burst (default 300)")
-    parser.add_argument("--group-messages", type=int,
-                        help="messages to one group in the outbox section (default 8)")
+    parser.add_argument(
+        "--memory-runs", type=int, help="memory runs, each a fresh process (default 1)"
+    )
+    parser.add_argument(
+        "--chats", type=int, help="distinct chats in the outbox burst (default 300)"
+    )
+    parser.add_argument(
+        "--group-messages", type=int, help="messages to one group in the outbox section (default 8)"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-throughput", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
@@ -84,9 +136,21 @@ def parse_arguments() -> argparse.Namespace:
 def sizes_from(args: argparse.Namespace) -> Sizes:
     """The profile (--quick, --full or default) with the options that override it."""
     sizes = QUICK if args.quick else FULL if args.full else DEFAULT
-    overrides = {name: getattr(args, name) for name in
-                 ("intakes", "runs", "parked", "soak", "memory_runs", "chats", "group_messages",
-                  "tickets", "repeat") if getattr(args, name) is not None}
+    overrides = {
+        name: getattr(args, name)
+        for name in (
+            "intakes",
+            "runs",
+            "parked",
+            "soak",
+            "memory_runs",
+            "chats",
+            "group_messages",
+            "tickets",
+            "repeat",
+        )
+        if getattr(args, name) is not None
+    }
     sizes = replace(sizes, **overrides)
     if args.no_scale:
         sizes = replace(sizes, tickets=None)
@@ -101,13 +165,16 @@ def describe(sizes: Sizes, args: argparse.Namespace) -> str:
     if not args.no_throughput:
         parts.append(f"throughput {sizes.intakes} intakes × {sizes.runs} runs")
     if not args.no_memory:
-        parts.append(f"memory {sizes.parked:,} parked + {sizes.soak:,}-update soak "
-                     f"× {sizes.memory_runs}")
+        parts.append(
+            f"memory {sizes.parked:,} parked + {sizes.soak:,}-update soak × {sizes.memory_runs}"
+        )
     if not args.no_outbox:
-        parts.append(f"outbox {sizes.chats:,} chats, {sizes.group_messages} group messages "
-                     f"× {sizes.runs}")
-    parts.append(f"scale {sizes.tickets:,} tickets × {sizes.repeat}" if sizes.tickets
-                 else "no scale")
+        parts.append(
+            f"outbox {sizes.chats:,} chats, {sizes.group_messages} group messages × {sizes.runs}"
+        )
+    parts.append(
+        f"scale {sizes.tickets:,} tickets × {sizes.repeat}" if sizes.tickets else "no scale"
+    )
     parts.append("PostgreSQL if it answers" if sizes.postgres else "no PostgreSQL")
     return "sizes: " + "; ".join(parts)
 
@@ -129,16 +196,23 @@ async def outbox_and_memory(sizes: Sizes, sqlite: SqliteFiles, args: argparse.Na
     """Memory, then the outbox, with the outbox's group runs going on during the memory runs."""
     # The group runs mostly wait out the group's interval, while the memory runs work in
     # processes of their own: neither disturbs what the other measures.
-    groups = (asyncio.create_task(group_runs(sqlite, sizes.group_messages, sizes.runs))
-              if not args.no_outbox else None)
+    groups = (
+        asyncio.create_task(group_runs(sqlite, sizes.group_messages, sizes.runs))
+        if not args.no_outbox
+        else None
+    )
     try:
         if not args.no_memory:
-            print(render(await memory_section(sizes.parked, sizes.soak, sizes.memory_runs)),
-                  flush=True)
+            print(
+                render(await memory_section(sizes.parked, sizes.soak, sizes.memory_runs)),
+                flush=True,
+            )
         if groups is not None:
             bursts = await chat_bursts(sqlite, sizes.chats, sizes.runs)
-            print(render(outbox_rows(sizes.chats, bursts, sizes.group_messages, await groups)),
-                  flush=True)
+            print(
+                render(outbox_rows(sizes.chats, bursts, sizes.group_messages, await groups)),
+                flush=True,
+            )
     finally:
         if groups is not None and not groups.done():
             groups.cancel()
@@ -156,14 +230,17 @@ async def main() -> None:
         if not args.no_throughput:
             postgres = await open_postgres(sizes)
             databases: list[BenchDatabases] = [sqlite] + ([postgres] if postgres else [])
-            print(render(await throughput_section(sizes.intakes, sizes.runs, databases)),
-                  flush=True)
+            print(
+                render(await throughput_section(sizes.intakes, sizes.runs, databases)), flush=True
+            )
         await outbox_and_memory(sizes, sqlite, args)
         if sizes.tickets:
             print(render(await sqlite_scale(Path(folder), sizes.tickets, sizes.repeat)), flush=True)
             if sizes.postgres:
-                print(render(await postgres_scale(postgres_url(), sizes.tickets, sizes.repeat)),
-                      flush=True)
+                print(
+                    render(await postgres_scale(postgres_url(), sizes.tickets, sizes.repeat)),
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -13,13 +13,13 @@ from sqlalchemy import text
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
+from benchmarks.lean_api import LeanBotApi
 from bot.channels.telegram.app import build_application
 from bot.channels.telegram.context import SERVICES_KEY
-from bot.services import Services, utc_now
-from bot.i18n import Catalogs
 from bot.channels.telegram.local_user import LocalUser
+from bot.i18n import Catalogs
+from bot.services import Services, utc_now
 from bot.settings import EXAMPLE_PROFILE, Settings
-from benchmarks.lean_api import LeanBotApi
 from storage.crypto import Keyring
 from storage.db import create_engine, create_sessionmaker
 
@@ -75,8 +75,13 @@ class BenchApp:
 
 @asynccontextmanager
 async def bench_app(
-    url: str, *, local: bool = True, rate_limit: bool = False, updater: bool = True,
-    clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
+    url: str,
+    *,
+    local: bool = True,
+    rate_limit: bool = False,
+    updater: bool = True,
+    clock: Callable[[], datetime] = utc_now,
+    catalogs: Catalogs | None = None,
     **settings: Any,
 ) -> AsyncIterator[BenchApp]:
     """Builds and runs the Application on a database, on a LeanBotApi or (local=False) HTTP."""
@@ -84,8 +89,15 @@ async def bench_app(
     engine = create_engine(url, configured.keyring())
     api = LeanBotApi() if local else None
     request: BaseRequest | None = api
-    app = build_application(configured, create_sessionmaker(engine), request, clock=clock,
-                            catalogs=catalogs, rate_limit=rate_limit, updater=updater)
+    app = build_application(
+        configured,
+        create_sessionmaker(engine),
+        request,
+        clock=clock,
+        catalogs=catalogs,
+        rate_limit=rate_limit,
+        updater=updater,
+    )
     try:
         async with app:
             yield BenchApp(app, api)

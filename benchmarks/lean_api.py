@@ -18,7 +18,8 @@ class LeanBotApi(LocalBotApi):
     """A LocalBotApi keeping only the newest calls and each chat's newest messages, by chat."""
 
     calls: deque[ApiCall] = field(  # type: ignore[assignment]
-        default_factory=lambda: deque(maxlen=CALLS_KEPT))
+        default_factory=lambda: deque(maxlen=CALLS_KEPT)
+    )
     by_chat: dict[int, deque[StoredMessage]] = field(default_factory=dict)
 
     def sent_to(self, chat_id: int) -> list[StoredMessage]:
@@ -35,8 +36,11 @@ class LeanBotApi(LocalBotApi):
         """Sends as LocalBotApi does, then keeps only the chat's newest messages."""
         return self._keep(super()._api_sendMessage(params))
 
-    def _api_sendDocument(self, params: dict[str, Any],  # noqa: N802
-                          field_name: str = "document") -> dict[str, Any]:
+    def _api_sendDocument(
+        self,
+        params: dict[str, Any],  # noqa: N802
+        field_name: str = "document",
+    ) -> dict[str, Any]:
         """Sends a document (or photo) as LocalBotApi does, then trims the chat."""
         return self._keep(super()._api_sendDocument(params, field_name=field_name))
 

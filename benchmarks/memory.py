@@ -105,9 +105,17 @@ async def measure(parked: int, soak_updates: int, samples: int) -> MemoryRun:
 async def measure_in_process(parked: int, soak_updates: int, samples: int) -> MemoryRun:
     """Runs `measure` in a fresh Python process and reads its JSON."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "benchmarks.memory", "--parked", str(parked),
-        "--soak", str(soak_updates), "--samples", str(samples),
-        stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "benchmarks.memory",
+        "--parked",
+        str(parked),
+        "--soak",
+        str(soak_updates),
+        "--samples",
+        str(samples),
+        stdout=asyncio.subprocess.PIPE,
+    )
     out, _ = await process.communicate()
     if process.returncode != 0:
         raise RuntimeError(f"the memory run failed (exit {process.returncode})")
@@ -130,22 +138,36 @@ def memory_rows(runs: list[MemoryRun]) -> list[Line]:
     second_half = [(r.samples[-1][1] - _half_way(r)) / MB for r in runs]
     per_resident = statistics.median(parked_growth) * 1024 / max(first.parked, 1)
     return [
-        Heading(f"Memory, {run_count(len(runs))}, each in a fresh process on a SQLite file: "
-                f"resident set ({first.source}) after gc.collect(), after warming up with "
-                f"{WARM_UP_RESIDENTS} parked residents and 2 intakes"),
-        figure(f"{first.parked:,} residents parked mid-form: growth", parked_growth, "MB", 1,
-               note=f"≈ {per_resident:.1f} KB per resident"),
+        Heading(
+            f"Memory, {run_count(len(runs))}, each in a fresh process on a SQLite file: "
+            f"resident set ({first.source}) after gc.collect(), after warming up with "
+            f"{WARM_UP_RESIDENTS} parked residents and 2 intakes"
+        ),
+        figure(
+            f"{first.parked:,} residents parked mid-form: growth",
+            parked_growth,
+            "MB",
+            1,
+            note=f"≈ {per_resident:.1f} KB per resident",
+        ),
         figure(f"soak of {first.soak_updates:,} intake updates: RSS at start", start, "MB", 1),
         figure("soak: RSS at end", end, "MB", 1),
-        figure("soak: growth", [e - s for s, e in zip(start, end)], "MB", 1),
-        figure("soak: growth over the second half", second_half, "MB", 1, at_most=FLAT_MB,
-               target=f"~0 (≤ {FLAT_MB:g})",
-               note=f"{len(first.samples)} readings"),
+        figure("soak: growth", [e - s for s, e in zip(start, end, strict=False)], "MB", 1),
+        figure(
+            "soak: growth over the second half",
+            second_half,
+            "MB",
+            1,
+            at_most=FLAT_MB,
+            target=f"~0 (≤ {FLAT_MB:g})",
+            note=f"{len(first.samples)} readings",
+        ),
     ]
 
 
-async def memory_section(parked: int, soak_updates: int, runs: int,
-                         samples: int = 20) -> list[Line]:
+async def memory_section(
+    parked: int, soak_updates: int, runs: int, samples: int = 20
+) -> list[Line]:
     """Measures memory `runs` times, one fresh process after another, and returns the rows."""
     results = [await measure_in_process(parked, soak_updates, samples) for _ in range(runs)]
     return memory_rows(results)

@@ -13,8 +13,8 @@ from benchmarks.bench_app import bench_app
 from benchmarks.databases import BenchDatabases
 from benchmarks.report import Heading, Line, figure, run_count
 from bot.outbox.queue import enqueue
-from bot.services import Services
 from bot.screens import Screen
+from bot.services import Services
 from storage import repositories as repo
 from tests.fake_telegram import SENDS, FakeTelegram
 
@@ -52,14 +52,19 @@ async def relay_all(url: str, messages: Sequence[tuple[int, str]], time_limit: f
     """Writes messages to the outbox, then relays until none waits, against a fresh limited fake."""
     fake = FakeTelegram(enforce_limits=True).start()
     try:
-        async with bench_app(url, local=False, rate_limit=True, updater=False,
-                             bot_token=BOT_TOKEN, bot_api_url=fake.api_url,
-                             outbox_chat_interval_seconds=1.0) as bench:
+        async with bench_app(
+            url,
+            local=False,
+            rate_limit=True,
+            updater=False,
+            bot_token=BOT_TOKEN,
+            bot_api_url=fake.api_url,
+            outbox_chat_interval_seconds=1.0,
+        ) as bench:
             services = bench.services
             async with services.db.begin() as session:
                 for chat_id, text in messages:
-                    await enqueue(session, chat_id, "benchmark", Screen(text),
-                                         services.clock())
+                    await enqueue(session, chat_id, "benchmark", Screen(text), services.clock())
             started = time.monotonic()
             while await _waiting(services) and time.monotonic() - started < time_limit:
                 if not await services.relay.deliver_due():
@@ -67,8 +72,9 @@ async def relay_all(url: str, messages: Sequence[tuple[int, str]], time_limit: f
             seconds = time.monotonic() - started
     finally:
         fake.stop()
-    accepted = sorted(call["at"] for call in fake.calls
-                      if call["method"] in SENDS and call["status"] == 200)
+    accepted = sorted(
+        call["at"] for call in fake.calls if call["method"] in SENDS and call["status"] == 200
+    )
     span = accepted[-1] - accepted[0] if accepted else 0.0
     return OutboxRun(len(accepted), seconds, span, fake.too_many_requests)
 
@@ -96,27 +102,64 @@ async def chat_bursts(databases: BenchDatabases, chats: int, runs: int) -> list[
     return [await chat_burst(await databases.fresh(), chats) for _ in range(runs)]
 
 
-def outbox_rows(chats: int, bursts: list[OutboxRun], group_messages: int,
-                groups: list[OutboxRun]) -> list[Line]:
+def outbox_rows(
+    chats: int, bursts: list[OutboxRun], group_messages: int, groups: list[OutboxRun]
+) -> list[Line]:
     """Rows for the table."""
     return [
-        Heading(f"Outbox at Telegram's limits, {run_count(len(bursts))}: real Application over "
-                "HTTP with AIORateLimiter and the relay, against FakeTelegram(enforce_limits=True); "
-                "rates from the fake's clock, first to last accepted send"),
-        figure(f"{chats:,} distinct chats: sends per second", [r.per_second for r in bursts],
-               "msg/s", 1, at_least=CHATS_PER_SECOND_TARGET,
-               note=f"all sent in {min(r.seconds for r in bursts):.1f}–"
-                    f"{max(r.seconds for r in bursts):.1f} s"),
-        figure(f"{chats:,} distinct chats: 429 answers", [r.too_many_requests for r in bursts],
-               "429s", 0, at_most=0, target="0"),
-        figure(f"{chats:,} distinct chats: delivered", [r.delivered for r in bursts], "msgs", 0,
-               at_least=chats),
-        Heading(f"{group_messages} messages to one group chat, {run_count(len(groups))} side by "
-                "side (each its own application, fake and database); Telegram allows 20 a minute"),
-        figure("one group: sends per minute", [r.per_second * 60 for r in groups], "msg/min", 1,
-               at_most=GROUP_PER_MINUTE_LIMIT),
-        figure("one group: 429 answers", [r.too_many_requests for r in groups], "429s", 0,
-               at_most=0, target="0"),
-        figure("one group: delivered", [r.delivered for r in groups], "msgs", 0,
-               at_least=group_messages),
+        Heading(
+            f"Outbox at Telegram's limits, {run_count(len(bursts))}: real Application over "
+            "HTTP with AIORateLimiter and the relay, against FakeTelegram(enforce_limits=True); "
+            "rates from the fake's clock, first to last accepted send"
+        ),
+        figure(
+            f"{chats:,} distinct chats: sends per second",
+            [r.per_second for r in bursts],
+            "msg/s",
+            1,
+            at_least=CHATS_PER_SECOND_TARGET,
+            note=f"all sent in {min(r.seconds for r in bursts):.1f}–"
+            f"{max(r.seconds for r in bursts):.1f} s",
+        ),
+        figure(
+            f"{chats:,} distinct chats: 429 answers",
+            [r.too_many_requests for r in bursts],
+            "429s",
+            0,
+            at_most=0,
+            target="0",
+        ),
+        figure(
+            f"{chats:,} distinct chats: delivered",
+            [r.delivered for r in bursts],
+            "msgs",
+            0,
+            at_least=chats,
+        ),
+        Heading(
+            f"{group_messages} messages to one group chat, {run_count(len(groups))} side by "
+            "side (each its own application, fake and database); Telegram allows 20 a minute"
+        ),
+        figure(
+            "one group: sends per minute",
+            [r.per_second * 60 for r in groups],
+            "msg/min",
+            1,
+            at_most=GROUP_PER_MINUTE_LIMIT,
+        ),
+        figure(
+            "one group: 429 answers",
+            [r.too_many_requests for r in groups],
+            "429s",
+            0,
+            at_most=0,
+            target="0",
+        ),
+        figure(
+            "one group: delivered",
+            [r.delivered for r in groups],
+            "msgs",
+            0,
+            at_least=group_messages,
+        ),
     ]

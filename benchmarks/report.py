@@ -41,9 +41,17 @@ class Heading:
 Line = Figure | Heading
 
 
-def figure(label: str, values: Iterable[float], unit: str, digits: int = 1, *,
-           at_least: float | None = None, at_most: float | None = None, target: str = "",
-           note: str = "") -> Figure:
+def figure(
+    label: str,
+    values: Iterable[float],
+    unit: str,
+    digits: int = 1,
+    *,
+    at_least: float | None = None,
+    at_most: float | None = None,
+    target: str = "",
+    note: str = "",
+) -> Figure:
     """A figure; with a bound, it is met only if every run is within it."""
     values = tuple(values)
     met: bool | None = None
@@ -63,11 +71,16 @@ def _number(value: float, digits: int) -> str:
 
 def _row(line: Figure) -> str:
     """One figure as a table row."""
-    spread = ("(1 run)" if len(line.values) == 1 else
-              f"{_number(min(line.values), line.digits)}–{_number(max(line.values), line.digits)}")
+    spread = (
+        "(1 run)"
+        if len(line.values) == 1
+        else f"{_number(min(line.values), line.digits)}–{_number(max(line.values), line.digits)}"
+    )
     verdict = "" if line.met is None else ("met" if line.met else "NOT MET")
-    text = (f"{line.label:{LABEL_WIDTH}} {_number(line.median, line.digits):>11} {spread:>19} "
-            f"{line.unit:10} {line.target:>9} {verdict:7}")
+    text = (
+        f"{line.label:{LABEL_WIDTH}} {_number(line.median, line.digits):>11} {spread:>19} "
+        f"{line.unit:10} {line.target:>9} {verdict:7}"
+    )
     return f"{text} {line.note}".rstrip()
 
 
@@ -75,21 +88,25 @@ def render(lines: Sequence[Line], with_columns: bool = False) -> str:
     """Headings and rows as text; with_columns puts the column titles first."""
     out = []
     if with_columns:
-        out.append(f"{'figure':{LABEL_WIDTH}} {'median':>11} {'min–max over runs':>19} "
-                   f"{'unit':10} {'target':>9} verdict (met: every run within the target)")
+        out.append(
+            f"{'figure':{LABEL_WIDTH}} {'median':>11} {'min–max over runs':>19} "
+            f"{'unit':10} {'target':>9} verdict (met: every run within the target)"
+        )
     for line in lines:
         out.append(f"\n── {line.title}" if isinstance(line, Heading) else _row(line))
     return "\n".join(out)
 
 
 def run_count(count: int) -> str:
-    """"1 run" or "3 runs"."""
+    """ "1 run" or "3 runs"."""
     return f"{count} run" if count == 1 else f"{count} runs"
 
 
 def header() -> str:
     """The machine, Python and the exact command line."""
     machine = platform.processor() or platform.machine()
-    return (f"madoguchi benchmarks: {machine}, {os.cpu_count()} CPUs, "
-            f"Python {platform.python_version()} ({platform.system()})\n"
-            f"command: {shlex.join(sys.orig_argv)}")
+    return (
+        f"madoguchi benchmarks: {machine}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()} ({platform.system()})\n"
+        f"command: {shlex.join(sys.orig_argv)}"
+    )

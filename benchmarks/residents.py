@@ -24,8 +24,9 @@ def _button_for(user: LocalUser, line: str) -> tuple[object, str] | None:
     return None
 
 
-async def play(user: LocalUser, lines: tuple[str, ...],
-               latencies: list[float] | None = None) -> None:
+async def play(
+    user: LocalUser, lines: tuple[str, ...], latencies: list[float] | None = None
+) -> None:
     """Plays lines as a user (pressing a matching button, else typing), timing each update."""
     for line in lines:
         button = _button_for(user, line)

@@ -22,8 +22,13 @@ from storage.repositories import TicketQuery
 NOW = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo, a Friday
 TZ = ZoneInfo("Asia/Tokyo")
 BASELINE = "baseline: ticket by reference"
-TARGETS_MS = {"/queue first page": 5.0, "/ticket": 5.0, "/search by reference": 5.0,
-              "digest": 50.0, "stats month": 200.0}
+TARGETS_MS = {
+    "/queue first page": 5.0,
+    "/ticket": 5.0,
+    "/search by reference": 5.0,
+    "digest": 50.0,
+    "stats month": 200.0,
+}
 # Ticket number 42,425 of the generated ones: there with the default 100,000 and with --full.
 REFERENCE = "0004-2424"
 
@@ -37,10 +42,12 @@ async def measure(url: str, repeat: int) -> dict[str, list[float]]:
         work = {
             BASELINE: lambda s: repo.get_ticket_by_reference(s, REFERENCE),
             "/queue first page": lambda s: repo.ticket_page(
-                s, TicketQuery(open_only=True), 0, services.settings.staff_page_size),
+                s, TicketQuery(open_only=True), 0, services.settings.staff_page_size
+            ),
             "/ticket": lambda s: ticket_with_history(s, REFERENCE),
             "/search by reference": lambda s: repo.ticket_page(
-                s, TicketQuery(reference=REFERENCE), 0, services.settings.staff_page_size),
+                s, TicketQuery(reference=REFERENCE), 0, services.settings.staff_page_size
+            ),
             "digest": lambda s: collect_digest(s, services, NOW),
             "stats month": lambda s: collect_stats(s, services, label, start, end),
         }
@@ -67,8 +74,16 @@ def scale_rows(title: str, timings: dict[str, list[float]], load_seconds: float)
     lines: list[Line] = [Heading(f"{title} (data generated and loaded in {load_seconds:.1f} s)")]
     for name, values in timings.items():
         ratio = statistics.median(values) / baseline if baseline else 0.0
-        lines.append(figure(name, values, "ms", 2, at_most=TARGETS_MS.get(name),
-                            note="" if name == BASELINE else f"{ratio:.1f} × baseline"))
+        lines.append(
+            figure(
+                name,
+                values,
+                "ms",
+                2,
+                at_most=TARGETS_MS.get(name),
+                note="" if name == BASELINE else f"{ratio:.1f} × baseline",
+            )
+        )
     return lines
 
 
@@ -80,8 +95,11 @@ async def sqlite_scale(folder: Path, tickets: int, repeat: int) -> list[Line]:
     await asyncio.to_thread(migrate.upgrade, url)
     await asyncio.to_thread(fill_sqlite, str(path), tickets, NOW, TZ)
     loaded = time.perf_counter() - began
-    return scale_rows(f"Scale: {tickets:,} tickets on SQLite (file, WAL), {repeat} runs per query",
-                      await measure(url, repeat), loaded)
+    return scale_rows(
+        f"Scale: {tickets:,} tickets on SQLite (file, WAL), {repeat} runs per query",
+        await measure(url, repeat),
+        loaded,
+    )
 
 
 async def postgres_scale(url: str, tickets: int, repeat: int) -> list[Line]:
@@ -93,5 +111,8 @@ async def postgres_scale(url: str, tickets: int, repeat: int) -> list[Line]:
         return [Heading(f"Scale on PostgreSQL skipped: {exc}")]
     await fill_postgres(url.replace("postgresql+asyncpg", "postgresql"), tickets, NOW, TZ)
     loaded = time.perf_counter() - began
-    return scale_rows(f"Scale: {tickets:,} tickets on PostgreSQL, {repeat} runs per query",
-                      await measure(url, repeat), loaded)
+    return scale_rows(
+        f"Scale: {tickets:,} tickets on PostgreSQL, {repeat} runs per query",
+        await measure(url, repeat),
+        loaded,
+    )

@@ -16,11 +16,34 @@ SERVICES = list(FORMS)
 OPEN = ("new", "assigned", "in_progress", "waiting", "referred")
 PARTNERS = ("ward_life_support", "care_plaza", "minsei_iin", "district_council", None, None, None)
 COLUMNS = (
-    "id", "reference", "resident_id", "service", "status", "priority", "district_key",
-    "contact_method", "phone", "answers", "locale", "source", "assignee_id", "entered_by_id",
-    "referred_to", "card_message_id", "resident_unreachable", "first_action_at", "resolved_at",
-    "closed_at", "last_activity_at", "created_bday", "first_action_bday", "resolved_bday",
-    "created_at", "updated_at", "erased", "minor",
+    "id",
+    "reference",
+    "resident_id",
+    "service",
+    "status",
+    "priority",
+    "district_key",
+    "contact_method",
+    "phone",
+    "answers",
+    "locale",
+    "source",
+    "assignee_id",
+    "entered_by_id",
+    "referred_to",
+    "card_message_id",
+    "resident_unreachable",
+    "first_action_at",
+    "resolved_at",
+    "closed_at",
+    "last_activity_at",
+    "created_bday",
+    "first_action_bday",
+    "resolved_bday",
+    "created_at",
+    "updated_at",
+    "erased",
+    "minor",
 )
 STAFF = 20
 
@@ -42,8 +65,9 @@ def ticket_rows(count: int, end: datetime, tz: ZoneInfo, seed: int = 7) -> Itera
         return ordinals[day]
 
     step = span / count
-    answers = json.dumps({"situation": "（ベンチマーク用の回答）", "contact_method": "chat"},
-                         ensure_ascii=False)
+    answers = json.dumps(
+        {"situation": "（ベンチマーク用の回答）", "contact_method": "chat"}, ensure_ascii=False
+    )
     for i in range(count):
         created = start + step * i
         age = end - created
@@ -52,16 +76,34 @@ def ticket_rows(count: int, end: datetime, tz: ZoneInfo, seed: int = 7) -> Itera
         resolved = first + timedelta(days=rng.randint(0, 20))
         status = rng.choice(OPEN) if is_open else "closed"
         yield (
-            i + 1, f"{i // 10000:04d}-{i % 10000:04d}", None, rng.choice(SERVICES), status,
+            i + 1,
+            f"{i // 10000:04d}-{i % 10000:04d}",
+            None,
+            rng.choice(SERVICES),
+            status,
             rng.choices(("urgent", "high", "normal", "low"), (2, 10, 80, 8))[0],
-            f"d{rng.randint(1, 21):02d}", "chat", None, answers, "ja", "resident",
-            rng.randint(1, STAFF) if status != "new" else None, None,
-            rng.choice(PARTNERS), None, False,
+            f"d{rng.randint(1, 21):02d}",
+            "chat",
+            None,
+            answers,
+            "ja",
+            "resident",
+            rng.randint(1, STAFF) if status != "new" else None,
+            None,
+            rng.choice(PARTNERS),
+            None,
+            False,
             first if status != "new" else None,
-            None if is_open else resolved, None if is_open else resolved,
-            resolved if not is_open else first, ordinal(created),
+            None if is_open else resolved,
+            None if is_open else resolved,
+            resolved if not is_open else first,
+            ordinal(created),
             ordinal(first) if status != "new" else None,
-            None if is_open else ordinal(resolved), created, resolved, False, False,
+            None if is_open else ordinal(resolved),
+            created,
+            resolved,
+            False,
+            False,
         )
 
 
@@ -107,11 +149,21 @@ async def fill_postgres(dsn: str, count: int, end: datetime, tz: ZoneInfo) -> No
     connection = await asyncpg.connect(dsn)
     try:
         await connection.copy_records_to_table(
-            "staff", records=[(i, u, n, d, a, c, up) for i, u, n, d, a, c, up in staff_rows(end)],
-            columns=["id", "telegram_user_id", "display_name", "districts", "active",
-                     "created_at", "updated_at"])
-        await connection.copy_records_to_table("tickets", records=ticket_rows(count, end, tz),
-                                               columns=list(COLUMNS))
+            "staff",
+            records=[(i, u, n, d, a, c, up) for i, u, n, d, a, c, up in staff_rows(end)],
+            columns=[
+                "id",
+                "telegram_user_id",
+                "display_name",
+                "districts",
+                "active",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "tickets", records=ticket_rows(count, end, tz), columns=list(COLUMNS)
+        )
         # What autovacuum does on a running server: statistics and the visibility map
         # (without which index-only scans still visit the table).
         await connection.execute("VACUUM ANALYZE")

@@ -25,8 +25,10 @@ async def staff_commands(bench: BenchApp, count: int) -> dict[str, list[float]]:
     await staff.send("/queue")  # untimed: an admin becomes a staff member on first use
     latencies: dict[str, list[float]] = {"/queue": [], "/ticket": []}
     for n in range(count):
-        for name, line in (("/queue", "/queue"),
-                           ("/ticket", f"/ticket {references[n % len(references)]}")):
+        for name, line in (
+            ("/queue", "/queue"),
+            ("/ticket", f"/ticket {references[n % len(references)]}"),
+        ):
             started = time.perf_counter()
             await staff.send(line)
             latencies[name].append(time.perf_counter() - started)

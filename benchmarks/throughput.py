@@ -16,8 +16,8 @@ from benchmarks.lean_api import LeanBotApi
 from benchmarks.report import Heading, Line, figure, run_count
 from benchmarks.residents import INTAKE, follow_up, play
 from benchmarks.staff_load import staff_commands
-from bot.i18n import Catalogs
 from bot.channels.telegram.local_user import LocalUser
+from bot.i18n import Catalogs
 
 INTAKES = "intake steps"
 FOLLOW_UPS = "follow-up relays"
@@ -48,10 +48,13 @@ async def check_workload(bench: BenchApp, intakes: int) -> None:
     """Fails loudly if the scripts no longer do what the rows say (the forms changed)."""
     tickets = await bench.count("SELECT count(*) FROM tickets")
     follow_ups = await bench.count(
-        "SELECT count(*) FROM ticket_events WHERE kind = 'resident_message'")
+        "SELECT count(*) FROM ticket_events WHERE kind = 'resident_message'"
+    )
     if tickets != intakes or follow_ups != intakes:
-        raise RuntimeError(f"expected {intakes} tickets and follow-ups, found {tickets} tickets "
-                           f"and {follow_ups} follow-ups: benchmarks/residents.py needs updating")
+        raise RuntimeError(
+            f"expected {intakes} tickets and follow-ups, found {tickets} tickets "
+            f"and {follow_ups} follow-ups: benchmarks/residents.py needs updating"
+        )
 
 
 async def madoguchi_run(url: str, intakes: int, catalogs: Catalogs) -> dict[str, list[float]]:
@@ -96,7 +99,7 @@ async def echo_run(updates: int) -> list[float]:
 
 def _workload_rows(name: str, runs: list[LatencySummary], echo: list[LatencySummary]) -> list[Line]:
     """Rate, p50, p99 and the ratio to the echo bot of the same run."""
-    ratios = [ours.rate / floor.rate for ours, floor in zip(runs, echo)]
+    ratios = [ours.rate / floor.rate for ours, floor in zip(runs, echo, strict=False)]
     target = INTAKE_RATIO_TARGET if name == INTAKES else None
     return [
         figure(f"{name}: rate", [r.rate for r in runs], "updates/s", 0),
@@ -106,13 +109,15 @@ def _workload_rows(name: str, runs: list[LatencySummary], echo: list[LatencySumm
     ]
 
 
-async def throughput_section(intakes: int, runs: int,
-                             databases: Sequence[BenchDatabases]) -> list[Line]:
+async def throughput_section(
+    intakes: int, runs: int, databases: Sequence[BenchDatabases]
+) -> list[Line]:
     """Runs the workloads on every database and the echo floor `runs` times; the table's rows."""
     # Each ratio pairs one run with the echo run made right after it.
     catalogs = Catalogs()
     ours: dict[str, dict[str, list[LatencySummary]]] = {
-        db.label: {name: [] for name in WORKLOADS} for db in databases}
+        db.label: {name: [] for name in WORKLOADS} for db in databases
+    }
     echo: list[LatencySummary] = []
     echo_updates = intakes * len(INTAKE)
     for _ in range(runs):
@@ -122,10 +127,12 @@ async def throughput_section(intakes: int, runs: int,
                 ours[db.label][name].append(LatencySummary.of(latencies[name]))
         echo.append(LatencySummary.of(await echo_run(echo_updates)))
     lines: list[Line] = [
-        Heading(f"Update throughput, {run_count(runs)}: real Application, handlers and database "
-                f"(encryption on), Telegram replaced at PTB's transport; per run {intakes} "
-                f"complete intakes ({len(INTAKE)} updates each), then {intakes} follow-ups, "
-                f"{intakes} /queue and {intakes} /ticket in the staff group"),
+        Heading(
+            f"Update throughput, {run_count(runs)}: real Application, handlers and database "
+            f"(encryption on), Telegram replaced at PTB's transport; per run {intakes} "
+            f"complete intakes ({len(INTAKE)} updates each), then {intakes} follow-ups, "
+            f"{intakes} /queue and {intakes} /ticket in the staff group"
+        ),
         Heading(f"floor: bare PTB echo bot, same transport, {echo_updates} updates per run"),
         figure("echo: rate", [e.rate for e in echo], "updates/s", 0),
         figure("echo: p50", [e.p50_ms for e in echo], "ms", 2),

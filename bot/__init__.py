@@ -1,4 +1,8 @@
-"""madoguchi: the chat front desk of a ward Council of Social Welfare."""
+"""madoguchi: the chat front desk of a ward Council of Social Welfare.
+
+Top-level modules are the shared core every folder may import (settings, services, i18n,
+screens, button data, calendar, logs, metrics, health); they import no folder but forms and outbox.
+"""
 
 import os
 

@@ -26,11 +26,15 @@ def encryption_refusal(settings: Settings) -> str | None:
         settings.keyring()  # a malformed key fails here, before anything is stored
         return None
     if settings.is_postgres:
-        return ("MADOGUCHI_ENCRYPTION_KEY is not set: refusing to store residents' answers "
-                "unencrypted in PostgreSQL. Create one with `madoguchi new-key`.")
-    print("WARNING: MADOGUCHI_ENCRYPTION_KEY is not set — answers and contact details are "
-          "stored UNENCRYPTED in the SQLite file. Set a key (`madoguchi new-key`) before real use.",
-          file=sys.stderr)
+        return (
+            "MADOGUCHI_ENCRYPTION_KEY is not set: refusing to store residents' answers "
+            "unencrypted in PostgreSQL. Create one with `madoguchi new-key`."
+        )
+    print(
+        "WARNING: MADOGUCHI_ENCRYPTION_KEY is not set — answers and contact details are "
+        "stored UNENCRYPTED in the SQLite file. Set a key (`madoguchi new-key`) before real use.",
+        file=sys.stderr,
+    )
     return None
 
 
@@ -62,10 +66,14 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
 def webhook_refusal(settings: Settings) -> str | None:
     """Why webhook mode cannot start with these settings, else None."""
     if settings.webhook_url is None or not settings.webhook_url.startswith("https://"):
-        return "--webhook needs MADOGUCHI_WEBHOOK_URL, the public https:// address Telegram posts to."
+        return (
+            "--webhook needs MADOGUCHI_WEBHOOK_URL, the public https:// address Telegram posts to."
+        )
     if settings.webhook_secret is None:
-        return ("--webhook needs MADOGUCHI_WEBHOOK_SECRET (16-256 characters A-Z a-z 0-9 _ -) so "
-                "that only Telegram can post updates.")
+        return (
+            "--webhook needs MADOGUCHI_WEBHOOK_SECRET (16-256 characters A-Z a-z 0-9 _ -) so "
+            "that only Telegram can post updates."
+        )
     return None
 
 
@@ -75,12 +83,17 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.telegram.serve import serve
 
     if settings.bot_token is None:
-        print("MADOGUCHI_BOT_TOKEN is not set; use `madoguchi chat` to try the bot locally.",
-              file=sys.stderr)
+        print(
+            "MADOGUCHI_BOT_TOKEN is not set; use `madoguchi chat` to try the bot locally.",
+            file=sys.stderr,
+        )
         return 2
     if settings.staff_chat_id is None:
-        print("MADOGUCHI_STAFF_CHAT_ID is not set: new tickets would reach no one. Set it to the "
-              "staff group's chat id.", file=sys.stderr)
+        print(
+            "MADOGUCHI_STAFF_CHAT_ID is not set: new tickets would reach no one. Set it to the "
+            "staff group's chat id.",
+            file=sys.stderr,
+        )
         return 2
     webhook = getattr(args, "webhook", False)
     refusal = encryption_refusal(settings) or (webhook_refusal(settings) if webhook else None)
@@ -118,10 +131,10 @@ async def _application(settings: Settings):
 
 def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     """Prints today's digest, or with --send claims and sends it (for cron users)."""
+    from bot.i18n import STAFF_LOCALE
     from bot.numbers.daily import send_daily_digest
     from bot.numbers.digest import render_digest
     from bot.numbers.figures import collect_digest
-    from bot.i18n import STAFF_LOCALE
 
     if args.send and (settings.bot_token is None or settings.staff_chat_id is None):
         print("--send needs MADOGUCHI_BOT_TOKEN and MADOGUCHI_STAFF_CHAT_ID.", file=sys.stderr)
@@ -139,8 +152,10 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
                 return 0
             async with app:
                 if not await send_daily_digest(services, services.clock()):
-                    print("no digest sent: not a business day, before MADOGUCHI_DIGEST_TIME, "
-                          "or already sent today")
+                    print(
+                        "no digest sent: not a business day, before MADOGUCHI_DIGEST_TIME, "
+                        "or already sent today"
+                    )
                     return 0
                 sent = await services.relay.deliver_due()
                 print(f"digest sent ({sent} message(s) delivered)")
@@ -154,8 +169,8 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import timedelta
     from pathlib import Path
 
-    from bot.numbers.figures import collect_stats, period_bounds, weekly_intake
     from bot.i18n import STAFF_LOCALE
+    from bot.numbers.figures import collect_stats, period_bounds, weekly_intake
     from bot.numbers.reports import report_xlsx, weekly_chart_png
 
     if args.month in ("week", "month") or period_bounds(args.month, None) is None:
@@ -211,8 +226,9 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
     from storage.rotation import rotate
 
     if settings.encryption_key is None:
-        print("set MADOGUCHI_ENCRYPTION_KEY to 'new-id:new-key,old-id:old-key' first",
-              file=sys.stderr)
+        print(
+            "set MADOGUCHI_ENCRYPTION_KEY to 'new-id:new-key,old-id:old-key' first", file=sys.stderr
+        )
         return 2
     keyring = settings.keyring()
     counts = asyncio.run(rotate(settings.resolved_database_url, keyring))
@@ -238,15 +254,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the Telegram bot (long polling, or --webhook)")
-    run.add_argument("--webhook", action="store_true",
-                     help="serve Telegram's webhook at MADOGUCHI_WEBHOOK_URL instead of polling")
+    run.add_argument(
+        "--webhook",
+        action="store_true",
+        help="serve Telegram's webhook at MADOGUCHI_WEBHOOK_URL instead of polling",
+    )
     chat = sub.add_parser("chat", help="chat with the bot in this terminal, no token needed")
     for p in (parser, chat):
         p.add_argument("--language", default="ja", help="your Telegram language code (default ja)")
     sub.add_parser("migrate", help="apply database migrations")
     digest = sub.add_parser("digest", help="print today's digest; --send claims and sends it")
-    digest.add_argument("--send", action="store_true",
-                        help="send it to the staff chat (once per business day, after the digest time)")
+    digest.add_argument(
+        "--send",
+        action="store_true",
+        help="send it to the staff chat (once per business day, after the digest time)",
+    )
     report = sub.add_parser("report", help="write a month's report (XLSX) and chart (PNG)")
     report.add_argument("month", help="YYYY-MM")
     report.add_argument("--out", default=".", help="folder for the files (default: here)")
@@ -260,9 +282,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "chat" or (args.command is None and not Settings().bot_token):
         logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()
-    commands = {"run": cmd_run, "chat": cmd_chat, "migrate": cmd_migrate, "digest": cmd_digest,
-                "report": cmd_report, "backup": cmd_backup, "new-key": cmd_new_key, "rotate-key": cmd_rotate_key,
-                None: cmd_start}
+    commands = {
+        "run": cmd_run,
+        "chat": cmd_chat,
+        "migrate": cmd_migrate,
+        "digest": cmd_digest,
+        "report": cmd_report,
+        "backup": cmd_backup,
+        "new-key": cmd_new_key,
+        "rotate-key": cmd_rotate_key,
+        None: cmd_start,
+    }
     return commands[args.command](settings, args)
 
 

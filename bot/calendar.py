@@ -51,8 +51,9 @@ class BusinessCalendar:
         """Business days from 1 Jan 2000 up to and including `day`."""
         base = self._base(day.year)
         start = date(day.year, 1, 1)
-        return base + sum(self.is_business_day(start + timedelta(days=i))
-                          for i in range((day - start).days + 1))
+        return base + sum(
+            self.is_business_day(start + timedelta(days=i)) for i in range((day - start).days + 1)
+        )
 
     def ordinal_at(self, moment: datetime) -> int:
         """The business-day ordinal of the local date of a moment."""
@@ -68,7 +69,8 @@ class BusinessCalendar:
                 start = date(year - 1, 1, 1)
                 days = (date(year, 1, 1) - start).days
                 self._year_base[year] = previous + sum(
-                    self.is_business_day(start + timedelta(days=i)) for i in range(days))
+                    self.is_business_day(start + timedelta(days=i)) for i in range(days)
+                )
         return self._year_base[year]
 
     def business_days_between(self, start: datetime, end: datetime) -> int:

@@ -4,10 +4,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ButtonFamily(StrEnum):
+    """The first letter of a button's data: which part of the desk it belongs to."""
+
+    MENU = "m"
+    CONSENT = "c"
+    LANGUAGE = "l"
+    RESUME = "r"
+    NEW_TICKET = "n"
+    ERASE = "x"
+    WITHDRAW = "w"
+    FOLLOW_UP = "p"
+    FORM = "f"
+    STAFF = "s"
+    QUEUE = "q"
+    SEARCH = "k"
+
 
 MENU_ITEMS = (
-    "consultation", "food", "volunteer_request", "volunteer_registration", "opinion",
-    "office", "language",
+    "consultation",
+    "food",
+    "volunteer_request",
+    "volunteer_registration",
+    "opinion",
+    "office",
+    "language",
 )
 CONSENT_ACTIONS = ("agree", "decline", "full")
 RESUME_ACTIONS = ("continue", "over")
@@ -21,10 +45,33 @@ def erase(action: str) -> str:
 
 
 WITHDRAW = "w:withdraw"
-FORM_ACTIONS = ("pick", "toggle", "done", "back", "skip", "cancel", "confirm_cancel", "keep",
-                "edit", "send", "talk_to_staff")
-STAFF_ACTIONS = ("claim", "status", "st", "priority", "pr", "refer", "rf", "reply", "close",
-                 "reopen", "back", "view")
+FORM_ACTIONS = (
+    "pick",
+    "toggle",
+    "done",
+    "back",
+    "skip",
+    "cancel",
+    "confirm_cancel",
+    "keep",
+    "edit",
+    "send",
+    "talk_to_staff",
+)
+STAFF_ACTIONS = (
+    "claim",
+    "status",
+    "st",
+    "priority",
+    "pr",
+    "refer",
+    "rf",
+    "reply",
+    "close",
+    "reopen",
+    "back",
+    "view",
+)
 _STAFF = re.compile(r"s:(\d{1,12}):([a-z]{2,8})(?::([a-z0-9_]{1,40}))?")
 _QUEUE = re.compile(r"q:([a-z0-9_]{1,40}):(\d{1,5})")
 _SEARCH = re.compile(r"k:(\d{1,5}):(.{1,56})", re.DOTALL)
@@ -35,7 +82,7 @@ _FORM = re.compile(r"f:(\d{1,9})\.(\d{1,9}):([a-z_]{1,16})(?::(\d{1,3}))?")
 class ButtonData:
     """A parsed button press."""
 
-    family: str
+    family: ButtonFamily
     action: str
     round: int = 0
     seq: int = 0
@@ -123,15 +170,26 @@ def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:
     """Parses button data; returns None for anything we did not make (forged or malformed)."""
     if not data or len(data.encode()) > 64:
         return None
-    family, _, rest = data.partition(":")
-    allowed = {"m": MENU_ITEMS, "c": CONSENT_ACTIONS, "l": locales, "r": RESUME_ACTIONS,
-               "n": SERVICE_ITEMS, "x": DELETE_ACTIONS, "w": ("withdraw",)}
+    letter, _, rest = data.partition(":")
+    if letter not in ButtonFamily.__members__.values():
+        return None
+    family = ButtonFamily(letter)
+    allowed = {
+        ButtonFamily.MENU: MENU_ITEMS,
+        ButtonFamily.CONSENT: CONSENT_ACTIONS,
+        ButtonFamily.LANGUAGE: locales,
+        ButtonFamily.RESUME: RESUME_ACTIONS,
+        ButtonFamily.NEW_TICKET: SERVICE_ITEMS,
+        ButtonFamily.ERASE: DELETE_ACTIONS,
+        ButtonFamily.WITHDRAW: ("withdraw",),
+    }
     if family in allowed:
         return ButtonData(family, rest) if rest in allowed[family] else None
-    if family == "p" and rest.isdecimal() and len(rest) <= 12:
-        return ButtonData("p", "pick", index=int(rest))
+    if family is ButtonFamily.FOLLOW_UP and rest.isdecimal() and len(rest) <= 12:
+        return ButtonData(family, "pick", index=int(rest))
     match = _FORM.fullmatch(data)
-    if family != "f" or match is None or match.group(3) not in FORM_ACTIONS:
+    if family is not ButtonFamily.FORM or match is None or match.group(3) not in FORM_ACTIONS:
         return None
-    return ButtonData("f", match.group(3), int(match.group(1)), int(match.group(2)),
-                      int(match.group(4) or 0))
+    return ButtonData(
+        family, match.group(3), int(match.group(1)), int(match.group(2)), int(match.group(4) or 0)
+    )

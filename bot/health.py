@@ -42,8 +42,9 @@ async def check_health(services: Services) -> Health:
     except (SQLAlchemyError, OSError, TimeoutError):
         health = Health(database=False)
     else:
-        health = Health(True, inbox_waiting, inbox_failed, outbox_waiting, outbox_failed,
-                        last_digest)
+        health = Health(
+            True, inbox_waiting, inbox_failed, outbox_waiting, outbox_failed, last_digest
+        )
     metrics = services.metrics
     metrics.database_up.set(1 if health.database else 0)
     if health.database:

@@ -14,10 +14,7 @@ from bot.settings import PROJECT_ROOT
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DEFAULT_LOCALE = "ja"
-SOURCE_LOCALE = "en"
 SUPPORTED_LOCALES = ("ja", "en", "ja_easy", "zh_Hans", "ko", "vi")
-# Catalogues that are drafts until a native speaker has reviewed them (see the README).
-DRAFT_LOCALES = ("ja_easy", "zh_Hans", "ko", "vi")
 STAFF_LOCALE = "ja"
 # Each language named in itself, so a resident can find theirs whatever the current locale.
 LANGUAGE_NAMES = {
@@ -29,10 +26,25 @@ LANGUAGE_NAMES = {
     "vi": "Tiếng Việt",
 }
 # Babel's name for each of our locales (dates and numbers).
-BABEL_LOCALES = {"ja": "ja", "ja_easy": "ja", "en": "en", "zh_Hans": "zh_Hans", "ko": "ko", "vi": "vi"}
+BABEL_LOCALES = {
+    "ja": "ja",
+    "ja_easy": "ja",
+    "en": "en",
+    "zh_Hans": "zh_Hans",
+    "ko": "ko",
+    "vi": "vi",
+}
 # Telegram language codes (lower case, first part or whole) for each locale.
-TELEGRAM_CODES = {"zh": "zh_Hans", "zh-hans": "zh_Hans", "zh-cn": "zh_Hans", "zh-sg": "zh_Hans",
-                  "ko": "ko", "vi": "vi", "ja": "ja", "en": "en"}
+TELEGRAM_CODES = {
+    "zh": "zh_Hans",
+    "zh-hans": "zh_Hans",
+    "zh-cn": "zh_Hans",
+    "zh-sg": "zh_Hans",
+    "ko": "ko",
+    "vi": "vi",
+    "ja": "ja",
+    "en": "en",
+}
 
 
 def N_(message: str) -> str:
@@ -92,8 +104,9 @@ def format_moment(moment, locale: str, tz) -> str:
     """A date and time written the way the recipient's language writes them (Babel)."""
     from babel.dates import format_datetime
 
-    return format_datetime(moment, format="medium", tzinfo=tz,
-                           locale=BABEL_LOCALES.get(locale, locale))
+    return format_datetime(
+        moment, format="medium", tzinfo=tz, locale=BABEL_LOCALES.get(locale, locale)
+    )
 
 
 def locale_from_language_code(language_code: str | None) -> str:

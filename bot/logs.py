@@ -6,8 +6,18 @@ from __future__ import annotations
 import logging
 
 # These log request URLs (with the bot token), whole updates or SQL at INFO/DEBUG.
-QUIET_LIBRARIES = ("httpx", "httpcore", "apscheduler", "telegram", "telegram.ext", "aiosqlite",
-                   "asyncpg", "sqlalchemy.engine", "matplotlib", "PIL")
+QUIET_LIBRARIES = (
+    "httpx",
+    "httpcore",
+    "apscheduler",
+    "telegram",
+    "telegram.ext",
+    "aiosqlite",
+    "asyncpg",
+    "sqlalchemy.engine",
+    "matplotlib",
+    "PIL",
+)
 
 
 def configure_logging(verbose: bool) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -17,6 +17,7 @@ from bot.metrics import Metrics
 from bot.outbox.relay import OutboxRelay
 from bot.outcomes import HandlerOutcomes
 from bot.settings import OfficeProfile, Settings
+
 
 def utc_now() -> datetime:
     """The current time in UTC."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -142,8 +141,9 @@ class Settings(BaseSettings):
     @classmethod
     def _usable_secret(cls, value: SecretStr | None) -> SecretStr | None:
         """Accepts only what Telegram allows as a secret token, and not too short to guess."""
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}",
-                                                  value.get_secret_value()):
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{16,256}", value.get_secret_value()
+        ):
             raise ValueError("use 16 to 256 characters from A-Z, a-z, 0-9, _ and -")
         return value
 
@@ -164,12 +164,6 @@ class Settings(BaseSettings):
         start_month, start_day = (int(x) for x in self.closure_start.split("-"))
         end_month, end_day = (int(x) for x in self.closure_end.split("-"))
         return (start_month, start_day), (end_month, end_day)
-
-    def target_days(self, service: str, priority: str) -> int:
-        """The business days within which staff should act on a ticket."""
-        if priority == "urgent":
-            return self.target_urgent_days
-        return self.target_food_days if service == "food" else self.target_default_days
 
     @property
     def resolved_database_url(self) -> str:

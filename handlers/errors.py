@@ -25,9 +25,11 @@ async def on_error(update: object, context: MadoguchiContext) -> None:
         context.services.outcomes.record_failure(update_id, error)
     if error is not None and is_unavailable(error):
         # The database is down: expected until it returns; one line, not a traceback each time.
-        log.warning("database unavailable while handling %s: %s",
-                    f"update {update_id}" if update_id is not None else "a job",
-                    type(error).__name__)
+        log.warning(
+            "database unavailable while handling %s: %s",
+            f"update {update_id}" if update_id is not None else "a job",
+            type(error).__name__,
+        )
         return
     where = "".join(traceback.format_tb(error.__traceback__)) if error else ""
     log.error("error while handling update %s: %s\n%s", update_id, type(error).__name__, where)

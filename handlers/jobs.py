@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
+from datetime import time
 
 from telegram.ext import Application
 
 from bot.channels.telegram.context import SERVICES_KEY, MadoguchiContext
-from bot.numbers.daily import send_daily_digest
-from bot.tickets.retention import apply_retention
 from bot.channels.telegram.replies import deliver_outbox
-from storage import inbox
-from storage import repositories as repo
+from bot.numbers.daily import send_daily_digest
+from bot.tickets.retention import apply_retention, purge_expired
 
 log = logging.getLogger(__name__)
 
 
-# Telegram redelivers an unconfirmed update for at most a day; a week of ids is plenty.
-UPDATE_IDS_KEPT = timedelta(days=7)
-
-
 async def purge_expired_drafts(context: MadoguchiContext) -> None:
-    """Deletes drafts untouched for longer than the retention period, updates given up on
-    just as long ago (they hold what residents wrote), and old update ids."""
-    services = context.services
-    now = services.clock()
-    cutoff = now - timedelta(hours=services.settings.draft_retention_hours)
-    async with services.db.begin() as session:
-        removed = await repo.delete_drafts_older_than(session, cutoff)
-        removed += await inbox.forget_failed_before(session, cutoff)
-        forgotten = await repo.forget_updates_before(session, now - UPDATE_IDS_KEPT)
-    if removed or forgotten:
-        log.info("purged %d expired drafts or failed updates and %d old update ids",
-                 removed, forgotten)
+    """Purges expired drafts, updates given up on and old update ids (hourly)."""
+    await purge_expired(context.services, context.services.clock())
 
 
 async def retention(context: MadoguchiContext) -> None:

@@ -6,10 +6,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.resident import desk as frontdesk
 from bot.channels.telegram.context import MadoguchiContext
-from bot.resident.desk import Event, Who
 from bot.channels.telegram.replies import run_once, send_reply
+from bot.resident import desk as frontdesk
+from bot.resident.desk import Event, Who
 
 PRIVATE = filters.ChatType.PRIVATE
 # Commands are read by hand rather than with CommandHandler so that an unknown command
@@ -27,7 +27,8 @@ async def _handle(update: Update, context: MadoguchiContext, event: Event) -> No
     """Handles a resident event in one transaction and replies after commit."""
     services = context.services
     reply = await run_once(
-        update, context,
+        update,
+        context,
         lambda session: frontdesk.handle(session, services, _who(update), event),
     )
     if reply is not None:

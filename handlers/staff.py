@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from telegram.constants import ChatType
-
-from bot.resident import desk as frontdesk
 from bot.channels.telegram.context import MadoguchiContext
+from bot.channels.telegram.replies import run_once, send_reply
+from bot.resident import desk as frontdesk
 from bot.resident.desk import Event, Who
 from bot.staff.commands import STAFF_COMMANDS, run_command
 from bot.staff.desk import StaffDesk, StaffWho
-from bot.channels.telegram.replies import run_once, send_reply
 
 
 def _who(update: Update) -> StaffWho:
@@ -42,7 +41,8 @@ async def on_staff_command(update: Update, context: MadoguchiContext) -> None:
     name = text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
     args = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
     reply = await run_once(
-        update, context,
+        update,
+        context,
         lambda session: run_command(StaffDesk(session, services, _who(update)), name, args),
     )
     if reply is not None:
@@ -93,10 +93,12 @@ def register(app: Application, group: int) -> None:
     app.add_handlers(
         [
             # Edited commands are not run again: an edit must never repeat a reply or a change.
-            CommandHandler(list(STAFF_COMMANDS), on_staff_command,
-                           filters=filters.UpdateType.MESSAGE),
-            CommandHandler("help", on_group_help,
-                           filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE),
+            CommandHandler(
+                list(STAFF_COMMANDS), on_staff_command, filters=filters.UpdateType.MESSAGE
+            ),
+            CommandHandler(
+                "help", on_group_help, filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+            ),
             CallbackQueryHandler(on_staff_button, pattern=r"^[sqk]:"),
             MessageHandler(
                 filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,

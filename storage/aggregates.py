@@ -2,59 +2,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DigestRun, StaffMember, Ticket, open_ticket_condition
 
 
 @dataclass(frozen=True)
-class Targets:
-    """Service-level targets in business days."""
+class TargetRule:
+    """Tickets of this priority and/or service (None: any) are overdue after `days` business days."""
 
-    urgent: int
-    food: int
-    default: int
+    days: int
+    priority: str | None = None
+    service: str | None = None
 
 
 async def counts_by(session: AsyncSession, column, *conditions) -> dict[str, int]:
     """Number of tickets per value of a column, among tickets matching the conditions."""
-    rows = await session.execute(
-        select(column, func.count()).where(*conditions).group_by(column)
-    )
+    rows = await session.execute(select(column, func.count()).where(*conditions).group_by(column))
     return {key if key is not None else "": count for key, count in rows.all()}
 
 
-def overdue_condition(today_bday: int, targets: Targets):
-    """Open tickets older than their target: urgent ones, food support, everything else."""
-    loosest = min(targets.urgent, targets.food, targets.default)
+def overdue_condition(today_bday: int, rules: Sequence[TargetRule]):
+    """Open tickets older than the target of the first rule they match."""
+    loosest = min(rule.days for rule in rules)
+    overdue = []
+    earlier: list = []
+    for rule in rules:
+        matches = and_(
+            true(),
+            *(
+                condition
+                for condition in (
+                    Ticket.priority == rule.priority if rule.priority else None,
+                    Ticket.service == rule.service if rule.service else None,
+                )
+                if condition is not None
+            ),
+        )
+        overdue.append(
+            and_(matches, *(not_(e) for e in earlier), Ticket.created_bday < today_bday - rule.days)
+        )
+        earlier.append(matches)
     return and_(
         open_ticket_condition(),
         # A plain range first, so the planner walks the open-tickets index by intake day.
         Ticket.created_bday < today_bday - loosest,
-        or_(
-            and_(Ticket.priority == "urgent", Ticket.created_bday < today_bday - targets.urgent),
-            and_(Ticket.priority != "urgent", Ticket.service == "food",
-                 Ticket.created_bday < today_bday - targets.food),
-            and_(Ticket.priority != "urgent", Ticket.service != "food",
-                 Ticket.created_bday < today_bday - targets.default),
-        ),
+        or_(*overdue),
     )
 
 
 async def count(session: AsyncSession, *conditions) -> int:
     """Number of tickets matching the conditions."""
-    return int(await session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0)
+    return int(
+        await session.scalar(select(func.count()).select_from(Ticket).where(*conditions)) or 0
+    )
 
 
-async def references(session: AsyncSession, limit: int, *conditions, order=None) -> list[tuple[str, int]]:
+async def references(
+    session: AsyncSession, limit: int, *conditions, order=None
+) -> list[tuple[str, int]]:
     """(reference, intake business-day ordinal) of the oldest tickets matching the conditions."""
     rows = await session.execute(
-        select(Ticket.reference, Ticket.created_bday).where(*conditions)
-        .order_by(order if order is not None else Ticket.created_at, Ticket.id).limit(limit)
+        select(Ticket.reference, Ticket.created_bday)
+        .where(*conditions)
+        .order_by(order if order is not None else Ticket.created_at, Ticket.id)
+        .limit(limit)
     )
     return [(ref, bday) for ref, bday in rows.all()]
 
@@ -76,16 +93,20 @@ async def load_per_staff(session: AsyncSession) -> list[tuple[str, int]]:
     return [(name, n) for name, n in rows.all()]
 
 
-async def median_days(session: AsyncSession, end_column, start: datetime, end: datetime) -> float | None:
+async def median_days(
+    session: AsyncSession, end_column, start: datetime, end: datetime
+) -> float | None:
     """Median business days from intake to `end_column` for tickets received in [start, end)."""
     conditions = (Ticket.created_at >= start, Ticket.created_at < end, end_column.is_not(None))
     n = await count(session, *conditions)
     if n == 0:
         return None
     value = end_column - Ticket.created_bday
-    middle = list(await session.scalars(
-        select(value).where(*conditions).order_by(value).offset((n - 1) // 2).limit(2 - n % 2)
-    ))
+    middle = list(
+        await session.scalars(
+            select(value).where(*conditions).order_by(value).offset((n - 1) // 2).limit(2 - n % 2)
+        )
+    )
     return sum(middle) / len(middle)
 
 
@@ -99,10 +120,8 @@ async def claim_digest_day(session: AsyncSession, day: date, now: datetime) -> N
 async def last_digest_before(session: AsyncSession, day: date) -> datetime | None:
     """When the previous day's digest (before `day`) was claimed, if ever."""
     return await session.scalar(
-        select(DigestRun.claimed_at).where(DigestRun.day < day).order_by(DigestRun.day.desc()).limit(1)
+        select(DigestRun.claimed_at)
+        .where(DigestRun.day < day)
+        .order_by(DigestRun.day.desc())
+        .limit(1)
     )
-
-
-async def digest_claimed(session: AsyncSession, day: date) -> bool:
-    """Whether a day's digest has been claimed."""
-    return await session.get(DigestRun, day) is not None

@@ -16,8 +16,9 @@ def sqlite_path(url: str) -> Path:
     """The file of a SQLite URL (PostgreSQL is backed up with pg_dump instead)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database:
-        raise BackupError("`madoguchi backup` copies the SQLite file; for PostgreSQL use "
-                          "pg_dump (see the README)")
+        raise BackupError(
+            "`madoguchi backup` copies the SQLite file; for PostgreSQL use pg_dump (see the README)"
+        )
     return Path(parsed.database)
 
 
@@ -39,5 +40,7 @@ def check_copy(path: Path) -> dict[str, int]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as copy:
         if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise BackupError(f"{path} failed SQLite's integrity check")
-        return {table: copy.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-                for table in ("tickets", "residents", "ticket_events", "staff")}
+        return {
+            table: copy.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("tickets", "residents", "ticket_events", "staff")
+        }

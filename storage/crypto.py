@@ -52,14 +52,16 @@ class Keyring:
     def encrypt(self, plaintext: str) -> str:
         """Encrypts text with the current key."""
         nonce = os.urandom(12)
-        sealed = AESGCM(self._keys[self.current]).encrypt(nonce, plaintext.encode(), self.current.encode())
+        sealed = AESGCM(self._keys[self.current]).encrypt(
+            nonce, plaintext.encode(), self.current.encode()
+        )
         return f"{PREFIX}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, stored: str) -> str:
         """Decrypts a stored value (plain values, from before encryption, pass through)."""
         if not stored.startswith(PREFIX):
             return stored
-        kid, _, payload = stored[len(PREFIX):].partition(":")
+        kid, _, payload = stored[len(PREFIX) :].partition(":")
         if kid not in self._keys:
             raise EncryptionKeyError(f"value encrypted with key {kid!r}, which is not configured")
         raw = base64.b64decode(payload)

@@ -6,10 +6,15 @@ import json
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from storage.crypto import Keyring
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -36,7 +41,9 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     # hide_parameters keeps answers and phone numbers out of database error messages and logs.
     # JSON is stored as readable UTF-8 so that Japanese answers can be searched.
     engine = create_async_engine(
-        url, pool_pre_ping=True, hide_parameters=True,
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
         json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
     )
     if engine.dialect.name == "sqlite":

@@ -23,20 +23,31 @@ class InboxDTO(_DTO):
     attempts: int
 
 
-async def store_updates(session: AsyncSession, received: list[tuple[int, dict[str, Any]]],
-                        now: datetime) -> None:
+async def store_updates(
+    session: AsyncSession, received: list[tuple[int, dict[str, Any]]], now: datetime
+) -> None:
     """Stores (chat id, raw update) pairs unless already stored or handled.
 
     The chat id orders the work: one chat's updates are handled one at a time.
     """
     ids = [payload["update_id"] for _chat, payload in received]
-    handled = set(await session.scalars(
-        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(ids))
-    ))
+    handled = set(
+        await session.scalars(
+            select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(ids))
+        )
+    )
     rows = [
-        {"update_id": payload["update_id"], "chat_id": chat, "payload": payload,
-         "received_at": now, "not_before": now, "attempts": 0, "failed": False}
-        for chat, payload in received if payload["update_id"] not in handled
+        {
+            "update_id": payload["update_id"],
+            "chat_id": chat,
+            "payload": payload,
+            "received_at": now,
+            "not_before": now,
+            "attempts": 0,
+            "failed": False,
+        }
+        for chat, payload in received
+        if payload["update_id"] not in handled
     ]
     if rows:
         await session.execute(insert_or_ignore(session, InboxUpdate, "update_id"), rows)
@@ -48,12 +59,17 @@ async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[In
     return [InboxDTO.model_validate(row) for row in await session.scalars(query)]
 
 
-async def claim(session: AsyncSession, update_id: int, now: datetime, lease_until: datetime) -> bool:
+async def claim(
+    session: AsyncSession, update_id: int, now: datetime, lease_until: datetime
+) -> bool:
     """Takes a waiting update for this worker until `lease_until`; False if another has it."""
     result = await session.execute(
         update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.failed.is_(False),
-               InboxUpdate.not_before <= now)
+        .where(
+            InboxUpdate.update_id == update_id,
+            InboxUpdate.failed.is_(False),
+            InboxUpdate.not_before <= now,
+        )
         .values(not_before=lease_until)
     )
     return result.rowcount == 1
@@ -64,21 +80,30 @@ async def remove(session: AsyncSession, update_id: int) -> None:
     await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
 
 
-async def retry_later(session: AsyncSession, update_id: int, retry_at: datetime, error: str,
-                      *, count_attempt: bool, max_attempts: int) -> None:
+async def retry_later(
+    session: AsyncSession,
+    update_id: int,
+    retry_at: datetime,
+    error: str,
+    *,
+    count_attempt: bool,
+    max_attempts: int,
+) -> None:
     """Schedules another try of an update; after the last counted attempt it stops blocking."""
     values: dict[str, Any] = {"not_before": retry_at, "last_error": error[:200]}
     if count_attempt:
         values["attempts"] = InboxUpdate.attempts + 1
         values["failed"] = InboxUpdate.attempts + 1 >= max_attempts
-    await session.execute(update(InboxUpdate).where(InboxUpdate.update_id == update_id)
-                          .values(**values))
+    await session.execute(
+        update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(**values)
+    )
 
 
 async def release_all(session: AsyncSession, now: datetime) -> int:
     """Frees every lease at once (a single worker starting after a crash); returns how many."""
     result = await session.execute(
-        update(InboxUpdate).where(InboxUpdate.failed.is_(False), InboxUpdate.not_before > now)
+        update(InboxUpdate)
+        .where(InboxUpdate.failed.is_(False), InboxUpdate.not_before > now)
         .values(not_before=now)
     )
     return result.rowcount or 0
@@ -94,19 +119,25 @@ async def forget_failed_before(session: AsyncSession, cutoff: datetime) -> int:
 
 async def backlog(session: AsyncSession) -> tuple[int, int]:
     """How many updates wait in the inbox, and how many were given up."""
-    rows = dict((failed, count) for failed, count in await session.execute(
-        select(InboxUpdate.failed, func.count()).group_by(InboxUpdate.failed)
-    ))
+    rows = dict(
+        (failed, count)
+        for failed, count in await session.execute(
+            select(InboxUpdate.failed, func.count()).group_by(InboxUpdate.failed)
+        )
+    )
     return rows.get(False, 0), rows.get(True, 0)
 
 
-async def hold_lease(session: AsyncSession, name: str, holder: str, now: datetime,
-                     until: datetime) -> bool:
+async def hold_lease(
+    session: AsyncSession, name: str, holder: str, now: datetime, until: datetime
+) -> bool:
     """Takes or renews a named lease for `holder`; False while another worker holds it."""
     result = await session.execute(
         update(WorkerLease)
-        .where(WorkerLease.name == name,
-               (WorkerLease.expires_at <= now) | (WorkerLease.holder == holder))
+        .where(
+            WorkerLease.name == name,
+            (WorkerLease.expires_at <= now) | (WorkerLease.holder == holder),
+        )
         .values(holder=holder, expires_at=until)
     )
     if result.rowcount == 1:
@@ -114,8 +145,9 @@ async def hold_lease(session: AsyncSession, name: str, holder: str, now: datetim
     if await session.get(WorkerLease, name) is not None:
         return False
     inserted = await session.execute(
-        insert_or_ignore(session, WorkerLease, "name").values(name=name, holder=holder,
-                                                              expires_at=until)
+        insert_or_ignore(session, WorkerLease, "name").values(
+            name=name, holder=holder, expires_at=until
+        )
     )
     return (inserted.rowcount or 0) == 1
 

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text, text,
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -22,10 +33,37 @@ NAMING_CONVENTION = {
 }
 
 
-OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting", "referred")
+class TicketStatus(StrEnum):
+    """A ticket's status, as stored in `tickets.status`."""
+
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    REFERRED = "referred"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    """A ticket's priority, as stored in `tickets.priority`."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+OPEN_STATUSES = (
+    TicketStatus.NEW,
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING,
+    TicketStatus.REFERRED,
+)
 # Written out as literal SQL rather than bound parameters: SQLite's planner can then see that a
 # query's condition is the one of the partial indexes on open tickets (with parameters it cannot).
-OPEN_SQL = "status IN ('new', 'assigned', 'in_progress', 'waiting', 'referred')"
+OPEN_SQL = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
 
 
 def open_ticket_condition():
@@ -98,14 +136,34 @@ class Ticket(Base):
         Index("ix_tickets_resident_id_status", "resident_id", "status"),
         # Partial indexes over open tickets only: they stay small however many tickets are
         # closed, and serve the queue, the digest and the overdue counts.
-        Index("ix_tickets_open_created_at", "created_at",
-              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
-        Index("ix_tickets_open_priority", "priority", "created_at",
-              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
-        Index("ix_tickets_open_assignee_id", "assignee_id", "created_at",
-              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
-        Index("ix_tickets_open_created_bday", "created_bday", "priority", "service",
-              sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        Index(
+            "ix_tickets_open_created_at",
+            "created_at",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
+        Index(
+            "ix_tickets_open_priority",
+            "priority",
+            "created_at",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
+        Index(
+            "ix_tickets_open_assignee_id",
+            "assignee_id",
+            "created_at",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
+        Index(
+            "ix_tickets_open_created_bday",
+            "created_bday",
+            "priority",
+            "service",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -10,8 +10,13 @@ from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import aliased
 
 
-def due_heads_query(model: Any, position: str, waiting: Callable[[Any], ColumnElement[bool]],
-                    now: datetime, limit: int) -> Select:
+def due_heads_query(
+    model: Any,
+    position: str,
+    waiting: Callable[[Any], ColumnElement[bool]],
+    now: datetime,
+    limit: int,
+) -> Select:
     """For each chat, its oldest waiting row (by `position`) if that row is due now.
 
     Only the head is returned, so a row never overtakes an earlier one of the same chat, and a

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-import hashlib
-import json
-from dataclasses import dataclass
-
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
+from storage.models import (
+    AuditEntry,
+    DigestRun,
+    Draft,
+    InboxUpdate,
+    OutboxMessage,
+    ProcessedUpdate,
+    Resident,
+    RetentionRun,
+    StaffMember,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    open_ticket_condition,
+)
 from storage.queues import due_heads_query
 from storage.sql import insert_or_ignore
-from storage.models import (
-    AuditEntry, DigestRun, Draft, InboxUpdate, OutboxMessage, ProcessedUpdate, Resident, RetentionRun, StaffMember, Ticket,
-    TicketEvent, open_ticket_condition,
-)
 
 
 class _DTO(BaseModel):
@@ -157,8 +167,9 @@ async def record_update(session: AsyncSession, update_id: int, now: datetime) ->
     one wait for it, then find the id taken.
     """
     result = await session.execute(
-        insert_or_ignore(session, ProcessedUpdate, "update_id")
-        .values(update_id=update_id, processed_at=now)
+        insert_or_ignore(session, ProcessedUpdate, "update_id").values(
+            update_id=update_id, processed_at=now
+        )
     )
     return result.rowcount == 1
 
@@ -172,15 +183,25 @@ async def update_recorded(session: AsyncSession, update_id: int) -> bool:
 
 
 async def get_or_create_resident(
-    session: AsyncSession, telegram_user_id: int, chat_id: int, language_code: str | None,
+    session: AsyncSession,
+    telegram_user_id: int,
+    chat_id: int,
+    language_code: str | None,
     now: datetime,
 ) -> ResidentDTO:
     """Returns the resident for a Telegram user, creating the row on first contact."""
-    row = await session.scalar(select(Resident).where(Resident.telegram_user_id == telegram_user_id))
+    row = await session.scalar(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
     if row is None:
         row = Resident(
-            telegram_user_id=telegram_user_id, chat_id=chat_id, language_code=language_code,
-            screen="menu", drafts_started=0, created_at=now, updated_at=now,
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            language_code=language_code,
+            screen="menu",
+            drafts_started=0,
+            created_at=now,
+            updated_at=now,
         )
         session.add(row)
         await session.flush()
@@ -220,8 +241,13 @@ async def save_draft(
     row = await session.scalar(select(Draft).where(Draft.resident_id == resident_id))
     if row is None:
         session.add(
-            Draft(resident_id=resident_id, form_key=form_key, state=state, created_at=now,
-                  updated_at=now)
+            Draft(
+                resident_id=resident_id,
+                form_key=form_key,
+                state=state,
+                created_at=now,
+                updated_at=now,
+            )
         )
     else:
         row.form_key, row.state, row.updated_at = form_key, state, now
@@ -278,35 +304,52 @@ async def tickets_of_resident(session: AsyncSession, resident_id: int) -> list[T
 
 
 async def add_ticket_event(
-    session: AsyncSession, ticket_id: int, kind: str, actor_type: str, actor_id: int | None,
-    now: datetime, data: dict[str, Any] | None = None,
+    session: AsyncSession,
+    ticket_id: int,
+    kind: str,
+    actor_type: str,
+    actor_id: int | None,
+    now: datetime,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Appends an event to a ticket's history."""
     session.add(
-        TicketEvent(ticket_id=ticket_id, kind=kind, actor_type=actor_type, actor_id=actor_id,
-                    data=data or {}, created_at=now)
+        TicketEvent(
+            ticket_id=ticket_id,
+            kind=kind,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            data=data or {},
+            created_at=now,
+        )
     )
     await session.flush()
 
 
-async def ticket_event_kinds(session: AsyncSession, ticket_id: int) -> list[str]:
-    """Returns the kinds of a ticket's events, oldest first."""
-    rows = await session.scalars(
-        select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
-    )
-    return list(rows)
-
-
 async def add_outbox_message(
-    session: AsyncSession, chat_id: int, kind: str, text: str, now: datetime,
-    ticket_id: int | None = None, reply_markup: dict[str, Any] | None = None,
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    text: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    reply_markup: dict[str, Any] | None = None,
     meta: dict[str, Any] | None = None,
 ) -> None:
     """Writes a message to the outbox in the caller's transaction."""
     session.add(
-        OutboxMessage(chat_id=chat_id, kind=kind, ticket_id=ticket_id, text=text,
-                      reply_markup=reply_markup, meta=meta or {}, status="pending", attempts=0,
-                      not_before=now, created_at=now)
+        OutboxMessage(
+            chat_id=chat_id,
+            kind=kind,
+            ticket_id=ticket_id,
+            text=text,
+            reply_markup=reply_markup,
+            meta=meta or {},
+            status="pending",
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
     )
     await session.flush()
 
@@ -354,20 +397,29 @@ async def claim_outbox_message(
 
 
 async def finish_outbox_message(
-    session: AsyncSession, message_id: int, status: str, now: datetime, *,
-    telegram_message_id: int | None = None, error: str | None = None,
-    retry_at: datetime | None = None, attempts: int | None = None,
+    session: AsyncSession,
+    message_id: int,
+    status: str,
+    now: datetime,
+    *,
+    telegram_message_id: int | None = None,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+    attempts: int | None = None,
 ) -> None:
     """Records the result of one delivery attempt; a delivered message's text is not kept."""
     values: dict[str, Any] = {"status": status, "last_error": error}
     if status == "sent":
-        values.update(sent_at=now, telegram_message_id=telegram_message_id, text="",
-                      reply_markup=None)
+        values.update(
+            sent_at=now, telegram_message_id=telegram_message_id, text="", reply_markup=None
+        )
     if retry_at is not None:
         values["not_before"] = retry_at
     if attempts is not None:
         values["attempts"] = attempts
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    )
 
 
 async def outbox_messages(session: AsyncSession, kind: str | None = None) -> list[OutboxDTO]:
@@ -381,8 +433,6 @@ async def outbox_messages(session: AsyncSession, kind: str | None = None) -> lis
 async def count_rows(session: AsyncSession, model: type) -> int:
     """Returns the number of rows of a model's table."""
     return int(await session.scalar(select(func.count()).select_from(model)) or 0)
-
-
 
 
 # ---- staff ----------------------------------------------------------------------------------
@@ -405,7 +455,10 @@ async def get_staff(session: AsyncSession, staff_id: int) -> StaffDTO | None:
 
 
 async def save_staff(
-    session: AsyncSession, telegram_user_id: int, display_name: str, districts: list[str],
+    session: AsyncSession,
+    telegram_user_id: int,
+    display_name: str,
+    districts: list[str],
     now: datetime,
 ) -> StaffDTO:
     """Adds a staff member, or updates and reactivates an existing one."""
@@ -416,7 +469,10 @@ async def save_staff(
         row = StaffMember(telegram_user_id=telegram_user_id, created_at=now)
         session.add(row)
     row.display_name, row.districts, row.active, row.updated_at = (
-        display_name, districts, True, now,
+        display_name,
+        districts,
+        True,
+        now,
     )
     await session.flush()
     return StaffDTO.model_validate(row)
@@ -461,9 +517,7 @@ async def update_ticket(
     return TicketDTO.model_validate(row)
 
 
-async def claim_ticket(
-    session: AsyncSession, ticket_id: int, staff_id: int, now: datetime
-) -> bool:
+async def claim_ticket(session: AsyncSession, ticket_id: int, staff_id: int, now: datetime) -> bool:
     """Assigns an unassigned ticket; of two simultaneous claims exactly one succeeds."""
     result = await session.execute(
         update(Ticket)
@@ -536,7 +590,10 @@ def count_limit(offset: int, limit: int) -> int:
 
 
 async def ticket_page(
-    session: AsyncSession, query: TicketQuery, offset: int, limit: int,
+    session: AsyncSession,
+    query: TicketQuery,
+    offset: int,
+    limit: int,
 ) -> tuple[list[TicketDTO], int]:
     """Returns one page of matching tickets, oldest first, and how many match — counted up to
     count_limit(offset, limit), one more meaning "more than that"."""
@@ -548,8 +605,11 @@ async def ticket_page(
     matches = select(Ticket.id).where(*conditions).limit(count_limit(offset, limit) + 1)
     total = await session.scalar(select(func.count()).select_from(matches.subquery()))
     rows = await session.scalars(
-        select(Ticket).where(*conditions).order_by(Ticket.created_at, Ticket.id)
-        .offset(offset).limit(limit)
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.created_at, Ticket.id)
+        .offset(offset)
+        .limit(limit)
     )
     return [TicketDTO.model_validate(r) for r in rows], int(total or 0)
 
@@ -559,16 +619,19 @@ async def _word_page(
 ) -> tuple[list[TicketDTO], int]:
     """Tickets among the newest whose answers contain every word (case-insensitive)."""
     rows = await session.scalars(
-        select(Ticket).where(*conditions).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         .limit(WORD_SEARCH_WINDOW)
     )
     wanted = [w.casefold() for w in words]
     found = [
-        TicketDTO.model_validate(row) for row in rows
+        TicketDTO.model_validate(row)
+        for row in rows
         if all(w in json.dumps(row.answers, ensure_ascii=False).casefold() for w in wanted)
     ]
     found.reverse()
-    return found[offset:offset + limit], len(found)
+    return found[offset : offset + limit], len(found)
 
 
 async def staff_names(session: AsyncSession) -> dict[int, str]:
@@ -598,7 +661,8 @@ async def tickets_created_between(
 ) -> list[TicketDTO]:
     """Returns tickets created in [start, end), oldest first."""
     rows = await session.scalars(
-        select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
+        select(Ticket)
+        .where(Ticket.created_at >= start, Ticket.created_at < end)
         .order_by(Ticket.created_at, Ticket.id)
     )
     return [TicketDTO.model_validate(r) for r in rows]
@@ -619,7 +683,10 @@ async def recent_ticket_events(session: AsyncSession, limit: int) -> list[EventD
 
 
 async def add_audit(
-    session: AsyncSession, actor_id: int | None, action: str, now: datetime,
+    session: AsyncSession,
+    actor_id: int | None,
+    action: str,
+    now: datetime,
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Records a staff action outside one ticket's history."""
@@ -644,10 +711,13 @@ async def set_resident_reachable(
     session: AsyncSession, resident_id: int, reachable: bool
 ) -> list[int]:
     """Marks all of a resident's tickets reachable or not; returns the ids that changed."""
-    ids = list(await session.scalars(
-        select(Ticket.id).where(Ticket.resident_id == resident_id,
-                                Ticket.resident_unreachable.is_(reachable))
-    ))
+    ids = list(
+        await session.scalars(
+            select(Ticket.id).where(
+                Ticket.resident_id == resident_id, Ticket.resident_unreachable.is_(reachable)
+            )
+        )
+    )
     if ids:
         await session.execute(
             update(Ticket).where(Ticket.id.in_(ids)).values(resident_unreachable=not reachable)
@@ -656,6 +726,7 @@ async def set_resident_reachable(
 
 
 # ---- privacy: erasing a resident's personal data -----------------------------------------
+
 
 async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
     """Removes the personal data of tickets, keeping what anonymous counts need.
@@ -667,9 +738,16 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
     if not ticket_ids:
         return
     await session.execute(
-        update(Ticket).where(Ticket.id.in_(ticket_ids)).values(
-            answers={}, phone=None, phone_hash=None, contact_method=None, resident_id=None,
-            resident_unreachable=False, erased=True,
+        update(Ticket)
+        .where(Ticket.id.in_(ticket_ids))
+        .values(
+            answers={},
+            phone=None,
+            phone_hash=None,
+            contact_method=None,
+            resident_id=None,
+            resident_unreachable=False,
+            erased=True,
         )
     )
     # Any event may carry words staff or the resident typed (notes, reasons, messages).
@@ -693,14 +771,18 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
 
 async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int) -> list[int]:
     """Erases a resident: their tickets' personal data, their messages waiting to be sent,
-    their updates given up on, their draft and their row. Returns the ids of their tickets (kept, anonymous)."""
-    ticket_ids = list(await session.scalars(select(Ticket.id).where(Ticket.resident_id == resident_id)))
+    their updates given up on, their draft and their row. Returns the ids of their tickets
+    (kept, anonymous)."""
+    ticket_ids = list(
+        await session.scalars(select(Ticket.id).where(Ticket.resident_id == resident_id))
+    )
     await scrub_tickets(session, ticket_ids)
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
     # Updates given up on still hold what the resident wrote; ones still waiting are newer
     # than this request and are handled as usual.
-    await session.execute(delete(InboxUpdate).where(InboxUpdate.chat_id == chat_id,
-                                                    InboxUpdate.failed.is_(True)))
+    await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.failed.is_(True))
+    )
     await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
     await session.execute(delete(Resident).where(Resident.id == resident_id))
     return ticket_ids
@@ -721,15 +803,26 @@ async def tickets_to_erase(
 ) -> tuple[list[int], list[int]]:
     """Ids of tickets whose personal data retention has run out: closed ones, and volunteer
     registrations without activity."""
-    closed = list(await session.scalars(
-        select(Ticket.id).where(
-            Ticket.erased.is_(False),
-            or_(and_(Ticket.status == "closed", Ticket.closed_at < closed_before),
-                and_(Ticket.status == "resolved", Ticket.resolved_at < closed_before)))))
+    closed = list(
+        await session.scalars(
+            select(Ticket.id).where(
+                Ticket.erased.is_(False),
+                or_(
+                    and_(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < closed_before),
+                    and_(
+                        Ticket.status == TicketStatus.RESOLVED, Ticket.resolved_at < closed_before
+                    ),
+                ),
+            )
+        )
+    )
     idle = await session.scalars(
-        select(Ticket.id).where(Ticket.service == "volunteer_registration",
-                                Ticket.last_activity_at < volunteers_idle_before,
-                                Ticket.erased.is_(False)))
+        select(Ticket.id).where(
+            Ticket.service == "volunteer_registration",
+            Ticket.last_activity_at < volunteers_idle_before,
+            Ticket.erased.is_(False),
+        )
+    )
     return closed, [ticket_id for ticket_id in idle if ticket_id not in set(closed)]
 
 
@@ -752,15 +845,23 @@ async def record_retention_run(session: AsyncSession, now: datetime, **counts: i
 async def retention_runs(session: AsyncSession) -> list[dict[str, Any]]:
     """Every retention run, oldest first."""
     rows = await session.scalars(select(RetentionRun).order_by(RetentionRun.id))
-    return [{"ran_at": r.ran_at, "drafts": r.drafts, "closed_tickets": r.closed_tickets,
-             "volunteer_registrations": r.volunteer_registrations, "residents": r.residents}
-            for r in rows]
+    return [
+        {
+            "ran_at": r.ran_at,
+            "drafts": r.drafts,
+            "closed_tickets": r.closed_tickets,
+            "volunteer_registrations": r.volunteer_registrations,
+            "residents": r.residents,
+        }
+        for r in rows
+    ]
 
 
 async def outbox_backlog(session: AsyncSession) -> tuple[int, int]:
     """How many outbox messages wait to be delivered, and how many were given up on."""
     counts = dict(
-        (status, count) for status, count in await session.execute(
+        (status, count)
+        for status, count in await session.execute(
             select(OutboxMessage.status, func.count())
             .where(OutboxMessage.status.in_((*UNDELIVERED, "failed")))
             .group_by(OutboxMessage.status)

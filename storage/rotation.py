@@ -9,8 +9,12 @@ from storage.db import create_engine
 
 # (table, column) of every encrypted value; JSON columns decrypt to JSON text either way.
 ENCRYPTED_COLUMNS = (
-    ("tickets", "answers"), ("tickets", "phone"), ("drafts", "state"),
-    ("ticket_events", "data"), ("residents", "pending_message"), ("outbox", "text"),
+    ("tickets", "answers"),
+    ("tickets", "phone"),
+    ("drafts", "state"),
+    ("ticket_events", "data"),
+    ("residents", "pending_message"),
+    ("outbox", "text"),
 )
 BATCH = 500
 
@@ -23,11 +27,15 @@ async def rotate(url: str, keyring: Keyring) -> dict[str, int]:
         for table, column in ENCRYPTED_COLUMNS:
             counts[f"{table}.{column}"] = await _rotate_column(engine, keyring, table, column)
         async with engine.begin() as conn:
-            rows = (await conn.execute(text("SELECT id, phone FROM tickets WHERE phone IS NOT NULL"))).all()
+            rows = (
+                await conn.execute(text("SELECT id, phone FROM tickets WHERE phone IS NOT NULL"))
+            ).all()
             for ticket_id, stored in rows:
                 phone_hash = keyring.blind_index(keyring.decrypt(stored))
-                await conn.execute(text("UPDATE tickets SET phone_hash = :h WHERE id = :id"),
-                                   {"h": phone_hash, "id": ticket_id})
+                await conn.execute(
+                    text("UPDATE tickets SET phone_hash = :h WHERE id = :id"),
+                    {"h": phone_hash, "id": ticket_id},
+                )
     finally:
         await engine.dispose()
     return counts
@@ -39,15 +47,19 @@ async def _rotate_column(engine, keyring: Keyring, table: str, column: str) -> i
     last_id = 0
     while True:
         async with engine.begin() as conn:
-            rows = (await conn.execute(
-                text(f"SELECT id, {column} FROM {table} WHERE id > :last ORDER BY id LIMIT :n"),
-                {"last": last_id, "n": BATCH},
-            )).all()
+            rows = (
+                await conn.execute(
+                    text(f"SELECT id, {column} FROM {table} WHERE id > :last ORDER BY id LIMIT :n"),
+                    {"last": last_id, "n": BATCH},
+                )
+            ).all()
             for row_id, stored in rows:
                 if stored is not None and needs_rotation(stored, keyring):
                     plain = keyring.decrypt(stored)
-                    await conn.execute(text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
-                                       {"v": keyring.encrypt(plain), "id": row_id})
+                    await conn.execute(
+                        text(f"UPDATE {table} SET {column} = :v WHERE id = :id"),
+                        {"v": keyring.encrypt(plain), "id": row_id},
+                    )
                     changed += 1
         if len(rows) < BATCH:
             return changed

@@ -106,7 +106,9 @@ class FakeTelegram:
     def _incoming(self, chat: dict, user_id: int, text: str, language: str) -> dict:
         """A Message dict as a user would send it, with a bot_command entity for /commands."""
         message = {
-            "message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
             "from": {"id": user_id, "is_bot": False, "first_name": "R", "language_code": language},
             "text": text,
         }
@@ -129,8 +131,10 @@ class FakeTelegram:
         """Params of successful sendMessage/sendPhoto/sendDocument calls, optionally for one chat."""
         with self._cond:
             return [
-                call["params"] for call in self.calls
-                if call["method"] in SENDS and call["status"] == 200
+                call["params"]
+                for call in self.calls
+                if call["method"] in SENDS
+                and call["status"] == 200
                 and (chat_id is None or call["params"].get("chat_id") == str(chat_id))
             ]
 
@@ -167,8 +171,11 @@ class FakeTelegram:
             return True
         if method == "getWebhookInfo":
             url = (self.webhook or {}).get("url", "")
-            return {"url": url, "has_custom_certificate": False,
-                    "pending_update_count": len(self._pending(0))}
+            return {
+                "url": url,
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._pending(0)),
+            }
         if method in LIMITED:
             self._check(method, params)
         if method == "sendMessage":
@@ -224,15 +231,22 @@ class FakeTelegram:
     def _too_many(self) -> ApiError:
         """Counts and builds a 429 answer."""
         self.too_many_requests += 1
-        return ApiError(429, f"Too Many Requests: retry after {self.retry_after}",
-                        {"retry_after": self.retry_after})
+        return ApiError(
+            429,
+            f"Too Many Requests: retry after {self.retry_after}",
+            {"retry_after": self.retry_after},
+        )
 
     def _message(self, params: dict[str, str], **fields: object) -> dict:
         """A Message dict as Telegram returns for a message the bot sent or edited."""
         chat_id = _chat_id(params)
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
-        return {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
-                **fields}
+        return {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat,
+            **fields,
+        }
 
     def push_to(self, urls: list[str], secret: str, retry_delay: float = 0.2) -> None:
         """Delivers held updates one at a time, in order, round-robin to the worker URLs."""
@@ -342,8 +356,12 @@ def _forget_before(times: deque[float], cutoff: float) -> None:
 
 def _post_json(url: str, update: dict, secret: str) -> int:
     """POSTs one update as a webhook would; the HTTP status, or -1 when unreachable."""
-    request = urllib.request.Request(url, data=json.dumps(update).encode(), method="POST", headers={
-        "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(update).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status

@@ -11,10 +11,10 @@ from telegram.ext import Application
 
 from bot.channels.telegram.app import build_application
 from bot.channels.telegram.context import SERVICES_KEY
-from bot.services import Services
-from bot.i18n import Catalogs, Translator
 from bot.channels.telegram.local_api import LocalBotApi, StoredMessage
 from bot.channels.telegram.local_user import LocalUser
+from bot.i18n import Catalogs, Translator
+from bot.services import Services
 from bot.settings import EXAMPLE_PROFILE, Settings
 from storage import repositories as repo
 
@@ -76,8 +76,13 @@ def settings_for_test(database_url: str, **overrides: Any) -> Settings:
 class Harness:
     """The real Application with its real handlers and database; Telegram is a LocalBotApi."""
 
-    def __init__(self, settings: Settings, engine: AsyncEngine, db: async_sessionmaker[AsyncSession],
-                 catalogs: Catalogs) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        db: async_sessionmaker[AsyncSession],
+        catalogs: Catalogs,
+    ) -> None:
         self.settings = settings
         self.engine = engine
         self.db = db
@@ -90,8 +95,14 @@ class Harness:
 
     def _build(self) -> Application:
         """A fresh Application on the same database and fake Telegram."""
-        app = build_application(self.settings, self.db, self.api, clock=self.clock,
-                                catalogs=self.catalogs, rate_limit=False)
+        app = build_application(
+            self.settings,
+            self.db,
+            self.api,
+            clock=self.clock,
+            catalogs=self.catalogs,
+            rate_limit=False,
+        )
 
         async def collect(_update: object, context: Any) -> None:
             self.errors.append(context.error)
@@ -118,8 +129,15 @@ class Harness:
 
     def staff(self, user_id: int, name: str = "Staff", in_group: bool = True) -> UserClient:
         """A person in the staff group (or, with in_group=False, in a private chat with the bot)."""
-        return UserClient(self.app, self.api, user_id, "ja", self.update_ids, first_name=name,
-                          group_id=self.settings.staff_chat_id if in_group else None)
+        return UserClient(
+            self.app,
+            self.api,
+            user_id,
+            "ja",
+            self.update_ids,
+            first_name=name,
+            group_id=self.settings.staff_chat_id if in_group else None,
+        )
 
     async def restart(self) -> None:
         """Stops the application and starts a new one on the same database (a restart)."""

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storage.db import create_engine, create_sessionmaker
 from storage import repositories as repo
+from storage.db import create_engine, create_sessionmaker
 from storage.models import DigestRun, Draft, InboxUpdate, OutboxMessage, Resident, Ticket
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import STAFF_CHAT_ID, TEST_KEY
@@ -26,8 +26,20 @@ ROOT = Path(__file__).resolve().parent.parent
 def food_script(resident: int) -> list[str]:
     """A Japanese food-support intake typed as text; adults and children vary by resident."""
     adults, children = 1 + resident % 6, resident % 5
-    return ["/start", "2", "1", str(adults), str(children), "1", "スキップ", "2", "1", "1", "22",
-            "送信する"]
+    return [
+        "/start",
+        "2",
+        "1",
+        str(adults),
+        str(children),
+        "1",
+        "スキップ",
+        "2",
+        "1",
+        "1",
+        "22",
+        "送信する",
+    ]
 
 
 def expected_household(resident: int) -> tuple[int, int]:
@@ -55,8 +67,13 @@ def bot_env(fake: FakeTelegram, database_url: str, data_dir: Path, **extra: str)
 
 def start_bot(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     """Starts `python -m bot run …`, its output going to a log file."""
-    return subprocess.Popen([sys.executable, "-m", "bot", "run", *args], cwd=ROOT, env=env,
-                            stdout=log.open("a"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("a"),
+        stderr=subprocess.STDOUT,
+    )
 
 
 def stop_bot(process: subprocess.Popen, timeout: float = 30) -> int:
@@ -98,8 +115,9 @@ class Database:
         """Each Telegram user's tickets' answers."""
         async with self.db() as session:
             rows = await session.execute(
-                select(Resident.telegram_user_id, Ticket.answers)
-                .join(Ticket, Ticket.resident_id == Resident.id)
+                select(Resident.telegram_user_id, Ticket.answers).join(
+                    Ticket, Ticket.resident_id == Resident.id
+                )
             )
             found: dict[int, list[dict[str, Any]]] = {}
             for user, answers in rows:
@@ -116,7 +134,9 @@ class Database:
         async with self.db() as session:
             rows = await session.execute(
                 select(OutboxMessage.chat_id, func.count())
-                .where(OutboxMessage.status == "sent", OutboxMessage.telegram_message_id.is_not(None))
+                .where(
+                    OutboxMessage.status == "sent", OutboxMessage.telegram_message_id.is_not(None)
+                )
                 .group_by(OutboxMessage.chat_id)
             )
             return {chat: count for chat, count in rows}
@@ -124,8 +144,7 @@ class Database:
     async def digest_count(self) -> int:
         """Digest messages queued (each day's digest is one or more parts)."""
         async with self.db() as session:
-            return int(await session.scalar(
-                select(func.count()).select_from(DigestRun)) or 0)
+            return int(await session.scalar(select(func.count()).select_from(DigestRun)) or 0)
 
     async def drafts(self) -> int:
         """Unfinished intakes."""

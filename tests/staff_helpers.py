@@ -10,8 +10,9 @@ from tests.scripts import FORM_SCRIPTS, begin_form, play
 ADMIN_ID = 900001
 
 
-async def resident_request(harness: Harness, user_id: int = 5001, form: str = "food",
-                           language: str = "en") -> tuple[UserClient, repo.TicketDTO]:
+async def resident_request(
+    harness: Harness, user_id: int = 5001, form: str = "food", language: str = "en"
+) -> tuple[UserClient, repo.TicketDTO]:
     """A resident sends a complete request; the outbox delivers card and receipt."""
     t = harness.catalogs.translator_for(language)
     resident = harness.resident(user_id, language=language)

@@ -11,7 +11,9 @@ from tests.fakes import Harness
 from tests.staff_helpers import resident_request
 
 
-async def test_backup_copies_a_live_database_and_counts_it(harness: Harness, tmp_path: Path) -> None:
+async def test_backup_copies_a_live_database_and_counts_it(
+    harness: Harness, tmp_path: Path
+) -> None:
     """While the Application runs, the copy holds every ticket and stays encrypted."""
     if harness.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL is backed up with pg_dump (README); this command copies SQLite")

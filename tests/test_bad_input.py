@@ -8,9 +8,17 @@ from tests.fakes import Harness, UserClient
 from tests.scripts import begin_form
 
 NON_TEXT = {
-    "sticker": {"sticker": {"file_id": "s1", "file_unique_id": "s1u", "width": 512,
-                            "height": 512, "is_animated": False, "is_video": False,
-                            "type": "regular"}},
+    "sticker": {
+        "sticker": {
+            "file_id": "s1",
+            "file_unique_id": "s1u",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+    },
     "photo": {"photo": [{"file_id": "p1", "file_unique_id": "p1u", "width": 90, "height": 90}]},
     "voice": {"voice": {"file_id": "v1", "file_unique_id": "v1u", "duration": 3}},
     "location": {"location": {"latitude": 35.48, "longitude": 139.62}},
@@ -77,7 +85,9 @@ async def test_huge_text_is_refused_with_the_limit(harness: Harness) -> None:
         ("99999999999999999999", "Please type a number, for example 2."),
     ],
 )
-async def test_numbers_out_of_range_or_not_numbers(harness: Harness, typed: str, problem: str) -> None:
+async def test_numbers_out_of_range_or_not_numbers(
+    harness: Harness, typed: str, problem: str
+) -> None:
     """A number outside the range, or no number, is refused with what to type."""
     resident = await _at_adults_question(harness)
     await resident.send(typed)
@@ -134,8 +144,16 @@ async def test_button_from_an_old_message(harness: Harness) -> None:
 
 @pytest.mark.parametrize(
     "data",
-    ["f:1:explode", "x:y", "", "m:admin", "c:agree' OR 1=1", "f:abc:pick:0",
-     "l:xx", "f:" + "9" * 70],
+    [
+        "f:1:explode",
+        "x:y",
+        "",
+        "m:admin",
+        "c:agree' OR 1=1",
+        "f:abc:pick:0",
+        "l:xx",
+        "f:" + "9" * 70,
+    ],
 )
 async def test_forged_button_data(harness: Harness, data: str) -> None:
     """Data we never made is refused without touching the draft."""
@@ -245,10 +263,16 @@ async def test_button_pressed_in_a_group_touches_no_resident(harness: Harness) -
     payload = {
         "update_id": 999_998,
         "callback_query": {
-            "id": "cq1", "from": {"id": resident.user_id, "is_bot": False, "first_name": "S"},
-            "chat_instance": "g", "data": "m:food",
-            "message": {"message_id": 5, "date": 0, "text": "card",
-                        "chat": {"id": harness.settings.staff_chat_id, "type": "supergroup"}},
+            "id": "cq1",
+            "from": {"id": resident.user_id, "is_bot": False, "first_name": "S"},
+            "chat_instance": "g",
+            "data": "m:food",
+            "message": {
+                "message_id": 5,
+                "date": 0,
+                "text": "card",
+                "chat": {"id": harness.settings.staff_chat_id, "type": "supergroup"},
+            },
         },
     }
     await resident.deliver(payload)
@@ -301,8 +325,9 @@ async def test_failed_button_answer_never_costs_the_reference(harness: Harness) 
     await begin_form(harness, resident, harness.en(), "Opinion or complaint")
     for answer in ("4", "5", "Lovely", "2"):
         await resident.send(answer)
-    harness.api.fail_next("answerCallbackQuery", status=400,
-                          description="Bad Request: query is too old")
+    harness.api.fail_next(
+        "answerCallbackQuery", status=400, description="Bad Request: query is too old"
+    )
     await resident.click("Send")
     await harness.relay()
     [ticket] = await harness.tickets()
@@ -311,9 +336,9 @@ async def test_failed_button_answer_never_costs_the_reference(harness: Harness) 
 
 async def test_a_second_submission_of_the_same_draft_makes_no_ticket(harness: Harness) -> None:
     """open_ticket finds the draft gone and returns None instead of a duplicate."""
-    from bot.tickets import lifecycle as tickets
     from bot.forms.definitions import FORMS
     from bot.forms.engine import DraftState
+    from bot.tickets import lifecycle as tickets
 
     resident = harness.resident()
     await begin_form(harness, resident, harness.en(), "Opinion or complaint")
@@ -322,8 +347,12 @@ async def test_a_second_submission_of_the_same_draft_makes_no_ticket(harness: Ha
     state = DraftState.model_validate(await harness.draft_state(resident))
     row = await harness.resident_row(resident)
     async with harness.db.begin() as session:
-        first = await tickets.open_ticket(session, harness.services, row, FORMS["opinion"], state, "en")
-        second = await tickets.open_ticket(session, harness.services, row, FORMS["opinion"], state, "en")
+        first = await tickets.open_ticket(
+            session, harness.services, row, FORMS["opinion"], state, "en"
+        )
+        second = await tickets.open_ticket(
+            session, harness.services, row, FORMS["opinion"], state, "en"
+        )
     assert first is not None and second is None
     assert len(await harness.tickets()) == 1
 

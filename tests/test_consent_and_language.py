@@ -14,9 +14,16 @@ async def test_consent_is_asked_before_the_first_intake_and_stored(harness: Harn
     await resident.send("/start")
     await resident.click("Consultation")
     notice = resident.last.text
-    for element in ("collects what you tell us", "health, disability or money", "partner agencies",
-                    "police or fire", "overseas service", "deleted after 72 hours",
-                    "not an emergency service", "your choice"):
+    for element in (
+        "collects what you tell us",
+        "health, disability or money",
+        "partner agencies",
+        "police or fire",
+        "overseas service",
+        "deleted after 72 hours",
+        "not an emergency service",
+        "your choice",
+    ):
         assert element in notice
     row = await harness.resident_row(resident)
     assert row.consent_version is None
@@ -76,7 +83,9 @@ async def test_menu_items_by_number_or_label(harness: Harness) -> None:
     await resident.send("6")
     assert resident.said(harness.services.profile.phone, since=-2)
     await resident.send("hello?")
-    assert resident.said(ja.gettext("Sorry, I did not understand that. Please choose from the menu."), since=-1)
+    assert resident.said(
+        ja.gettext("Sorry, I did not understand that. Please choose from the menu."), since=-1
+    )
 
 
 async def test_office_information_says_it_is_an_example(harness: Harness) -> None:
@@ -95,12 +104,17 @@ async def test_locale_follows_telegram_until_chosen(harness: Harness) -> None:
     await resident.send("/language")
     await resident.click("日本語")
     ja = harness.ja()
-    assert resident.said(ja.gettext("The language is now {language}.").format(language="日本語"), since=-2)
+    assert resident.said(
+        ja.gettext("The language is now {language}.").format(language="日本語"), since=-2
+    )
     row = await harness.resident_row(resident)
     assert row.locale == "ja"
     resident.language_code = "en"
     await resident.send("/start")
-    assert ja.gettext("What can we help you with? Press a button or type its number.") in resident.last.text
+    assert (
+        ja.gettext("What can we help you with? Press a button or type its number.")
+        in resident.last.text
+    )
 
 
 async def test_unsupported_telegram_language_falls_back_to_japanese(harness: Harness) -> None:
@@ -108,7 +122,10 @@ async def test_unsupported_telegram_language_falls_back_to_japanese(harness: Har
     resident = harness.resident(language="fr")
     await resident.send("/start")
     ja = harness.ja()
-    assert ja.gettext("What can we help you with? Press a button or type its number.") in resident.last.text
+    assert (
+        ja.gettext("What can we help you with? Press a button or type its number.")
+        in resident.last.text
+    )
 
 
 async def test_changing_language_mid_form_keeps_the_place(harness: Harness) -> None:

@@ -10,22 +10,38 @@ from pathlib import Path
 from bot.i18n import Catalogs
 
 
-
 def _chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Runs `python -m bot chat` with lines on standard input."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
     env.update(MADOGUCHI_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "bot", "chat", *args], input="\n".join(lines) + "\n",
-        capture_output=True, text=True, cwd=data_dir, env=env, timeout=120,
+        [sys.executable, "-m", "bot", "chat", *args],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=data_dir,
+        env=env,
+        timeout=120,
     )
 
 
 def test_piped_chat_completes_a_food_request_in_japanese(tmp_path: Path) -> None:
     """The same Application, handlers and a fresh SQLite file; the staff chat is shown too."""
     ja = Catalogs().translator_for("ja")
-    lines = ["/start", "2", "1", "2", "1", "1", ja.gettext("Skip"), "2", "1", "1", "22",
-             ja.gettext("Send")]
+    lines = [
+        "/start",
+        "2",
+        "1",
+        "2",
+        "1",
+        "1",
+        ja.gettext("Skip"),
+        "2",
+        "1",
+        "1",
+        "22",
+        ja.gettext("Send"),
+    ]
     result = _chat(lines, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -50,13 +66,40 @@ def test_chat_resumes_a_draft_from_an_earlier_run(tmp_path: Path) -> None:
 def test_console_switches_to_the_staff_group_and_back(tmp_path: Path) -> None:
     """As the admin in the staff group: take the ticket, answer the resident with '^'."""
     ja = Catalogs().translator_for("ja")
-    lines = ["/start", "2", "1", "2", "1", "1", ja.gettext("Skip"), "2", "1", "1", "22",
-             ja.gettext("Send"), ":staff", ja.gettext("Take this"), ":resident",
-             "よろしくお願いします", ":staff", "^ 明日お電話します", "/queue", ":resident"]
+    lines = [
+        "/start",
+        "2",
+        "1",
+        "2",
+        "1",
+        "1",
+        ja.gettext("Skip"),
+        "2",
+        "1",
+        "1",
+        "22",
+        ja.gettext("Send"),
+        ":staff",
+        ja.gettext("Take this"),
+        ":resident",
+        "よろしくお願いします",
+        ":staff",
+        "^ 明日お電話します",
+        "/queue",
+        ":resident",
+    ]
     result = _chat(lines, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "[staff chat] " + ja.gettext("Assignee") in out
-    assert ja.gettext("Your request {reference} has been taken up by a staff member. They will contact you.").split("{")[0] in out
-    assert "[staff chat] " + ja.gettext("✓ Delivered to the resident ({reference}).").split("{")[0] in out
+    assert (
+        ja.gettext(
+            "Your request {reference} has been taken up by a staff member. They will contact you."
+        ).split("{")[0]
+        in out
+    )
+    assert (
+        "[staff chat] " + ja.gettext("✓ Delivered to the resident ({reference}).").split("{")[0]
+        in out
+    )
     assert "\n明日お電話します" in out

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from bot.channels.telegram.app import build_application
 from bot.channels.telegram.context import SERVICES_KEY
+from bot.channels.telegram.local_api import LocalBotApi
 from bot.numbers.daily import digest_due, send_daily_digest
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import DigestData
-from bot.channels.telegram.local_api import LocalBotApi
 from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
 from storage.models import DigestRun
@@ -22,8 +22,14 @@ from tests.fakes import Harness, settings_for_test
 from tests.staff_helpers import add_staff
 
 TOKYO = ZoneInfo("Asia/Tokyo")
-SENSITIVE = ("Sato Hanako", "090-1234-5678", "+819012345678", "夫から暴力を受けています",
-             "借金が300万円あります", "糖尿病")
+SENSITIVE = (
+    "Sato Hanako",
+    "090-1234-5678",
+    "+819012345678",
+    "夫から暴力を受けています",
+    "借金が300万円あります",
+    "糖尿病",
+)
 
 
 def tokyo(year: int, month: int, day: int, hour: int = 8, minute: int = 30) -> datetime:
@@ -31,48 +37,73 @@ def tokyo(year: int, month: int, day: int, hour: int = 8, minute: int = 30) -> d
     return datetime(year, month, day, hour, minute, tzinfo=TOKYO).astimezone(UTC)
 
 
-async def make_ticket(harness: Harness, created: datetime, service: str = "consultation",
-                      priority: str = "normal", status: str = "new",
-                      assignee_id: int | None = None, **fields) -> repo.TicketDTO:
+async def make_ticket(
+    harness: Harness,
+    created: datetime,
+    service: str = "consultation",
+    priority: str = "normal",
+    status: str = "new",
+    assignee_id: int | None = None,
+    **fields,
+) -> repo.TicketDTO:
     """A ticket stored as intake stores it, full of sensitive answers."""
     from bot.tickets.lifecycle import unused_reference
 
     bday = harness.services.calendar.ordinal_at(created)
     async with harness.db.begin() as session:
         return await repo.create_ticket(
-            session, reference=await unused_reference(session), resident_id=None,
-            service=service, status=status, priority=priority, district_key="d01",
-            contact_method="phone", phone="+819012345678",
-            answers={"situation": "夫から暴力を受けています。借金が300万円あります",
-                     "contact_name": "Sato Hanako", "phone": "+819012345678",
-                     "dietary": "糖尿病"},
-            locale="ja", source="resident", assignee_id=assignee_id, resident_unreachable=False,
-            last_activity_at=created, created_bday=bday, created_at=created, updated_at=created,
+            session,
+            reference=await unused_reference(session),
+            resident_id=None,
+            service=service,
+            status=status,
+            priority=priority,
+            district_key="d01",
+            contact_method="phone",
+            phone="+819012345678",
+            answers={
+                "situation": "夫から暴力を受けています。借金が300万円あります",
+                "contact_name": "Sato Hanako",
+                "phone": "+819012345678",
+                "dietary": "糖尿病",
+            },
+            locale="ja",
+            source="resident",
+            assignee_id=assignee_id,
+            resident_unreachable=False,
+            last_activity_at=created,
+            created_bday=bday,
+            created_at=created,
+            updated_at=created,
             **fields,
         )
 
 
 def digest_texts(harness: Harness) -> list[str]:
     """Every digest message that reached the staff chat."""
-    return [m.text for m in harness.staff_messages() if "Morning digest" in m.text
-            or harness.ja().gettext("Morning digest {day}").split("{")[0] in m.text]
+    return [
+        m.text
+        for m in harness.staff_messages()
+        if "Morning digest" in m.text
+        or harness.ja().gettext("Morning digest {day}").split("{")[0] in m.text
+    ]
 
 
 @pytest.mark.parametrize(
     ("moment", "due"),
     [
-        (tokyo(2026, 11, 27, 8, 29), None),                       # Friday, before 08:30
-        (tokyo(2026, 11, 27, 8, 30), date(2026, 11, 27)),         # Friday, at 08:30
-        (tokyo(2026, 11, 27, 17, 0), date(2026, 11, 27)),         # later the same day
-        (tokyo(2026, 11, 28, 9, 0), None),                        # Saturday
-        (tokyo(2026, 11, 29, 9, 0), None),                        # Sunday
-        (tokyo(2026, 11, 23, 9, 0), None),                        # 勤労感謝の日 (Monday)
+        (tokyo(2026, 11, 27, 8, 29), None),  # Friday, before 08:30
+        (tokyo(2026, 11, 27, 8, 30), date(2026, 11, 27)),  # Friday, at 08:30
+        (tokyo(2026, 11, 27, 17, 0), date(2026, 11, 27)),  # later the same day
+        (tokyo(2026, 11, 28, 9, 0), None),  # Saturday
+        (tokyo(2026, 11, 29, 9, 0), None),  # Sunday
+        (tokyo(2026, 11, 23, 9, 0), None),  # 勤労感謝の日 (Monday)
         (tokyo(2026, 11, 24, 9, 0), date(2026, 11, 24)),
         (tokyo(2026, 12, 28, 9, 0), date(2026, 12, 28)),
-        (tokyo(2026, 12, 29, 9, 0), None),                        # year-end closure
+        (tokyo(2026, 12, 29, 9, 0), None),  # year-end closure
         (tokyo(2027, 1, 1, 9, 0), None),
-        (tokyo(2027, 1, 4, 9, 0), date(2027, 1, 4)),              # first business day
-        (tokyo(2027, 1, 11, 9, 0), None),                         # 成人の日
+        (tokyo(2027, 1, 4, 9, 0), date(2027, 1, 4)),  # first business day
+        (tokyo(2027, 1, 11, 9, 0), None),  # 成人の日
     ],
 )
 async def test_business_day_rules(harness: Harness, moment: datetime, due: date | None) -> None:
@@ -119,8 +150,13 @@ async def test_three_runners_at_once_send_exactly_one(harness: Harness, catalogs
     engines, runners = [], []
     for _ in range(3):
         engine = create_engine(harness.settings.resolved_database_url, harness.settings.keyring())
-        app = build_application(harness.settings, create_sessionmaker(engine), LocalBotApi(),
-                                clock=lambda: moment, catalogs=catalogs)
+        app = build_application(
+            harness.settings,
+            create_sessionmaker(engine),
+            LocalBotApi(),
+            clock=lambda: moment,
+            catalogs=catalogs,
+        )
         engines.append(engine)
         runners.append(app.bot_data[SERVICES_KEY])
     results = await asyncio.gather(*(send_daily_digest(s, moment) for s in runners))
@@ -157,8 +193,9 @@ async def test_digest_figures(harness: Harness) -> None:
     async with harness.db() as session:
         sato = await repo.get_staff_by_user(session, 700001)
     old = await make_ticket(harness, tokyo(2026, 11, 16, 10), service="volunteer_request")
-    food = await make_ticket(harness, tokyo(2026, 11, 25, 10), service="food", status="assigned",
-                             assignee_id=sato.id)
+    food = await make_ticket(
+        harness, tokyo(2026, 11, 25, 10), service="food", status="assigned", assignee_id=sato.id
+    )
     urgent = await make_ticket(harness, tokyo(2026, 11, 26, 15), priority="urgent")
     await make_ticket(harness, tokyo(2026, 11, 20, 10), status="closed")
     harness.clock.now = tokyo(2026, 11, 26, 8, 30)
@@ -184,9 +221,20 @@ async def test_digest_figures(harness: Harness) -> None:
 def test_long_digests_are_split_under_the_limit(harness: Harness) -> None:
     """A digest longer than 4096 characters becomes several messages; nothing is lost."""
     load = [(f"職員{i:03d}", i) for i in range(600)]
-    data = DigestData(day=date(2026, 11, 27), since=None, new_by_service={"food": 3},
-                      open_by_status={"new": 3}, urgent_count=0, urgent=[], unassigned_count=0,
-                      unassigned=[], longest_waiting=[], overdue_count=0, overdue=[], load=load)
+    data = DigestData(
+        day=date(2026, 11, 27),
+        since=None,
+        new_by_service={"food": 3},
+        open_by_status={"new": 3},
+        urgent_count=0,
+        urgent=[],
+        unassigned_count=0,
+        unassigned=[],
+        longest_waiting=[],
+        overdue_count=0,
+        overdue=[],
+        load=load,
+    )
     parts = render_digest(data, harness.ja())
     assert len(parts) > 1
     assert all(len(part) <= 4096 for part in parts)
@@ -221,13 +269,16 @@ async def test_a_month_of_business_mornings(harness: Harness) -> None:
             created_per_day[local.date()] = created_per_day.get(local.date(), 0) + 1
         if await send_daily_digest(harness.services, harness.clock.now):
             sent_days.append(local.date())
-    expected = [d for d in (date(2026, 11, 30) + timedelta(days=i) for i in range(38))
-                if calendar.is_business_day(d)]
+    expected = [
+        d
+        for d in (date(2026, 11, 30) + timedelta(days=i) for i in range(38))
+        if calendar.is_business_day(d)
+    ]
     assert sent_days == expected
     async with harness.db() as session:
         digests = [m.text for m in await repo.outbox_messages(session, "digest")]
     assert len(digests) == len(expected)
     # Each digest counts the food tickets created since the previous digest's claim (08:30).
-    for previous, day, text in zip(expected, expected[1:], digests[1:]):
+    for previous, day, text in zip(expected, expected[1:], digests[1:], strict=False):
         created = sum(n for d, n in created_per_day.items() if previous <= d < day)
         assert f"{harness.ja().gettext('Food support')}: {created}" in text

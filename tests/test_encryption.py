@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cryptography.exceptions import InvalidTag
 from sqlalchemy import text
@@ -14,8 +16,14 @@ from storage.rotation import rotate
 from tests.fakes import TEST_KEY, Harness, settings_for_test
 from tests.staff_helpers import add_staff, resident_request, ticket
 
-SECRETS = ("My mother cannot manage her bills any more.", "+81451234567", "045-123-4567", "Sato",
-           "She forgets her medicine", "お薬の管理について")
+SECRETS = (
+    "My mother cannot manage her bills any more.",
+    "+81451234567",
+    "045-123-4567",
+    "Sato",
+    "She forgets her medicine",
+    "お薬の管理について",
+)
 
 
 def test_round_trip_and_tampering() -> None:
@@ -65,7 +73,7 @@ async def test_raw_dump_holds_no_plaintext(harness: Harness) -> None:
     if harness.engine.dialect.name == "sqlite":
         await harness.engine.dispose()
         path = harness.settings.resolved_database_url.split("///", 1)[1]
-        raw = b"".join(open(p, "rb").read() for p in (path, path + "-wal") if __import__("os").path.exists(p))
+        raw = b"".join(Path(p).read_bytes() for p in (path, path + "-wal") if Path(p).exists())
         for secret in SECRETS:
             assert secret.encode() not in raw, secret
 

@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-from bot.staff.export import safe_cell
+from bot.channels.telegram.local_api import StoredMessage
 from bot.forms import engine
 from bot.forms.definitions import FORMS
-from bot.channels.telegram.local_api import StoredMessage
+from bot.staff.export import safe_cell
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from storage import repositories as repo
 from tests.fakes import Harness, UserClient
@@ -34,10 +34,26 @@ JAPANESE_TYPING = {
     "Talking with residents of our group home.": "グループホームの入居者の話し相手をお願いしたいです。",
     "Very easy to use, thank you.": AT_TEXT,
 }
-HEADER_IDS = ("Reference", "Received", "Service", "Status", "Priority", "District", "Assignee",
-              "Referred to", "Contact method", "Phone number", "Source", "Closed at", "Answers")
-CONTACT_IDS = {"chat": "Reply in this chat", "phone": "Phone call",
-               "counter": "I will come to the counter"}
+HEADER_IDS = (
+    "Reference",
+    "Received",
+    "Service",
+    "Status",
+    "Priority",
+    "District",
+    "Assignee",
+    "Referred to",
+    "Contact method",
+    "Phone number",
+    "Source",
+    "Closed at",
+    "Answers",
+)
+CONTACT_IDS = {
+    "chat": "Reply in this chat",
+    "phone": "Phone call",
+    "counter": "I will come to the counter",
+}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -108,9 +124,11 @@ def _expected_row(harness: Harness, ticket: repo.TicketDTO, names: dict[int, str
     partner = profile.partner(ticket.referred_to) if ticket.referred_to else None
     ctx = engine.FormContext(ja, harness.services.dynamic_choices("ja"))
     answers = [
-        ja.gettext(step.label) + ": "
+        ja.gettext(step.label)
+        + ": "
         + _guarded(engine.display_answer(step, ticket.answers[step.key], ctx))
-        for step in form.visible_steps(ticket.answers) if step.key in ticket.answers
+        for step in form.visible_steps(ticket.answers)
+        if step.key in ticket.answers
     ]
     return [
         ticket.reference,
@@ -121,7 +139,8 @@ def _expected_row(harness: Harness, ticket: repo.TicketDTO, names: dict[int, str
         district.name.ja if district else ja.gettext("Don't know"),
         _guarded(names[ticket.assignee_id]) if ticket.assignee_id else "",
         partner.name.ja if partner else "",
-        ja.gettext(CONTACT_IDS[ticket.contact_method]) if ticket.contact_method
+        ja.gettext(CONTACT_IDS[ticket.contact_method])
+        if ticket.contact_method
         else ja.gettext("No reply wanted"),
         "045-123-4567" if ticket.phone == "+81451234567" else "",
         ja.gettext("resident") if ticket.source == "resident" else ja.gettext("staff"),
@@ -139,12 +158,15 @@ async def _five_tickets(harness: Harness) -> list[repo.TicketDTO]:
     now = harness.clock()
     async with harness.db.begin() as session:
         sneaky = await repo.save_staff(session, 700001, "=1+2", [], now)
-        await repo.update_ticket(session, tickets["consultation"].id, now,
-                                 assignee_id=sneaky.id, status="in_progress")
-        await repo.update_ticket(session, tickets["food"].id, now,
-                                 referred_to="care_plaza", status="referred")
-        await repo.update_ticket(session, tickets["opinion"].id, now,
-                                 status="closed", closed_at=now)
+        await repo.update_ticket(
+            session, tickets["consultation"].id, now, assignee_id=sneaky.id, status="in_progress"
+        )
+        await repo.update_ticket(
+            session, tickets["food"].id, now, referred_to="care_plaza", status="referred"
+        )
+        await repo.update_ticket(
+            session, tickets["opinion"].id, now, status="closed", closed_at=now
+        )
     return await harness.tickets()
 
 
@@ -161,7 +183,8 @@ async def test_csv_has_a_japanese_header_and_every_ticket_cell_by_cell(harness: 
     ja = harness.ja()
     assert document.filename == "madoguchi-tickets-2026-11-01_2026-11-27.csv"
     assert document.text == ja.gettext("Tickets received from {start} to {end}: {count}").format(
-        start="2026-11-01", end="2026-11-27", count=5)
+        start="2026-11-01", end="2026-11-27", count=5
+    )
     header, *rows = _csv_rows(document)
     assert header == [ja.gettext(column) for column in HEADER_IDS]
     names = await _names(harness)
@@ -211,18 +234,19 @@ async def test_xlsx_is_chosen_by_the_word_anywhere_in_any_case(harness: Harness)
     ja = harness.ja()
     assert _xlsx_rows(document) == [[ja.gettext(column) for column in HEADER_IDS]]
     assert document.text == ja.gettext("Tickets received from {start} to {end}: {count}").format(
-        start="2026-10-01", end="2026-10-31", count=0)
+        start="2026-10-01", end="2026-10-31", count=0
+    )
 
 
 async def test_dates_are_local_days_in_the_council_time_zone(harness: Harness) -> None:
     """A ticket at 23:59 Yokohama time belongs to that day, one at 00:00 to the next."""
-    await _file_ticket(harness, "food", 5001)              # 2026-11-27 10:00 JST
+    await _file_ticket(harness, "food", 5001)  # 2026-11-27 10:00 JST
     harness.clock.now = datetime(2026, 11, 27, 14, 59, tzinfo=UTC)
-    await _file_ticket(harness, "opinion", 5002)           # 2026-11-27 23:59 JST
+    await _file_ticket(harness, "opinion", 5002)  # 2026-11-27 23:59 JST
     harness.clock.advance(minutes=1)
     await _file_ticket(harness, "volunteer_request", 5003)  # 2026-11-28 00:00 JST
     harness.clock.advance(days=2, hours=12)
-    await _file_ticket(harness, "consultation", 5004)      # 2026-11-30 12:00 JST
+    await _file_ticket(harness, "consultation", 5004)  # 2026-11-30 12:00 JST
     harness.clock.advance(days=1)
     await _file_ticket(harness, "volunteer_registration", 5005)  # 2026-12-01 12:00 JST
     references = {t.service: t.reference for t in await harness.tickets()}
@@ -232,12 +256,18 @@ async def test_dates_are_local_days_in_the_council_time_zone(harness: Harness) -
         return [row[0] for row in _csv_rows(await _export(harness, command))[1:]]
 
     assert await exported("/export 2026-11-27 2026-11-27") == [
-        references["food"], references["opinion"]]
+        references["food"],
+        references["opinion"],
+    ]
     assert await exported("/export 2026-11-28 2026-11-30") == [
-        references["volunteer_request"], references["consultation"]]
+        references["volunteer_request"],
+        references["consultation"],
+    ]
     assert await exported("/export 2026-11-28") == [
-        references["volunteer_request"], references["consultation"],
-        references["volunteer_registration"]]
+        references["volunteer_request"],
+        references["consultation"],
+        references["volunteer_registration"],
+    ]
     default = await _export(harness)
     assert default.filename == "madoguchi-tickets-2026-12-01_2026-12-01.csv"
     assert [row[0] for row in _csv_rows(default)[1:]] == [references["volunteer_registration"]]
@@ -248,20 +278,33 @@ async def test_bad_dates_are_explained_and_no_file_is_sent(harness: Harness) -> 
     """An impossible or unreadable date, too many dates or a reversed range: a message only."""
     admin = harness.resident(ADMIN_ID, language="ja")
     ja = harness.ja()
-    bad_dates = ja.gettext("Please give dates as YYYY-MM-DD, for example /export 2026-11-01 "
-                           "2026-11-30 (add xlsx for an Excel file).")
-    for command in ("/export 2026-02-30", "/export yesterday", "/export 2026/11/01",
-                    "/export 2026-11-01 2026-11-02 2026-11-03", "/export 20261101",
-                    "/export 9999-12-31"):
+    bad_dates = ja.gettext(
+        "Please give dates as YYYY-MM-DD, for example /export 2026-11-01 "
+        "2026-11-30 (add xlsx for an Excel file)."
+    )
+    for command in (
+        "/export 2026-02-30",
+        "/export yesterday",
+        "/export 2026/11/01",
+        "/export 2026-11-01 2026-11-02 2026-11-03",
+        "/export 20261101",
+        "/export 9999-12-31",
+    ):
         sent = await _staff_command(harness, admin, command)
         assert [(m.text, m.document) for m in sent] == [(bad_dates, None)], command
     sent = await _staff_command(harness, admin, "/export 2026-11-30 2026-11-01")
-    assert [(m.text, m.document) for m in sent] == [(ja.gettext(
-        "The start date {start} is after the end date {end}.").format(
-            start="2026-11-30", end="2026-11-01"), None)]
+    assert [(m.text, m.document) for m in sent] == [
+        (
+            ja.gettext("The start date {start} is after the end date {end}.").format(
+                start="2026-11-30", end="2026-11-01"
+            ),
+            None,
+        )
+    ]
     async with harness.db() as session:
-        assert [a.action for a in await repo.recent_audit(session, 10)
-                if a.action == "export"] == []
+        assert [
+            a.action for a in await repo.recent_audit(session, 10) if a.action == "export"
+        ] == []
 
 
 async def test_each_export_is_audited_without_personal_data(harness: Harness) -> None:
@@ -273,14 +316,26 @@ async def test_each_export_is_audited_without_personal_data(harness: Harness) ->
     async with harness.db() as session:
         audit = [a for a in await repo.recent_audit(session, 10) if a.action == "export"]
     assert [(a.actor_id, a.action, a.detail) for a in reversed(audit)] == [
-        (ADMIN_ID, "export",
-         {"from": "2026-11-01", "to": "2026-11-30", "count": 5, "format": "csv"}),
-        (ADMIN_ID, "export",
-         {"from": "2026-11-01", "to": "2026-11-27", "count": 5, "format": "xlsx"}),
+        (
+            ADMIN_ID,
+            "export",
+            {"from": "2026-11-01", "to": "2026-11-30", "count": 5, "format": "csv"},
+        ),
+        (
+            ADMIN_ID,
+            "export",
+            {"from": "2026-11-01", "to": "2026-11-27", "count": 5, "format": "xlsx"},
+        ),
     ]
     stored = json.dumps([a.detail for a in audit], ensure_ascii=False)
-    for personal in (SITUATION, "佐藤", "+81451234567", "045-123-4567", FORMULA,
-                     *(t.reference for t in tickets)):
+    for personal in (
+        SITUATION,
+        "佐藤",
+        "+81451234567",
+        "045-123-4567",
+        FORMULA,
+        *(t.reference for t in tickets),
+    ):
         assert personal not in stored
 
 
@@ -289,15 +344,26 @@ async def test_someone_who_is_not_staff_gets_no_file(harness: Harness) -> None:
     await _five_tickets(harness)
     sent = await _staff_command(harness, harness.resident(424242, language="ja"), "/export")
     assert [(m.text, m.document) for m in sent] == [
-        (harness.ja().gettext("Sorry, this is only for council staff."), None)]
+        (harness.ja().gettext("Sorry, this is only for council staff."), None)
+    ]
     async with harness.db() as session:
         assert await repo.recent_audit(session, 10) == []
 
 
 def test_cells_that_would_run_as_formulas_get_an_apostrophe() -> None:
     """Every formula start is defused, full-width ones and those behind control characters too."""
-    for value in ("=1+2", "+81 90", "-3", "@SUM(A1)", "\tx", "\rx", "＝1+2", "＋1", "＠x",
-                  "\x01=1+2"):
+    for value in (
+        "=1+2",
+        "+81 90",
+        "-3",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "＝1+2",
+        "＋1",
+        "＠x",
+        "\x01=1+2",
+    ):
         assert safe_cell(value).startswith("'"), repr(value)
     assert safe_cell("\x01=1+2") == "'=1+2"
     for value in ("佐藤", "045-123-4567", "1234-5678", "", "a=b", "2026-11-27 10:00"):

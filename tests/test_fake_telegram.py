@@ -42,9 +42,12 @@ def test_updates_are_redelivered_until_a_later_offset_confirms_them(make_fake) -
     async def scenario() -> tuple[list, list, list, list]:
         """Polls four times with different offsets."""
         async with Bot(TOKEN, base_url=fake.api_url) as bot:
-            return (await bot.get_updates(timeout=0), await bot.get_updates(timeout=0),
-                    await bot.get_updates(offset=second, timeout=0),
-                    await bot.get_updates(timeout=0))
+            return (
+                await bot.get_updates(timeout=0),
+                await bot.get_updates(timeout=0),
+                await bot.get_updates(offset=second, timeout=0),
+                await bot.get_updates(timeout=0),
+            )
 
     again, once_more, after_confirm, restart = asyncio.run(scenario())
     assert (first, second) == (1, 2)
@@ -178,8 +181,9 @@ def test_webhook_registration_is_recorded(make_fake) -> None:
 
     assert asyncio.run(scenario()) == ("https://worker.example/hook", 1)
     assert fake.webhook is None and fake.unconfirmed() == []
-    assert [c["params"].get("secret_token") for c in fake.calls
-            if c["method"] == "setWebhook"] == ["s3"]
+    assert [c["params"].get("secret_token") for c in fake.calls if c["method"] == "setWebhook"] == [
+        "s3"
+    ]
 
 
 def test_push_retries_until_a_worker_answers_200(make_fake) -> None:
@@ -217,9 +221,17 @@ def test_push_retries_until_a_worker_answers_200(make_fake) -> None:
     finally:
         worker.shutdown()
         worker.server_close()
-    assert fake.deliveries == [(1, url, 503), (1, dead_url, -1), (1, url, 200),
-                               (2, dead_url, -1), (2, url, 200)]
+    assert fake.deliveries == [
+        (1, url, 503),
+        (1, dead_url, -1),
+        (1, url, 200),
+        (2, dead_url, -1),
+        (2, url, 200),
+    ]
     assert [(secret, body["update_id"]) for secret, body in received] == [
-        ("s3cret", 1), ("s3cret", 1), ("s3cret", 2)]
+        ("s3cret", 1),
+        ("s3cret", 1),
+        ("s3cret", 2),
+    ]
     assert received[0][1]["message"]["text"] == "first"
     assert fake.delivered_all() and fake.confirmed_offset == 3

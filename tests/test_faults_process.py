@@ -23,10 +23,20 @@ from bot.calendar import BusinessCalendar
 from tests.conftest import POSTGRES_URL
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import STAFF_CHAT_ID, settings_for_test
-from tests.tcp_proxy import CuttableProxy
 from tests.process_helpers import (
-    Database, bot_env, expected_household, food_script, free_port, start_bot, stop_bot, wait_for,
+    Database,
+    bot_env,
+    expected_household,
+    food_script,
+    free_port,
+    start_bot,
+    stop_bot,
+    wait_for,
 )
+from tests.tcp_proxy import CuttableProxy
+
+# Long fault, rate and process tests: `python3 dev.py test -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
 
 # Each reply counts against Telegram's 30 messages a second, which the bot honours, so 1,000
 # intakes (12,000 updates) take over ten minutes; CI runs 100, the figure in the README 1,000.
@@ -54,7 +64,8 @@ def assert_every_intake_once(tickets: dict[int, list[dict]], residents: range) -
 
 
 async def test_kill_9_at_random_points_loses_and_duplicates_nothing(
-    database_url: str, tmp_path: Path,
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
     """Thousands of updates, the bot killed with SIGKILL again and again: every intake ends
     complete, once, with the answers each resident gave (so each resumed at the right step)."""
@@ -66,6 +77,7 @@ async def test_kill_9_at_random_points_loses_and_duplicates_nothing(
     rng = random.Random(20261127)
     kills, started = 0, time.monotonic()
     try:
+
         async def finished() -> bool:
             return not fake.unconfirmed() and await database.inbox_left() == 0
 
@@ -79,11 +91,13 @@ async def test_kill_9_at_random_points_loses_and_duplicates_nothing(
         assert stop_bot(process) == 0
         tickets = await database.tickets_by_user()
         elapsed = time.monotonic() - started
-        print(f"\nkill -9: {len(fake.updates)} updates, {RESIDENTS} intakes, {kills} kills, "
-              f"{elapsed:.0f} s; tickets {sum(map(len, tickets.values()))}, "
-              f"lost {RESIDENTS - len(tickets)}, "
-              f"duplicated {sum(len(t) - 1 for t in tickets.values())}, "
-              f"drafts left {await database.drafts()}")
+        print(
+            f"\nkill -9: {len(fake.updates)} updates, {RESIDENTS} intakes, {kills} kills, "
+            f"{elapsed:.0f} s; tickets {sum(map(len, tickets.values()))}, "
+            f"lost {RESIDENTS - len(tickets)}, "
+            f"duplicated {sum(len(t) - 1 for t in tickets.values())}, "
+            f"drafts left {await database.drafts()}"
+        )
         assert kills > 0, "the bot was never killed: the test proved nothing"
         assert_every_intake_once(tickets, residents)
         assert await database.drafts() == 0
@@ -97,10 +111,16 @@ WEBHOOK_SECRET = "fault-test-secret_0123456789"
 
 def worker_env(fake: FakeTelegram, database_url: str, tmp_path: Path, port: int) -> dict[str, str]:
     """The environment of one webhook worker."""
-    return bot_env(fake, database_url, tmp_path,
-                   MADOGUCHI_WEBHOOK_URL="https://bot.example.invalid/telegram",
-                   MADOGUCHI_WEBHOOK_SECRET=WEBHOOK_SECRET, MADOGUCHI_WEBHOOK_PORT=str(port),
-                   MADOGUCHI_DIGEST_TIME="00:00", MADOGUCHI_OUTBOX_CHAT_INTERVAL_SECONDS="0")
+    return bot_env(
+        fake,
+        database_url,
+        tmp_path,
+        MADOGUCHI_WEBHOOK_URL="https://bot.example.invalid/telegram",
+        MADOGUCHI_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        MADOGUCHI_WEBHOOK_PORT=str(port),
+        MADOGUCHI_DIGEST_TIME="00:00",
+        MADOGUCHI_OUTBOX_CHAT_INTERVAL_SECONDS="0",
+    )
 
 
 def healthy(port: int) -> bool:
@@ -112,10 +132,14 @@ def healthy(port: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="several workers share one PostgreSQL database; "
-                    "set MADOGUCHI_TEST_DATABASE_URL to run this")
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="several workers share one PostgreSQL database; "
+    "set MADOGUCHI_TEST_DATABASE_URL to run this",
+)
 async def test_three_webhook_workers_share_the_work_without_doubles(
-    database_url: str, tmp_path: Path,
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
     """Three workers behind one URL: each update handled once and in order per chat, each outbox
     message sent once, and at most one digest for the day."""
@@ -123,8 +147,12 @@ async def test_three_webhook_workers_share_the_work_without_doubles(
     residents = range(12)  # the staff group's cards stay within its 20 a minute
     queue_intakes(fake, residents)
     ports = [free_port() for _ in range(3)]
-    workers = [start_bot(worker_env(fake, database_url, tmp_path, port), tmp_path / f"w{n}.log",
-                         "--webhook") for n, port in enumerate(ports)]
+    workers = [
+        start_bot(
+            worker_env(fake, database_url, tmp_path, port), tmp_path / f"w{n}.log", "--webhook"
+        )
+        for n, port in enumerate(ports)
+    ]
     database = Database(database_url)
     try:
         for port in ports:
@@ -147,9 +175,11 @@ async def test_three_webhook_workers_share_the_work_without_doubles(
         calendar = BusinessCalendar.from_settings(settings_for_test(database_url))
         digests = await database.digest_count()
         urls = {url for _update, url, status in fake.deliveries if status == 200}
-        print(f"\nthree webhook workers: {len(fake.updates)} updates over {len(urls)} workers, "
-              f"digests {digests}, staff group messages {sends_per_chat.get(STAFF_CHAT_ID)} "
-              f"for {outbox_per_chat.get(STAFF_CHAT_ID)} outbox rows")
+        print(
+            f"\nthree webhook workers: {len(fake.updates)} updates over {len(urls)} workers, "
+            f"digests {digests}, staff group messages {sends_per_chat.get(STAFF_CHAT_ID)} "
+            f"for {outbox_per_chat.get(STAFF_CHAT_ID)} outbox rows"
+        )
         assert len(urls) == 3, "every worker took updates"
         # Everything the staff group gets comes from the outbox: one send per row, no doubles.
         assert sends_per_chat[STAFF_CHAT_ID] == outbox_per_chat[STAFF_CHAT_ID]
@@ -167,8 +197,10 @@ async def test_three_webhook_workers_share_the_work_without_doubles(
 OUTAGE_SECONDS = float(os.environ.get("MADOGUCHI_FAULT_OUTAGE_SECONDS", "60"))
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="needs a database server to take down; "
-                    "set MADOGUCHI_TEST_DATABASE_URL to run this")
+@pytest.mark.skipif(
+    not POSTGRES_URL,
+    reason="needs a database server to take down; set MADOGUCHI_TEST_DATABASE_URL to run this",
+)
 async def test_database_down_for_a_minute_loses_nothing(database_url: str, tmp_path: Path) -> None:
     """The database vanishes mid-conversation: residents get at most one 'answers are kept'
     notice, nothing is lost, and work resumes within seconds of the database returning."""
@@ -184,6 +216,7 @@ async def test_database_down_for_a_minute_loses_nothing(database_url: str, tmp_p
     process = start_bot(bot_env(fake, proxied, tmp_path), tmp_path / "bot.log")
     database = Database(database_url)
     try:
+
         async def caught_up() -> bool:
             return not fake.unconfirmed() and await database.inbox_left() == 0
 
@@ -207,10 +240,12 @@ async def test_database_down_for_a_minute_loses_nothing(database_url: str, tmp_p
         tickets = await database.tickets_by_user()
         notice = "このメッセージも失われません"
         notices = {r: sum(notice in t for t in fake.texts(FIRST_RESIDENT + r)) for r in residents}
-        print(f"\ndatabase down {OUTAGE_SECONDS:.0f} s: {stored_during_outage} updates waited at "
-              f"Telegram; work resumed {resumed_after:.1f} s after the database returned, all caught "
-              f"up after {recovery:.1f} s; lost {len(residents) - len(tickets)}, "
-              f"notices per resident {sorted(set(notices.values()))}")
+        print(
+            f"\ndatabase down {OUTAGE_SECONDS:.0f} s: {stored_during_outage} updates waited at "
+            f"Telegram; work resumed {resumed_after:.1f} s after the database returned, all caught "
+            f"up after {recovery:.1f} s; lost {len(residents) - len(tickets)}, "
+            f"notices per resident {sorted(set(notices.values()))}"
+        )
         assert_every_intake_once(tickets, residents)
         assert max(notices.values()) <= 1, "a resident was told more than once"
         assert sum(notices.values()) > 0, "the outage went unannounced"

@@ -12,9 +12,9 @@ from bot.forms.definitions import FORMS
 from bot.forms.engine import Action, FormContext
 from bot.forms.model import StepKind
 from bot.i18n import Catalogs
+from bot.resident.views import question, review
 from bot.screens import split_text
 from bot.settings import EXAMPLE_PROFILE, load_profile
-from bot.resident.views import question, review
 
 CATALOGS = Catalogs()
 PROFILE = load_profile(EXAMPLE_PROFILE)
@@ -25,21 +25,32 @@ def _ctx(locale: str = "en") -> FormContext:
     from bot.forms.model import Choice
 
     districts = tuple(Choice(d.key, d.name.get(locale), translate=False) for d in PROFILE.districts)
-    return FormContext(CATALOGS.translator_for(locale),
-                       {DISTRICTS: (*districts, Choice(UNKNOWN_DISTRICT, "Don't know"))})
+    return FormContext(
+        CATALOGS.translator_for(locale),
+        {DISTRICTS: (*districts, Choice(UNKNOWN_DISTRICT, "Don't know"))},
+    )
 
 
 actions = st.one_of(
     st.builds(Action, st.just("answer"), text=st.text(max_size=500)),
-    st.builds(Action, st.just("answer"), text=st.sampled_from(["1", "2", "3", "0", "12", "x", "045-123-4567"])),
+    st.builds(
+        Action,
+        st.just("answer"),
+        text=st.sampled_from(["1", "2", "3", "0", "12", "x", "045-123-4567"]),
+    ),
     st.builds(Action, st.sampled_from(["pick", "toggle", "edit"]), index=st.integers(-2, 30)),
-    st.builds(Action, st.sampled_from(["done", "back", "skip", "send", "cancel", "keep", "confirm_cancel"])),
+    st.builds(
+        Action,
+        st.sampled_from(["done", "back", "skip", "send", "cancel", "keep", "confirm_cancel"]),
+    ),
 )
 
 
 @settings(max_examples=150, deadline=None)
 @given(form_key=st.sampled_from(sorted(FORMS)), script=st.lists(actions, max_size=40))
-def test_any_sequence_of_actions_keeps_the_draft_consistent(form_key: str, script: list[Action]) -> None:
+def test_any_sequence_of_actions_keeps_the_draft_consistent(
+    form_key: str, script: list[Action]
+) -> None:
     """Whatever is typed or pressed: answers only for relevant steps, valid values, screens fit."""
     form = FORMS[form_key]
     ctx = _ctx()
@@ -63,8 +74,11 @@ def test_any_sequence_of_actions_keeps_the_draft_consistent(form_key: str, scrip
                 assert step.min_value <= value <= step.max_value
             elif step.kind is StepKind.TEXT:
                 assert 0 < len(value) <= step.max_length
-        screen = review(form, state, ctx) if state.mode == "review" else (
-            question(form, state, ctx) if state.mode == "filling" else None)
+        screen = (
+            review(form, state, ctx)
+            if state.mode == "review"
+            else (question(form, state, ctx) if state.mode == "filling" else None)
+        )
         if screen is not None:
             assert len(screen.text) <= 4096
             buttons = [b for row in screen.rows for b in row]

@@ -28,9 +28,25 @@ def extracted(tmp_path_factory: pytest.TempPathFactory):
     """The messages the code uses now, extracted afresh with Babel."""
     out = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
-         "-o", str(out), "--no-location", "--sort-output", "--omit-header", "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-o",
+            str(out),
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     return _catalog(out)
 
@@ -49,7 +65,9 @@ def test_every_supported_language_has_a_catalogue() -> None:
 def test_every_message_in_the_code_is_translated(extracted, locale: str) -> None:
     """A message id used in the code without a translation in any catalogue fails the suite."""
     catalog = _catalog(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
-    missing = [m.id for m in extracted if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)]
+    missing = [
+        m.id for m in extracted if m.id and not (catalog.get(m.id) and catalog.get(m.id).string)
+    ]
     assert missing == []
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert fuzzy == []
@@ -65,8 +83,11 @@ def _literal_messages() -> set[str]:
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
             first = node.args[0]
-            if name in ("gettext", "ngettext", "N_") and isinstance(first, ast.Constant) \
-                    and isinstance(first.value, str):
+            if (
+                name in ("gettext", "ngettext", "N_")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
                 found.add(first.value)
     return found
 
@@ -83,9 +104,13 @@ def test_translations_keep_placeholders_and_markup(locale: str) -> None:
     """Placeholders and HTML tags in a translation are exactly those of its message id."""
     catalog = _catalog(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
     broken = [
-        m.id for m in catalog
-        if m.id and (sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
-                     or sorted(TAG.findall(m.id)) != sorted(TAG.findall(m.string)))
+        m.id
+        for m in catalog
+        if m.id
+        and (
+            sorted(PLACEHOLDER.findall(m.id)) != sorted(PLACEHOLDER.findall(m.string))
+            or sorted(TAG.findall(m.id)) != sorted(TAG.findall(m.string))
+        )
     ]
     assert broken == []
 
@@ -100,8 +125,11 @@ def test_template_is_up_to_date(extracted) -> None:
 def test_translations_differ_from_english(locale: str) -> None:
     """A 'translation' that is a copy of an English sentence is caught."""
     catalog = _catalog(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po")
-    copied = [m.id for m in catalog
-              if m.id and m.string == m.id and re.search(r"[a-z]{3,} [a-z]{3,}", m.id)]
+    copied = [
+        m.id
+        for m in catalog
+        if m.id and m.string == m.id and re.search(r"[a-z]{3,} [a-z]{3,}", m.id)
+    ]
     assert copied == []
 
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from telegram.error import NetworkError
 
-from bot.outbox.queue import enqueue
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
-from bot.screens import Screen
 from bot.channels.telegram.webhook import SECRET_HEADER, WebhookEndpoints
-from sqlalchemy.exc import OperationalError
+from bot.outbox.queue import enqueue
+from bot.screens import Screen
 from storage.models import Draft, OutboxMessage, Resident, Ticket
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import Harness
@@ -29,13 +29,17 @@ def endpoints_for(harness: Harness) -> tuple[WebhookEndpoints, InboxWorker, http
     notices = OutageNotices(harness.catalogs)
     worker = InboxWorker(harness.app, notices)
     endpoints = WebhookEndpoints(harness.app, worker, notices, SECRET)
-    client = httpx.AsyncClient(transport=httpx.ASGITransport(endpoints.asgi("/telegram")),
-                               base_url="http://worker")
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(endpoints.asgi("/telegram")), base_url="http://worker"
+    )
     return endpoints, worker, client
 
 
-async def post(client: httpx.AsyncClient, update: dict[str, Any], secret: str | None = SECRET,
-               ) -> int:
+async def post(
+    client: httpx.AsyncClient,
+    update: dict[str, Any],
+    secret: str | None = SECRET,
+) -> int:
     """Posts an update as Telegram would and returns the status code."""
     headers = {SECRET_HEADER: secret} if secret is not None else {}
     answer = await client.post("/telegram", content=json.dumps(update), headers=headers)
@@ -53,15 +57,31 @@ async def snapshot(harness: Harness, users: list[int]) -> list[Any]:
     result = []
     async with harness.db() as session:
         for user in users:
-            resident = await session.scalar(select(Resident).where(Resident.telegram_user_id == user))
-            tickets = (await session.scalars(select(Ticket).where(
-                Ticket.resident_id == resident.id).order_by(Ticket.id))).all()
+            resident = await session.scalar(
+                select(Resident).where(Resident.telegram_user_id == user)
+            )
+            tickets = (
+                await session.scalars(
+                    select(Ticket).where(Ticket.resident_id == resident.id).order_by(Ticket.id)
+                )
+            ).all()
             draft = await session.get(Draft, resident.id)
-            sent = (await session.scalars(select(OutboxMessage.kind).where(
-                OutboxMessage.chat_id == user).order_by(OutboxMessage.id))).all()
-            result.append((resident.screen, resident.locale,
-                           [(t.service, t.status, t.priority, t.answers) for t in tickets],
-                           draft.state if draft else None, list(sent)))
+            sent = (
+                await session.scalars(
+                    select(OutboxMessage.kind)
+                    .where(OutboxMessage.chat_id == user)
+                    .order_by(OutboxMessage.id)
+                )
+            ).all()
+            result.append(
+                (
+                    resident.screen,
+                    resident.locale,
+                    [(t.service, t.status, t.priority, t.answers) for t in tickets],
+                    draft.state if draft else None,
+                    list(sent),
+                )
+            )
     return result
 
 
@@ -83,11 +103,11 @@ async def test_updates_twice_and_slightly_out_of_order_end_as_a_clean_run(harnes
     rng = random.Random(6)
     previous: list[dict[str, Any]] = []
     for start in range(0, len(messy_updates), 8):
-        window = messy_updates[start:start + 8]
+        window = messy_updates[start : start + 8]
         arrival = window + window + previous[:3]
         for i in range(0, len(arrival) - 1, 2):  # neighbours swapped
             arrival[i], arrival[i + 1] = arrival[i + 1], arrival[i]
-        rng.shuffle(arrival[len(window) * 2:])
+        rng.shuffle(arrival[len(window) * 2 :])
         for update in arrival:
             assert await post(client, update) == 200
         await drain(worker)
@@ -98,12 +118,21 @@ async def test_updates_twice_and_slightly_out_of_order_end_as_a_clean_run(harnes
     await client.aclose()
 
 
-async def test_the_webhook_refuses_strangers_and_garbage_and_stores_nothing(harness: Harness) -> None:
+async def test_the_webhook_refuses_strangers_and_garbage_and_stores_nothing(
+    harness: Harness,
+) -> None:
     """Without the secret: 403; with a wrong one: 403; not an update: 400. Nothing is stored."""
     _endpoints, worker, client = endpoints_for(harness)
-    update = {"update_id": 99, "message": {
-        "message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
-        "from": {"id": 5, "is_bot": False, "first_name": "R"}, "text": "/start"}}
+    update = {
+        "update_id": 99,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "from": {"id": 5, "is_bot": False, "first_name": "R"},
+            "text": "/start",
+        },
+    }
     assert await post(client, update, secret=None) == 403
     assert await post(client, update, secret=SECRET[:-1] + "x") == 403
     answer = await client.post("/telegram", content=b"{not json", headers={SECRET_HEADER: SECRET})
@@ -242,7 +271,9 @@ async def test_a_handler_that_keeps_failing_is_set_aside_and_the_chat_moves_on(
     await client.aclose()
 
 
-async def test_a_database_error_in_a_handler_is_retried_and_announced_once(harness: Harness) -> None:
+async def test_a_database_error_in_a_handler_is_retried_and_announced_once(
+    harness: Harness,
+) -> None:
     """While handling fails because the database is unavailable: one notice, no attempts used
     up, and the update is handled once the database answers again."""
     from sqlalchemy.exc import OperationalError

@@ -11,8 +11,14 @@ from tests.fakes import Harness
 from tests.scripts import begin_form
 from tests.staff_helpers import add_staff
 
-SECRETS = ("Yamada Taro", "090-8765-4321", "+819087654321", "借金の返済に困っています",
-           "Please call after six", "夫に叩かれています")
+SECRETS = (
+    "Yamada Taro",
+    "090-8765-4321",
+    "+819087654321",
+    "借金の返済に困っています",
+    "Please call after six",
+    "夫に叩かれています",
+)
 
 
 async def test_complete_intake_and_staff_work_log_nothing_personal(
@@ -30,7 +36,7 @@ async def test_complete_intake_and_staff_work_log_nothing_personal(
     await resident.send("090-8765-4321")
     await resident.send("Yamada Taro")
     await resident.send("Please call after six")
-    await resident.send("99")           # an invalid district: a kind error, logged or not
+    await resident.send("99")  # an invalid district: a kind error, logged or not
     await resident.send("1")
     await resident.click("Send")
     await harness.relay()
@@ -40,8 +46,12 @@ async def test_complete_intake_and_staff_work_log_nothing_personal(
     await staff.send(f"/reply {tk.reference} Yamada Taro, we will call 090-8765-4321")
     await harness.relay()
     harness.clock.advance(minutes=5)
-    harness.api.fail_next("sendMessage", status=403, chat_id=resident.chat_id,
-                          description="Forbidden: bot was blocked by the user")
+    harness.api.fail_next(
+        "sendMessage",
+        status=403,
+        chat_id=resident.chat_id,
+        description="Forbidden: bot was blocked by the user",
+    )
     await harness.relay()
     await staff.send(f"/ticket {tk.reference}")
     assert caplog.records, "the scenario logged nothing at all: the check would prove nothing"

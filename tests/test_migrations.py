@@ -23,8 +23,15 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     await engine.dispose()
     assert differences == []
-    assert {"residents", "drafts", "tickets", "ticket_events", "processed_updates",
-            "outbox", "alembic_version"} <= tables
+    assert {
+        "residents",
+        "drafts",
+        "tickets",
+        "ticket_events",
+        "processed_updates",
+        "outbox",
+        "alembic_version",
+    } <= tables
 
 
 async def test_staff_queries_have_indexes(database_url: str) -> None:
@@ -32,8 +39,10 @@ async def test_staff_queries_have_indexes(database_url: str) -> None:
     engine = create_engine(database_url)
     async with engine.connect() as conn:
         indexes = await conn.run_sync(
-            lambda c: {t: [tuple(i["column_names"]) for i in inspect(c).get_indexes(t)]
-                       for t in ("tickets", "outbox", "drafts")}
+            lambda c: {
+                t: [tuple(i["column_names"]) for i in inspect(c).get_indexes(t)]
+                for t in ("tickets", "outbox", "drafts")
+            }
         )
     await engine.dispose()
     assert ("status", "created_at") in indexes["tickets"]

@@ -187,7 +187,9 @@ async def test_multi_choice_toggles_in_place(harness: Harness) -> None:
     question = resident.last
     await resident.click("Housework", message=question)
     assert question.edits == 1
-    assert any(label.startswith("☑") and "Housework" in label for label, _ in resident.buttons(question))
+    assert any(
+        label.startswith("☑") and "Housework" in label for label, _ in resident.buttons(question)
+    )
     await resident.click("Housework", message=question)
     assert not any(label.startswith("☑") for label, _ in resident.buttons(question))
     await resident.click("Outings", message=question)

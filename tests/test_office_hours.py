@@ -27,11 +27,14 @@ async def _send_at(harness: Harness, moment, language: str = "en") -> str:
 @pytest.mark.parametrize(
     ("moment", "day"),
     [
-        (tokyo(2026, 11, 20, 18, 0), "Tuesday, November 24, 2026"),   # Friday evening; Mon 23 is a holiday
-        (tokyo(2026, 11, 23, 10, 0), "Tuesday, November 24, 2026"),   # on the holiday itself
-        (tokyo(2026, 11, 24, 8, 0), "Tuesday, November 24, 2026"),    # before opening
-        (tokyo(2026, 12, 28, 17, 30), "Monday, January 4, 2027"),     # into the year-end closure
-        (tokyo(2026, 11, 24, 10, 0), None),                           # office hours: no notice
+        (
+            tokyo(2026, 11, 20, 18, 0),
+            "Tuesday, November 24, 2026",
+        ),  # Friday evening; Mon 23 is a holiday
+        (tokyo(2026, 11, 23, 10, 0), "Tuesday, November 24, 2026"),  # on the holiday itself
+        (tokyo(2026, 11, 24, 8, 0), "Tuesday, November 24, 2026"),  # before opening
+        (tokyo(2026, 12, 28, 17, 30), "Monday, January 4, 2027"),  # into the year-end closure
+        (tokyo(2026, 11, 24, 10, 0), None),  # office hours: no notice
     ],
 )
 async def test_reply_day_around_holidays(harness: Harness, moment, day: str | None) -> None:

@@ -60,9 +60,15 @@ async def test_card_is_in_japanese_with_the_required_fields(harness: Harness) ->
     [card] = harness.staff_messages()
     [ticket] = await harness.tickets()
     ja = harness.ja()
-    for fragment in (ticket.reference, ja.gettext("Food support"), ja.gettext("Urgent"),
-                     ja.gettext("District"), ja.gettext("Reply in this chat"),
-                     ja.gettext("Adults in the household"), "I use a wheelchair."):
+    for fragment in (
+        ticket.reference,
+        ja.gettext("Food support"),
+        ja.gettext("Urgent"),
+        ja.gettext("District"),
+        ja.gettext("Reply in this chat"),
+        ja.gettext("Adults in the household"),
+        "I use a wheelchair.",
+    ):
         assert fragment in card.text
 
 
@@ -75,7 +81,9 @@ async def test_card_is_in_japanese_with_the_required_fields(harness: Harness) ->
         {"status": 502, "description": "Bad Gateway"},
     ],
 )
-async def test_card_delivered_later_when_the_first_send_fails(harness: Harness, failure: dict) -> None:
+async def test_card_delivered_later_when_the_first_send_fails(
+    harness: Harness, failure: dict
+) -> None:
     """A failed send is retried after a wait, and the card arrives."""
     await _send_food_request(harness)
     harness.api.fail_next("sendMessage", chat_id=harness.settings.staff_chat_id, **failure)
@@ -95,8 +103,13 @@ async def test_card_delivered_later_when_the_first_send_fails(harness: Harness, 
 async def test_retry_after_is_honoured(harness: Harness) -> None:
     """On 429 the relay waits the time Telegram asked for."""
     await _send_food_request(harness)
-    harness.api.fail_next("sendMessage", status=429, description="Too Many Requests",
-                          retry_after=30, chat_id=harness.settings.staff_chat_id)
+    harness.api.fail_next(
+        "sendMessage",
+        status=429,
+        description="Too Many Requests",
+        retry_after=30,
+        chat_id=harness.settings.staff_chat_id,
+    )
     await harness.relay()
     [row] = await _outbox(harness)
     assert row.not_before == harness.clock() + timedelta(seconds=30)
@@ -112,8 +125,11 @@ async def test_forbidden_is_not_retried(harness: Harness) -> None:
     assert await harness.relay() == 0
     [row] = await _outbox(harness)
     assert row.status == "failed" and "Forbidden" in row.last_error
-    sends = [c for c in harness.api.calls if c.method == "sendMessage"
-             and int(c.params["chat_id"]) == harness.settings.staff_chat_id]
+    sends = [
+        c
+        for c in harness.api.calls
+        if c.method == "sendMessage" and int(c.params["chat_id"]) == harness.settings.staff_chat_id
+    ]
     assert len(sends) == 2, "the held-back try and the 403, nothing after"
 
 
@@ -173,8 +189,9 @@ async def test_a_message_being_sent_by_another_worker_is_not_sent_twice(harness:
     await _send_food_request(harness)
     [row] = await _outbox(harness)
     async with harness.db.begin() as session:
-        assert await repo.claim_outbox_message(session, row.id, harness.clock(),
-                                               harness.clock() + LEASE)
+        assert await repo.claim_outbox_message(
+            session, row.id, harness.clock(), harness.clock() + LEASE
+        )
     assert await harness.relay() == 1, "only the receipt"
     harness.clock.advance(seconds=61)
     assert await harness.relay() == 1
@@ -211,8 +228,9 @@ async def test_a_backlog_for_one_chat_does_not_starve_others(harness: Harness) -
         for i in range(60):
             await enqueue(session, -100, "test", Screen(f"backlog {i}"), now)
         await enqueue(session, 42, "test", Screen("resident"), now)
-    harness.api.fail_next("sendMessage", status=429, description="Too Many Requests",
-                          retry_after=60, chat_id=-100)
+    harness.api.fail_next(
+        "sendMessage", status=429, description="Too Many Requests", retry_after=60, chat_id=-100
+    )
     await harness.relay()
     assert [m.text for m in harness.api.sent_to(42)] == ["resident"]
     assert harness.api.sent_to(-100) == []

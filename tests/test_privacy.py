@@ -28,8 +28,16 @@ async def test_mydata_shows_exactly_what_is_stored(harness: Harness) -> None:
     other, other_tk = await resident_request(harness, user_id=5999, form="food")
     await resident.send("/mydata")
     shown = "\n".join(resident.texts()[-3:])
-    for fragment in (tk.reference, SITUATION, "045-123-4567", "Sato", "She also forgets her medicine.",
-                     "We will call you tomorrow.", str(resident.user_id), "Consent given"):
+    for fragment in (
+        tk.reference,
+        SITUATION,
+        "045-123-4567",
+        "Sato",
+        "She also forgets her medicine.",
+        "We will call you tomorrow.",
+        str(resident.user_id),
+        "Consent given",
+    ):
         assert fragment in shown, fragment
     assert other_tk.reference not in shown and "wheelchair" not in shown
 
@@ -41,8 +49,15 @@ async def test_delete_leaves_no_personal_data_in_any_table(harness: Harness) -> 
     await resident.click("Yes, delete my data")
     assert resident.said("Your personal data has been deleted", since=-1)
     await harness.relay()
-    personal = [str(resident.user_id), "+81451234567", "045-123-4567", "Sato", SITUATION,
-                "She also forgets her medicine", "We will call you tomorrow"]
+    personal = [
+        str(resident.user_id),
+        "+81451234567",
+        "045-123-4567",
+        "Sato",
+        SITUATION,
+        "She also forgets her medicine",
+        "We will call you tomorrow",
+    ]
     async with harness.engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
             rows = (await conn.execute(text(f"SELECT * FROM {table.name}"))).all()
@@ -50,7 +65,12 @@ async def test_delete_leaves_no_personal_data_in_any_table(harness: Harness) -> 
             for fragment in personal:
                 assert fragment not in dump, (table.name, fragment)
     kept = await ticket(harness, tk.id)
-    assert (kept.service, kept.status, kept.answers, kept.resident_id) == ("consultation", "closed", {}, None)
+    assert (kept.service, kept.status, kept.answers, kept.resident_id) == (
+        "consultation",
+        "closed",
+        {},
+        None,
+    )
     card = card_of(harness, kept)
     assert SITUATION not in card.text and "045-123-4567" not in card.text
     from bot.resident.privacy import ERASED_FOR_STAFF

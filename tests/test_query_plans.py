@@ -47,7 +47,9 @@ async def _plans(harness: Harness, statements) -> list[tuple[str, str]]:
 
 async def _some_tickets(harness: Harness) -> None:
     for day in range(16, 27):
-        await make_ticket(harness, tokyo(2026, 11, day, 10), priority="urgent" if day % 3 else "normal")
+        await make_ticket(
+            harness, tokyo(2026, 11, day, 10), priority="urgent" if day % 3 else "normal"
+        )
         await make_ticket(harness, tokyo(2026, 11, day, 11), service="food", status="closed")
 
 
@@ -66,7 +68,8 @@ async def test_monthly_statistics_use_indexes(harness: Harness) -> None:
     await _some_tickets(harness)
     label, start, end = period_bounds("2026-11", None)
     statements = await _captured(
-        harness, lambda s: collect_stats(s, harness.services, label, start, end))
+        harness, lambda s: collect_stats(s, harness.services, label, start, end)
+    )
     assert len(statements) >= 5
     for statement, plan in await _plans(harness, statements):
         assert not FULL_SCAN.search(plan), f"{statement}\n{plan}"

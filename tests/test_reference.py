@@ -22,7 +22,7 @@ def test_reference_shape() -> None:
 def test_any_single_digit_error_is_detected(body: str, position: int, shift: int) -> None:
     """Mishearing one digit always gives an invalid reference."""
     digits = body + str(damm_digit(body))
-    wrong = digits[:position] + str((int(digits[position]) + shift) % 10) + digits[position + 1:]
+    wrong = digits[:position] + str((int(digits[position]) + shift) % 10) + digits[position + 1 :]
     assert parse_reference(wrong) is None
 
 
@@ -32,7 +32,7 @@ def test_any_swap_of_neighbours_is_detected(body: str, position: int) -> None:
     digits = body + str(damm_digit(body))
     if digits[position] == digits[position + 1]:
         return
-    swapped = digits[:position] + digits[position + 1] + digits[position] + digits[position + 2:]
+    swapped = digits[:position] + digits[position + 1] + digits[position] + digits[position + 2 :]
     assert parse_reference(swapped) is None
 
 

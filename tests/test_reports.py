@@ -32,9 +32,13 @@ async def _november(harness: Harness) -> list[repo.TicketDTO]:
         first = created + timedelta(days=i % 4) if i % 3 else None
         resolved = created + timedelta(days=i % 6 + 1) if i % 2 else None
         ticket = await make_ticket(
-            harness, created, service=SERVICES[i % 5], status=list(STATUS_LABELS)[i % 7],
+            harness,
+            created,
+            service=SERVICES[i % 5],
+            status=list(STATUS_LABELS)[i % 7],
             priority=("urgent", "normal", "high")[i % 3],
-            first_action_at=first, resolved_at=resolved,
+            first_action_at=first,
+            resolved_at=resolved,
             first_action_bday=calendar.ordinal_at(first) if first else None,
             resolved_bday=calendar.ordinal_at(resolved) if resolved else None,
             referred_to=("care_plaza", "minsei_iin", None)[i % 3],
@@ -59,7 +63,9 @@ async def test_report_xlsx_matches_independent_counts(harness: Harness) -> None:
     summary = book[ja.gettext("Summary")]
     assert summary["B1"].value == "2026-11"
     assert summary["B2"].value == len(tickets)
-    firsts = [t.first_action_bday - t.created_bday for t in tickets if t.first_action_bday is not None]
+    firsts = [
+        t.first_action_bday - t.created_bday for t in tickets if t.first_action_bday is not None
+    ]
     resolved = [t.resolved_bday - t.created_bday for t in tickets if t.resolved_bday is not None]
     assert summary["B3"].value == _median(firsts)
     assert summary["B4"].value == _median(resolved)
@@ -77,7 +83,8 @@ async def test_report_xlsx_matches_independent_counts(harness: Harness) -> None:
     profile = harness.services.profile
     sheet = book[ja.gettext("By district")]
     assert list(sheet.iter_rows(min_row=2, values_only=True)) == [
-        (profile.district("d01").name.get("ja"), len(tickets))]
+        (profile.district("d01").name.get("ja"), len(tickets))
+    ]
 
     referrals = Counter(t.referred_to for t in tickets if t.referred_to)
     sheet = book[ja.gettext("Referrals by partner")]
@@ -90,7 +97,9 @@ async def test_report_chart_is_a_png_of_the_expected_size(harness: Harness) -> N
     await _november(harness)
     admin = harness.staff(ADMIN_ID, "Admin")
     await admin.send("/report 2026-11")
-    [photo] = [m for m in admin.messages() if m.filename and m.document and m.document[:4] == b"\x89PNG"]
+    [photo] = [
+        m for m in admin.messages() if m.filename and m.document and m.document[:4] == b"\x89PNG"
+    ]
     width, height = struct.unpack(">II", photo.document[16:24])
     assert (width, height) == CHART_SIZE
     from PIL import Image
@@ -106,13 +115,23 @@ async def test_stats_month_and_bad_periods(harness: Harness) -> None:
     admin = harness.staff(ADMIN_ID, "Admin")
     await admin.send("/stats 2026-11")
     text = admin.last.text
-    title = ja.gettext("Statistics {period} (received: {total})").format(period="2026-11", total=len(tickets))
+    title = ja.gettext("Statistics {period} (received: {total})").format(
+        period="2026-11", total=len(tickets)
+    )
     assert title in text
-    firsts = [t.first_action_bday - t.created_bday for t in tickets if t.first_action_bday is not None]
-    assert ja.gettext("Median business days to first staff action: {days}").format(
-        days=f"{_median(firsts):.1f}") in text
+    firsts = [
+        t.first_action_bday - t.created_bday for t in tickets if t.first_action_bday is not None
+    ]
+    assert (
+        ja.gettext("Median business days to first staff action: {days}").format(
+            days=f"{_median(firsts):.1f}"
+        )
+        in text
+    )
     await admin.send("/stats sometime")
-    assert admin.last.text == ja.gettext("Please write /stats week, /stats month or /stats 2026-11.")
+    assert admin.last.text == ja.gettext(
+        "Please write /stats week, /stats month or /stats 2026-11."
+    )
     await admin.send("/stats week")
     assert ja.gettext("By service") in admin.last.text
 
@@ -139,16 +158,34 @@ def test_report_and_digest_from_the_command_line(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
     env.update(MADOGUCHI_DATA_DIR=str(tmp_path / "data"), PYTHONIOENCODING="utf-8")
     out = tmp_path / "out"
-    result = subprocess.run([sys.executable, "-m", "bot", "report", "2026-11", "--out", str(out)],
-                            capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "2026-11", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     book = load_workbook(out / "madoguchi-report-2026-11.xlsx")
     assert len(book.sheetnames) == 5
     assert (out / "madoguchi-intake-2026-11.png").read_bytes()[:4] == b"\x89PNG"
-    bad = subprocess.run([sys.executable, "-m", "bot", "report", "November"],
-                         capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "November"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
-    digest = subprocess.run([sys.executable, "-m", "bot", "digest"], capture_output=True,
-                            text=True, cwd=tmp_path, env=env, timeout=120)
+    digest = subprocess.run(
+        [sys.executable, "-m", "bot", "digest"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert digest.returncode == 0, digest.stderr
     assert "朝のまとめ" in digest.stdout

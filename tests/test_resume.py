@@ -20,7 +20,9 @@ async def test_draft_survives_a_new_application_on_the_same_database(harness: Ha
     assert "How much food" in resident.last.text
     await resident.click("Enough for about a week")
     assert (await harness.draft_state(resident))["answers"] == {
-        "adults": 2, "children": 1, "urgency": "week"
+        "adults": 2,
+        "children": 1,
+        "urgency": "week",
     }
 
 

@@ -18,14 +18,18 @@ async def test_closed_tickets_are_erased_90_days_after_closing(harness: Harness)
     resident, tk = await resident_request(harness, form="consultation")
     await staff.send(f"/close {tk.reference}")
     closed_at = harness.clock()
-    assert (await apply_retention(harness.services, closed_at + timedelta(days=90, minutes=-1)))["closed_tickets"] == 0
+    assert (await apply_retention(harness.services, closed_at + timedelta(days=90, minutes=-1)))[
+        "closed_tickets"
+    ] == 0
     assert (await ticket(harness, tk.id)).answers
     counts = await apply_retention(harness.services, closed_at + timedelta(days=90, minutes=1))
     assert counts["closed_tickets"] == 1
     kept = await ticket(harness, tk.id)
     assert (kept.answers, kept.phone, kept.resident_id, kept.erased) == ({}, None, None, True)
     assert (kept.service, kept.status, kept.district_key) == ("consultation", "closed", "d03")
-    assert (await apply_retention(harness.services, closed_at + timedelta(days=91)))["closed_tickets"] == 0
+    assert (await apply_retention(harness.services, closed_at + timedelta(days=91)))[
+        "closed_tickets"
+    ] == 0
 
 
 async def test_open_tickets_are_never_erased(harness: Harness) -> None:
@@ -35,12 +39,20 @@ async def test_open_tickets_are_never_erased(harness: Harness) -> None:
     assert (await ticket(harness, tk.id)).answers
 
 
-async def test_volunteer_registrations_are_erased_a_year_after_the_last_activity(harness: Harness) -> None:
+async def test_volunteer_registrations_are_erased_a_year_after_the_last_activity(
+    harness: Harness,
+) -> None:
     """Idle for a year minus a minute: kept; a year and a minute: erased."""
     created = tokyo(2025, 11, 20, 10)
-    registration = await make_ticket(harness, created, service="volunteer_registration", status="assigned")
-    assert (await apply_retention(harness.services, created + timedelta(days=365, minutes=-1)))["volunteer_registrations"] == 0
-    assert (await apply_retention(harness.services, created + timedelta(days=365, minutes=1)))["volunteer_registrations"] == 1
+    registration = await make_ticket(
+        harness, created, service="volunteer_registration", status="assigned"
+    )
+    assert (await apply_retention(harness.services, created + timedelta(days=365, minutes=-1)))[
+        "volunteer_registrations"
+    ] == 0
+    assert (await apply_retention(harness.services, created + timedelta(days=365, minutes=1)))[
+        "volunteer_registrations"
+    ] == 1
     assert (await ticket(harness, registration.id)).answers == {}
 
 
@@ -57,7 +69,13 @@ async def test_drafts_expire_after_72_hours_and_runs_are_recorded(harness: Harne
     async with harness.db() as session:
         runs = await repo.retention_runs(session)
     assert [r["drafts"] for r in runs] == [0, 1]
-    assert set(runs[0]) == {"ran_at", "drafts", "closed_tickets", "volunteer_registrations", "residents"}
+    assert set(runs[0]) == {
+        "ran_at",
+        "drafts",
+        "closed_tickets",
+        "volunteer_registrations",
+        "residents",
+    }
 
 
 async def test_residents_with_nothing_left_are_removed(harness: Harness) -> None:
@@ -70,14 +88,17 @@ async def test_residents_with_nothing_left_are_removed(harness: Harness) -> None
     assert await harness.resident_row(resident) is None
 
 
-async def test_resolved_tickets_and_idle_volunteers_are_erased_and_leave_the_queue(harness: Harness) -> None:
+async def test_resolved_tickets_and_idle_volunteers_are_erased_and_leave_the_queue(
+    harness: Harness,
+) -> None:
     """Resolved long ago (never closed) is erased; an erased volunteer registration is closed."""
     staff = await add_staff(harness, 700001, "佐藤")
     _, tk = await resident_request(harness)
     await staff.send(f"/assign {tk.reference} me")
     await staff.send(f"/status {tk.reference} resolved")
-    registration = await make_ticket(harness, harness.clock(), service="volunteer_registration",
-                                     status="assigned")
+    registration = await make_ticket(
+        harness, harness.clock(), service="volunteer_registration", status="assigned"
+    )
     counts = await apply_retention(harness.services, harness.clock() + timedelta(days=400))
     assert counts["closed_tickets"] == 1 and counts["volunteer_registrations"] == 1
     assert (await ticket(harness, tk.id)).answers == {}
@@ -91,7 +112,9 @@ async def test_erasure_removes_notes_reasons_and_failed_messages(harness: Harnes
     staff = await add_staff(harness, 700001, "佐藤")
     resident, tk = await resident_request(harness)
     await staff.send(f"/note {tk.reference} 電話で山田さんと話した")
-    harness.api.fail_next("sendMessage", status=400, chat_id=resident.chat_id, description="Bad Request")
+    harness.api.fail_next(
+        "sendMessage", status=400, chat_id=resident.chat_id, description="Bad Request"
+    )
     await staff.send(f"/reply {tk.reference} 山田さんへのお返事")
     await harness.relay()
     await staff.send(f"/close {tk.reference} 山田さんの件は完了")

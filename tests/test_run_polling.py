@@ -13,6 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import pytest
+
+# Long fault, rate and process tests: `python3 dev.py test -m "not slow"` leaves them out.
+pytestmark = pytest.mark.slow
+
 TOKEN = "123456:TEST"
 RESIDENT = 424242
 
@@ -23,15 +28,24 @@ class FakeTelegram(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.sent: list[dict] = []
-        self.updates = [{
-            "update_id": 1,
-            "message": {
-                "message_id": 1, "date": int(time.time()),
-                "chat": {"id": RESIDENT, "type": "private", "first_name": "R"},
-                "from": {"id": RESIDENT, "is_bot": False, "first_name": "R", "language_code": "en"},
-                "text": "/start", "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            },
-        }]
+        self.updates = [
+            {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "chat": {"id": RESIDENT, "type": "private", "first_name": "R"},
+                    "from": {
+                        "id": RESIDENT,
+                        "is_bot": False,
+                        "first_name": "R",
+                        "language_code": "en",
+                    },
+                    "text": "/start",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                },
+            }
+        ]
         self.confirmed_offset = 0
 
 
@@ -57,8 +71,12 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(0.2)
         elif method == "sendMessage":
             self.server.sent.append(params)
-            result = {"message_id": len(self.server.sent) + 100, "date": int(time.time()),
-                      "chat": {"id": int(params["chat_id"]), "type": "private"}, "text": params["text"]}
+            result = {
+                "message_id": len(self.server.sent) + 100,
+                "date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params["text"],
+            }
         payload = json.dumps({"ok": True, "result": result}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -78,8 +96,14 @@ def test_run_answers_start_through_a_bot_api_server(tmp_path: Path) -> None:
         MADOGUCHI_STAFF_CHAT_ID="-1001",
         MADOGUCHI_DATA_DIR=str(tmp_path),
     )
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not server.sent:
@@ -102,7 +126,13 @@ def test_run_refuses_without_a_staff_chat(tmp_path: Path) -> None:
     """Without MADOGUCHI_STAFF_CHAT_ID, tickets would reach no one: the bot does not start."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
     env.update(MADOGUCHI_BOT_TOKEN=TOKEN, MADOGUCHI_DATA_DIR=str(tmp_path))
-    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "MADOGUCHI_STAFF_CHAT_ID" in result.stderr

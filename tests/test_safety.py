@@ -33,8 +33,10 @@ def test_crisis_corpus_recall_and_precision() -> None:
         / sum(1 for r in rows if r["label"] == "1" and r["lang"] == lang)
         for lang in ("ja", "easy", "en", "zh", "ko", "vi")
     }
-    print(f"\ncrisis corpus: {len(rows)} phrases, {positives} positives; recall {recall:.3f}, "
-          f"precision {precision:.3f}; recall by language {by_lang}")
+    print(
+        f"\ncrisis corpus: {len(rows)} phrases, {positives} positives; recall {recall:.3f}, "
+        f"precision {precision:.3f}; recall by language {by_lang}"
+    )
     missed = [r["text"] for r, hit in results if not hit and r["label"] == "1"]
     assert recall >= MIN_RECALL, missed
 
@@ -48,7 +50,12 @@ async def test_crisis_in_the_middle_of_a_form(harness: Harness) -> None:
     await resident.send("1")
     await resident.send("夫から毎日殴られています。もう死にたいです。")
     assert resident.said("110", since=-3) and resident.said("0120-279-889", since=-3)
-    assert resident.said(ja.gettext("Staff of the council have been told. You can carry on here; your answers are kept."), since=-3)
+    assert resident.said(
+        ja.gettext(
+            "Staff of the council have been told. You can carry on here; your answers are kept."
+        ),
+        since=-3,
+    )
     assert ja.gettext("How should staff get back to you?") in resident.last.text
     assert (await harness.draft_state(resident))["urgent"] is True
     await harness.relay()
@@ -119,14 +126,27 @@ async def test_a_parent_writing_about_a_child_is_asked_as_usual(harness: Harness
     assert ja.gettext("How should staff get back to you?") in resident.last.text
 
 
-@pytest.mark.parametrize(("text", "minor"), [
-    ("私は中学生です", True), ("中学生です。親が怖い", True), ("15歳です", True),
-    ("私は高校2年です", True), ("わたしは こうこうせいです", True), ("I am 15 and my dad hits me", True),
-    ("I'm 16 years old.", True),
-    ("うちは中学生が二人います", False), ("私は中学校の教員です", False), ("私は17歳の子の母です", False),
-    ("子どもは中学生です", False), ("息子は15歳です", False), ("I am 7 months behind on rent", False),
-    ("I'm 8 weeks pregnant", False), ("He hit him 10 times", False), ("My son is 15", False),
-])
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [
+        ("私は中学生です", True),
+        ("中学生です。親が怖い", True),
+        ("15歳です", True),
+        ("私は高校2年です", True),
+        ("わたしは こうこうせいです", True),
+        ("I am 15 and my dad hits me", True),
+        ("I'm 16 years old.", True),
+        ("うちは中学生が二人います", False),
+        ("私は中学校の教員です", False),
+        ("私は17歳の子の母です", False),
+        ("子どもは中学生です", False),
+        ("息子は15歳です", False),
+        ("I am 7 months behind on rent", False),
+        ("I'm 8 weeks pregnant", False),
+        ("He hit him 10 times", False),
+        ("My son is 15", False),
+    ],
+)
 def test_who_is_taken_for_under_18(text: str, minor: bool) -> None:
     """Only someone speaking of themselves is taken for a minor; parents and teachers are not."""
     from bot.safety import says_minor
@@ -149,8 +169,10 @@ async def test_danger_in_a_photo_caption_is_seen(harness: Harness) -> None:
     """The caption of a photo is checked like any text."""
     resident = harness.resident()
     await resident.send("/start")
-    await resident.send_content(photo=[{"file_id": "p", "file_unique_id": "pu", "width": 9, "height": 9}],
-                                caption="my husband hits me")
+    await resident.send_content(
+        photo=[{"file_id": "p", "file_unique_id": "pu", "width": 9, "height": 9}],
+        caption="my husband hits me",
+    )
     assert resident.said("0120-279-338", since=-3)
 
 

@@ -20,17 +20,21 @@ async def test_simultaneous_claims_have_exactly_one_winner(harness: Harness) -> 
     data = f"s:{tk.id}:claim"
     seen = len(harness.api.calls)
     await asyncio.gather(sato.press(card, data), suzuki.press(card, data))
-    toasts = [c.params.get("text") for c in harness.api.calls[seen:]
-              if c.method == "answerCallbackQuery"]
+    toasts = [
+        c.params.get("text") for c in harness.api.calls[seen:] if c.method == "answerCallbackQuery"
+    ]
     tk = await ticket(harness, tk.id)
     async with harness.db() as session:
         winner = await repo.get_staff(session, tk.assignee_id)
     loser = "鈴木" if winner.display_name == "佐藤" else "佐藤"
-    assert sorted(toasts) == sorted([
-        ja.gettext("You have taken {reference}.").format(reference=tk.reference),
-        ja.gettext("{reference} is already taken by {name}.").format(
-            reference=tk.reference, name=winner.display_name),
-    ])
+    assert sorted(toasts) == sorted(
+        [
+            ja.gettext("You have taken {reference}.").format(reference=tk.reference),
+            ja.gettext("{reference} is already taken by {name}.").format(
+                reference=tk.reference, name=winner.display_name
+            ),
+        ]
+    )
     claims = [e for e in await events(harness, tk.id) if e.kind == "claimed"]
     assert len(claims) == 1
     assert loser != winner.display_name
@@ -61,7 +65,9 @@ async def test_follow_up_waiting_for_a_choice_is_kept(harness: Harness) -> None:
 
 
 async def _event_texts(harness: Harness, ticket_id: int) -> list[str]:
-    return [e.data["text"] for e in await events(harness, ticket_id) if e.kind == "resident_message"]
+    return [
+        e.data["text"] for e in await events(harness, ticket_id) if e.kind == "resident_message"
+    ]
 
 
 async def test_reply_to_a_resident_who_blocked_the_bot(harness: Harness) -> None:
@@ -69,19 +75,30 @@ async def test_reply_to_a_resident_who_blocked_the_bot(harness: Harness) -> None
     ja = harness.ja()
     staff = await add_staff(harness, 700001, "佐藤")
     _, tk = await resident_request(harness)
-    harness.api.fail_next("sendMessage", status=403, chat_id=5001,
-                          description="Forbidden: bot was blocked by the user")
+    harness.api.fail_next(
+        "sendMessage",
+        status=403,
+        chat_id=5001,
+        description="Forbidden: bot was blocked by the user",
+    )
     await staff.send(f"/reply {tk.reference} お元気ですか")
     await harness.relay()
     await harness.relay()
     tk = await ticket(harness, tk.id)
     assert tk.resident_unreachable
-    assert ja.gettext("⚠ The resident cannot be reached through the bot (they blocked it).") in card_of(harness, tk).text
+    assert (
+        ja.gettext("⚠ The resident cannot be reached through the bot (they blocked it).")
+        in card_of(harness, tk).text
+    )
     assert staff.said(ja.gettext("they have blocked the bot"))
     harness.clock.advance(hours=2)
     assert await harness.relay() == 0
     await staff.send(f"/reply {tk.reference} もう一度")
-    assert staff.said(ja.gettext("The resident of {reference} has blocked the bot: please phone them.").format(reference=tk.reference))
+    assert staff.said(
+        ja.gettext("The resident of {reference} has blocked the bot: please phone them.").format(
+            reference=tk.reference
+        )
+    )
 
 
 async def test_internal_chatter_in_the_group_never_reaches_the_resident(harness: Harness) -> None:
@@ -204,10 +221,15 @@ async def test_staff_management_by_admins(harness: Harness) -> None:
     assert "700001" in admin.last.text and "佐藤" in admin.last.text
     sato = harness.staff(700001, "佐藤")
     await sato.send("/queue")
-    assert "Sorry" not in sato.last.text and harness.ja().gettext("Sorry, this is only for council staff.") not in sato.last.text
+    assert (
+        "Sorry" not in sato.last.text
+        and harness.ja().gettext("Sorry, this is only for council staff.") not in sato.last.text
+    )
     await admin.send("/staff remove 700001")
     await sato.send("/queue")
-    assert sato.last.text == harness.ja().gettext("Sorry, this is only for council staff.")  # ja client
+    assert sato.last.text == harness.ja().gettext(
+        "Sorry, this is only for council staff."
+    )  # ja client
     await admin.send("/audit")
     assert "staff_add" in admin.last.text and "staff_remove" in admin.last.text
 
@@ -228,7 +250,9 @@ async def test_staff_record_a_request_taken_by_phone(harness: Harness) -> None:
     dm = harness.staff(700001, "佐藤", in_group=False)
     await dm.send("/newticket")
     await dm.click(ja.gettext("Food support"))
-    assert ja.gettext("How many adults live in your household? Please type a number.") in dm.last.text
+    assert (
+        ja.gettext("How many adults live in your household? Please type a number.") in dm.last.text
+    )
     _, steps, expected = FORM_SCRIPTS["food"]
     await play(harness, dm, ja, steps)
     await dm.click(ja.gettext("Send"))
@@ -255,7 +279,9 @@ async def test_search_results_are_paged(harness: Harness) -> None:
     ja = harness.ja()
     staff = await add_staff(harness, 700001, "佐藤")
     harness.settings.__dict__["staff_page_size"] = 2
-    refs = [(await resident_request(harness, user_id=uid))[1].reference for uid in (5001, 5002, 5003)]
+    refs = [
+        (await resident_request(harness, user_id=uid))[1].reference for uid in (5001, 5002, 5003)
+    ]
     await staff.send("/search wheelchair")
     page = staff.last
     assert "(1/2, 3)" in page.text and refs[2] not in page.text

@@ -52,7 +52,9 @@ async def test_more_words_before_choosing_a_request_are_kept(harness: Harness) -
     await resident.send("/start")
     assert "Which of your requests" in resident.last.text
     await resident.send("1")
-    texts = [e.data["text"] for e in await events(harness, first.id) if e.kind == "resident_message"]
+    texts = [
+        e.data["text"] for e in await events(harness, first.id) if e.kind == "resident_message"
+    ]
     assert texts == ["First part.\nSecond part."]
 
 
@@ -60,8 +62,12 @@ async def test_a_resident_who_writes_again_is_reachable_again(harness: Harness) 
     """After a 403, a message from the resident clears the flag on all their tickets."""
     staff = await add_staff(harness, 700001, "佐藤")
     resident, tk = await resident_request(harness)
-    harness.api.fail_next("sendMessage", status=403, chat_id=resident.chat_id,
-                          description="Forbidden: bot was blocked by the user")
+    harness.api.fail_next(
+        "sendMessage",
+        status=403,
+        chat_id=resident.chat_id,
+        description="Forbidden: bot was blocked by the user",
+    )
     await staff.send(f"/reply {tk.reference} もしもし")
     await harness.relay()
     assert (await ticket(harness, tk.id)).resident_unreachable

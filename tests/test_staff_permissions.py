@@ -9,19 +9,44 @@ from tests.fakes import Harness, UserClient
 from tests.staff_helpers import ADMIN_ID, add_staff, card_of, events, resident_request, ticket
 
 REFUSAL = "Sorry, this is only for council staff."
-CARD_ACTIONS = ["claim", "status", "st:resolved", "priority", "pr:urgent", "refer",
-                "rf:care_plaza", "reply", "close", "reopen", "back", "view"]
+CARD_ACTIONS = [
+    "claim",
+    "status",
+    "st:resolved",
+    "priority",
+    "pr:urgent",
+    "refer",
+    "rf:care_plaza",
+    "reply",
+    "close",
+    "reopen",
+    "back",
+    "view",
+]
 
 
 def _command(name: str, reference: str) -> str:
     """A plausible invocation of each command."""
     args = {
-        "queue": "", "ticket": reference, "assign": f"{reference} me",
-        "status": f"{reference} in_progress", "priority": f"{reference} urgent",
-        "refer": f"{reference} care_plaza", "close": reference, "reopen": reference,
-        "note": f"{reference} 内部メモ", "reply": f"{reference} こんにちは", "search": reference,
-        "export": "", "newticket": "", "staff": "list", "audit": "", "help": "",
-        "digest": "", "stats": "month", "report": "2026-11",
+        "queue": "",
+        "ticket": reference,
+        "assign": f"{reference} me",
+        "status": f"{reference} in_progress",
+        "priority": f"{reference} urgent",
+        "refer": f"{reference} care_plaza",
+        "close": reference,
+        "reopen": reference,
+        "note": f"{reference} 内部メモ",
+        "reply": f"{reference} こんにちは",
+        "search": reference,
+        "export": "",
+        "newticket": "",
+        "staff": "list",
+        "audit": "",
+        "help": "",
+        "digest": "",
+        "stats": "month",
+        "report": "2026-11",
     }[name]
     return f"/{name} {args}".strip()
 
@@ -53,8 +78,17 @@ async def test_command_permissions(harness: Harness, command: str, role: str) ->
     senders = await _senders(harness, resident)
     before = await _state(harness, tk.id)
     sender = senders[role]
-    extra = {"sender_chat": {"id": harness.settings.staff_chat_id, "type": "supergroup",
-                             "title": "staff"}} if role == "anonymous" else {}
+    extra = (
+        {
+            "sender_chat": {
+                "id": harness.settings.staff_chat_id,
+                "type": "supergroup",
+                "title": "staff",
+            }
+        }
+        if role == "anonymous"
+        else {}
+    )
     seen = len(harness.api.calls)
     await sender.send(_command(command, tk.reference), **extra)
     answers = [c for c in harness.api.calls[seen:] if c.method == "sendMessage"]
@@ -87,8 +121,9 @@ async def test_card_button_permissions(harness: Harness, action: str, role: str)
         sender = harness.staff(800002, "Anonymous")
     seen = len(harness.api.calls)
     await sender.press(card, f"s:{tk.id}:{action}")
-    toasts = [c.params.get("text") for c in harness.api.calls[seen:]
-              if c.method == "answerCallbackQuery"]
+    toasts = [
+        c.params.get("text") for c in harness.api.calls[seen:] if c.method == "answerCallbackQuery"
+    ]
     refusals = (REFUSAL, harness.ja().gettext(REFUSAL))
     if role in ("staff", "admin"):
         assert not set(refusals) & set(toasts)
@@ -97,8 +132,18 @@ async def test_card_button_permissions(harness: Harness, action: str, role: str)
         assert await _state(harness, tk.id) == before
 
 
-@pytest.mark.parametrize("data", ["s:999999:claim", "s:1:explode", "s:1:rf:nowhere", "q::0",
-                                  "s:abc:claim", "s:1:st:closed", "s:1:pr:whenever"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        "s:999999:claim",
+        "s:1:explode",
+        "s:1:rf:nowhere",
+        "q::0",
+        "s:abc:claim",
+        "s:1:st:closed",
+        "s:1:pr:whenever",
+    ],
+)
 async def test_forged_or_stale_card_data(harness: Harness, data: str) -> None:
     """Forged data from staff changes nothing and is answered without detail."""
     resident, tk = await resident_request(harness)

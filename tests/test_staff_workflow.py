@@ -36,7 +36,9 @@ async def test_card_to_closed_and_the_resident_hears_back(harness: Harness) -> N
     await harness.relay()
     await harness.relay()
     assert resident.said("明日の午前中にお電話してもよろしいですか。", since=-1)
-    assert staff.said(ja.gettext("✓ Delivered to the resident ({reference}).").format(reference=tk.reference))
+    assert staff.said(
+        ja.gettext("✓ Delivered to the resident ({reference}).").format(reference=tk.reference)
+    )
 
     await resident.send("Yes, after 10 please.")
     assert resident.said(f"added your message to your request {tk.reference}", since=-1)
@@ -69,6 +71,16 @@ async def test_card_to_closed_and_the_resident_hears_back(harness: Harness) -> N
     assert tk.status == "in_progress" and tk.closed_at is None
 
     kinds = [e.kind for e in await events(harness, tk.id)]
-    for kind in ("created", "claimed", "note", "staff_reply", "reply_delivered",
-                 "resident_message", "referred", "status", "closed", "reopened"):
+    for kind in (
+        "created",
+        "claimed",
+        "note",
+        "staff_reply",
+        "reply_delivered",
+        "resident_message",
+        "referred",
+        "status",
+        "closed",
+        "reopened",
+    ):
         assert kind in kinds

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from bot.forms.model import (
-    AllOf, Choice, Condition, Equals, Form, NotIn, PriorityRule, Step, StepKind,
+    AllOf,
+    Choice,
+    Condition,
+    Equals,
+    Form,
+    NotIn,
+    PriorityRule,
+    Step,
+    StepKind,
 )
 from bot.i18n import N_
 
@@ -69,7 +77,9 @@ def contact_steps(when: Condition | None = None) -> tuple[Step, ...]:
             key="contact_times",
             kind=StepKind.TEXT,
             label=N_("Good times to call"),
-            prompt=N_("When is a good time to call you? (for example: weekday mornings) You may skip this."),
+            prompt=N_(
+                "When is a good time to call you? (for example: weekday mornings) You may skip this."
+            ),
             max_length=100,
             optional=True,
             when=by_phone,
@@ -106,7 +116,9 @@ CONSULTATION = Form(
             label=N_("Topic"),
             prompt=N_("What would you like to talk about?"),
             choices=(
-                Choice("anshin", N_("Help using welfare services or managing money (Anshin Center)")),
+                Choice(
+                    "anshin", N_("Help using welfare services or managing money (Anshin Center)")
+                ),
                 Choice(
                     "loan",
                     N_("Welfare fund loans (including repaying COVID special loans)"),
@@ -280,16 +292,18 @@ VOLUNTEER_REGISTRATION = Form(
     key="volunteer_registration",
     title=N_("I want to volunteer"),
     intro=N_("Thank you for wanting to help. Tell us a little about what you would like to do."),
-    next_steps=N_(
-        "The volunteer centre will contact you to talk about activities that suit you."
-    ),
+    next_steps=N_("The volunteer centre will contact you to talk about activities that suit you."),
     steps=(
         Step(
             key="interests",
             kind=StepKind.MULTI,
             label=N_("Interests"),
             prompt=N_("What would you like to help with? Choose all that apply, then press Done."),
-            choices=(*HELP_KINDS[:-1], Choice("disaster", N_("Disaster volunteering")), HELP_KINDS[-1]),
+            choices=(
+                *HELP_KINDS[:-1],
+                Choice("disaster", N_("Disaster volunteering")),
+                HELP_KINDS[-1],
+            ),
         ),
         Step(
             key="availability",
@@ -387,7 +401,10 @@ OPINION = Form(
             kind=StepKind.CHOICE,
             label=N_("Wants a reply"),
             prompt=N_("Would you like a reply? If not, your message stays anonymous."),
-            choices=(Choice("yes", N_("Yes, please reply")), Choice("no", N_("No, stay anonymous"))),
+            choices=(
+                Choice("yes", N_("Yes, please reply")),
+                Choice("no", N_("No, stay anonymous")),
+            ),
         ),
         *contact_steps(when=Equals("wants_reply", ("yes",))),
     ),

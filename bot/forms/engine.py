@@ -72,8 +72,18 @@ class Action:
     """Something the resident did: typed an answer or pressed a button."""
 
     kind: Literal[
-        "answer", "pick", "toggle", "done", "back", "skip", "cancel", "confirm_cancel",
-        "keep", "edit", "send", "talk_to_staff",
+        "answer",
+        "pick",
+        "toggle",
+        "done",
+        "back",
+        "skip",
+        "cancel",
+        "confirm_cancel",
+        "keep",
+        "edit",
+        "send",
+        "talk_to_staff",
     ]
     text: str = ""
     index: int = 0
@@ -112,7 +122,7 @@ def begin(form: Form, round_: int = 0, for_staff: bool = False) -> DraftState:
 def choices_for(step: Step, ctx: FormContext) -> tuple[Choice, ...]:
     """Returns a step's choices, including those that come from configuration."""
     if step.choices_from:
-        return ctx.dynamic_choices.get(step.choices_from, ()) 
+        return ctx.dynamic_choices.get(step.choices_from, ())
     return step.choices
 
 
@@ -335,9 +345,7 @@ def current_selection(step: Step, state: DraftState) -> list[str]:
 def _accept(form: Form, state: DraftState, step: Step, value: Any, ctx: FormContext) -> Outcome:
     """Stores a valid answer and moves on, showing any note the choice carries."""
     state.answers[step.key] = value
-    notes = tuple(
-        c.note for c in choices_for(step, ctx) if c.note and c.value in _as_list(value)
-    )
+    notes = tuple(c.note for c in choices_for(step, ctx) if c.note and c.value in _as_list(value))
     return _advance(form, state, notes)
 
 
@@ -394,7 +402,9 @@ def validate(step: Step, text: str, ctx: FormContext) -> Any | Problem:
         phone = parse_phone(stripped) if len(stripped) <= 40 else None
         if phone is None:
             return Problem(
-                N_("That does not look like a Japanese phone number. Please type it like 045-123-4567.")
+                N_(
+                    "That does not look like a Japanese phone number. Please type it like 045-123-4567."
+                )
             )
         return phone
     return _match_choices(step, stripped, ctx)

@@ -7,12 +7,12 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.outbox.queue import enqueue
-from bot.services import Services
+from bot.i18n import STAFF_LOCALE
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import collect_digest
-from bot.i18n import STAFF_LOCALE
+from bot.outbox.queue import enqueue
 from bot.screens import Screen
+from bot.services import Services
 from storage import aggregates as agg
 
 log = logging.getLogger(__name__)
@@ -54,5 +54,11 @@ async def enqueue_digest(session, services: Services, now: datetime) -> None:
         await enqueue(session, chat_id, "digest", Screen(part), now)
     if data.day.weekday() == 0:
         last_day = data.day - timedelta(days=1)
-        await enqueue(session, chat_id, "weekly_chart", Screen("…"), now,
-                             meta={"last_day": last_day.isoformat()})
+        await enqueue(
+            session,
+            chat_id,
+            "weekly_chart",
+            Screen("…"),
+            now,
+            meta={"last_day": last_day.isoformat()},
+        )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.numbers.figures import DigestData
 from bot.forms.definitions import FORMS
 from bot.i18n import N_, Translator
+from bot.numbers.figures import DigestData
 from bot.screens import split_text
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
 
@@ -46,13 +46,17 @@ def render_digest(data: DigestData, t: Translator) -> list[str]:
         return [escape(t.gettext(AGE).format(reference=r, days=d)) for r, d in entries]
 
     service_name = lambda key: t.gettext(FORMS[key].title) if key in FORMS else key  # noqa: E731
-    section(t.gettext(NEW_SINCE if data.since else NEW_FIRST),
-            counted(dict(sorted(data.new_by_service.items())), service_name))
+    section(
+        t.gettext(NEW_SINCE if data.since else NEW_FIRST),
+        counted(dict(sorted(data.new_by_service.items())), service_name),
+    )
     ordered = {s: data.open_by_status.get(s, 0) for s in OPEN_STATUSES}
     section(t.gettext(OPEN_BY_STATUS), counted(ordered, lambda s: t.gettext(STATUS_LABELS[s])))
     section(t.gettext(URGENT).format(count=data.urgent_count), refs(data.urgent, data.urgent_count))
-    section(t.gettext(UNASSIGNED).format(count=data.unassigned_count),
-            refs(data.unassigned, data.unassigned_count))
+    section(
+        t.gettext(UNASSIGNED).format(count=data.unassigned_count),
+        refs(data.unassigned, data.unassigned_count),
+    )
     section(t.gettext(LONGEST), aged(data.longest_waiting))
     overdue = aged(data.overdue)
     if data.overdue_count > len(data.overdue):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import Services
 from storage import aggregates as agg
-from storage.models import Ticket, open_ticket_condition
+from storage.models import Priority, Ticket, open_ticket_condition
 
 LIST_LIMIT = 10
 
@@ -52,10 +52,14 @@ class StatsData:
         return sum(self.by_service.values())
 
 
-def targets(services: Services) -> agg.Targets:
-    """The configured service-level targets."""
+def target_rules(services: Services) -> tuple[agg.TargetRule, ...]:
+    """The service-level targets, first match wins: urgent tickets, food support, the rest."""
     s = services.settings
-    return agg.Targets(s.target_urgent_days, s.target_food_days, s.target_default_days)
+    return (
+        agg.TargetRule(s.target_urgent_days, priority=Priority.URGENT),
+        agg.TargetRule(s.target_food_days, service="food"),
+        agg.TargetRule(s.target_default_days),
+    )
 
 
 async def collect_digest(session: AsyncSession, services: Services, now: datetime) -> DigestData:
@@ -68,9 +72,9 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
     since = previous or now - timedelta(days=1)
     is_open = open_ticket_condition()
     new_conditions = [Ticket.created_at > since, Ticket.created_at <= now]
-    urgent = (is_open, Ticket.priority == "urgent")
+    urgent = (is_open, Ticket.priority == Priority.URGENT)
     unassigned = (is_open, Ticket.assignee_id.is_(None))
-    overdue = agg.overdue_condition(today_bday, targets(services))
+    overdue = agg.overdue_condition(today_bday, target_rules(services))
 
     def aged(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [(ref, today_bday - bday) for ref, bday in rows]
@@ -86,8 +90,7 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
         unassigned=[r for r, _ in await agg.references(session, LIST_LIMIT, *unassigned)],
         longest_waiting=aged(await agg.references(session, 5, is_open)),
         overdue_count=await agg.count(session, overdue),
-        overdue=aged(await agg.references(session, LIST_LIMIT, overdue,
-                                          order=Ticket.created_bday)),
+        overdue=aged(await agg.references(session, LIST_LIMIT, overdue, order=Ticket.created_bday)),
         load=await agg.load_per_staff(session),
     )
 
@@ -108,27 +111,34 @@ def period_bounds(period: str, today: date) -> tuple[str, date, date] | None:
     return period, start, end
 
 
-async def collect_stats(session: AsyncSession, services: Services, label: str, start: date,
-                        end: date) -> StatsData:
+async def collect_stats(
+    session: AsyncSession, services: Services, label: str, start: date, end: date
+) -> StatsData:
     """Gathers a period's figures: intake breakdowns, medians and referrals."""
     tz = services.settings.tz
     start_at = datetime.combine(start, time(), tz)
     end_at = datetime.combine(end, time(), tz)
     received = (Ticket.created_at >= start_at, Ticket.created_at < end_at)
     return StatsData(
-        label=label, start=start, end=end,
+        label=label,
+        start=start,
+        end=end,
         by_service=await agg.counts_by(session, Ticket.service, *received),
         by_district=await agg.counts_by(session, Ticket.district_key, *received),
         by_status=await agg.counts_by(session, Ticket.status, *received),
-        median_first_action=await agg.median_days(session, Ticket.first_action_bday, start_at, end_at),
+        median_first_action=await agg.median_days(
+            session, Ticket.first_action_bday, start_at, end_at
+        ),
         median_resolution=await agg.median_days(session, Ticket.resolved_bday, start_at, end_at),
-        referrals=await agg.counts_by(session, Ticket.referred_to, *received,
-                                      Ticket.referred_to.is_not(None)),
+        referrals=await agg.counts_by(
+            session, Ticket.referred_to, *received, Ticket.referred_to.is_not(None)
+        ),
     )
 
 
-async def weekly_intake(session: AsyncSession, services: Services, last_day: date,
-                        weeks: int = 12) -> list[tuple[date, dict[str, int]]]:
+async def weekly_intake(
+    session: AsyncSession, services: Services, last_day: date, weeks: int = 12
+) -> list[tuple[date, dict[str, int]]]:
     """Intake by service for each of the last `weeks` weeks (Monday to Sunday) up to last_day."""
     tz = services.settings.tz
     monday = last_day - timedelta(days=last_day.weekday())
@@ -137,7 +147,8 @@ async def weekly_intake(session: AsyncSession, services: Services, last_day: dat
         start = monday - timedelta(weeks=i)
         start_at = datetime.combine(start, time(), tz)
         end_at = start_at + timedelta(days=7)
-        counts = await agg.counts_by(session, Ticket.service, Ticket.created_at >= start_at,
-                                     Ticket.created_at < end_at)
+        counts = await agg.counts_by(
+            session, Ticket.service, Ticket.created_at >= start_at, Ticket.created_at < end_at
+        )
         result.append((start, counts))
     return result

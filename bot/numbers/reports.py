@@ -6,9 +6,9 @@ import io
 from datetime import date
 from html import escape
 
-from bot.numbers.figures import StatsData
 from bot.forms.definitions import FORMS
 from bot.i18n import N_, Translator
+from bot.numbers.figures import StatsData
 from bot.settings import OfficeProfile
 from bot.tickets.lifecycle import STATUS_LABELS
 
@@ -31,8 +31,11 @@ PERIOD = N_("Period")
 RECEIVED = N_("Received")
 
 
-def _labelled(stats: StatsData, t: Translator, profile: OfficeProfile) -> list[tuple[str, list[tuple[str, int]]]]:
+def _labelled(
+    stats: StatsData, t: Translator, profile: OfficeProfile
+) -> list[tuple[str, list[tuple[str, int]]]]:
     """Every breakdown with human labels, in a stable order."""
+
     def service(key: str) -> str:
         return t.gettext(FORMS[key].title) if key in FORMS else key
 
@@ -49,11 +52,21 @@ def _labelled(stats: StatsData, t: Translator, profile: OfficeProfile) -> list[t
 
     return [
         (t.gettext(BY_SERVICE), [(service(k), stats.by_service.get(k, 0)) for k in FORMS]),
-        (t.gettext(BY_DISTRICT), sorted(((district(k), n) for k, n in stats.by_district.items()),
-                                        key=lambda kv: (-kv[1], kv[0]))),
+        (
+            t.gettext(BY_DISTRICT),
+            sorted(
+                ((district(k), n) for k, n in stats.by_district.items()),
+                key=lambda kv: (-kv[1], kv[0]),
+            ),
+        ),
         (t.gettext(BY_STATUS), [(status(k), stats.by_status.get(k, 0)) for k in STATUS_LABELS]),
-        (t.gettext(REFERRALS), sorted(((partner(k), n) for k, n in stats.referrals.items()),
-                                      key=lambda kv: (-kv[1], kv[0]))),
+        (
+            t.gettext(REFERRALS),
+            sorted(
+                ((partner(k), n) for k, n in stats.referrals.items()),
+                key=lambda kv: (-kv[1], kv[0]),
+            ),
+        ),
     ]
 
 
@@ -64,7 +77,9 @@ def _days(value: float | None, t: Translator) -> str:
 
 def render_stats(stats: StatsData, t: Translator, profile: OfficeProfile) -> str:
     """Statistics as a staff message (HTML)."""
-    lines = [f"<b>{escape(t.gettext(STATS_TITLE).format(period=stats.label, total=stats.total))}</b>"]
+    lines = [
+        f"<b>{escape(t.gettext(STATS_TITLE).format(period=stats.label, total=stats.total))}</b>"
+    ]
     for title, rows in _labelled(stats, t, profile):
         lines += ["", f"<b>{escape(title)}</b>"]
         lines += [f"・{escape(label)}: {n}" for label, n in rows] or [escape(t.gettext(NO_DATA))]
@@ -118,7 +133,7 @@ def weekly_chart_png(weeks: list[tuple[date, dict[str, int]]], t: Translator) ->
     for key, form in FORMS.items():
         values = [counts.get(key, 0) for _, counts in weeks]
         axes.bar(labels, values, bottom=bottom, label=t.gettext(form.title))
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=False)]
     axes.set_title(t.gettext(CHART_TITLE))
     axes.set_xlabel(t.gettext(WEEK_OF))
     axes.set_ylabel(t.gettext(COUNT))

@@ -13,8 +13,13 @@ from storage.repositories import OutboxDTO
 
 
 async def enqueue(
-    session: AsyncSession, chat_id: int, kind: str, screen: Screen, now: datetime,
-    ticket_id: int | None = None, meta: dict[str, Any] | None = None,
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    screen: Screen,
+    now: datetime,
+    ticket_id: int | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> None:
     """Writes a screen to the outbox, split into parts under Telegram's text limit."""
     parts = [part for part in split_text(screen.text) if part.strip()] or [screen.text]
@@ -25,8 +30,14 @@ async def enqueue(
             # Only the last part stands for the whole message in what follows its delivery.
             part_meta.update(part=number, parts=len(parts))
         await repo.add_outbox_message(
-            session, chat_id, kind, part, now, ticket_id=ticket_id,
-            reply_markup=markup if number == len(parts) else None, meta=part_meta,
+            session,
+            chat_id,
+            kind,
+            part,
+            now,
+            ticket_id=ticket_id,
+            reply_markup=markup if number == len(parts) else None,
+            meta=part_meta,
         )
 
 

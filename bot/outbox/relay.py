@@ -92,13 +92,15 @@ class DeliveryHooks(Protocol):
         """Returns what to send, or None when there is nothing to send any more."""
         ...
 
-    async def delivered(self, session: AsyncSession, message: OutboxDTO,
-                        telegram_message_id: int | None) -> None:
+    async def delivered(
+        self, session: AsyncSession, message: OutboxDTO, telegram_message_id: int | None
+    ) -> None:
         """Reacts to a delivered message."""
         ...
 
-    async def failed(self, session: AsyncSession, message: OutboxDTO, error: str,
-                     forbidden: bool) -> None:
+    async def failed(
+        self, session: AsyncSession, message: OutboxDTO, error: str, forbidden: bool
+    ) -> None:
         """Reacts to a message that will not be delivered."""
         ...
 
@@ -110,12 +112,14 @@ class PlainHooks:
         """Sends the row's own text and buttons."""
         return Prepared(message.text, message.reply_markup)
 
-    async def delivered(self, session: AsyncSession, message: OutboxDTO,
-                        telegram_message_id: int | None) -> None:
+    async def delivered(
+        self, session: AsyncSession, message: OutboxDTO, telegram_message_id: int | None
+    ) -> None:
         """Nothing to do."""
 
-    async def failed(self, session: AsyncSession, message: OutboxDTO, error: str,
-                     forbidden: bool) -> None:
+    async def failed(
+        self, session: AsyncSession, message: OutboxDTO, error: str, forbidden: bool
+    ) -> None:
         """Nothing to do."""
 
 
@@ -145,9 +149,14 @@ class OutboxRelay:
     """
 
     def __init__(
-        self, db: async_sessionmaker[AsyncSession], clock: Callable[[], datetime],
-        limits: RelayLimits | None = None, hooks: DeliveryHooks | None = None,
-        *, worker_id: str = "relay", metrics: Metrics | None = None,
+        self,
+        db: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        limits: RelayLimits | None = None,
+        hooks: DeliveryHooks | None = None,
+        *,
+        worker_id: str = "relay",
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -206,8 +215,9 @@ class OutboxRelay:
         """Takes or renews the relay lease; False while another worker relays."""
         now = self._clock()
         async with self._db.begin() as session:
-            return await inbox.hold_lease(session, RELAY_LEASE_NAME, self._worker_id, now,
-                                          now + RELAY_LEASE)
+            return await inbox.hold_lease(
+                session, RELAY_LEASE_NAME, self._worker_id, now, now + RELAY_LEASE
+            )
 
     async def _deliver_rounds(self, sender: Sender) -> int:
         """Round by round, sends the head of every chat's queue: chats take turns."""
@@ -221,19 +231,21 @@ class OutboxRelay:
             async with gate:
                 return await self._deliver(sender, message)
 
-        while (delivered < limits.max_per_run and time.monotonic() < deadline
-               and not self._stopping):
+        while delivered < limits.max_per_run and time.monotonic() < deadline and not self._stopping:
             waiting = self._waiting_chats()
             async with self._db() as session:
-                heads = await repo.outbox_heads(session, self._clock(), limits.batch_size,
-                                                failed_chats | set(waiting))
+                heads = await repo.outbox_heads(
+                    session, self._clock(), limits.batch_size, failed_chats | set(waiting)
+                )
             if not heads:
                 if not waiting or not await self._has_due(failed_chats):
                     break
-                await asyncio.sleep(max(0.0, min(min(waiting.values()), deadline) - time.monotonic()))
+                await asyncio.sleep(
+                    max(0.0, min(min(waiting.values()), deadline) - time.monotonic())
+                )
                 continue
             results = await asyncio.gather(*(one(message) for message in heads))
-            for message, sent in zip(heads, results):
+            for message, sent in zip(heads, results, strict=False):
                 if sent:
                     delivered += 1
                 else:
@@ -267,8 +279,11 @@ class OutboxRelay:
             return True
         attempts = message.attempts + 1
         started = time.monotonic()
-        interval = (self._limits.group_interval_seconds if message.chat_id < 0
-                    else self._limits.chat_interval_seconds)
+        interval = (
+            self._limits.group_interval_seconds
+            if message.chat_id < 0
+            else self._limits.chat_interval_seconds
+        )
         if interval:
             self._chat_ready_at[message.chat_id] = started + interval
         try:
@@ -276,8 +291,13 @@ class OutboxRelay:
         except RetryLater as exc:
             self._metrics.outbox_failures.labels("retry_after").inc()
             # The channel asked us to slow down for this chat: that is not a failed attempt.
-            await self._finish(message, "pending", error=exc.reason, attempts=message.attempts,
-                               retry_at=self._clock() + timedelta(seconds=exc.seconds))
+            await self._finish(
+                message,
+                "pending",
+                error=exc.reason,
+                attempts=message.attempts,
+                retry_at=self._clock() + timedelta(seconds=exc.seconds),
+            )
             return False
         except RecipientGone as exc:
             self._metrics.outbox_failures.labels("forbidden").inc()
@@ -310,14 +330,21 @@ class OutboxRelay:
         self._pause_seconds = min(max(self._pause_seconds * 2, 1.0), MAX_PAUSE_SECONDS)
         self._paused_until = self._clock() + timedelta(seconds=self._pause_seconds)
         if self._clock() - message.created_at > self._limits.give_up_after:
-            log.error("outbox message %s could not reach Telegram for %s; giving up",
-                      message.id, self._limits.give_up_after)
+            log.error(
+                "outbox message %s could not reach Telegram for %s; giving up",
+                message.id,
+                self._limits.give_up_after,
+            )
             await self._give_up(message, error, forbidden=False)
             return
-        log.warning("Telegram unreachable (%s); pausing the relay for %.0fs",
-                    error.split(":")[0], self._pause_seconds)
-        await self._finish(message, "pending", error=error, attempts=message.attempts,
-                           retry_at=self._paused_until)
+        log.warning(
+            "Telegram unreachable (%s); pausing the relay for %.0fs",
+            error.split(":")[0],
+            self._pause_seconds,
+        )
+        await self._finish(
+            message, "pending", error=error, attempts=message.attempts, retry_at=self._paused_until
+        )
 
     async def _retry(self, message: OutboxDTO, attempts: int, error: str, seconds: float) -> None:
         """Schedules another attempt, or gives up after the last allowed one."""
@@ -325,16 +352,19 @@ class OutboxRelay:
             log.error("outbox message %s failed after %s attempts: %s", message.id, attempts, error)
             await self._give_up(message, error, forbidden=False)
             return
-        log.warning("outbox message %s not delivered (%s); retrying in %.0fs",
-                    message.id, error, seconds)
-        await self._finish(message, "pending", error=error,
-                           retry_at=self._clock() + timedelta(seconds=seconds))
+        log.warning(
+            "outbox message %s not delivered (%s); retrying in %.0fs", message.id, error, seconds
+        )
+        await self._finish(
+            message, "pending", error=error, retry_at=self._clock() + timedelta(seconds=seconds)
+        )
 
     async def _give_up(self, message: OutboxDTO, error: str, forbidden: bool) -> None:
         """Marks a message failed for good and lets the domain react, in one transaction."""
         async with self._db.begin() as session:
-            await repo.finish_outbox_message(session, message.id, "failed", self._clock(),
-                                             error=error)
+            await repo.finish_outbox_message(
+                session, message.id, "failed", self._clock(), error=error
+            )
             await self._hooks.failed(session, message, error, forbidden)
 
     async def _finish(self, message: OutboxDTO, status: str, **fields: Any) -> None:

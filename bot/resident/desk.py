@@ -6,37 +6,46 @@ there; nothing about a resident is kept in memory between updates.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from html import escape
 from datetime import timedelta
+from html import escape
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks
-from bot.outbox.queue import enqueue
-from bot.tickets import lifecycle as tickets
-from bot.resident import views
-from bot.resident.followups import add_resident_message, alert_staff
-from bot.resident.privacy import erase_resident, my_data
-from bot.safety import says_minor, suggests_danger
-from bot.tickets.deliveries import queue_card_refresh
-from bot.tickets.lifecycle import OPEN_STATUSES
-from bot.callbacks import ButtonData
-from bot.resident.consent import CONSENT_VERSION
-from bot.services import Services
+from bot.callbacks import ButtonData, ButtonFamily
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import Action, DraftState, FormContext, normalize
 from bot.forms.model import Form
-from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES, Translator, locale_from_language_code
+from bot.i18n import (
+    LANGUAGE_NAMES,
+    STAFF_LOCALE,
+    SUPPORTED_LOCALES,
+    Translator,
+    locale_from_language_code,
+)
+from bot.outbox.queue import enqueue
+from bot.resident import views
+from bot.resident.consent import CONSENT_VERSION
+from bot.resident.followups import add_resident_message, alert_staff
+from bot.resident.privacy import erase_resident, my_data
+from bot.resident.state import ResidentScreen
+from bot.safety import says_minor, suggests_danger
 from bot.screens import Reply, Screen
-from storage import repositories as repo
-from bot.i18n import STAFF_LOCALE
+from bot.services import Services
 from bot.staff.commands import staff_help
-from bot.staff.views import refusal
 from bot.staff.desk import staff_for_user
+from bot.staff.views import refusal
+from bot.tickets import lifecycle as tickets
+from bot.tickets.deliveries import queue_card_refresh
+from bot.tickets.lifecycle import OPEN_STATUSES
+from storage import repositories as repo
+from storage.models import Priority, TicketStatus
 from storage.repositories import DraftDTO, ResidentDTO, StaffDTO, TicketDTO
+
 
 @dataclass(frozen=True)
 class Who:
@@ -68,7 +77,9 @@ def _pick_numbered(text: str, options: list[tuple[str, list[str]]]) -> str | Non
     return None
 
 
-def _labelled(t: Translator, labels: dict[str, str], keys: tuple[str, ...]) -> list[tuple[str, list[str]]]:
+def _labelled(
+    t: Translator, labels: dict[str, str], keys: tuple[str, ...]
+) -> list[tuple[str, list[str]]]:
     """Options a resident may type, each by its label in their language or in English."""
     return [(key, [t.gettext(labels[key]), labels[key]]) for key in keys]
 
@@ -76,8 +87,13 @@ def _labelled(t: Translator, labels: dict[str, str], keys: tuple[str, ...]) -> l
 class Desk:
     """Handles one update for one resident inside the update's transaction."""
 
-    def __init__(self, session: AsyncSession, services: Services, resident: ResidentDTO,
-                 draft: DraftDTO | None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        services: Services,
+        resident: ResidentDTO,
+        draft: DraftDTO | None,
+    ) -> None:
         self.session = session
         self.services = services
         self.resident = resident
@@ -103,7 +119,7 @@ class Desk:
         """Adds screens to the reply."""
         self.reply.screens.extend(screens)
 
-    async def set_screen(self, screen: str, **fields: object) -> None:
+    async def set_screen(self, screen: ResidentScreen, **fields: object) -> None:
         """Stores which screen the resident is on, so typed input is read in that light."""
         self.resident = await repo.update_resident(
             self.session, self.resident.id, self.services.clock(), screen=screen, **fields
@@ -116,20 +132,50 @@ class Desk:
         assert self.draft is not None
         return FORMS[self.draft.form_key], DraftState.model_validate(self.draft.state)
 
+    @property
+    def screen(self) -> ResidentScreen:
+        """The stored screen while what it needs is still there (a draft, a pending choice or
+        message), else the menu."""
+        try:
+            screen = ResidentScreen(self.resident.screen)
+        except ValueError:
+            return ResidentScreen.MENU
+        needs = {
+            ResidentScreen.FORM: self.draft is not None,
+            ResidentScreen.RESUME: self.draft is not None,
+            ResidentScreen.CONSENT: bool(self.resident.pending_service),
+            ResidentScreen.FOLLOW_UP: bool(self.resident.pending_message),
+        }
+        return screen if needs.get(screen, True) else ResidentScreen.MENU
+
     def where_you_are(self) -> Screen:
         """The screen that matches the resident's stored state."""
-        screen = self.resident.screen
-        if screen == "form" and self.draft is not None:
-            return self.form_screen(*self.form_and_state())
-        if screen == "resume" and self.draft is not None:
-            return views.resume_offer(self.t, FORMS[self.draft.form_key])
-        if screen == "consent" and self.resident.pending_service:
-            return views.consent_summary(self.t, self.services.profile, self.services.settings)
-        if screen == "language":
-            return views.language_picker(self.t)
-        if screen == "followup" and self.resident.pending_message:
-            return Screen(self.t.gettext("Please choose which request your message is about."))
+        show = SHOW_SCREEN.get(self.screen, Desk.show_menu)
+        return show(self)
+
+    def show_menu(self) -> Screen:
+        """The menu, without the greeting."""
         return views.menu(self.t, greeting=False)
+
+    def show_form(self) -> Screen:
+        """The question, review or cancel confirmation the draft is at."""
+        return self.form_screen(*self.form_and_state())
+
+    def show_resume(self) -> Screen:
+        """The offer to continue the unfinished draft or start over."""
+        return views.resume_offer(self.t, FORMS[self.draft.form_key])
+
+    def show_consent(self) -> Screen:
+        """The consent notice's summary."""
+        return views.consent_summary(self.t, self.services.profile, self.services.settings)
+
+    def show_language(self) -> Screen:
+        """The language picker."""
+        return views.language_picker(self.t)
+
+    def show_follow_up(self) -> Screen:
+        """The question which request a waiting message is about."""
+        return Screen(self.t.gettext("Please choose which request your message is about."))
 
     def form_screen(self, form: Form, state: DraftState) -> Screen:
         """The question, review or cancel confirmation a draft is at."""
@@ -147,116 +193,168 @@ class Desk:
     # ---- entry points ----------------------------------------------------------------------
 
     async def on_command(self, command: str) -> None:
-        """Handles /start, /help, /language, /cancel and unknown commands."""
-        if command == "start" and self.resident.pending_message and not await self.open_tickets():
-            await self.deliver_waiting_message()
-        elif command == "start" and self.resident.pending_message:
-            await self.set_screen("followup")
-            self.show(views.which_ticket(self.t, await self.open_tickets()))
-        elif command == "start":
-            if self.draft is not None:
-                await self.set_screen("resume")
-                self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
-            else:
-                await self.set_screen("menu", pending_service=None)
-                self.show(views.menu(self.t))
-        elif command == "help":
-            self.show(views.help_text(self.t))
-            if await self.staff_member() is not None:
-                self.show(staff_help(self.services.catalogs.translator_for(STAFF_LOCALE),
-                                     self.resident.telegram_user_id in self.services.settings.admin_ids))
-            self.show(self.where_you_are())
-        elif command == "privacy":
-            self.show(views.privacy_notice(self.t, self.services.profile, self.services.settings,
-                                           self.resident.consent_version is not None))
-        elif command == "mydata":
-            screens, documents = await my_data(self.session, self.services, self.resident, self.form_ctx)
-            self.show(*screens)
-            self.reply.documents += documents
-        elif command == "delete":
-            await self.set_screen("delete_confirm")
-            self.show(views.delete_confirm(self.t))
-        elif command == "mytickets":
-            tickets = await repo.tickets_of_resident(self.session, self.resident.id)
-            self.show(views.my_tickets(self.t, tickets))
-        elif command == "language":
-            await self.set_screen("language")
-            self.show(views.language_picker(self.t))
-        elif command == "cancel" and self.draft is not None:
-            if self.resident.screen != "form":
-                await self.set_screen("form")
-            await self.run_action(Action("cancel"))
-        elif command == "cancel":
-            await self.set_screen("menu", pending_service=None)
-            self.show(views.notice(self.t.gettext("There is nothing to cancel.")),
-                      views.menu(self.t, greeting=False))
-        else:
+        """Runs a resident command from the table; an unknown one gets a kind answer."""
+        run = COMMANDS.get(command)
+        if run is None:
             self.show(
-                views.notice(self.t.gettext("I do not know that command. Send /help to see what I can do.")),
+                views.notice(
+                    self.t.gettext("I do not know that command. Send /help to see what I can do.")
+                ),
                 self.where_you_are(),
             )
+            return
+        await run(self)
+
+    async def command_start(self) -> None:
+        """/start: a waiting message first, else the unfinished draft, else the menu."""
+        if self.resident.pending_message and not await self.open_tickets():
+            await self.deliver_waiting_message()
+        elif self.resident.pending_message:
+            await self.set_screen(ResidentScreen.FOLLOW_UP)
+            self.show(views.which_ticket(self.t, await self.open_tickets()))
+        elif self.draft is not None:
+            await self.set_screen(ResidentScreen.RESUME)
+            self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
+        else:
+            await self.set_screen(ResidentScreen.MENU, pending_service=None)
+            self.show(views.menu(self.t))
+
+    async def command_help(self) -> None:
+        """/help: what the bot can do (and the staff commands for staff), then where they are."""
+        self.show(views.help_text(self.t))
+        if await self.staff_member() is not None:
+            self.show(
+                staff_help(
+                    self.services.catalogs.translator_for(STAFF_LOCALE),
+                    self.resident.telegram_user_id in self.services.settings.admin_ids,
+                )
+            )
+        self.show(self.where_you_are())
+
+    async def command_privacy(self) -> None:
+        """/privacy: the notice, and withdrawing consent."""
+        self.show(
+            views.privacy_notice(
+                self.t,
+                self.services.profile,
+                self.services.settings,
+                self.resident.consent_version is not None,
+            )
+        )
+
+    async def command_mydata(self) -> None:
+        """/mydata: everything stored about the resident."""
+        screens, documents = await my_data(
+            self.session, self.services, self.resident, self.form_ctx
+        )
+        self.show(*screens)
+        self.reply.documents += documents
+
+    async def command_delete(self) -> None:
+        """/delete: asks before erasing everything."""
+        await self.set_screen(ResidentScreen.DELETE_CONFIRM)
+        self.show(views.delete_confirm(self.t))
+
+    async def command_mytickets(self) -> None:
+        """/mytickets: the resident's requests."""
+        tickets = await repo.tickets_of_resident(self.session, self.resident.id)
+        self.show(views.my_tickets(self.t, tickets))
+
+    async def command_language(self) -> None:
+        """/language: the language picker."""
+        await self.set_screen(ResidentScreen.LANGUAGE)
+        self.show(views.language_picker(self.t))
+
+    async def command_cancel(self) -> None:
+        """/cancel: asks to cancel the draft, or says there is nothing to cancel."""
+        if self.draft is not None:
+            if self.resident.screen != ResidentScreen.FORM:
+                await self.set_screen(ResidentScreen.FORM)
+            await self.run_action(Action("cancel"))
+            return
+        await self.set_screen(ResidentScreen.MENU, pending_service=None)
+        self.show(
+            views.notice(self.t.gettext("There is nothing to cancel.")),
+            views.menu(self.t, greeting=False),
+        )
 
     async def on_text(self, text: str) -> None:
         """Reads typed text in the light of the screen the resident is on."""
-        screen = self.resident.screen
-        t = self.t
-        if screen == "form" and self.draft is not None:
-            form, state = self.form_and_state()
-            await self.run_action(engine.parse_text(form, state, text, self.form_ctx))
-            return
-        if screen == "consent" and self.resident.pending_service:
-            options = _labelled(t, views.CONSENT_LABELS, callbacks.CONSENT_ACTIONS)
-            action = _pick_numbered(text, options)
-            if action:
-                await self.on_consent(action)
-                return
-        elif screen == "language":
-            options = [(code, [name, code]) for code, name in LANGUAGE_NAMES.items()]
-            code = _pick_numbered(text, options)
-            if code:
-                await self.on_language(code)
-                return
-        elif screen == "followup" and self.resident.pending_message and not await self.open_tickets():
+        read = READ_TEXT.get(self.screen, Desk.text_on_menu)
+        if not await read(self, text):
+            self.show(
+                views.notice(self.t.gettext("Please press one of the buttons or type its number.")),
+                self.where_you_are(),
+            )
+
+    async def text_in_form(self, text: str) -> bool:
+        """An answer to the question on screen."""
+        form, state = self.form_and_state()
+        await self.run_action(engine.parse_text(form, state, text, self.form_ctx))
+        return True
+
+    async def text_on_consent(self, text: str) -> bool:
+        """A typed consent choice."""
+        action = _pick_numbered(
+            text, _labelled(self.t, views.CONSENT_LABELS, callbacks.CONSENT_ACTIONS)
+        )
+        if action:
+            await self.on_consent(action)
+        return action is not None
+
+    async def text_on_language(self, text: str) -> bool:
+        """A typed language, by number, name or code."""
+        code = _pick_numbered(text, [(code, [name, code]) for code, name in LANGUAGE_NAMES.items()])
+        if code:
+            await self.on_language(code)
+        return code is not None
+
+    async def text_on_follow_up(self, text: str) -> bool:
+        """Which request a waiting message is about, or more words to keep with it."""
+        tickets = await self.open_tickets()
+        if not tickets:
             # The requests it was meant for were closed meanwhile: it goes to the newest one.
             await self.deliver_waiting_message()
-            return
-        elif screen == "followup" and self.resident.pending_message:
-            tickets = await self.open_tickets()
-            options = [(str(tk.id), [tk.reference]) for tk in tickets]
-            chosen = _pick_numbered(text, options)
-            if chosen:
-                await self.on_follow_up_choice(int(chosen))
-            else:
-                # More words before choosing: kept with the first, so nothing is lost.
-                combined = f"{self.resident.pending_message}\n{text.strip()}"
-                await self.set_screen("followup", pending_message=combined)
-                self.show(views.which_ticket(self.t, tickets))
-            return
-        elif screen == "delete_confirm":
-            options = _labelled(t, views.DELETE_LABELS, callbacks.DELETE_ACTIONS)
-            action = _pick_numbered(text, options)
-            if action:
-                await self.on_delete(action)
-                return
-        elif screen == "resume" and self.draft is not None:
-            options = _labelled(t, views.RESUME_LABELS, callbacks.RESUME_ACTIONS)
-            action = _pick_numbered(text, options)
-            if action:
-                await self.on_resume(action)
-                return
-        else:
-            options = _labelled(t, views.MENU_LABELS, callbacks.MENU_ITEMS)
-            item = _pick_numbered(text, options)
-            if item:
-                await self.on_menu(item)
-                return
-            if await self.follow_up(text):
-                return
-            await self.set_screen("menu", pending_service=None)
-            self.show(views.menu_hint(t))
-            return
-        self.show(views.notice(t.gettext("Please press one of the buttons or type its number.")),
-                  self.where_you_are())
+            return True
+        chosen = _pick_numbered(text, [(str(tk.id), [tk.reference]) for tk in tickets])
+        if chosen:
+            await self.on_follow_up_choice(int(chosen))
+            return True
+        # More words before choosing: kept with the first, so nothing is lost.
+        combined = f"{self.resident.pending_message}\n{text.strip()}"
+        await self.set_screen(ResidentScreen.FOLLOW_UP, pending_message=combined)
+        self.show(views.which_ticket(self.t, tickets))
+        return True
+
+    async def text_on_delete_confirm(self, text: str) -> bool:
+        """A typed answer to "delete everything?"."""
+        action = _pick_numbered(
+            text, _labelled(self.t, views.DELETE_LABELS, callbacks.DELETE_ACTIONS)
+        )
+        if action:
+            await self.on_delete(action)
+        return action is not None
+
+    async def text_on_resume(self, text: str) -> bool:
+        """A typed continue or start over."""
+        action = _pick_numbered(
+            text, _labelled(self.t, views.RESUME_LABELS, callbacks.RESUME_ACTIONS)
+        )
+        if action:
+            await self.on_resume(action)
+        return action is not None
+
+    async def text_on_menu(self, text: str) -> bool:
+        """A menu choice, else words for an open request, else a hint at the menu."""
+        item = _pick_numbered(text, _labelled(self.t, views.MENU_LABELS, callbacks.MENU_ITEMS))
+        if item:
+            await self.on_menu(item)
+            return True
+        if await self.follow_up(text):
+            return True
+        await self.set_screen(ResidentScreen.MENU, pending_service=None)
+        self.show(views.menu_hint(self.t))
+        return True
 
     async def on_button(self, data: str | None) -> None:
         """Handles a button press, refusing forged data and buttons of earlier messages."""
@@ -266,41 +364,66 @@ class Desk:
             self.show(self.where_you_are())
             return
         self.reply.clear_pressed_keyboard = True
-        if parsed.family == "m":
-            await self.on_menu(parsed.action)
-        elif parsed.family == "l":
-            await self.on_language(parsed.action)
-        elif parsed.family == "c" and self.resident.screen == "consent" and self.resident.pending_service:
-            await self.on_consent(parsed.action)
-        elif parsed.family == "r" and self.resident.screen == "resume" and self.draft is not None:
-            await self.on_resume(parsed.action)
-        elif parsed.family == "x" and self.resident.screen == "delete_confirm":
-            await self.on_delete(parsed.action)
-        elif parsed.family == "w" and self.resident.consent_version is not None:
-            await self.on_withdraw()
-        elif parsed.family == "n":
-            await self.on_new_ticket(parsed.action)
-        elif parsed.family == "p" and self.resident.screen == "followup":
-            await self.on_follow_up_choice(parsed.index)
-        elif parsed.family == "f" and self._is_current_form_button(parsed):
-            await self.run_action(Action(parsed.action, index=parsed.index))
-        else:
+        wanted, press = BUTTONS.get(parsed.family, (None, None))
+        if press is None or (wanted is not None and self.screen != wanted):
             self.stale()
+            return
+        await press(self, parsed)
+
+    async def press_menu(self, pressed: ButtonData) -> None:
+        """A main-menu button."""
+        await self.on_menu(pressed.action)
+
+    async def press_language(self, pressed: ButtonData) -> None:
+        """A language button."""
+        await self.on_language(pressed.action)
+
+    async def press_consent(self, pressed: ButtonData) -> None:
+        """Agree, decline or read the full notice."""
+        await self.on_consent(pressed.action)
+
+    async def press_resume(self, pressed: ButtonData) -> None:
+        """Continue or start over."""
+        await self.on_resume(pressed.action)
+
+    async def press_erase(self, pressed: ButtonData) -> None:
+        """Yes or no to "delete everything?"."""
+        await self.on_delete(pressed.action)
+
+    async def press_withdraw(self, pressed: ButtonData) -> None:
+        """Withdraw consent (only someone who gave it)."""
+        if self.resident.consent_version is None:
+            self.stale()
+            return
+        await self.on_withdraw()
+
+    async def press_new_ticket(self, pressed: ButtonData) -> None:
+        """A staff member's choice of form for a request taken by phone."""
+        await self.on_new_ticket(pressed.action)
+
+    async def press_follow_up(self, pressed: ButtonData) -> None:
+        """Which request a waiting message is about."""
+        await self.on_follow_up_choice(pressed.index)
+
+    async def press_form(self, pressed: ButtonData) -> None:
+        """A button of the question on screen (not of an earlier one)."""
+        state = DraftState.model_validate(self.draft.state)
+        if (state.round, state.seq) != (pressed.round, pressed.seq):
+            self.stale()
+            return
+        await self.run_action(Action(pressed.action, index=pressed.index))
 
     def stale(self) -> None:
         """Answers a button from an earlier message by showing where the resident is now."""
         self.reply.toast = self.t.gettext("That button belongs to an earlier message.")
         self.show(
-            views.notice(self.t.gettext("That button belongs to an earlier message. Here is where you are now.")),
+            views.notice(
+                self.t.gettext(
+                    "That button belongs to an earlier message. Here is where you are now."
+                )
+            ),
             self.where_you_are(),
         )
-
-    def _is_current_form_button(self, parsed: ButtonData) -> bool:
-        """Returns whether a form button belongs to the question on screen now."""
-        if self.draft is None or self.resident.screen != "form":
-            return False
-        state = DraftState.model_validate(self.draft.state)
-        return (state.round, state.seq) == (parsed.round, parsed.seq)
 
     async def on_other(self, kind: str) -> None:
         """Answers stickers, photos, voice notes, locations and edited messages."""
@@ -319,7 +442,7 @@ class Desk:
         """Tells a resident whose unfinished request expired that it is gone, and shows the menu."""
         await repo.delete_draft(self.session, self.resident.id)
         self.draft = None
-        await self.set_screen("menu", pending_service=None)
+        await self.set_screen(ResidentScreen.MENU, pending_service=None)
         self.show(
             views.notice(
                 self.t.gettext(
@@ -339,14 +462,18 @@ class Desk:
             self.reply.outbox_waiting = True
             self.show(views.deleted(self.t))
             return
-        await self.set_screen("menu")
-        self.show(views.notice(self.t.gettext("Nothing was deleted.")), views.menu(self.t, greeting=False))
+        await self.set_screen(ResidentScreen.MENU)
+        self.show(
+            views.notice(self.t.gettext("Nothing was deleted.")), views.menu(self.t, greeting=False)
+        )
 
     async def on_withdraw(self) -> None:
         """Withdraws consent: no new intake without asking again; the draft goes."""
         await repo.delete_draft(self.session, self.resident.id)
         self.draft = None
-        await self.set_screen("menu", consent_version=None, consent_at=None, pending_service=None)
+        await self.set_screen(
+            ResidentScreen.MENU, consent_version=None, consent_at=None, pending_service=None
+        )
         self.show(views.consent_withdrawn(self.t))
 
     # ---- safety ------------------------------------------------------------------------------
@@ -366,13 +493,25 @@ class Desk:
             self.draft = await repo.get_draft(self.session, self.resident.id)
         # Open requests become urgent too, whether or not a new one is being filled in.
         for ticket in await self.open_tickets():
-            await repo.update_ticket(self.session, ticket.id, now, priority="urgent")
-            await repo.add_ticket_event(self.session, ticket.id, "crisis_flagged", "resident",
-                                        self.resident.telegram_user_id, now)
+            await repo.update_ticket(self.session, ticket.id, now, priority=Priority.URGENT)
+            await repo.add_ticket_event(
+                self.session,
+                ticket.id,
+                "crisis_flagged",
+                "resident",
+                self.resident.telegram_user_id,
+                now,
+            )
             await queue_card_refresh(self.session, self.services, ticket.id)
             flagged.append(ticket)
-        await alert_staff(self.session, self.services, self.resident, flagged,
-                          FORMS[self.draft.form_key] if self.draft else None, text)
+        await alert_staff(
+            self.session,
+            self.services,
+            self.resident,
+            flagged,
+            FORMS[self.draft.form_key] if self.draft else None,
+            text,
+        )
         self.reply.outbox_waiting = True
 
     async def on_minor(self) -> None:
@@ -383,19 +522,28 @@ class Desk:
         if state.minor:
             return
         state.minor = True
-        await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(),
-                              self.services.clock())
+        await repo.save_draft(
+            self.session, self.resident.id, form.key, state.model_dump(), self.services.clock()
+        )
         self.draft = await repo.get_draft(self.session, self.resident.id)
-        self.show(views.notice(escape(self.t.gettext(
-            "Thank you for telling us. Because you are under 18, we will not ask you for more "
-            "details here. After you send this, staff will contact you in this chat."))))
+        self.show(
+            views.notice(
+                escape(
+                    self.t.gettext(
+                        "Thank you for telling us. Because you are under 18, we will not ask you for more "
+                        "details here. After you send this, staff will contact you in this chat."
+                    )
+                )
+            )
+        )
 
     # ---- messages about open requests --------------------------------------------------------
 
     async def open_tickets(self) -> list[TicketDTO]:
         """The requests a message can be about: open ones and resolved ones, oldest first."""
-        return await repo.open_tickets_of_resident(self.session, self.resident.id,
-                                                   (*OPEN_STATUSES, "resolved"))
+        return await repo.open_tickets_of_resident(
+            self.session, self.resident.id, (*OPEN_STATUSES, TicketStatus.RESOLVED)
+        )
 
     async def follow_up(self, text: str) -> bool:
         """Adds free text to the resident's open request, asking which one if there are several.
@@ -408,12 +556,12 @@ class Desk:
         text = text.strip()
         if len(tickets) == 1:
             await add_resident_message(self.session, self.services, self.resident, tickets[0], text)
-            await self.set_screen("menu", pending_service=None)
+            await self.set_screen(ResidentScreen.MENU, pending_service=None)
             self.show(views.follow_up_added(self.t, tickets[0].reference))
             self.reply.outbox_waiting = True
             return True
         # Kept until the resident says which request it is about, so nothing they said is lost.
-        await self.set_screen("followup", pending_message=text)
+        await self.set_screen(ResidentScreen.FOLLOW_UP, pending_message=text)
         self.show(views.which_ticket(self.t, tickets))
         return True
 
@@ -421,11 +569,16 @@ class Desk:
         """Adds a waiting message to the resident's newest request when none is open any more."""
         tickets = await repo.tickets_of_resident(self.session, self.resident.id)
         if tickets:
-            await add_resident_message(self.session, self.services, self.resident, tickets[-1],
-                                       self.resident.pending_message)
+            await add_resident_message(
+                self.session,
+                self.services,
+                self.resident,
+                tickets[-1],
+                self.resident.pending_message,
+            )
             self.reply.outbox_waiting = True
             self.show(views.follow_up_added(self.t, tickets[-1].reference))
-        await self.set_screen("menu", pending_message=None)
+        await self.set_screen(ResidentScreen.MENU, pending_message=None)
         self.show(views.menu(self.t, greeting=False))
 
     async def on_follow_up_choice(self, ticket_id: int) -> None:
@@ -434,9 +587,10 @@ class Desk:
         if ticket is None or not self.resident.pending_message:
             self.stale()
             return
-        await add_resident_message(self.session, self.services, self.resident, ticket,
-                                   self.resident.pending_message)
-        await self.set_screen("menu", pending_message=None)
+        await add_resident_message(
+            self.session, self.services, self.resident, ticket, self.resident.pending_message
+        )
+        await self.set_screen(ResidentScreen.MENU, pending_message=None)
         self.show(views.follow_up_added(self.t, ticket.reference))
         self.reply.outbox_waiting = True
 
@@ -445,14 +599,15 @@ class Desk:
     async def on_menu(self, item: str) -> None:
         """Acts on a main-menu choice."""
         if item == "office":
-            await self.set_screen("menu", pending_service=None)
-            self.show(views.office_info(self.t, self.services.profile),
-                      views.menu(self.t, greeting=False))
+            await self.set_screen(ResidentScreen.MENU, pending_service=None)
+            self.show(
+                views.office_info(self.t, self.services.profile), views.menu(self.t, greeting=False)
+            )
         elif item == "language":
-            await self.set_screen("language")
+            await self.set_screen(ResidentScreen.LANGUAGE)
             self.show(views.language_picker(self.t))
         elif self.draft is not None:
-            await self.set_screen("resume")
+            await self.set_screen(ResidentScreen.RESUME)
             self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
         else:
             await self.start_service(item)
@@ -467,7 +622,7 @@ class Desk:
             self.show(refusal(self.t))
             return
         if self.draft is not None:
-            await self.set_screen("resume")
+            await self.set_screen(ResidentScreen.RESUME)
             self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
             return
         await self.start_service(item, for_staff=True)
@@ -475,17 +630,21 @@ class Desk:
     async def start_service(self, item: str, for_staff: bool = False) -> None:
         """Starts a form, asking for consent first if the resident has not given it."""
         if not for_staff and self.resident.consent_version != CONSENT_VERSION:
-            await self.set_screen("consent", pending_service=item)
+            await self.set_screen(ResidentScreen.CONSENT, pending_service=item)
             self.show(views.consent_summary(self.t, self.services.profile, self.services.settings))
             return
         form = FORMS[item]
         round_ = self.resident.drafts_started + 1
         state = engine.begin(form, round_, for_staff)
-        await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), self.services.clock())
+        await repo.save_draft(
+            self.session, self.resident.id, form.key, state.model_dump(), self.services.clock()
+        )
         self.draft = await repo.get_draft(self.session, self.resident.id)
-        await self.set_screen("form", pending_service=None, drafts_started=round_)
-        self.show(views.notice(f"<b>{self.t.gettext(form.title)}</b>\n{self.t.gettext(form.intro)}"),
-                  views.question(form, state, self.form_ctx))
+        await self.set_screen(ResidentScreen.FORM, pending_service=None, drafts_started=round_)
+        self.show(
+            views.notice(f"<b>{self.t.gettext(form.title)}</b>\n{self.t.gettext(form.intro)}"),
+            views.question(form, state, self.form_ctx),
+        )
 
     async def on_consent(self, action: str) -> None:
         """Records consent and starts the form, or explains the alternatives on decline."""
@@ -495,17 +654,20 @@ class Desk:
         elif action == "agree":
             item = self.resident.pending_service
             self.resident = await repo.update_resident(
-                self.session, self.resident.id, self.services.clock(),
-                consent_version=CONSENT_VERSION, consent_at=self.services.clock(),
+                self.session,
+                self.resident.id,
+                self.services.clock(),
+                consent_version=CONSENT_VERSION,
+                consent_at=self.services.clock(),
             )
             await self.start_service(item)
         else:
-            await self.set_screen("menu", pending_service=None)
+            await self.set_screen(ResidentScreen.MENU, pending_service=None)
             self.show(views.consent_declined(self.t, self.services.profile))
 
     async def on_language(self, code: str) -> None:
         """Stores the resident's language and returns to where they were."""
-        screen = "form" if self.draft is not None else "menu"
+        screen = ResidentScreen.FORM if self.draft is not None else ResidentScreen.MENU
         await self.set_screen(screen, locale=code)
         notice = self.t.gettext("The language is now {language}.").format(
             language=LANGUAGE_NAMES[code]
@@ -515,12 +677,12 @@ class Desk:
     async def on_resume(self, action: str) -> None:
         """Continues the unfinished draft or discards it."""
         if action == "continue":
-            await self.set_screen("form")
+            await self.set_screen(ResidentScreen.FORM)
             self.show(self.where_you_are())
         else:
             await repo.delete_draft(self.session, self.resident.id)
             self.draft = None
-            await self.set_screen("menu")
+            await self.set_screen(ResidentScreen.MENU)
             self.show(views.menu(self.t, greeting=False))
 
     async def submit_for_staff(self, form: Form, state: DraftState) -> None:
@@ -529,19 +691,28 @@ class Desk:
         if staff is None:
             self.show(refusal(self.t))
             return
-        ticket = await tickets.open_ticket(self.session, self.services, self.resident, form,
-                                           state, STAFF_LOCALE, entered_by=staff)
+        ticket = await tickets.open_ticket(
+            self.session, self.services, self.resident, form, state, STAFF_LOCALE, entered_by=staff
+        )
         if ticket is None:
             self.stale()
             return
         self.draft = None
-        await self.set_screen("menu")
+        await self.set_screen(ResidentScreen.MENU)
         staff_t = self.services.catalogs.translator_for(STAFF_LOCALE)
-        receipt = views.notice(staff_t.gettext(
-            "Recorded as {reference}. Please tell the person this number."
-        ).format(reference=ticket.reference))
-        await enqueue(self.session, self.resident.chat_id, "staff_receipt", receipt,
-                             self.services.clock(), ticket.id)
+        receipt = views.notice(
+            staff_t.gettext("Recorded as {reference}. Please tell the person this number.").format(
+                reference=ticket.reference
+            )
+        )
+        await enqueue(
+            self.session,
+            self.resident.chat_id,
+            "staff_receipt",
+            receipt,
+            self.services.clock(),
+            ticket.id,
+        )
         self.reply.outbox_waiting = True
 
     async def run_action(self, action: Action) -> None:
@@ -558,7 +729,7 @@ class Desk:
         elif outcome.kind == "cancelled":
             await repo.delete_draft(self.session, self.resident.id)
             self.draft = None
-            await self.set_screen("menu")
+            await self.set_screen(ResidentScreen.MENU)
             self.show(views.cancelled(t))
         elif outcome.kind == "submitted" and outcome.state.for_staff:
             await self.submit_for_staff(form, outcome.state)
@@ -570,19 +741,31 @@ class Desk:
                 self.stale()
                 return
             self.draft = None
-            await self.set_screen("menu")
+            await self.set_screen(ResidentScreen.MENU)
             # The receipt carries the reference: it goes through the outbox, committed with
             # the ticket, so a failed reply can never leave the resident without it.
             settings = self.services.settings
             reply_day = self.services.calendar.staff_reply_day(
-                self.services.clock(), settings.office_opens, settings.office_closes)
+                self.services.clock(), settings.office_opens, settings.office_closes
+            )
             receipt = views.submitted(t, form, ticket.reference, self.services.profile, reply_day)
-            await enqueue(self.session, self.resident.chat_id, "receipt", receipt,
-                                 self.services.clock(), ticket.id)
+            await enqueue(
+                self.session,
+                self.resident.chat_id,
+                "receipt",
+                receipt,
+                self.services.clock(),
+                ticket.id,
+            )
             self.reply.outbox_waiting = True
         else:
-            await repo.save_draft(self.session, self.resident.id, form.key,
-                                  outcome.state.model_dump(), self.services.clock())
+            await repo.save_draft(
+                self.session,
+                self.resident.id,
+                form.key,
+                outcome.state.model_dump(),
+                self.services.clock(),
+            )
             self.draft = await repo.get_draft(self.session, self.resident.id)
             screen = self.form_screen(form, outcome.state)
             if action.kind == "toggle":
@@ -590,6 +773,54 @@ class Desk:
                 self.reply.replace_pressed = screen
                 return
             self.show(*(views.notice(t.gettext(n)) for n in outcome.notes), screen)
+
+
+# What each screen shows when the resident comes back to it (any other: the menu).
+SHOW_SCREEN: dict[ResidentScreen, Callable[[Desk], Screen]] = {
+    ResidentScreen.FORM: Desk.show_form,
+    ResidentScreen.RESUME: Desk.show_resume,
+    ResidentScreen.CONSENT: Desk.show_consent,
+    ResidentScreen.LANGUAGE: Desk.show_language,
+    ResidentScreen.FOLLOW_UP: Desk.show_follow_up,
+}
+
+# How typed text is read on each screen; False means "not understood here".
+READ_TEXT: dict[ResidentScreen, Callable[[Desk, str], Awaitable[bool]]] = {
+    ResidentScreen.MENU: Desk.text_on_menu,
+    ResidentScreen.FORM: Desk.text_in_form,
+    ResidentScreen.RESUME: Desk.text_on_resume,
+    ResidentScreen.CONSENT: Desk.text_on_consent,
+    ResidentScreen.LANGUAGE: Desk.text_on_language,
+    ResidentScreen.FOLLOW_UP: Desk.text_on_follow_up,
+    ResidentScreen.DELETE_CONFIRM: Desk.text_on_delete_confirm,
+}
+
+# Each button family's handler, and the screen it belongs to (None: any screen).
+BUTTONS: dict[
+    ButtonFamily, tuple[ResidentScreen | None, Callable[[Desk, ButtonData], Awaitable[None]]]
+] = {
+    ButtonFamily.MENU: (None, Desk.press_menu),
+    ButtonFamily.LANGUAGE: (None, Desk.press_language),
+    ButtonFamily.CONSENT: (ResidentScreen.CONSENT, Desk.press_consent),
+    ButtonFamily.RESUME: (ResidentScreen.RESUME, Desk.press_resume),
+    ButtonFamily.ERASE: (ResidentScreen.DELETE_CONFIRM, Desk.press_erase),
+    ButtonFamily.WITHDRAW: (None, Desk.press_withdraw),
+    ButtonFamily.NEW_TICKET: (None, Desk.press_new_ticket),
+    ButtonFamily.FOLLOW_UP: (ResidentScreen.FOLLOW_UP, Desk.press_follow_up),
+    ButtonFamily.FORM: (ResidentScreen.FORM, Desk.press_form),
+}
+
+# The resident commands (anything else gets a kind answer).
+COMMANDS: dict[str, Callable[[Desk], Awaitable[None]]] = {
+    "start": Desk.command_start,
+    "help": Desk.command_help,
+    "privacy": Desk.command_privacy,
+    "mydata": Desk.command_mydata,
+    "delete": Desk.command_delete,
+    "mytickets": Desk.command_mytickets,
+    "language": Desk.command_language,
+    "cancel": Desk.command_cancel,
+}
 
 
 async def handle(session: AsyncSession, services: Services, who: Who, event: Event) -> Reply:
@@ -607,7 +838,9 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
         draft.form_key not in FORMS
         or now - draft.updated_at > timedelta(hours=services.settings.draft_retention_hours)
     )
-    gone = expired or (draft is None and resident.screen in ("form", "resume"))
+    gone = expired or (
+        draft is None and resident.screen in (ResidentScreen.FORM, ResidentScreen.RESUME)
+    )
     if gone:
         await desk.on_draft_gone()
     # Every text is checked, whatever else happens to it: typed, a caption, or an edit.
@@ -626,5 +859,3 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
     else:
         await desk.on_other(event.kind)
     return desk.reply
-
-

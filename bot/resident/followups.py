@@ -6,13 +6,14 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.queue import enqueue
-from bot.services import Services
-from bot.tickets.deliveries import queue_card_refresh
 from bot.forms.model import Form
 from bot.i18n import N_, STAFF_LOCALE
+from bot.outbox.queue import enqueue
 from bot.screens import Screen
+from bot.services import Services
+from bot.tickets.deliveries import queue_card_refresh
 from storage import repositories as repo
+from storage.models import TicketStatus
 from storage.repositories import ResidentDTO, TicketDTO
 
 FROM_RESIDENT = N_("✉ {reference} – message from the resident (reply to this message to answer):")
@@ -21,7 +22,7 @@ CRISIS_TICKETS = N_(
     "was shown the emergency lines. Please contact them now."
 )
 CRISIS_DRAFT = N_(
-    "⚠ URGENT – a resident filling in \"{service}\" wrote words suggesting danger to life or "
+    '⚠ URGENT – a resident filling in "{service}" wrote words suggesting danger to life or '
     "safety. They were shown the emergency lines; their request is not sent yet (Telegram "
     "user {user_id})."
 )
@@ -33,7 +34,10 @@ THEIR_WORDS = N_("Their words:")
 
 
 async def add_resident_message(
-    session: AsyncSession, services: Services, resident: ResidentDTO, ticket: TicketDTO,
+    session: AsyncSession,
+    services: Services,
+    resident: ResidentDTO,
+    ticket: TicketDTO,
     text: str,
 ) -> None:
     """Adds what the resident wrote to their ticket and shows it under the ticket's card.
@@ -41,30 +45,54 @@ async def add_resident_message(
     A message about a resolved request opens it again: the resident still needs help.
     """
     now = services.clock()
-    if ticket.status == "resolved":
-        status = "in_progress" if ticket.assignee_id else "new"
-        await repo.update_ticket(session, ticket.id, now, status=status, resolved_at=None,
-                                 resolved_bday=None)
-        await repo.add_ticket_event(session, ticket.id, "reopened", "resident",
-                                    resident.telegram_user_id, now, {"from": "resolved"})
+    if ticket.status == TicketStatus.RESOLVED:
+        status = TicketStatus.IN_PROGRESS if ticket.assignee_id else "new"
+        await repo.update_ticket(
+            session, ticket.id, now, status=status, resolved_at=None, resolved_bday=None
+        )
+        await repo.add_ticket_event(
+            session,
+            ticket.id,
+            "reopened",
+            "resident",
+            resident.telegram_user_id,
+            now,
+            {"from": "resolved"},
+        )
     else:
         await repo.update_ticket(session, ticket.id, now)
-    await repo.add_ticket_event(session, ticket.id, "resident_message", "resident",
-                                resident.telegram_user_id, now, {"text": text})
+    await repo.add_ticket_event(
+        session,
+        ticket.id,
+        "resident_message",
+        "resident",
+        resident.telegram_user_id,
+        now,
+        {"text": text},
+    )
     if services.settings.staff_chat_id is None:
         return
     t = services.catalogs.translator_for(STAFF_LOCALE)
     header = t.gettext(FROM_RESIDENT).format(reference=escape(ticket.reference))
     await enqueue(
-        session, services.settings.staff_chat_id, "resident_message",
-        Screen(f"{header}\n{escape(text)}"), now, ticket.id, meta={"reply_to_card": True},
+        session,
+        services.settings.staff_chat_id,
+        "resident_message",
+        Screen(f"{header}\n{escape(text)}"),
+        now,
+        ticket.id,
+        meta={"reply_to_card": True},
     )
     await queue_card_refresh(session, services, ticket.id)
 
 
 async def alert_staff(
-    session: AsyncSession, services: Services, resident: ResidentDTO, flagged: list[TicketDTO],
-    drafting: Form | None, text: str,
+    session: AsyncSession,
+    services: Services,
+    resident: ResidentDTO,
+    flagged: list[TicketDTO],
+    drafting: Form | None,
+    text: str,
 ) -> None:
     """Alerts the staff group at once (outside the digest) that a resident may be in danger."""
     if services.settings.staff_chat_id is None:
@@ -74,11 +102,18 @@ async def alert_staff(
     if references:
         head = t.gettext(CRISIS_TICKETS).format(references=escape(", ".join(references)))
     elif drafting is not None:
-        head = t.gettext(CRISIS_DRAFT).format(service=escape(t.gettext(drafting.title)),
-                                              user_id=resident.telegram_user_id)
+        head = t.gettext(CRISIS_DRAFT).format(
+            service=escape(t.gettext(drafting.title)), user_id=resident.telegram_user_id
+        )
     else:
         head = t.gettext(CRISIS_NO_TICKET).format(user_id=resident.telegram_user_id)
     body = f"{escape(head)}\n{escape(t.gettext(THEIR_WORDS))}\n{escape(text)}"
     # Tied to the resident's request where there is one, so staff can answer by replying.
-    await enqueue(session, services.settings.staff_chat_id, "crisis_alert", Screen(body),
-                         services.clock(), flagged[0].id if flagged else None)
+    await enqueue(
+        session,
+        services.settings.staff_chat_id,
+        "crisis_alert",
+        Screen(body),
+        services.clock(),
+        flagged[0].id if flagged else None,
+    )

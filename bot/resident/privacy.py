@@ -6,16 +6,17 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.queue import enqueue
-from bot.services import Services
-from bot.tickets.deliveries import queue_card_refresh
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import DraftState, FormContext
 from bot.i18n import N_, STAFF_LOCALE, Translator, format_day, format_moment
+from bot.outbox.queue import enqueue
 from bot.screens import Document, Screen, plain, split_text
+from bot.services import Services
+from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
 from storage import repositories as repo
+from storage.models import TicketStatus
 from storage.repositories import ResidentDTO
 
 ERASED_FOR_STAFF = N_(
@@ -26,43 +27,67 @@ ERASED_FOR_STAFF = N_(
 MAX_MESSAGES = 3
 
 
-async def my_data(session: AsyncSession, services: Services, resident: ResidentDTO,
-                  ctx: FormContext) -> tuple[list[Screen], list[Document]]:
+async def my_data(
+    session: AsyncSession, services: Services, resident: ResidentDTO, ctx: FormContext
+) -> tuple[list[Screen], list[Document]]:
     """Everything stored about a resident, in their language: as messages, or a file if long."""
     t = ctx.t
     tz = services.settings.tz
     heading = t.gettext("Everything we store about you")
     lines = [f"<b>{escape(heading)}</b>", ""]
-    lines.append(t.gettext("Telegram account number: {user_id}").format(user_id=resident.telegram_user_id))
-    lines.append(t.gettext("Language: {language}").format(language=escape(resident.locale or t.locale)))
+    lines.append(
+        t.gettext("Telegram account number: {user_id}").format(user_id=resident.telegram_user_id)
+    )
+    lines.append(
+        t.gettext("Language: {language}").format(language=escape(resident.locale or t.locale))
+    )
     if resident.consent_at:
-        lines.append(t.gettext("Consent given: {when} (notice version {version})").format(
-            when=format_moment(resident.consent_at, t.locale, tz),
-            version=escape(resident.consent_version or "")))
+        lines.append(
+            t.gettext("Consent given: {when} (notice version {version})").format(
+                when=format_moment(resident.consent_at, t.locale, tz),
+                version=escape(resident.consent_version or ""),
+            )
+        )
     else:
         lines.append(t.gettext("Consent: not given"))
     if resident.pending_message:
-        lines.append(t.gettext("A message waiting for you to choose its request: {text}").format(
-            text=escape(resident.pending_message)))
+        lines.append(
+            t.gettext("A message waiting for you to choose its request: {text}").format(
+                text=escape(resident.pending_message)
+            )
+        )
     draft = await repo.get_draft(session, resident.id)
     if draft is not None and draft.form_key in FORMS:
         form = FORMS[draft.form_key]
         state = DraftState.model_validate(draft.state)
         unfinished = t.gettext("Unfinished request: {title}").format(title=t.gettext(form.title))
         lines += ["", f"<b>{escape(unfinished)}</b>"]
-        lines += [f"{escape(t.gettext(step.label))}: {escape(answer)}"
-                  for step, answer in engine.review_items(form, state, ctx)]
+        lines += [
+            f"{escape(t.gettext(step.label))}: {escape(answer)}"
+            for step, answer in engine.review_items(form, state, ctx)
+        ]
     tickets = await repo.tickets_of_resident(session, resident.id)
     events = await repo.resident_events(session, [tk.id for tk in tickets])
     for ticket in tickets:
         form = FORMS[ticket.service]
-        lines += ["", "<b>" + escape(t.gettext("Request {reference} ({title}, {status}, received {when})").format(
-            reference=ticket.reference, title=t.gettext(form.title),
-            status=t.gettext(STATUS_LABELS[ticket.status]),
-            when=format_day(ticket.created_at.astimezone(tz).date(), t.locale))) + "</b>"]
+        lines += [
+            "",
+            "<b>"
+            + escape(
+                t.gettext("Request {reference} ({title}, {status}, received {when})").format(
+                    reference=ticket.reference,
+                    title=t.gettext(form.title),
+                    status=t.gettext(STATUS_LABELS[ticket.status]),
+                    when=format_day(ticket.created_at.astimezone(tz).date(), t.locale),
+                )
+            )
+            + "</b>",
+        ]
         state = DraftState(form=form.key, step=None, mode="review", answers=ticket.answers)
-        lines += [f"{escape(t.gettext(step.label))}: {escape(answer)}"
-                  for step, answer in engine.review_items(form, state, ctx)]
+        lines += [
+            f"{escape(t.gettext(step.label))}: {escape(answer)}"
+            for step, answer in engine.review_items(form, state, ctx)
+        ]
         for event in events:
             if event.ticket_id != ticket.id or not event.data.get("text"):
                 continue
@@ -72,15 +97,22 @@ async def my_data(session: AsyncSession, services: Services, resident: ResidentD
                 label = t.gettext("Our reply ({when}): {text}")
             else:
                 continue
-            lines.append(escape(label.format(
-                when=format_moment(event.created_at, t.locale, tz), text=event.data["text"])))
+            lines.append(
+                escape(
+                    label.format(
+                        when=format_moment(event.created_at, t.locale, tz), text=event.data["text"]
+                    )
+                )
+            )
     lines += ["", escape(t.gettext("To delete all of this, send /delete."))]
     text = "\n".join(lines)
     parts = split_text(text)
     if len(parts) <= MAX_MESSAGES:
         return [Screen(part) for part in parts], []
-    return ([Screen(escape(t.gettext("Your data is long, so it comes as a file.")))],
-            [Document("my-data.txt", plain(text).encode("utf-8"))])
+    return (
+        [Screen(escape(t.gettext("Your data is long, so it comes as a file.")))],
+        [Document("my-data.txt", plain(text).encode("utf-8"))],
+    )
 
 
 async def erase_resident(session: AsyncSession, services: Services, resident: ResidentDTO) -> None:
@@ -92,11 +124,22 @@ async def erase_resident(session: AsyncSession, services: Services, resident: Re
     for ticket in tickets:
         await repo.add_ticket_event(session, ticket.id, "erased", "system", None, now)
         if ticket.status in OPEN_STATUSES:
-            await repo.update_ticket(session, ticket.id, now, status="closed", closed_at=now)
-            await repo.add_ticket_event(session, ticket.id, "closed", "system", None, now,
-                                        {"reason": "erasure"})
+            await repo.update_ticket(
+                session, ticket.id, now, status=TicketStatus.CLOSED, closed_at=now
+            )
+            await repo.add_ticket_event(
+                session, ticket.id, "closed", "system", None, now, {"reason": "erasure"}
+            )
             if services.settings.staff_chat_id is not None:
-                notice = staff_t.gettext(ERASED_FOR_STAFF).format(reference=escape(ticket.reference))
-                await enqueue(session, services.settings.staff_chat_id, "erasure_notice",
-                                     Screen(notice), now, ticket.id)
+                notice = staff_t.gettext(ERASED_FOR_STAFF).format(
+                    reference=escape(ticket.reference)
+                )
+                await enqueue(
+                    session,
+                    services.settings.staff_chat_id,
+                    "erasure_notice",
+                    Screen(notice),
+                    now,
+                    ticket.id,
+                )
         await queue_card_refresh(session, services, ticket.id)

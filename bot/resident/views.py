@@ -81,7 +81,8 @@ def office_info(t: Translator, profile: OfficeProfile) -> Screen:
 def talk_to_staff(t: Translator, profile: OfficeProfile) -> Screen:
     """How to reach staff by phone or at the counter instead of chatting."""
     return Screen(
-        t.gettext("You can talk to staff by phone or at the counter.") + "\n"
+        t.gettext("You can talk to staff by phone or at the counter.")
+        + "\n"
         + office_info(t, profile).text
     )
 
@@ -112,8 +113,7 @@ def consent_summary(t: Translator, profile: OfficeProfile, retention: Settings) 
         ).format(hours=retention.draft_retention_hours),
         t.gettext("This is not an emergency service. Staff reply in office hours."),
         t.gettext(
-            "Agreeing is your choice. You can always get help by phone or at the counter "
-            "instead."
+            "Agreeing is your choice. You can always get help by phone or at the counter instead."
         ),
     ]
     heading = t.gettext("Before we start: how we handle your information")
@@ -163,8 +163,11 @@ def consent_full(t: Translator, profile: OfficeProfile, retention: Settings) -> 
             "of a finished request is deleted {days} days after it is closed, and that of a "
             "volunteer registration {volunteer_days} days after its last activity, keeping only "
             "anonymous counts."
-        ).format(hours=retention.draft_retention_hours, days=retention.closed_retention_days,
-                 volunteer_days=retention.volunteer_retention_days),
+        ).format(
+            hours=retention.draft_retention_hours,
+            days=retention.closed_retention_days,
+            volunteer_days=retention.volunteer_retention_days,
+        ),
         t.gettext(
             "You can ask to see or delete your data at any time, by phone or at the counter."
         ),
@@ -193,8 +196,7 @@ def _consent_buttons(t: Translator, full: bool = True) -> tuple[tuple[Button, ..
 def consent_declined(t: Translator, profile: OfficeProfile) -> Screen:
     """Shown after declining: nothing was stored, and how to get help instead."""
     return Screen(
-        t.gettext("All right. Nothing has been recorded.") + "\n"
-        + talk_to_staff(t, profile).text,
+        t.gettext("All right. Nothing has been recorded.") + "\n" + talk_to_staff(t, profile).text,
         menu(t).rows,
     )
 
@@ -212,9 +214,7 @@ def language_picker(t: Translator) -> Screen:
 
 def resume_offer(t: Translator, form: Form) -> Screen:
     """Offers to continue an unfinished request or start over."""
-    text = t.gettext("You have an unfinished request: {title}.").format(
-        title=t.gettext(form.title)
-    )
+    text = t.gettext("You have an unfinished request: {title}.").format(title=t.gettext(form.title))
     buttons = [
         Button(numbered(i, t.gettext(RESUME_LABELS[a])), callbacks.resume(a))
         for i, a in enumerate(callbacks.RESUME_ACTIONS, start=1)
@@ -229,7 +229,9 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     position, total = engine.progress(form, state)
     lines = [f"<b>{escape(t.gettext(form.title))}</b> ({position}/{total})", t.gettext(step.prompt)]
     if state.for_staff:
-        lines.insert(0, t.gettext("(Recorded by staff for someone who phoned or came to the counter)"))
+        lines.insert(
+            0, t.gettext("(Recorded by staff for someone who phoned or came to the counter)")
+        )
     if step.hint:
         lines.append(f"<i>{t.gettext(step.hint)}</i>")
     if step.kind is StepKind.TEXT:
@@ -242,7 +244,10 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     per_row = 1
     if step.kind is StepKind.CHOICE:
         buttons = [
-            Button(numbered(i, engine.choice_label(c, t)), callbacks.form(state.round, state.seq, "pick", i - 1))
+            Button(
+                numbered(i, engine.choice_label(c, t)),
+                callbacks.form(state.round, state.seq, "pick", i - 1),
+            )
             for i, c in enumerate(choices, start=1)
         ]
         per_row = 2 if len(choices) > 8 else 1
@@ -255,12 +260,19 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
             )
             for i, c in enumerate(choices, start=1)
         ]
-        buttons.append(Button("✔ " + t.gettext(engine.DONE), callbacks.form(state.round, state.seq, "done")))
+        buttons.append(
+            Button("✔ " + t.gettext(engine.DONE), callbacks.form(state.round, state.seq, "done"))
+        )
         lines.append(t.gettext("You can also type the numbers, for example 1 3."))
     rows = list(rows_of(buttons, per_row))
     rows.append(_navigation(form, state, ctx))
     rows.append(
-        (Button(t.gettext(engine.TALK_TO_STAFF), callbacks.form(state.round, state.seq, "talk_to_staff")),)
+        (
+            Button(
+                t.gettext(engine.TALK_TO_STAFF),
+                callbacks.form(state.round, state.seq, "talk_to_staff"),
+            ),
+        )
     )
     return Screen("\n".join(lines), tuple(rows))
 
@@ -272,10 +284,16 @@ def _navigation(form: Form, state: DraftState, ctx: FormContext) -> tuple[Button
     first = form.visible_steps(state.answers)[0].key == step.key
     nav = []
     if not first or state.editing:
-        nav.append(Button("◀ " + t.gettext(engine.BACK), callbacks.form(state.round, state.seq, "back")))
+        nav.append(
+            Button("◀ " + t.gettext(engine.BACK), callbacks.form(state.round, state.seq, "back"))
+        )
     if step.optional:
-        nav.append(Button(t.gettext(engine.SKIP) + " ▶", callbacks.form(state.round, state.seq, "skip")))
-    nav.append(Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel")))
+        nav.append(
+            Button(t.gettext(engine.SKIP) + " ▶", callbacks.form(state.round, state.seq, "skip"))
+        )
+    nav.append(
+        Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel"))
+    )
     return tuple(nav)
 
 
@@ -292,16 +310,24 @@ def review(form: Form, state: DraftState, ctx: FormContext) -> Screen:
         f"{i}. {escape(t.gettext(step.label))}: {escape(answer)}"
         for i, (step, answer) in enumerate(items, start=1)
     ]
-    lines += ["", t.gettext("To change an answer, press its number. If all is correct, press Send.")]
+    lines += [
+        "",
+        t.gettext("To change an answer, press its number. If all is correct, press Send."),
+    ]
     edit_buttons = [
-        Button(t.gettext(engine.CHANGE).format(number=i), callbacks.form(state.round, state.seq, "edit", i - 1))
+        Button(
+            t.gettext(engine.CHANGE).format(number=i),
+            callbacks.form(state.round, state.seq, "edit", i - 1),
+        )
         for i in range(1, len(items) + 1)
     ]
     rows = list(rows_of(edit_buttons, 4))
     rows.append(
         (
             Button("✅ " + t.gettext(engine.SEND), callbacks.form(state.round, state.seq, "send")),
-            Button("✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel")),
+            Button(
+                "✖ " + t.gettext(engine.CANCEL), callbacks.form(state.round, state.seq, "cancel")
+            ),
         )
     )
     return Screen("\n".join(lines), tuple(rows))
@@ -313,8 +339,14 @@ def confirm_cancel(state: DraftState, t: Translator) -> Screen:
         t.gettext("Cancel this request? Your answers will be deleted."),
         (
             (
-                Button(numbered(1, t.gettext(engine.YES_CANCEL)), callbacks.form(state.round, state.seq, "confirm_cancel")),
-                Button(numbered(2, t.gettext(engine.NO_CONTINUE)), callbacks.form(state.round, state.seq, "keep")),
+                Button(
+                    numbered(1, t.gettext(engine.YES_CANCEL)),
+                    callbacks.form(state.round, state.seq, "confirm_cancel"),
+                ),
+                Button(
+                    numbered(2, t.gettext(engine.NO_CONTINUE)),
+                    callbacks.form(state.round, state.seq, "keep"),
+                ),
             ),
         ),
     )
@@ -328,8 +360,9 @@ def cancelled(t: Translator) -> Screen:
     )
 
 
-def submitted(t: Translator, form: Form, reference: str, profile: OfficeProfile,
-              reply_day: date | None = None) -> Screen:
+def submitted(
+    t: Translator, form: Form, reference: str, profile: OfficeProfile, reply_day: date | None = None
+) -> Screen:
     """The reference number, what happens next, office hours and, out of hours, when staff reply."""
     spoken = reference
     lines = [
@@ -339,9 +372,17 @@ def submitted(t: Translator, form: Form, reference: str, profile: OfficeProfile,
         "",
         t.gettext(form.next_steps),
         "",
-        *([escape(t.gettext(
-            "The office is closed now. Staff will reply from {day}, in office hours."
-        ).format(day=format_day(reply_day, t.locale)))] if reply_day else []),
+        *(
+            [
+                escape(
+                    t.gettext(
+                        "The office is closed now. Staff will reply from {day}, in office hours."
+                    ).format(day=format_day(reply_day, t.locale))
+                )
+            ]
+            if reply_day
+            else []
+        ),
         t.gettext("Office hours: {hours}").format(hours=escape(profile.hours.get(t.locale))),
         t.gettext("Phone: {phone}").format(phone=escape(profile.phone)),
         "",
@@ -360,14 +401,17 @@ def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
     heading = t.gettext("If you are in danger now, please call for help straight away.")
     lines = [f"<b>{escape(heading)}</b>", ""]
     lines += [
-        f"☎ <b>{escape(line.number)}</b> – {escape(line.name.get(t.locale))} ({escape(line.hours.get(t.locale))})"
+        f"☎ <b>{escape(line.number)}</b> – {escape(line.name.get(t.locale))} "
+        f"({escape(line.hours.get(t.locale))})"
         for line in profile.crisis_lines
     ]
     lines += [
         "",
-        escape(t.gettext(
-            "Staff of the council have been told. You can carry on here; your answers are kept."
-        )),
+        escape(
+            t.gettext(
+                "Staff of the council have been told. You can carry on here; your answers are kept."
+            )
+        ),
     ]
     return Screen("\n".join(lines))
 
@@ -375,52 +419,78 @@ def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
 DELETE_LABELS = {"yes": N_("Yes, delete my data"), "no": N_("No, keep it")}
 
 
-def privacy_notice(t: Translator, profile: OfficeProfile, retention: Settings,
-                   consented: bool) -> Screen:
+def privacy_notice(
+    t: Translator, profile: OfficeProfile, retention: Settings, consented: bool
+) -> Screen:
     """The full privacy notice, with a button to withdraw consent when it was given."""
     full = consent_full(t, profile, retention)
-    extra = escape(t.gettext(
-        "See what we store with /mydata, or delete it with /delete. You can also ask by "
-        "phone or at the counter."))
+    extra = escape(
+        t.gettext(
+            "See what we store with /mydata, or delete it with /delete. You can also ask by "
+            "phone or at the counter."
+        )
+    )
     rows = ((Button(t.gettext("Withdraw my consent"), callbacks.WITHDRAW),),) if consented else ()
     return Screen(full.text + "\n\n" + extra, rows)
 
 
 def consent_withdrawn(t: Translator) -> Screen:
     """Confirms that consent was withdrawn."""
-    return Screen(escape(t.gettext(
-        "Your consent is withdrawn and any unfinished request was deleted. Requests you already "
-        "sent stay with staff until they are closed; to delete them now, send /delete.")))
+    return Screen(
+        escape(
+            t.gettext(
+                "Your consent is withdrawn and any unfinished request was deleted. Requests you already "
+                "sent stay with staff until they are closed; to delete them now, send /delete."
+            )
+        )
+    )
 
 
 def delete_confirm(t: Translator) -> Screen:
     """Asks before everything about the resident is erased."""
-    buttons = [Button(numbered(i, t.gettext(DELETE_LABELS[a])), callbacks.erase(a))
-               for i, a in enumerate(callbacks.DELETE_ACTIONS, start=1)]
-    return Screen(escape(t.gettext(
-        "Delete all your personal data? Your open requests will be closed and staff told. "
-        "This cannot be undone.")), rows_of(buttons, 1))
+    buttons = [
+        Button(numbered(i, t.gettext(DELETE_LABELS[a])), callbacks.erase(a))
+        for i, a in enumerate(callbacks.DELETE_ACTIONS, start=1)
+    ]
+    return Screen(
+        escape(
+            t.gettext(
+                "Delete all your personal data? Your open requests will be closed and staff told. "
+                "This cannot be undone."
+            )
+        ),
+        rows_of(buttons, 1),
+    )
 
 
 def deleted(t: Translator) -> Screen:
     """Confirms the erasure."""
-    return Screen(escape(t.gettext(
-        "Your personal data has been deleted. Only anonymous counts remain. If you need help "
-        "again, send /start.")))
+    return Screen(
+        escape(
+            t.gettext(
+                "Your personal data has been deleted. Only anonymous counts remain. If you need help "
+                "again, send /start."
+            )
+        )
+    )
 
 
 def follow_up_added(t: Translator, reference: str) -> Screen:
     """Tells the resident their message was added to their request."""
-    return Screen(t.gettext(
-        "Thank you. I added your message to your request {reference}; staff will see it."
-    ).format(reference=escape(reference)))
+    return Screen(
+        t.gettext(
+            "Thank you. I added your message to your request {reference}; staff will see it."
+        ).format(reference=escape(reference))
+    )
 
 
 def which_ticket(t: Translator, tickets: list) -> Screen:
     """Asks which of several open requests a message is about."""
     buttons = [
-        Button(numbered(i, f"{tk.reference} ({t.gettext(FORMS[tk.service].title)})"),
-               callbacks.follow_up(tk.id))
+        Button(
+            numbered(i, f"{tk.reference} ({t.gettext(FORMS[tk.service].title)})"),
+            callbacks.follow_up(tk.id),
+        )
         for i, tk in enumerate(tickets, start=1)
     ]
     return Screen(t.gettext("Which of your requests is this message about?"), rows_of(buttons, 1))

@@ -7,14 +7,18 @@ from html import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks
-from bot.services import Services
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
 from bot.i18n import N_, STAFF_LOCALE
 from bot.screens import Button, Screen, rows_of
+from bot.services import Services
 from bot.tickets.lifecycle import (
-    PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS, district_coordinator, is_open,
+    PRIORITY_LABELS,
+    SETTABLE_STATUSES,
+    STATUS_LABELS,
+    district_coordinator,
+    is_open,
 )
 from storage import repositories as repo
 from storage.repositories import StaffDTO, TicketDTO
@@ -53,8 +57,9 @@ BACK = N_("Back")
 
 def staff_form_context(services: Services) -> FormContext:
     """The form context in the staff language."""
-    return FormContext(services.catalogs.translator_for(STAFF_LOCALE),
-                       services.dynamic_choices(STAFF_LOCALE))
+    return FormContext(
+        services.catalogs.translator_for(STAFF_LOCALE), services.dynamic_choices(STAFF_LOCALE)
+    )
 
 
 def mention(staff: StaffDTO) -> str:
@@ -62,8 +67,9 @@ def mention(staff: StaffDTO) -> str:
     return f'<a href="tg://user?id={staff.telegram_user_id}">{escape(staff.display_name)}</a>'
 
 
-async def render_card(session: AsyncSession, services: Services, ticket: TicketDTO,
-                      menu: str = "main") -> Screen:
+async def render_card(
+    session: AsyncSession, services: Services, ticket: TicketDTO, menu: str = "main"
+) -> Screen:
     """Builds the card staff see for a ticket, showing its current state, with buttons."""
     ctx = staff_form_context(services)
     t = ctx.t
@@ -79,17 +85,21 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
         if services.settings.district_routing == "suggest" and is_open(ticket):
             suggested = await district_coordinator(session, services, ticket.district_key)
             if suggested is not None:
-                assignee_html += " – " + escape(t.gettext(SUGGESTED)).format(name=mention(suggested))
+                assignee_html += " – " + escape(t.gettext(SUGGESTED)).format(
+                    name=mention(suggested)
+                )
     district = services.profile.district(ticket.district_key) if ticket.district_key else None
-    contact = (engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
-               if "contact_method" in answers else t.gettext("No reply wanted"))
+    contact = (
+        engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
+        if "contact_method" in answers
+        else t.gettext("No reply wanted")
+    )
     if ticket.phone:
         contact += f" {engine.format_phone(ticket.phone)}"
     fields = [
         (SERVICE, t.gettext(form.title)),
         (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
         (STATUS, t.gettext(STATUS_LABELS[ticket.status])),
-
         (DISTRICT, district.name.get(STAFF_LOCALE) if district else t.gettext("Don't know")),
         (CONTACT, contact),
         (RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
@@ -98,7 +108,9 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
     ]
     if ticket.referred_to:
         partner = services.profile.partner(ticket.referred_to)
-        fields.append((REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to))
+        fields.append(
+            (REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to)
+        )
     header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
     lines = [f"🆕 <b>{header}</b>"]
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[:3]]
@@ -106,7 +118,9 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[3:]]
     if ticket.entered_by_id:
         by = await repo.get_staff(session, ticket.entered_by_id)
-        lines.append(t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?")))
+        lines.append(
+            t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?"))
+        )
     if ticket.resident_unreachable:
         lines.append(t.gettext(UNREACHABLE))
     if ticket.minor:
@@ -125,8 +139,9 @@ async def render_card(session: AsyncSession, services: Services, ticket: TicketD
     return Screen("\n".join(lines), card_buttons(services, ticket, menu))
 
 
-def card_buttons(services: Services, ticket: TicketDTO, menu: str = "main"
-                 ) -> tuple[tuple[Button, ...], ...]:
+def card_buttons(
+    services: Services, ticket: TicketDTO, menu: str = "main"
+) -> tuple[tuple[Button, ...], ...]:
     """The card's buttons: the main actions, or one of the choice menus."""
     t = services.catalogs.translator_for(STAFF_LOCALE)
 
@@ -141,8 +156,10 @@ def card_buttons(services: Services, ticket: TicketDTO, menu: str = "main"
         options = [button(PRIORITY_LABELS[p], "pr", p) for p in PRIORITY_LABELS]
         return (*rows_of(options, 4), back)
     if menu == "refer":
-        options = [Button(p.name.get(STAFF_LOCALE), callbacks.staff(ticket.id, "rf", p.key))
-                   for p in services.profile.partners]
+        options = [
+            Button(p.name.get(STAFF_LOCALE), callbacks.staff(ticket.id, "rf", p.key))
+            for p in services.profile.partners
+        ]
         return (*rows_of(options, 2), back)
     if not is_open(ticket):
         return ((button(REOPEN, "reopen"),),)

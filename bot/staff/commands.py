@@ -56,43 +56,80 @@ REPLY_HINT = N_(
 )
 
 COMMANDS: tuple[StaffCommand, ...] = (
-    StaffCommand("queue", StaffDesk.cmd_queue, (N_(
-        "/queue [new|mine|urgent|unassigned|service|district] – open tickets, oldest first"),)),
-    StaffCommand("ticket", StaffDesk.cmd_ticket,
-                 (N_("/ticket 1234-5678 – details, answers, contact and history"),)),
+    StaffCommand(
+        "queue",
+        StaffDesk.cmd_queue,
+        (N_("/queue [new|mine|urgent|unassigned|service|district] – open tickets, oldest first"),),
+    ),
+    StaffCommand(
+        "ticket",
+        StaffDesk.cmd_ticket,
+        (N_("/ticket 1234-5678 – details, answers, contact and history"),),
+    ),
     StaffCommand("assign", StaffDesk.cmd_assign, (N_("/assign 1234-5678 me|name – assign"),)),
-    StaffCommand("status", StaffDesk.cmd_status, (N_(
-        "/status 1234-5678 in_progress|waiting|resolved – change the status"),)),
-    StaffCommand("priority", StaffDesk.cmd_priority, (N_(
-        "/priority 1234-5678 urgent|high|normal|low – change the priority"),)),
-    StaffCommand("refer", StaffDesk.cmd_refer,
-                 (N_("/refer 1234-5678 partner [note] – refer to a partner"),)),
+    StaffCommand(
+        "status",
+        StaffDesk.cmd_status,
+        (N_("/status 1234-5678 in_progress|waiting|resolved – change the status"),),
+    ),
+    StaffCommand(
+        "priority",
+        StaffDesk.cmd_priority,
+        (N_("/priority 1234-5678 urgent|high|normal|low – change the priority"),),
+    ),
+    StaffCommand(
+        "refer", StaffDesk.cmd_refer, (N_("/refer 1234-5678 partner [note] – refer to a partner"),)
+    ),
     StaffCommand("close", StaffDesk.cmd_close, (CLOSE_AND_REOPEN_HELP,)),
     StaffCommand("reopen", StaffDesk.cmd_reopen, (CLOSE_AND_REOPEN_HELP,)),
-    StaffCommand("note", StaffDesk.cmd_note,
-                 (N_("/note 1234-5678 text – internal note (never sent to the resident)"),)),
-    StaffCommand("reply", StaffDesk.cmd_reply,
-                 (N_("/reply 1234-5678 text – message to the resident"),)),
-    StaffCommand("search", StaffDesk.cmd_search,
-                 (N_("/search words – by reference, phone or words in answers"),)),
-    StaffCommand("export", StaffDesk.cmd_export, (N_(
-        "/export [YYYY-MM-DD] [YYYY-MM-DD] [xlsx] – tickets as CSV (or Excel)"),)),
-    StaffCommand("newticket", StaffDesk.cmd_newticket,
-                 (N_("/newticket – record a request taken by phone or at the counter"),),
-                 where=Where.PRIVATE),
-    StaffCommand("staff", StaffDesk.cmd_staff, (
-        N_("/staff add <user id> <name> [district keys] – add or update a staff member"),
-        N_("/staff remove <user id> – remove a staff member"),
-        N_("/staff list – list staff"),
-    ), who=Who.ADMIN),
-    StaffCommand("audit", StaffDesk.cmd_audit, (N_("/audit [n] – recent audit events"),),
-                 who=Who.ADMIN),
-    StaffCommand("digest", StaffDesk.cmd_digest,
-                 (N_("/digest – today's digest now (a preview)"),)),
-    StaffCommand("stats", StaffDesk.cmd_stats,
-                 (N_("/stats [week|month|YYYY-MM] – intake, outcomes and referrals"),)),
-    StaffCommand("report", StaffDesk.cmd_report,
-                 (N_("/report YYYY-MM – the month's report as Excel with a chart"),)),
+    StaffCommand(
+        "note",
+        StaffDesk.cmd_note,
+        (N_("/note 1234-5678 text – internal note (never sent to the resident)"),),
+    ),
+    StaffCommand(
+        "reply", StaffDesk.cmd_reply, (N_("/reply 1234-5678 text – message to the resident"),)
+    ),
+    StaffCommand(
+        "search",
+        StaffDesk.cmd_search,
+        (N_("/search words – by reference, phone or words in answers"),),
+    ),
+    StaffCommand(
+        "export",
+        StaffDesk.cmd_export,
+        (N_("/export [YYYY-MM-DD] [YYYY-MM-DD] [xlsx] – tickets as CSV (or Excel)"),),
+    ),
+    StaffCommand(
+        "newticket",
+        StaffDesk.cmd_newticket,
+        (N_("/newticket – record a request taken by phone or at the counter"),),
+        where=Where.PRIVATE,
+    ),
+    StaffCommand(
+        "staff",
+        StaffDesk.cmd_staff,
+        (
+            N_("/staff add <user id> <name> [district keys] – add or update a staff member"),
+            N_("/staff remove <user id> – remove a staff member"),
+            N_("/staff list – list staff"),
+        ),
+        who=Who.ADMIN,
+    ),
+    StaffCommand(
+        "audit", StaffDesk.cmd_audit, (N_("/audit [n] – recent audit events"),), who=Who.ADMIN
+    ),
+    StaffCommand("digest", StaffDesk.cmd_digest, (N_("/digest – today's digest now (a preview)"),)),
+    StaffCommand(
+        "stats",
+        StaffDesk.cmd_stats,
+        (N_("/stats [week|month|YYYY-MM] – intake, outcomes and referrals"),),
+    ),
+    StaffCommand(
+        "report",
+        StaffDesk.cmd_report,
+        (N_("/report YYYY-MM – the month's report as Excel with a chart"),),
+    ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
 STAFF_COMMANDS = tuple(BY_NAME)
@@ -108,8 +145,11 @@ def staff_help(t: Translator, is_admin: bool) -> Screen:
         return [escape(t.gettext(line)) for line in dict.fromkeys(found)]
 
     # Help lines show placeholders such as <user id>: plain text, so escaped.
-    text = bold(t.gettext("Staff commands")) + "\n" + "\n".join(
-        [*lines(Who.STAFF), escape(t.gettext(REPLY_HINT))])
+    text = (
+        bold(t.gettext("Staff commands"))
+        + "\n"
+        + "\n".join([*lines(Who.STAFF), escape(t.gettext(REPLY_HINT))])
+    )
     if is_admin:
         text += "\n\n" + bold(t.gettext("Admin commands")) + "\n" + "\n".join(lines(Who.ADMIN))
     return Screen(text)

@@ -14,25 +14,30 @@ from html import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks
-from bot.outbox.queue import enqueue
 from bot.callbacks import StaffButtonData
-from bot.staff.cards import render_card, staff_form_context
-from bot.services import Services
 from bot.forms.definitions import FORMS
 from bot.forms.engine import normalize, parse_phone
 from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
-from bot.tickets.reference import parse_reference
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import collect_digest, collect_stats, period_bounds, weekly_intake
 from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
+from bot.outbox.queue import enqueue
 from bot.screens import Button, Document, Reply, Screen, plain, rows_of
-from bot.staff.views import (
-    audit_list, refusal, staff_list, ticket_details, ticket_list,
-)
-from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.services import Services
+from bot.staff.cards import render_card, staff_form_context
 from bot.staff.export import export_tickets
 from bot.staff.triage import Triage
+from bot.staff.views import (
+    audit_list,
+    refusal,
+    staff_list,
+    ticket_details,
+    ticket_list,
+)
+from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.tickets.reference import parse_reference
 from storage import repositories as repo
+from storage.models import Priority
 from storage.repositories import StaffDTO, TicketDTO, TicketQuery
 
 QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
@@ -54,8 +59,9 @@ class StaffWho:
     private: bool = False
 
 
-async def staff_for_user(session: AsyncSession, services: Services, user_id: int,
-                         name: str) -> StaffDTO | None:
+async def staff_for_user(
+    session: AsyncSession, services: Services, user_id: int, name: str
+) -> StaffDTO | None:
     """The staff member with a Telegram user id; an admin gets a staff row on first use."""
     staff = await repo.get_staff_by_user(session, user_id)
     if staff is None and user_id in services.settings.admin_ids:
@@ -91,8 +97,9 @@ class StaffDesk:
             return None
         if not self.who.private and self.who.chat_id != self.services.settings.staff_chat_id:
             return None
-        return await staff_for_user(self.session, self.services, self.who.user_id,
-                                    self.who.first_name)
+        return await staff_for_user(
+            self.session, self.services, self.who.user_id, self.who.first_name
+        )
 
     def say(self, text: str) -> None:
         """Adds a plain message to the reply."""
@@ -132,8 +139,14 @@ class StaffDesk:
     async def cmd_queue(self, staff: StaffDTO, args: str) -> None:
         """/queue [filter]: open tickets, oldest first."""
         if self._queue_query(staff, args) is None:
-            options = ", ".join((*QUEUE_FILTERS, *FORMS, *(d.key for d in self.services.profile.districts)))
-            self.say(self.t.gettext("Unknown filter. Use one of: {options}.").format(options=escape(options)))
+            options = ", ".join(
+                (*QUEUE_FILTERS, *FORMS, *(d.key for d in self.services.profile.districts))
+            )
+            self.say(
+                self.t.gettext("Unknown filter. Use one of: {options}.").format(
+                    options=escape(options)
+                )
+            )
             return
         self.reply.screens.append(await self.queue_screen(staff, args, 0))
 
@@ -144,7 +157,7 @@ class StaffDesk:
             "all": TicketQuery(open_only=True),
             "new": TicketQuery(statuses=("new",)),
             "mine": TicketQuery(open_only=True, assignee_id=staff.id),
-            "urgent": TicketQuery(open_only=True, priority="urgent"),
+            "urgent": TicketQuery(open_only=True, priority=Priority.URGENT),
             "unassigned": TicketQuery(open_only=True, unassigned=True),
         }
         if key in simple or not key:
@@ -163,10 +176,22 @@ class StaffDesk:
         size = self.services.settings.staff_page_size
         tickets, total = await repo.ticket_page(self.session, query, page * size, size)
         title = self.t.gettext("Queue: {filter}").format(
-            filter=escape(filter_text) if filter_text and key != "all" else self.t.gettext("all open"))
-        return ticket_list(title, tickets, total, page, size, self.t, self.calendar,
-                           self.services.clock(), await repo.staff_names(self.session),
-                           lambda p: callbacks.queue_page(key, p))
+            filter=escape(filter_text)
+            if filter_text and key != "all"
+            else self.t.gettext("all open")
+        )
+        return ticket_list(
+            title,
+            tickets,
+            total,
+            page,
+            size,
+            self.t,
+            self.calendar,
+            self.services.clock(),
+            await repo.staff_names(self.session),
+            lambda p: callbacks.queue_page(key, p),
+        )
 
     async def cmd_ticket(self, staff: StaffDTO, args: str) -> None:
         """/ticket <ref>: details, answers, contact and history; the view is recorded."""
@@ -178,23 +203,40 @@ class StaffDesk:
     async def show_details(self, staff: StaffDTO, ticket: TicketDTO) -> None:
         """Shows a ticket in full and records who looked at its personal data."""
         now = self.services.clock()
-        await repo.add_ticket_event(self.session, ticket.id, "viewed", "staff",
-                                    staff.telegram_user_id, now)
+        await repo.add_ticket_event(
+            self.session, ticket.id, "viewed", "staff", staff.telegram_user_id, now
+        )
         events = await repo.ticket_events(self.session, ticket.id)
-        self.reply.screens.append(ticket_details(
-            ticket, staff_form_context(self.services), self.services.profile, events,
-            await repo.staff_names(self.session), await repo.staff_names_by_user(self.session),
-            self.calendar, now, self.services.settings.tz,
-        ))
+        self.reply.screens.append(
+            ticket_details(
+                ticket,
+                staff_form_context(self.services),
+                self.services.profile,
+                events,
+                await repo.staff_names(self.session),
+                await repo.staff_names_by_user(self.session),
+                self.calendar,
+                now,
+                self.services.settings.tz,
+            )
+        )
 
     async def cmd_assign(self, staff: StaffDTO, args: str) -> None:
         """/assign <ref> me|<name or user id>."""
         ticket, target_text = await self._ticket_and_rest(args)
         if ticket is None:
             return
-        target = staff if normalize(target_text) in ("me", "自分", "") else await self._find_staff(target_text)
+        target = (
+            staff
+            if normalize(target_text) in ("me", "自分", "")
+            else await self._find_staff(target_text)
+        )
         if target is None:
-            self.say(self.t.gettext("No staff member called {name}. See /staff list.").format(name=escape(target_text)))
+            self.say(
+                self.t.gettext("No staff member called {name}. See /staff list.").format(
+                    name=escape(target_text)
+                )
+            )
             return
         self.say(await Triage(self.session, self.services, staff).assign(ticket, target))
 
@@ -270,13 +312,18 @@ class StaffDesk:
         if not text:
             self.say(self.t.gettext("Please write the message after the reference."))
             return
-        self.say(await Triage(self.session, self.services, staff).reply(
-            ticket, text, self.who.chat_id, self.who.message_id))
+        self.say(
+            await Triage(self.session, self.services, staff).reply(
+                ticket, text, self.who.chat_id, self.who.message_id
+            )
+        )
 
     async def cmd_search(self, staff: StaffDTO, args: str) -> None:
         """/search <words>: by reference, phone number or words in the answers."""
         if not args:
-            self.say(self.t.gettext("Please give a reference, a phone number or words to search for."))
+            self.say(
+                self.t.gettext("Please give a reference, a phone number or words to search for.")
+            )
             return
         self.reply.screens.append(await self.search_screen(args, 0))
         # Who searched is recorded; what they searched for (perhaps a phone number) is not.
@@ -297,9 +344,17 @@ class StaffDesk:
         title = self.t.gettext("Search: {words}").format(words=escape(words))
         paging = callbacks.search_page(words, 0) is not None
         return ticket_list(
-            title, tickets, total, page, size, self.t, self.calendar, self.services.clock(),
+            title,
+            tickets,
+            total,
+            page,
+            size,
+            self.t,
+            self.calendar,
+            self.services.clock(),
             await repo.staff_names(self.session),
-            (lambda p: callbacks.search_page(words, p)) if paging else None)
+            (lambda p: callbacks.search_page(words, p)) if paging else None,
+        )
 
     async def cmd_export(self, staff: StaffDTO, args: str) -> None:
         """/export [from] [to] [xlsx]: tickets as a file (export module)."""
@@ -316,7 +371,9 @@ class StaffDesk:
 
     async def cmd_stats(self, staff: StaffDTO, args: str) -> None:
         """/stats [week|month|YYYY-MM]."""
-        bounds = period_bounds(normalize(args), self.services.calendar.local_day(self.services.clock()))
+        bounds = period_bounds(
+            normalize(args), self.services.calendar.local_day(self.services.clock())
+        )
         if bounds is None:
             self.say(self.t.gettext("Please write /stats week, /stats month or /stats 2026-11."))
             return
@@ -325,8 +382,11 @@ class StaffDesk:
 
     async def cmd_report(self, staff: StaffDTO, args: str) -> None:
         """/report YYYY-MM: the month's figures as XLSX and the 12-week chart as a picture."""
-        bounds = period_bounds(normalize(args), self.services.calendar.local_day(self.services.clock())) \
-            if normalize(args) not in ("", "week") else None
+        bounds = (
+            period_bounds(normalize(args), self.services.calendar.local_day(self.services.clock()))
+            if normalize(args) not in ("", "week")
+            else None
+        )
         if bounds is None:
             self.say(self.t.gettext("Please write the month, for example /report 2026-11."))
             return
@@ -334,14 +394,21 @@ class StaffDesk:
         stats = await collect_stats(self.session, self.services, label, start, end)
         weeks = await weekly_intake(self.session, self.services, end - timedelta(days=1))
         self.reply.documents += [
-            Document(f"madoguchi-report-{label}.xlsx",
-                     report_xlsx(stats, self.t, self.services.profile),
-                     escape(self.t.gettext("Monthly report {period}").format(period=label))),
-            Document(f"madoguchi-intake-{label}.png", weekly_chart_png(weeks, self.t),
-                     escape(self.t.gettext(CHART_TITLE)), picture=True),
+            Document(
+                f"madoguchi-report-{label}.xlsx",
+                report_xlsx(stats, self.t, self.services.profile),
+                escape(self.t.gettext("Monthly report {period}").format(period=label)),
+            ),
+            Document(
+                f"madoguchi-intake-{label}.png",
+                weekly_chart_png(weeks, self.t),
+                escape(self.t.gettext(CHART_TITLE)),
+                picture=True,
+            ),
         ]
-        await repo.add_audit(self.session, staff.telegram_user_id, "report", self.services.clock(),
-                             {"period": label})
+        await repo.add_audit(
+            self.session, staff.telegram_user_id, "report", self.services.clock(), {"period": label}
+        )
 
     async def cmd_newticket(self, staff: StaffDTO, args: str) -> None:
         """/newticket: staff record a request taken by phone or at the counter."""
@@ -349,30 +416,39 @@ class StaffDesk:
             Button(f"{i}. {self.t.gettext(FORMS[key].title)}", callbacks.new_ticket(key))
             for i, key in enumerate(callbacks.SERVICE_ITEMS, start=1)
         ]
-        self.reply.screens.append(Screen(
-            self.t.gettext(
-                "Which request did the person make? Before you start, read them the privacy "
-                "notice and make sure they agree."
-            ),
-            rows_of(buttons, 1),
-        ))
+        self.reply.screens.append(
+            Screen(
+                self.t.gettext(
+                    "Which request did the person make? Before you start, read them the privacy "
+                    "notice and make sure they agree."
+                ),
+                rows_of(buttons, 1),
+            )
+        )
 
     async def cmd_staff(self, staff: StaffDTO, args: str) -> None:
         """/staff add|remove|list (admins)."""
         action, _, rest = args.partition(" ")
         now = self.services.clock()
         if action == "list" or not action:
-            self.reply.screens.append(staff_list(self.t, await repo.active_staff(self.session),
-                                                 self.services.profile))
+            self.reply.screens.append(
+                staff_list(self.t, await repo.active_staff(self.session), self.services.profile)
+            )
             return
         user_text, _, name_text = rest.strip().partition(" ")
         if not user_text.lstrip("-").isdecimal():
-            self.say(self.t.gettext("Please give the numeric Telegram user id, e.g. /staff add 123456789 Tanaka."))
+            self.say(
+                self.t.gettext(
+                    "Please give the numeric Telegram user id, e.g. /staff add 123456789 Tanaka."
+                )
+            )
             return
         user_id = int(user_text)
         if action == "remove":
             removed = await repo.deactivate_staff(self.session, user_id, now)
-            await repo.add_audit(self.session, self.who.user_id, "staff_remove", now, {"user_id": user_id})
+            await repo.add_audit(
+                self.session, self.who.user_id, "staff_remove", now, {"user_id": user_id}
+            )
             message = N_("Removed {user_id}.") if removed else N_("{user_id} is not staff.")
             self.say(self.t.gettext(message).format(user_id=user_id))
             return
@@ -384,13 +460,23 @@ class StaffDesk:
         districts = [w for w in words if w in district_keys]
         name = " ".join(w for w in words if w not in district_keys)[:64]
         if not name:
-            self.say(self.t.gettext("Please give a display name, e.g. /staff add 123456789 Tanaka."))
+            self.say(
+                self.t.gettext("Please give a display name, e.g. /staff add 123456789 Tanaka.")
+            )
             return
         member = await repo.save_staff(self.session, user_id, name, districts, now)
-        await repo.add_audit(self.session, self.who.user_id, "staff_add", now,
-                             {"user_id": user_id, "districts": districts})
-        self.say(self.t.gettext("{name} ({user_id}) is staff.").format(
-            name=escape(member.display_name), user_id=user_id))
+        await repo.add_audit(
+            self.session,
+            self.who.user_id,
+            "staff_add",
+            now,
+            {"user_id": user_id, "districts": districts},
+        )
+        self.say(
+            self.t.gettext("{name} ({user_id}) is staff.").format(
+                name=escape(member.display_name), user_id=user_id
+            )
+        )
 
     async def cmd_audit(self, staff: StaffDTO, args: str) -> None:
         """/audit [n] (admins): recent events, without content."""
@@ -398,8 +484,9 @@ class StaffDesk:
         events = await repo.recent_ticket_events(self.session, limit)
         audit = await repo.recent_audit(self.session, limit)
         references = await repo.references_of(self.session, {e.ticket_id for e in events})
-        self.reply.screens.append(audit_list(self.t, events, audit, references,
-                                             self.services.settings.tz, limit))
+        self.reply.screens.append(
+            audit_list(self.t, events, audit, references, self.services.settings.tz, limit)
+        )
 
     # ---- buttons -----------------------------------------------------------------------------
 
@@ -418,21 +505,27 @@ class StaffDesk:
         ticket = await repo.get_ticket(self.session, parsed.ticket_id)
         if ticket is None:
             return self.refuse(toast=True)
-        on_card = (self.who.chat_id == self.services.settings.staff_chat_id
-                   and self.who.pressed_message_id == ticket.card_message_id)
+        on_card = (
+            self.who.chat_id == self.services.settings.staff_chat_id
+            and self.who.pressed_message_id == ticket.card_message_id
+        )
         if parsed.action != "view" and not on_card:
             # A card's buttons act only on that card; lists only open tickets.
             return self.refuse(toast=True)
         await self._card_action(staff, ticket, parsed)
         return self.reply
 
-    async def _card_action(self, staff: StaffDTO, ticket: TicketDTO, parsed: StaffButtonData) -> None:
+    async def _card_action(
+        self, staff: StaffDTO, ticket: TicketDTO, parsed: StaffButtonData
+    ) -> None:
         """Acts on one ticket from a card button."""
         triage = Triage(self.session, self.services, staff)
         action = parsed.action
         if action in ("status", "priority", "refer", "back"):
             menu = "main" if action == "back" else action
-            self.reply.replace_pressed = await render_card(self.session, self.services, ticket, menu)
+            self.reply.replace_pressed = await render_card(
+                self.session, self.services, ticket, menu
+            )
             return
         if action == "view":
             await self.show_details(staff, ticket)
@@ -456,8 +549,15 @@ class StaffDesk:
         text = self.t.gettext(
             "✉ Reply to {reference}: answer this message with the text for the resident."
         ).format(reference=escape(ticket.reference))
-        await enqueue(self.session, self.who.chat_id, "reply_prompt", Screen(text),
-                             self.services.clock(), ticket.id, meta={"force_reply": True})
+        await enqueue(
+            self.session,
+            self.who.chat_id,
+            "reply_prompt",
+            Screen(text),
+            self.services.clock(),
+            ticket.id,
+            meta={"force_reply": True},
+        )
         self.reply.toast = _toast(text)
         self.reply.outbox_waiting = True
 
@@ -470,16 +570,20 @@ class StaffDesk:
         """
         if self.who.reply_to_message_id is None:
             return None
-        target = await repo.outbox_message_for(self.session, self.who.chat_id,
-                                               self.who.reply_to_message_id)
+        target = await repo.outbox_message_for(
+            self.session, self.who.chat_id, self.who.reply_to_message_id
+        )
         if target is None or target.kind not in REPLY_TARGET_KINDS or target.ticket_id is None:
             return None
         staff = await self.identify()
         if staff is None:
             return self.refuse()
         ticket = await repo.get_ticket(self.session, target.ticket_id)
-        self.say(await Triage(self.session, self.services, staff).reply(
-            ticket, text, self.who.chat_id, self.who.message_id))
+        self.say(
+            await Triage(self.session, self.services, staff).reply(
+                ticket, text, self.who.chat_id, self.who.message_id
+            )
+        )
         self.reply.outbox_waiting = True
         return self.reply
 
@@ -487,4 +591,3 @@ class StaffDesk:
 def _toast(text: str) -> str:
     """A toast shows plain text, and only so much of it."""
     return plain(text)[:190]
-

@@ -15,7 +15,6 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.staff.cards import staff_form_context
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
@@ -23,6 +22,7 @@ from bot.i18n import N_, STAFF_LOCALE, Translator
 from bot.screens import Document
 from bot.services import Services
 from bot.settings import OfficeProfile
+from bot.staff.cards import staff_form_context
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from storage import repositories as repo
 from storage.repositories import StaffDTO, TicketDTO
@@ -110,20 +110,26 @@ def answers_text(ticket: TicketDTO, ctx: FormContext) -> str:
     """Every answer of a ticket as 'label: value' lines, each value defused on its own."""
     form = FORMS[ticket.service]
     state = engine.DraftState(form=form.key, step=None, mode="review", answers=ticket.answers)
-    return "\n".join(ctx.t.gettext(step.label) + ": " + safe_cell(value)
-                     for step, value in engine.review_items(form, state, ctx))
+    return "\n".join(
+        ctx.t.gettext(step.label) + ": " + safe_cell(value)
+        for step, value in engine.review_items(form, state, ctx)
+    )
 
 
-def ticket_row(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
-               names: dict[int, str], tz: tzinfo) -> list[str]:
+def ticket_row(
+    ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile, names: dict[int, str], tz: tzinfo
+) -> list[str]:
     """One ticket as the cells of one row, in the order of COLUMNS."""
     t = ctx.t
     form = FORMS[ticket.service]
     district = profile.district(ticket.district_key) if ticket.district_key else None
     partner = profile.partner(ticket.referred_to) if ticket.referred_to else None
     referred = partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to or ""
-    contact = (engine.display_answer(form.step("contact_method"), ticket.contact_method, ctx)
-               if ticket.contact_method else t.gettext("No reply wanted"))
+    contact = (
+        engine.display_answer(form.step("contact_method"), ticket.contact_method, ctx)
+        if ticket.contact_method
+        else t.gettext("No reply wanted")
+    )
     cells = [
         ticket.reference,
         _local(ticket.created_at, tz),
@@ -153,8 +159,13 @@ def to_csv(header: list[str], rows: list[list[str]]) -> bytes:
 
 def _display_width(text: str) -> int:
     """How many columns the longest line of a text takes (wide characters count twice)."""
-    return max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
-                for line in text.split("\n")), default=0)
+    return max(
+        (
+            sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+            for line in text.split("\n")
+        ),
+        default=0,
+    )
 
 
 def to_xlsx(header: list[str], rows: list[list[str]]) -> bytes:
@@ -169,11 +180,12 @@ def to_xlsx(header: list[str], rows: list[list[str]]) -> bytes:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     last = len(header)
-    for index, values in enumerate(zip(header, *rows), start=1):
+    for index, values in enumerate(zip(header, *rows, strict=False), start=1):
         width = max(_display_width(v) for v in values) + 2
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = (
-            ANSWERS_WIDTH if index == last else min(max(width, MIN_WIDTH), MAX_WIDTH))
+            ANSWERS_WIDTH if index == last else min(max(width, MIN_WIDTH), MAX_WIDTH)
+        )
     for (cell,) in sheet.iter_rows(min_row=2, min_col=last, max_col=last):
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     buffer = io.BytesIO()
@@ -186,8 +198,9 @@ def export_filename(request: ExportRequest) -> str:
     return f"madoguchi-tickets-{request.start.isoformat()}_{request.end.isoformat()}.{request.fmt}"
 
 
-async def export_tickets(session: AsyncSession, services: Services, t: Translator,
-                         staff: StaffDTO, args: str) -> Document | str:
+async def export_tickets(
+    session: AsyncSession, services: Services, t: Translator, staff: StaffDTO, args: str
+) -> Document | str:
     """The file of tickets received in the typed date range (the export is audited), or the
     message that says why there is none."""
     tz = services.settings.tz
@@ -197,7 +210,8 @@ async def export_tickets(session: AsyncSession, services: Services, t: Translato
         return t.gettext(BAD_DATES)
     if request.start > request.end:
         return t.gettext(START_AFTER_END).format(
-            start=request.start.isoformat(), end=request.end.isoformat())
+            start=request.start.isoformat(), end=request.end.isoformat()
+        )
     start, end = utc_range(request.start, request.end, tz)
     tickets = await repo.tickets_created_between(session, start, end)
     ctx = staff_form_context(services)
@@ -206,9 +220,18 @@ async def export_tickets(session: AsyncSession, services: Services, t: Translato
     header = [t.gettext(column) for column in COLUMNS]
     content = to_xlsx(header, rows) if request.fmt == "xlsx" else to_csv(header, rows)
     caption = t.gettext(CAPTION).format(
-        start=request.start.isoformat(), end=request.end.isoformat(), count=len(rows))
-    await repo.add_audit(session, staff.telegram_user_id, "export", now, {
-        "from": request.start.isoformat(), "to": request.end.isoformat(),
-        "count": len(rows), "format": request.fmt,
-    })
+        start=request.start.isoformat(), end=request.end.isoformat(), count=len(rows)
+    )
+    await repo.add_audit(
+        session,
+        staff.telegram_user_id,
+        "export",
+        now,
+        {
+            "from": request.start.isoformat(),
+            "to": request.end.isoformat(),
+            "count": len(rows),
+            "format": request.fmt,
+        },
+    )
     return Document(export_filename(request), content, caption)

@@ -11,16 +11,19 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
 from bot.outbox.queue import enqueue
+from bot.screens import Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
-from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
-from bot.screens import Screen
 from bot.tickets.lifecycle import OPEN_STATUSES, PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS
 from storage import repositories as repo
+from storage.models import TicketStatus
 from storage.repositories import StaffDTO, TicketDTO
 
-TAKEN_UP = N_("Your request {reference} has been taken up by a staff member. They will contact you.")
+TAKEN_UP = N_(
+    "Your request {reference} has been taken up by a staff member. They will contact you."
+)
 REFERRED = N_(
     "Your request {reference} has been passed on to {partner}, who can help with it. "
     "They or we will contact you."
@@ -45,16 +48,18 @@ class Triage:
         """A short confirmation for the staff member, in Japanese."""
         return self.t.gettext(message).format(reference=escape(ticket.reference), **params)
 
-    async def _change(self, ticket: TicketDTO, kind: str, data: dict[str, Any] | None = None,
-                      **fields: Any) -> TicketDTO:
+    async def _change(
+        self, ticket: TicketDTO, kind: str, data: dict[str, Any] | None = None, **fields: Any
+    ) -> TicketDTO:
         """Applies changes, records the event and queues the card refresh."""
         now = self.services.clock()
         if ticket.first_action_at is None:
             fields.setdefault("first_action_at", now)
             fields.setdefault("first_action_bday", self.services.calendar.ordinal_at(now))
         changed = await repo.update_ticket(self.session, ticket.id, now, **fields)
-        await repo.add_ticket_event(self.session, ticket.id, kind, "staff",
-                                    self.staff.telegram_user_id, now, data)
+        await repo.add_ticket_event(
+            self.session, ticket.id, kind, "staff", self.staff.telegram_user_id, now, data
+        )
         await queue_card_refresh(self.session, self.services, ticket.id)
         return changed
 
@@ -64,12 +69,21 @@ class Triage:
             return self._closed(ticket)
         if ticket.assignee_id == self.staff.id:
             return self._say(N_("You already have {reference}."), ticket)
-        if not await repo.claim_ticket(self.session, ticket.id, self.staff.id, self.services.clock()):
+        if not await repo.claim_ticket(
+            self.session, ticket.id, self.staff.id, self.services.clock()
+        ):
             current = await repo.get_ticket(self.session, ticket.id)
-            holder = await repo.get_staff(self.session, current.assignee_id) if current.assignee_id else None
-            return self._say(N_("{reference} is already taken by {name}."), ticket,
-                             name=escape(holder.display_name if holder else "?"))
-        status = "assigned" if ticket.status == "new" else ticket.status
+            holder = (
+                await repo.get_staff(self.session, current.assignee_id)
+                if current.assignee_id
+                else None
+            )
+            return self._say(
+                N_("{reference} is already taken by {name}."),
+                ticket,
+                name=escape(holder.display_name if holder else "?"),
+            )
+        status = TicketStatus.ASSIGNED if ticket.status == TicketStatus.NEW else ticket.status
         await self._change(ticket, "claimed", {"staff_id": self.staff.id}, status=status)
         await self.tell_taken_up(ticket)
         return self._say(N_("You have taken {reference}."), ticket)
@@ -78,71 +92,101 @@ class Triage:
         """Assigns a ticket to a staff member."""
         if not self._is_open(ticket):
             return self._closed(ticket)
-        status = "assigned" if ticket.status == "new" else ticket.status
-        await self._change(ticket, "assigned", {"staff_id": target.id}, assignee_id=target.id,
-                           status=status)
+        status = TicketStatus.ASSIGNED if ticket.status == TicketStatus.NEW else ticket.status
+        await self._change(
+            ticket, "assigned", {"staff_id": target.id}, assignee_id=target.id, status=status
+        )
         await self.tell_taken_up(ticket)
-        return self._say(N_("{reference} is now assigned to {name}."), ticket,
-                         name=escape(target.display_name))
+        return self._say(
+            N_("{reference} is now assigned to {name}."), ticket, name=escape(target.display_name)
+        )
 
     async def set_status(self, ticket: TicketDTO, status: str) -> str:
         """Changes the status to one staff may set directly."""
         if status not in SETTABLE_STATUSES:
             return self.t.gettext(N_("Unknown status. Use one of: {options}.")).format(
-                options=", ".join(SETTABLE_STATUSES))
+                options=", ".join(SETTABLE_STATUSES)
+            )
         if not self._is_open(ticket):
             return self._closed(ticket)
-        if status == "assigned" and ticket.assignee_id is None:
+        if status == TicketStatus.ASSIGNED and ticket.assignee_id is None:
             return self._say(N_("{reference} has no assignee yet: take it or use /assign."), ticket)
         now = self.services.clock()
-        extra = ({"resolved_at": now, "resolved_bday": self.services.calendar.ordinal_at(now)}
-                 if status == "resolved" else {})
-        await self._change(ticket, "status", {"from": ticket.status, "to": status},
-                           status=status, **extra)
-        if status == "resolved":
+        extra = (
+            {"resolved_at": now, "resolved_bday": self.services.calendar.ordinal_at(now)}
+            if status == TicketStatus.RESOLVED
+            else {}
+        )
+        await self._change(
+            ticket, "status", {"from": ticket.status, "to": status}, status=status, **extra
+        )
+        if status == TicketStatus.RESOLVED:
             await self.notify_resident(ticket, RESOLVED)
-        elif status == "in_progress":
+        elif status == TicketStatus.IN_PROGRESS:
             await self.tell_taken_up(ticket)
-        return self._say(N_("{reference}: status is now {status}."), ticket,
-                         status=self.t.gettext(STATUS_LABELS[status]))
+        return self._say(
+            N_("{reference}: status is now {status}."),
+            ticket,
+            status=self.t.gettext(STATUS_LABELS[status]),
+        )
 
     async def set_priority(self, ticket: TicketDTO, priority: str) -> str:
         """Changes the priority."""
         if priority not in PRIORITY_LABELS:
             return self.t.gettext(N_("Unknown priority. Use one of: {options}.")).format(
-                options=", ".join(PRIORITY_LABELS))
+                options=", ".join(PRIORITY_LABELS)
+            )
         if not self._is_open(ticket):
             return self._closed(ticket)
-        await self._change(ticket, "priority", {"from": ticket.priority, "to": priority},
-                           priority=priority)
-        return self._say(N_("{reference}: priority is now {priority}."), ticket,
-                         priority=self.t.gettext(PRIORITY_LABELS[priority]))
+        await self._change(
+            ticket, "priority", {"from": ticket.priority, "to": priority}, priority=priority
+        )
+        return self._say(
+            N_("{reference}: priority is now {priority}."),
+            ticket,
+            priority=self.t.gettext(PRIORITY_LABELS[priority]),
+        )
 
     async def refer(self, ticket: TicketDTO, partner_key: str, note: str = "") -> str:
         """Hands a ticket to a partner agency (つなぎ) and tells the resident to whom."""
         partner = self.services.profile.partner(partner_key)
         if partner is None:
             return self.t.gettext(N_("Unknown partner. Use one of: {options}.")).format(
-                options=", ".join(p.key for p in self.services.profile.partners))
+                options=", ".join(p.key for p in self.services.profile.partners)
+            )
         if not self._is_open(ticket):
             return self._closed(ticket)
         data = {"partner": partner.key} | ({"note": note} if note else {})
-        await self._change(ticket, "referred", data, status="referred", referred_to=partner.key)
+        await self._change(
+            ticket, "referred", data, status=TicketStatus.REFERRED, referred_to=partner.key
+        )
         await self.notify_resident(ticket, REFERRED, partner=partner.name)
-        return self._say(N_("{reference} referred to {partner}."), ticket,
-                         partner=escape(partner.name.get(STAFF_LOCALE)))
+        return self._say(
+            N_("{reference} referred to {partner}."),
+            ticket,
+            partner=escape(partner.name.get(STAFF_LOCALE)),
+        )
 
     async def close(self, ticket: TicketDTO, reason: str = "") -> str:
         """Closes a ticket, with an optional reason."""
-        if ticket.status == "closed":
+        if ticket.status == TicketStatus.CLOSED:
             return self._say(N_("{reference} is already closed."), ticket)
-        was_resolved = ticket.status == "resolved"
+        was_resolved = ticket.status == TicketStatus.RESOLVED
         now = self.services.clock()
         # Closing ends the work too: it counts as resolution when nothing was resolved before.
-        ended = {} if ticket.resolved_bday is not None else {
-            "resolved_bday": self.services.calendar.ordinal_at(now)}
-        await self._change(ticket, "closed", {"reason": reason} if reason else {},
-                           status="closed", closed_at=now, **ended)
+        ended = (
+            {}
+            if ticket.resolved_bday is not None
+            else {"resolved_bday": self.services.calendar.ordinal_at(now)}
+        )
+        await self._change(
+            ticket,
+            "closed",
+            {"reason": reason} if reason else {},
+            status=TicketStatus.CLOSED,
+            closed_at=now,
+            **ended,
+        )
         if not was_resolved:
             await self.notify_resident(ticket, CLOSED)
         return self._say(N_("{reference} is closed."), ticket)
@@ -151,9 +195,16 @@ class Triage:
         """Reopens a resolved or closed ticket."""
         if self._is_open(ticket):
             return self._say(N_("{reference} is still open."), ticket)
-        status = "in_progress" if ticket.assignee_id else "new"
-        await self._change(ticket, "reopened", {"from": ticket.status}, status=status,
-                           closed_at=None, resolved_at=None, resolved_bday=None)
+        status = TicketStatus.IN_PROGRESS if ticket.assignee_id else "new"
+        await self._change(
+            ticket,
+            "reopened",
+            {"from": ticket.status},
+            status=status,
+            closed_at=None,
+            resolved_at=None,
+            resolved_bday=None,
+        )
         return self._say(N_("{reference} is open again."), ticket)
 
     async def note(self, ticket: TicketDTO, text: str) -> str:
@@ -161,19 +212,32 @@ class Triage:
         await self._change(ticket, "note", {"text": text})
         return self._say(N_("Note added to {reference} (staff only)."), ticket)
 
-    async def reply(self, ticket: TicketDTO, text: str, notify_chat_id: int,
-                    notify_message_id: int | None) -> str:
+    async def reply(
+        self, ticket: TicketDTO, text: str, notify_chat_id: int, notify_message_id: int | None
+    ) -> str:
         """Relays a message to the resident through the outbox; staff hear whether it arrived."""
-        resident = await repo.get_resident(self.session, ticket.resident_id) if ticket.resident_id else None
+        resident = (
+            await repo.get_resident(self.session, ticket.resident_id)
+            if ticket.resident_id
+            else None
+        )
         if resident is None:
-            return self._say(N_("{reference} has no chat with a resident: please phone them."), ticket)
+            return self._say(
+                N_("{reference} has no chat with a resident: please phone them."), ticket
+            )
         if ticket.resident_unreachable:
-            return self._say(N_("The resident of {reference} has blocked the bot: please phone them."), ticket)
+            return self._say(
+                N_("The resident of {reference} has blocked the bot: please phone them."), ticket
+            )
         t = self.resident_translator(resident, ticket)
         body = t.gettext(STAFF_MESSAGE).format(reference=escape(ticket.reference))
         await enqueue(
-            self.session, resident.chat_id, "staff_reply",
-            Screen(f"{body}\n\n{escape(text)}"), self.services.clock(), ticket.id,
+            self.session,
+            resident.chat_id,
+            "staff_reply",
+            Screen(f"{body}\n\n{escape(text)}"),
+            self.services.clock(),
+            ticket.id,
             meta={"notify_chat_id": notify_chat_id, "notify_message_id": notify_message_id},
         )
         await self._change(ticket, "staff_reply", {"text": text})
@@ -185,8 +249,9 @@ class Triage:
         if any(e.kind == "told_taken_up" for e in history):
             return
         await self.notify_resident(ticket, TAKEN_UP)
-        await repo.add_ticket_event(self.session, ticket.id, "told_taken_up", "system", None,
-                                    self.services.clock())
+        await repo.add_ticket_event(
+            self.session, ticket.id, "told_taken_up", "system", None, self.services.clock()
+        )
 
     def resident_translator(self, resident: repo.ResidentDTO, ticket: TicketDTO) -> Translator:
         """The translator for a ticket's resident, in the language they use now."""
@@ -201,10 +266,18 @@ class Triage:
         if resident is None:
             return
         t = self.resident_translator(resident, ticket)
-        localized = {k: escape(v.get(t.locale)) if hasattr(v, "get") else v for k, v in params.items()}
+        localized = {
+            k: escape(v.get(t.locale)) if hasattr(v, "get") else v for k, v in params.items()
+        }
         text = t.gettext(message).format(reference=escape(ticket.reference), **localized)
-        await enqueue(self.session, resident.chat_id, "resident_notice", Screen(text),
-                             self.services.clock(), ticket.id)
+        await enqueue(
+            self.session,
+            resident.chat_id,
+            "resident_notice",
+            Screen(text),
+            self.services.clock(),
+            ticket.id,
+        )
 
     def _is_open(self, ticket: TicketDTO) -> bool:
         return ticket.status in OPEN_STATUSES

@@ -7,13 +7,13 @@ from html import escape
 
 from bot import callbacks
 from bot.calendar import BusinessCalendar
-from bot.staff.cards import MINOR
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
 from bot.i18n import N_, Translator
 from bot.screens import Button, Screen, rows_of
 from bot.settings import OfficeProfile
+from bot.staff.cards import MINOR
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from storage.repositories import AuditDTO, EventDTO, StaffDTO, TicketDTO, count_limit
 
@@ -46,13 +46,19 @@ def refusal(t: Translator) -> Screen:
     return Screen(t.gettext("Sorry, this is only for council staff."))
 
 
-def ticket_line(ticket: TicketDTO, t: Translator, calendar: BusinessCalendar,
-                now, names: dict[int, str]) -> str:
+def ticket_line(
+    ticket: TicketDTO, t: Translator, calendar: BusinessCalendar, now, names: dict[int, str]
+) -> str:
     """One line of a ticket list: reference, service, priority, status, age, assignee."""
     age = calendar.business_days_between(ticket.created_at, now)
-    assignee = names.get(ticket.assignee_id, t.gettext("Unassigned")) if ticket.assignee_id \
+    assignee = (
+        names.get(ticket.assignee_id, t.gettext("Unassigned"))
+        if ticket.assignee_id
         else t.gettext("Unassigned")
-    return t.gettext("{reference} · {service} · {priority} · {status} · {age} business days · {assignee}").format(
+    )
+    return t.gettext(
+        "{reference} · {service} · {priority} · {status} · {age} business days · {assignee}"
+    ).format(
         reference=escape(ticket.reference),
         service=escape(t.gettext(FORMS[ticket.service].title)),
         priority=escape(t.gettext(PRIORITY_LABELS[ticket.priority])),
@@ -62,9 +68,18 @@ def ticket_line(ticket: TicketDTO, t: Translator, calendar: BusinessCalendar,
     )
 
 
-def ticket_list(title: str, tickets: list[TicketDTO], total: int, page: int, page_size: int,
-                t: Translator, calendar: BusinessCalendar, now, names: dict[int, str],
-                page_data: Callable[[int], str] | None) -> Screen:
+def ticket_list(
+    title: str,
+    tickets: list[TicketDTO],
+    total: int,
+    page: int,
+    page_size: int,
+    t: Translator,
+    calendar: BusinessCalendar,
+    now,
+    names: dict[int, str],
+    page_data: Callable[[int], str] | None,
+) -> Screen:
     """A page of tickets with a button to open each and buttons to turn pages.
 
     `title` is HTML (callers escape what a person typed).
@@ -89,9 +104,17 @@ def ticket_list(title: str, tickets: list[TicketDTO], total: int, page: int, pag
     return Screen("\n".join(lines), tuple(rows))
 
 
-def ticket_details(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
-                   events: list[EventDTO], names: dict[int, str], actor_names: dict[int, str],
-                   calendar: BusinessCalendar, now, tz) -> Screen:
+def ticket_details(
+    ticket: TicketDTO,
+    ctx: FormContext,
+    profile: OfficeProfile,
+    events: list[EventDTO],
+    names: dict[int, str],
+    actor_names: dict[int, str],
+    calendar: BusinessCalendar,
+    now,
+    tz,
+) -> Screen:
     """Everything about a ticket: state, contact, every answer and the full history."""
     t = ctx.t
     form = FORMS[ticket.service]
@@ -100,25 +123,35 @@ def ticket_details(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
         f"<b>{escape(ticket.reference)}</b> · {escape(t.gettext(form.title))}",
         ticket_line(ticket, t, calendar, now, names),
         t.gettext("District: {district}").format(
-            district=escape(district.name.get(t.locale) if district else t.gettext("Don't know"))),
+            district=escape(district.name.get(t.locale) if district else t.gettext("Don't know"))
+        ),
     ]
     if ticket.minor:
         lines.append(escape(t.gettext(MINOR)))
     if ticket.phone:
-        lines.append(t.gettext("Phone: {phone}").format(phone=escape(engine.format_phone(ticket.phone))))
+        lines.append(
+            t.gettext("Phone: {phone}").format(phone=escape(engine.format_phone(ticket.phone)))
+        )
     if ticket.referred_to:
         partner = profile.partner(ticket.referred_to)
-        lines.append(t.gettext("Referred to: {partner}").format(
-            partner=escape(partner.name.get(t.locale) if partner else ticket.referred_to)))
+        lines.append(
+            t.gettext("Referred to: {partner}").format(
+                partner=escape(partner.name.get(t.locale) if partner else ticket.referred_to)
+            )
+        )
     lines.append("―――")
-    for step, answer in engine.review_items(form, engine.DraftState(
-            form=form.key, step=None, mode="review", answers=ticket.answers), ctx):
+    for step, answer in engine.review_items(
+        form,
+        engine.DraftState(form=form.key, step=None, mode="review", answers=ticket.answers),
+        ctx,
+    ):
         lines.append(f"<b>{escape(t.gettext(step.label))}</b>: {escape(answer)}")
     lines += ["―――", bold(t.gettext("History"))]
     for event in events:
         when = event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         who = actor_names.get(event.actor_id or 0) or (
-            t.gettext("resident") if event.actor_type == "resident" else t.gettext("system"))
+            t.gettext("resident") if event.actor_type == "resident" else t.gettext("system")
+        )
         label = t.gettext(EVENT_LABELS.get(event.kind, event.kind))
         detail = ""
         if event.kind in HISTORY_TEXT_KINDS and event.data.get("text"):
@@ -137,26 +170,44 @@ def ticket_details(ticket: TicketDTO, ctx: FormContext, profile: OfficeProfile,
 def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> Screen:
     """Every active staff member with their id and districts."""
     if not staff:
-        return Screen(escape(t.gettext("No staff yet. Admins add staff with /staff add <user id> <name>.")))
+        return Screen(
+            escape(t.gettext("No staff yet. Admins add staff with /staff add <user id> <name>."))
+        )
     lines = [bold(t.gettext("Staff"))]
     for member in staff:
         districts = ", ".join(
             (profile.district(k).name.get(t.locale) if profile.district(k) else k)
             for k in member.districts
         )
-        lines.append(f"{member.telegram_user_id} · {escape(member.display_name)}"
-                     + (f" · {escape(districts)}" if districts else ""))
+        lines.append(
+            f"{member.telegram_user_id} · {escape(member.display_name)}"
+            + (f" · {escape(districts)}" if districts else "")
+        )
     return Screen("\n".join(lines))
 
 
-def audit_list(t: Translator, events: list[EventDTO], audit: list[AuditDTO],
-               references: dict[int, str], tz, limit: int) -> Screen:
+def audit_list(
+    t: Translator,
+    events: list[EventDTO],
+    audit: list[AuditDTO],
+    references: dict[int, str],
+    tz,
+    limit: int,
+) -> Screen:
     """Recent ticket events and staff actions, newest first, without any content."""
-    rows = [(e.created_at, e.actor_id, f"{references.get(e.ticket_id, '?')} "
-             + t.gettext(EVENT_LABELS.get(e.kind, e.kind))) for e in events]
+    rows = [
+        (
+            e.created_at,
+            e.actor_id,
+            f"{references.get(e.ticket_id, '?')} " + t.gettext(EVENT_LABELS.get(e.kind, e.kind)),
+        )
+        for e in events
+    ]
     rows += [(a.created_at, a.actor_id, a.action) for a in audit]
     rows.sort(key=lambda r: r[0], reverse=True)
     lines = [bold(t.gettext("Recent audit events"))]
-    lines += [f"{when.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {actor or '-'} {escape(what)}"
-              for when, actor, what in rows[:limit]]
+    lines += [
+        f"{when.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {actor or '-'} {escape(what)}"
+        for when, actor, what in rows[:limit]
+    ]
     return Screen("\n".join(lines))

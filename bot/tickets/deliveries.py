@@ -8,12 +8,12 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.queue import enqueue, is_last_part, markup_json
-from bot.staff.cards import render_card
-from bot.services import Services
 from bot.i18n import N_, STAFF_LOCALE
+from bot.outbox.queue import enqueue, is_last_part, markup_json
 from bot.outbox.relay import Prepared
 from bot.screens import Screen
+from bot.services import Services
+from bot.staff.cards import render_card
 from storage import repositories as repo
 from storage.repositories import OutboxDTO
 
@@ -42,7 +42,8 @@ class TicketDeliveryHooks:
                 return None
             card = await render_card(session, self._services, ticket)
             return Prepared(
-                card.text, markup_json(card),
+                card.text,
+                markup_json(card),
                 edit_message_id=ticket.card_message_id if message.kind == "card_edit" else None,
             )
         if message.kind == "weekly_chart":
@@ -50,8 +51,12 @@ class TicketDeliveryHooks:
         reply_to = message.meta.get("reply_to_message_id")
         if message.meta.get("reply_to_card") and ticket is not None:
             reply_to = ticket.card_message_id
-        return Prepared(message.text, message.reply_markup, reply_to_message_id=reply_to,
-                        force_reply=bool(message.meta.get("force_reply")))
+        return Prepared(
+            message.text,
+            message.reply_markup,
+            reply_to_message_id=reply_to,
+            force_reply=bool(message.meta.get("force_reply")),
+        )
 
     async def _weekly_chart(self, session: AsyncSession, message: OutboxDTO) -> Prepared:
         """Draws the 12-week intake chart when it is sent (the row only names the last day)."""
@@ -63,38 +68,50 @@ class TicketDeliveryHooks:
         weeks = await weekly_intake(session, self._services, last_day)
         return Prepared(escape(t.gettext(CHART_TITLE)), photo=weekly_chart_png(weeks, t))
 
-    async def delivered(self, session: AsyncSession, message: OutboxDTO,
-                        telegram_message_id: int | None) -> None:
+    async def delivered(
+        self, session: AsyncSession, message: OutboxDTO, telegram_message_id: int | None
+    ) -> None:
         """Remembers where the card is; tells staff their reply reached the resident."""
         now = self._services.clock()
         if message.kind == "ticket_card" and message.ticket_id and telegram_message_id:
             await repo.set_card_message_id(session, message.ticket_id, telegram_message_id)
         elif message.kind == "staff_reply" and message.ticket_id and is_last_part(message):
             ticket = await repo.get_ticket(session, message.ticket_id)
-            await repo.add_ticket_event(session, message.ticket_id, "reply_delivered", "system",
-                                        None, now)
+            await repo.add_ticket_event(
+                session, message.ticket_id, "reply_delivered", "system", None, now
+            )
             await self._tell_staff(session, message, DELIVERED, ticket.reference)
 
-    async def failed(self, session: AsyncSession, message: OutboxDTO, error: str,
-                     forbidden: bool) -> None:
+    async def failed(
+        self, session: AsyncSession, message: OutboxDTO, error: str, forbidden: bool
+    ) -> None:
         """Records a resident who blocked the bot and tells staff what did not arrive."""
         if message.kind not in TO_RESIDENT or not message.ticket_id or not is_last_part(message):
             return
         now = self._services.clock()
         ticket = await repo.get_ticket(session, message.ticket_id)
-        await repo.add_ticket_event(session, ticket.id, "delivery_failed", "system", None, now,
-                                    {"kind": message.kind, "forbidden": forbidden})
+        await repo.add_ticket_event(
+            session,
+            ticket.id,
+            "delivery_failed",
+            "system",
+            None,
+            now,
+            {"kind": message.kind, "forbidden": forbidden},
+        )
         if forbidden and ticket.resident_id is not None:
             for ticket_id in await repo.set_resident_reachable(session, ticket.resident_id, False):
                 await queue_card_refresh(session, self._services, ticket_id)
         if message.kind == "staff_reply":
             reason = BLOCKED if forbidden else TELEGRAM_REFUSED
             t = self._services.catalogs.translator_for(STAFF_LOCALE)
-            await self._tell_staff(session, message, NOT_DELIVERED, ticket.reference,
-                                   reason=t.gettext(reason))
+            await self._tell_staff(
+                session, message, NOT_DELIVERED, ticket.reference, reason=t.gettext(reason)
+            )
 
-    async def _tell_staff(self, session: AsyncSession, message: OutboxDTO, text: str,
-                          reference: str, **params: str) -> None:
+    async def _tell_staff(
+        self, session: AsyncSession, message: OutboxDTO, text: str, reference: str, **params: str
+    ) -> None:
         """Answers the staff member who sent a reply, under their own message."""
         chat_id = message.meta.get("notify_chat_id")
         if chat_id is None:
@@ -102,8 +119,13 @@ class TicketDeliveryHooks:
         t = self._services.catalogs.translator_for(STAFF_LOCALE)
         notice = t.gettext(text).format(reference=escape(reference), **params)
         await enqueue(
-            session, chat_id, "delivery_notice", Screen(notice), self._services.clock(),
-            message.ticket_id, meta={"reply_to_message_id": message.meta.get("notify_message_id")},
+            session,
+            chat_id,
+            "delivery_notice",
+            Screen(notice),
+            self._services.clock(),
+            message.ticket_id,
+            meta={"reply_to_message_id": message.meta.get("notify_message_id")},
         )
 
 
@@ -111,5 +133,11 @@ async def queue_card_refresh(session: AsyncSession, services: Services, ticket_i
     """Queues an in-place update of a ticket's card in the staff chat."""
     if services.settings.staff_chat_id is None:
         return
-    await enqueue(session, services.settings.staff_chat_id, "card_edit", Screen("…"),
-                         services.clock(), ticket_id)
+    await enqueue(
+        session,
+        services.settings.staff_chat_id,
+        "card_edit",
+        Screen("…"),
+        services.clock(),
+        ticket_id,
+    )

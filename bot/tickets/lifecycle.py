@@ -4,36 +4,41 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.outbox.queue import enqueue
-from bot.services import Services
 from bot.forms.definitions import UNKNOWN_DISTRICT
 from bot.forms.engine import DraftState
 from bot.forms.model import Form
 from bot.i18n import N_
-from bot.tickets.reference import new_reference
+from bot.outbox.queue import enqueue
 from bot.screens import Screen
+from bot.services import Services
+from bot.tickets.reference import new_reference
 from storage import repositories as repo
-from storage.models import OPEN_STATUSES
+from storage.models import OPEN_STATUSES, Priority, TicketStatus
 from storage.repositories import ResidentDTO, StaffDTO, TicketDTO
 
 MAX_REFERENCE_TRIES = 20
 
 STATUS_LABELS = {
-    "new": N_("New"),
-    "assigned": N_("Assigned"),
-    "in_progress": N_("In progress"),
-    "waiting": N_("Waiting for resident"),
-    "referred": N_("Referred"),
-    "resolved": N_("Resolved"),
-    "closed": N_("Closed"),
+    TicketStatus.NEW: N_("New"),
+    TicketStatus.ASSIGNED: N_("Assigned"),
+    TicketStatus.IN_PROGRESS: N_("In progress"),
+    TicketStatus.WAITING: N_("Waiting for resident"),
+    TicketStatus.REFERRED: N_("Referred"),
+    TicketStatus.RESOLVED: N_("Resolved"),
+    TicketStatus.CLOSED: N_("Closed"),
 }
 # Statuses staff may set directly; "referred" needs a partner (/refer), "closed" a close.
-SETTABLE_STATUSES = ("assigned", "in_progress", "waiting", "resolved")
+SETTABLE_STATUSES = (
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING,
+    TicketStatus.RESOLVED,
+)
 PRIORITY_LABELS = {
-    "urgent": N_("Urgent"),
-    "high": N_("High"),
-    "normal": N_("Normal"),
-    "low": N_("Low"),
+    Priority.URGENT: N_("Urgent"),
+    Priority.HIGH: N_("High"),
+    Priority.NORMAL: N_("Normal"),
+    Priority.LOW: N_("Low"),
 }
 
 
@@ -68,8 +73,13 @@ async def district_coordinator(
 
 
 async def open_ticket(
-    session: AsyncSession, services: Services, resident: ResidentDTO | None, form: Form,
-    state: DraftState, locale: str, entered_by: StaffDTO | None = None,
+    session: AsyncSession,
+    services: Services,
+    resident: ResidentDTO | None,
+    form: Form,
+    state: DraftState,
+    locale: str,
+    entered_by: StaffDTO | None = None,
 ) -> TicketDTO | None:
     """Stores a ticket from a submitted draft and queues its card for the staff chat.
 
@@ -91,8 +101,8 @@ async def open_ticket(
         reference=await unused_reference(session),
         resident_id=None if entered_by else resident.id if resident else None,
         service=form.key,
-        status="assigned" if coordinator else "new",
-        priority="urgent" if state.urgent else form.priority(answers),
+        status=TicketStatus.ASSIGNED if coordinator else TicketStatus.NEW,
+        priority=Priority.URGENT if state.urgent else form.priority(answers),
         district_key=district_key,
         contact_method=answers.get("contact_method"),
         phone=answers.get("phone"),
@@ -109,15 +119,29 @@ async def open_ticket(
         created_at=now,
         updated_at=now,
     )
-    actor = ("staff", entered_by.telegram_user_id) if entered_by else (
-        "resident", resident.telegram_user_id if resident else None)
+    actor = (
+        ("staff", entered_by.telegram_user_id)
+        if entered_by
+        else ("resident", resident.telegram_user_id if resident else None)
+    )
     await repo.add_ticket_event(
-        session, ticket.id, "created", actor[0], actor[1], now,
-        {"service": form.key, "priority": ticket.priority} | ({"minor": True} if state.minor else {}),
+        session,
+        ticket.id,
+        "created",
+        actor[0],
+        actor[1],
+        now,
+        {"service": form.key, "priority": ticket.priority}
+        | ({"minor": True} if state.minor else {}),
     )
     if coordinator is not None:
         await repo.add_ticket_event(
-            session, ticket.id, "assigned", "system", None, now,
+            session,
+            ticket.id,
+            "assigned",
+            "system",
+            None,
+            now,
             {"staff_id": coordinator.id, "reason": "district"},
         )
     if services.settings.staff_chat_id is not None:

@@ -38,7 +38,9 @@ def new_reference() -> str:
 
 def parse_reference(text: str) -> str | None:
     """Returns the canonical reference for typed text such as '48312075', or None if invalid."""
-    digits = re.sub(r"[\s\-‐－ー]", "", text.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    digits = re.sub(
+        r"[\s\-‐－ー]", "", text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    )
     if not re.fullmatch(r"\d{8}", digits) or damm_digit(digits) != 0:
         return None
     return f"{digits[:4]}-{digits[4:]}"

@@ -7,9 +7,28 @@ from datetime import datetime, timedelta
 
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
+from storage import inbox
 from storage import repositories as repo
+from storage.models import TicketStatus
 
 log = logging.getLogger(__name__)
+
+# Telegram redelivers an unconfirmed update for at most a day; a week of ids is plenty.
+UPDATE_IDS_KEPT = timedelta(days=7)
+
+
+async def purge_expired(services: Services, now: datetime) -> None:
+    """Deletes drafts untouched for longer than the retention period, updates given up on
+    just as long ago (they hold what residents wrote), and old update ids."""
+    cutoff = now - timedelta(hours=services.settings.draft_retention_hours)
+    async with services.db.begin() as session:
+        removed = await repo.delete_drafts_older_than(session, cutoff)
+        removed += await inbox.forget_failed_before(session, cutoff)
+        forgotten = await repo.forget_updates_before(session, now - UPDATE_IDS_KEPT)
+    if removed or forgotten:
+        log.info(
+            "purged %d expired drafts or failed updates and %d old update ids", removed, forgotten
+        )
 
 
 async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
@@ -17,22 +36,34 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
     their time, removes residents with nothing left, and records the run (counts only)."""
     s = services.settings
     async with services.db.begin() as session:
-        drafts = await repo.delete_drafts_older_than(session, now - timedelta(hours=s.draft_retention_hours))
+        drafts = await repo.delete_drafts_older_than(
+            session, now - timedelta(hours=s.draft_retention_hours)
+        )
         closed, volunteers = await repo.tickets_to_erase(
-            session, now - timedelta(days=s.closed_retention_days),
-            now - timedelta(days=s.volunteer_retention_days))
+            session,
+            now - timedelta(days=s.closed_retention_days),
+            now - timedelta(days=s.volunteer_retention_days),
+        )
         await repo.scrub_tickets(session, closed + volunteers)
         for ticket_id in volunteers:
             # An erased registration is over: it leaves the queue and the digest.
-            await repo.update_ticket(session, ticket_id, now, status="closed", closed_at=now)
+            await repo.update_ticket(
+                session, ticket_id, now, status=TicketStatus.CLOSED, closed_at=now
+            )
         for ticket_id in closed + volunteers:
-            await repo.add_ticket_event(session, ticket_id, "erased", "system", None, now,
-                                        {"reason": "retention"})
+            await repo.add_ticket_event(
+                session, ticket_id, "erased", "system", None, now, {"reason": "retention"}
+            )
             await queue_card_refresh(session, services, ticket_id)
         residents = await repo.delete_idle_residents(
-            session, now - timedelta(days=s.closed_retention_days))
-        counts = {"drafts": drafts, "closed_tickets": len(closed),
-                  "volunteer_registrations": len(volunteers), "residents": residents}
+            session, now - timedelta(days=s.closed_retention_days)
+        )
+        counts = {
+            "drafts": drafts,
+            "closed_tickets": len(closed),
+            "volunteer_registrations": len(volunteers),
+            "residents": residents,
+        }
         await repo.record_retention_run(session, now, **counts)
     log.info("retention run: %s", counts)
     return counts

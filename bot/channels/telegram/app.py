@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,15 +11,15 @@ from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 import handlers
+from bot.calendar import BusinessCalendar
 from bot.channels.telegram.context import SERVICES_KEY, MadoguchiContext
 from bot.channels.telegram.sender import TelegramSender
-from bot.services import Services, utc_now
-from bot.tickets.deliveries import TicketDeliveryHooks
-from bot.calendar import BusinessCalendar
 from bot.i18n import Catalogs
 from bot.metrics import Metrics
 from bot.outbox.relay import OutboxRelay, RelayLimits
+from bot.services import Services, utc_now
 from bot.settings import Settings
+from bot.tickets.deliveries import TicketDeliveryHooks
 
 LOCAL_TOKEN = "0:local"
 
@@ -28,8 +28,13 @@ def steady_rate_limiter() -> AIORateLimiter:
     """Telegram's limits as a steady pace rather than a bucket that allows bursts: one request
     every 1/29.7 s overall (at most 30 in any second) and one every 3.1 s per group, so a burst
     never meets a 429."""
-    return AIORateLimiter(overall_max_rate=1, overall_time_period=1 / 29.7,
-                          group_max_rate=1, group_time_period=3.1, max_retries=0)
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / 29.7,
+        group_max_rate=1,
+        group_time_period=3.1,
+        max_retries=0,
+    )
 
 
 def relay_limits(settings: Settings) -> RelayLimits:
@@ -44,9 +49,14 @@ def relay_limits(settings: Settings) -> RelayLimits:
 
 
 def build_application(
-    settings: Settings, db: async_sessionmaker[AsyncSession], request: BaseRequest | None = None,
-    *, clock: Callable[[], datetime] = utc_now, catalogs: Catalogs | None = None,
-    rate_limit: bool = True, updater: bool = True,
+    settings: Settings,
+    db: async_sessionmaker[AsyncSession],
+    request: BaseRequest | None = None,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    catalogs: Catalogs | None = None,
+    rate_limit: bool = True,
+    updater: bool = True,
 ) -> Application:
     """Builds the Application; `request` replaces Telegram at the transport layer."""
     token = settings.bot_token.get_secret_value() if settings.bot_token else LOCAL_TOKEN

@@ -56,7 +56,7 @@ class ConsoleChat:
 
     def print_new(self) -> None:
         """Prints every message sent or edited since the last call, in every chat."""
-        calls = self.api.calls[self._seen_calls:]
+        calls = self.api.calls[self._seen_calls :]
         self._seen_calls = len(self.api.calls)
         for call in calls:
             if call.method not in ("sendMessage", "editMessageText", "sendDocument"):
@@ -107,15 +107,19 @@ class ConsoleChat:
         await self.user.send(text)
 
 
-async def run_chat(settings: Settings, language: str, stdin: TextIO = sys.stdin,
-                   out: TextIO = sys.stdout) -> None:
+async def run_chat(
+    settings: Settings, language: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> None:
     """Runs the local chat until end of input."""
     staff_chat_id = settings.staff_chat_id or LOCAL_STAFF_CHAT_ID
     admin_id = settings.admin_ids[0] if settings.admin_ids else LOCAL_ADMIN_ID
-    settings = settings.model_copy(update={
-        "staff_chat_id": staff_chat_id, "bot_token": None,
-        "admin_ids": sorted({*settings.admin_ids, admin_id}),
-    })
+    settings = settings.model_copy(
+        update={
+            "staff_chat_id": staff_chat_id,
+            "bot_token": None,
+            "admin_ids": sorted({*settings.admin_ids, admin_id}),
+        }
+    )
     engine = create_engine(settings.resolved_database_url, settings.keyring())
     api = LocalBotApi()
     app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)

@@ -12,8 +12,9 @@ SERVICES_KEY = "madoguchi.services"
 class MadoguchiContext(CallbackContext[ExtBot, dict, dict, dict]):
     """CallbackContext that exposes our services to handlers and jobs."""
 
-    def __init__(self, application: Application, chat_id: int | None = None,
-                 user_id: int | None = None) -> None:
+    def __init__(
+        self, application: Application, chat_id: int | None = None, user_id: int | None = None
+    ) -> None:
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
 
     @property

@@ -13,9 +13,8 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.telegram.context import SERVICES_KEY
-
-from bot.services import Services
 from bot.channels.telegram.outage import OutageNotices
+from bot.services import Services
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,9 @@ def is_unavailable(error: BaseException) -> bool:
         return False
     if isinstance(error, DBAPIError):
         return error.connection_invalidated or type(error).__name__ in (
-            "OperationalError", "InterfaceError")
+            "OperationalError",
+            "InterfaceError",
+        )
     return isinstance(error, (PoolTimeout, OSError, TimeoutError))
 
 
@@ -101,8 +102,14 @@ class InboxWorker:
         if self._unreleased:
             async with services.db.begin() as session:
                 for update_id in self._unreleased:
-                    await inbox.retry_later(session, update_id, services.clock(), "released",
-                                            count_attempt=False, max_attempts=MAX_ATTEMPTS)
+                    await inbox.retry_later(
+                        session,
+                        update_id,
+                        services.clock(),
+                        "released",
+                        count_attempt=False,
+                        max_attempts=MAX_ATTEMPTS,
+                    )
             self._unreleased.clear()
         async with services.db() as session:
             heads = await inbox.due_heads(session, services.clock(), limit=100)
@@ -140,8 +147,9 @@ class InboxWorker:
         await self._after_failure(update, head, error)
         return False
 
-    async def _after_failure(self, update: Update, head: inbox.InboxDTO,
-                             error: BaseException) -> None:
+    async def _after_failure(
+        self, update: Update, head: inbox.InboxDTO, error: BaseException
+    ) -> None:
         """Keeps a failed update for another try; tells the resident once if the database is down."""
         services = self._services
         unavailable = is_unavailable(error)
@@ -152,11 +160,20 @@ class InboxWorker:
         retry_at = services.clock() + timedelta(seconds=seconds)
         try:
             async with services.db.begin() as session:
-                await inbox.retry_later(session, head.update_id, retry_at, type(error).__name__,
-                                        count_attempt=not unavailable, max_attempts=MAX_ATTEMPTS)
+                await inbox.retry_later(
+                    session,
+                    head.update_id,
+                    retry_at,
+                    type(error).__name__,
+                    count_attempt=not unavailable,
+                    max_attempts=MAX_ATTEMPTS,
+                )
         except (SQLAlchemyError, OSError, TimeoutError):
             log.warning("could not schedule update %s for another try", head.update_id)
             self._unreleased.add(head.update_id)
         if not unavailable and head.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("update %s failed %d times; kept in the inbox for an operator",
-                      head.update_id, MAX_ATTEMPTS)
+            log.error(
+                "update %s failed %d times; kept in the inbox for an operator",
+                head.update_id,
+                MAX_ATTEMPTS,
+            )

@@ -19,8 +19,24 @@ from telegram.request import BaseRequest, RequestData
 
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "madoguchi", "username": "madoguchi_local_bot"}
 # The tags Telegram's HTML parse mode accepts; anything else is refused, as Telegram does.
-TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                 "tg-spoiler", "span", "blockquote", "tg-emoji"}
+TELEGRAM_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+    "tg-emoji",
+}
 _BARE_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
@@ -34,12 +50,12 @@ class _TelegramHtmlCheck(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag not in TELEGRAM_TAGS:
-            self.problem = self.problem or f"Unsupported start tag \"{tag}\""
+            self.problem = self.problem or f'Unsupported start tag "{tag}"'
         self.open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open or self.open.pop() != tag:
-            self.problem = self.problem or f"Unexpected end tag \"{tag}\""
+            self.problem = self.problem or f'Unexpected end tag "{tag}"'
 
 
 def html_problem(text: str) -> str | None:
@@ -52,7 +68,7 @@ def html_problem(text: str) -> str | None:
     check.feed(text)
     check.close()
     if check.problem is None and check.open:
-        return f"Can't find end tag corresponding to start tag \"{check.open[-1]}\""
+        return f'Can\'t find end tag corresponding to start tag "{check.open[-1]}"'
     return check.problem
 
 
@@ -121,8 +137,13 @@ class LocalBotApi(BaseRequest):
         return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
 
     async def do_request(
-        self, url: str, method: str, request_data: RequestData | None = None,
-        read_timeout: Any = None, write_timeout: Any = None, connect_timeout: Any = None,
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
         """Answers one Bot API request."""
@@ -134,8 +155,12 @@ class LocalBotApi(BaseRequest):
         call = ApiCall(name, params)
         self.calls.append(call)
         failure = next(
-            (f for f in self.failures if f.method == name
-             and (f.chat_id is None or str(f.chat_id) == str(params.get("chat_id")))),
+            (
+                f
+                for f in self.failures
+                if f.method == name
+                and (f.chat_id is None or str(f.chat_id) == str(params.get("chat_id")))
+            ),
             None,
         )
         if failure is not None:
@@ -145,8 +170,13 @@ class LocalBotApi(BaseRequest):
         if params.get("parse_mode") == "HTML" and isinstance(text, str):
             problem = html_problem(text)
             if problem is not None:
-                return 400, json.dumps({"ok": False, "error_code": 400, "description":
-                                        f"Bad Request: can't parse entities: {problem}"}).encode()
+                return 400, json.dumps(
+                    {
+                        "ok": False,
+                        "error_code": 400,
+                        "description": f"Bad Request: can't parse entities: {problem}",
+                    }
+                ).encode()
         handler = getattr(self, f"_api_{name}", None)
         result = handler(params) if handler else True
         call.result = result
@@ -156,8 +186,11 @@ class LocalBotApi(BaseRequest):
         """Produces the failure Telegram would send."""
         if failure.network:
             raise NetworkError("simulated network failure")
-        body: dict[str, Any] = {"ok": False, "error_code": failure.status,
-                                "description": failure.description}
+        body: dict[str, Any] = {
+            "ok": False,
+            "error_code": failure.status,
+            "description": failure.description,
+        }
         if failure.retry_after is not None:
             body["parameters"] = {"retry_after": failure.retry_after}
         return failure.status, json.dumps(body).encode()
@@ -195,7 +228,9 @@ class LocalBotApi(BaseRequest):
     def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._api_sendDocument(params, field_name="photo")
 
-    def _api_sendDocument(self, params: dict[str, Any], field_name: str = "document") -> dict[str, Any]:
+    def _api_sendDocument(
+        self, params: dict[str, Any], field_name: str = "document"
+    ) -> dict[str, Any]:
         self._next_message_id += 1
         document = params.get(field_name) or {}
         stored = StoredMessage(
@@ -207,9 +242,11 @@ class LocalBotApi(BaseRequest):
         )
         self.messages[(stored.chat_id, stored.message_id)] = stored
         result = self._message(stored)
-        result["document"] = {"file_id": f"doc{stored.message_id}",
-                              "file_unique_id": f"u{stored.message_id}",
-                              "file_name": stored.filename}
+        result["document"] = {
+            "file_id": f"doc{stored.message_id}",
+            "file_unique_id": f"u{stored.message_id}",
+            "file_name": stored.filename,
+        }
         return result
 
     def _edit(self, params: dict[str, Any]) -> dict[str, Any] | bool:

@@ -12,7 +12,6 @@ from telegram.ext import Application
 
 from bot.channels.telegram.local_api import LocalBotApi, StoredMessage
 
-
 _DECORATION = re.compile(r"^(?:[^\w(]+\s*)?(?:\d+\.\s)?|\s*[^\w)]+$")
 
 
@@ -25,8 +24,13 @@ class LocalUser:
     """Sends messages and presses buttons as one Telegram user, in their private chat or a group."""
 
     def __init__(
-        self, app: Application, api: LocalBotApi, user_id: int, language_code: str | None = "ja",
-        update_ids: itertools.count | None = None, first_name: str = "Resident",
+        self,
+        app: Application,
+        api: LocalBotApi,
+        user_id: int,
+        language_code: str | None = "ja",
+        update_ids: itertools.count | None = None,
+        first_name: str = "Resident",
         group_id: int | None = None,
     ) -> None:
         self.app = app
@@ -71,8 +75,9 @@ class LocalUser:
         await self.app.process_update(Update.de_json(payload, self.app.bot))
         return payload
 
-    async def send(self, text: str, reply_to: StoredMessage | None = None,
-                   **extra: Any) -> dict[str, Any]:
+    async def send(
+        self, text: str, reply_to: StoredMessage | None = None, **extra: Any
+    ) -> dict[str, Any]:
         """Sends a text message (a command if it starts with '/'), perhaps as a reply."""
         content: dict[str, Any] = {"text": text, **extra}
         if reply_to is not None:
@@ -129,8 +134,10 @@ class LocalUser:
 
     def last_keyboard_message(self) -> StoredMessage | None:
         """The newest message to this user that still carries buttons."""
-        return next((m for m in reversed(self.messages())
-                     if (m.reply_markup or {}).get("inline_keyboard")), None)
+        return next(
+            (m for m in reversed(self.messages()) if (m.reply_markup or {}).get("inline_keyboard")),
+            None,
+        )
 
     def buttons(self, message: StoredMessage | None = None) -> list[tuple[str, str]]:
         """(label, data) of every button on a message, by default the newest with buttons."""

@@ -17,9 +17,11 @@ log = logging.getLogger(__name__)
 def outage_text(catalogs: Catalogs, language_code: str | None) -> str:
     """The notice, in the language the resident's Telegram uses."""
     t = catalogs.translator_for(locale_from_language_code(language_code))
-    return t.gettext("Sorry, we cannot answer right now because of a technical problem. "
-                     "Your answers so far are kept, and this message is not lost: we will "
-                     "continue as soon as the problem is fixed.")
+    return t.gettext(
+        "Sorry, we cannot answer right now because of a technical problem. "
+        "Your answers so far are kept, and this message is not lost: we will "
+        "continue as soon as the problem is fixed."
+    )
 
 
 # A database that comes and goes must not send a notice each time: one per chat in this long.
@@ -46,7 +48,8 @@ class OutageNotices:
         self._told_at[chat.id] = now
         user = update.effective_user
         try:
-            await bot.send_message(chat.id, outage_text(self._catalogs,
-                                                        user.language_code if user else None))
+            await bot.send_message(
+                chat.id, outage_text(self._catalogs, user.language_code if user else None)
+            )
         except TelegramError as exc:
             log.warning("could not send the outage notice: %s", type(exc).__name__)

@@ -11,10 +11,9 @@ from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.channels.telegram.context import SERVICES_KEY
-
-from bot.services import Services
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
+from bot.services import Services
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,8 @@ class UpdateFetcher:
         """One getUpdates call and the storing of what it returned; False to pause and retry."""
         try:
             updates = await self._app.bot.get_updates(
-                offset=self._offset, timeout=POLL_TIMEOUT_SECONDS,
+                offset=self._offset,
+                timeout=POLL_TIMEOUT_SECONDS,
                 allowed_updates=Update.ALL_TYPES,
             )
         except (InvalidToken, Conflict):
@@ -78,11 +78,15 @@ class UpdateFetcher:
         services = self._services
         try:
             async with services.db.begin() as session:
-                await inbox.store_updates(session, [for_inbox(u) for u in updates],
-                                          services.clock())
+                await inbox.store_updates(
+                    session, [for_inbox(u) for u in updates], services.clock()
+                )
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            log.warning("could not store %d updates (%s); Telegram keeps them",
-                        len(updates), type(exc).__name__)
+            log.warning(
+                "could not store %d updates (%s); Telegram keeps them",
+                len(updates),
+                type(exc).__name__,
+            )
             return False
         return True
 
@@ -93,5 +97,8 @@ class UpdateFetcher:
         try:
             await self._app.bot.get_updates(offset=self._offset, timeout=0, limit=1)
         except TelegramError as exc:
-            log.info("could not confirm the last updates (%s); they will be redelivered and "
-                     "dropped as duplicates", type(exc).__name__)
+            log.info(
+                "could not confirm the last updates (%s); they will be redelivered and "
+                "dropped as duplicates",
+                type(exc).__name__,
+            )

@@ -58,29 +58,40 @@ async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) ->
     if query is not None:
         await _quietly(query.answer(reply.toast), "answer the button press")
         if reply.replace_pressed is not None:
-            await _quietly(_edit_pressed(query.edit_message_text, reply.replace_pressed),
-                           "edit the pressed message")
+            await _quietly(
+                _edit_pressed(query.edit_message_text, reply.replace_pressed),
+                "edit the pressed message",
+            )
         elif reply.clear_pressed_keyboard:
-            await _quietly(_edit_pressed(query.edit_message_reply_markup, None),
-                           "remove the pressed keyboard")
+            await _quietly(
+                _edit_pressed(query.edit_message_reply_markup, None), "remove the pressed keyboard"
+            )
     chat = update.effective_chat
     for screen in reply.screens:
         parts = [part for part in split_text(screen.text) if part.strip()]
         for number, part in enumerate(parts, start=1):
             await context.bot.send_message(
-                chat_id=chat.id, text=part, parse_mode=ParseMode.HTML,
+                chat_id=chat.id,
+                text=part,
+                parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(screen) if number == len(parts) else None,
                 disable_web_page_preview=True,
             )
     for document in reply.documents:
         if document.picture:
-            await context.bot.send_photo(chat_id=chat.id, photo=document.content,
-                                         caption=document.caption or None,
-                                         parse_mode=ParseMode.HTML)
+            await context.bot.send_photo(
+                chat_id=chat.id,
+                photo=document.content,
+                caption=document.caption or None,
+                parse_mode=ParseMode.HTML,
+            )
             continue
         await context.bot.send_document(
-            chat_id=chat.id, document=document.content, filename=document.filename,
-            caption=document.caption or None, parse_mode=ParseMode.HTML,
+            chat_id=chat.id,
+            document=document.content,
+            filename=document.filename,
+            caption=document.caption or None,
+            parse_mode=ParseMode.HTML,
         )
     if reply.outbox_waiting:
         deliver_outbox_soon(context)

@@ -35,8 +35,9 @@ class TelegramSender:
         except Forbidden as exc:
             raise RecipientGone(f"Forbidden: {exc.message}") from exc
         except BadRequest as exc:
-            raise Rejected(f"BadRequest: {exc.message}",
-                           not_modified="not modified" in exc.message) from exc
+            raise Rejected(
+                f"BadRequest: {exc.message}", not_modified="not modified" in exc.message
+            ) from exc
         except NetworkError as exc:
             raise Unreachable(f"{type(exc).__name__}: {exc.message}") from exc
         except TelegramError as exc:
@@ -51,20 +52,34 @@ class TelegramSender:
         elif prepared.reply_markup:
             markup = InlineKeyboardMarkup.de_json(prepared.reply_markup, bot)
         if prepared.photo is not None:
-            sent = await bot.send_photo(chat_id=chat_id, photo=prepared.photo,
-                                        caption=prepared.text, parse_mode=ParseMode.HTML)
+            sent = await bot.send_photo(
+                chat_id=chat_id,
+                photo=prepared.photo,
+                caption=prepared.text,
+                parse_mode=ParseMode.HTML,
+            )
             return sent.message_id
         if prepared.edit_message_id is not None:
             result = await bot.edit_message_text(
-                chat_id=chat_id, message_id=prepared.edit_message_id,
-                text=prepared.text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                chat_id=chat_id,
+                message_id=prepared.edit_message_id,
+                text=prepared.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
                 disable_web_page_preview=True,
             )
             return result.message_id if isinstance(result, Message) else prepared.edit_message_id
-        reply = (ReplyParameters(prepared.reply_to_message_id, allow_sending_without_reply=True)
-                 if prepared.reply_to_message_id else None)
+        reply = (
+            ReplyParameters(prepared.reply_to_message_id, allow_sending_without_reply=True)
+            if prepared.reply_to_message_id
+            else None
+        )
         sent = await bot.send_message(
-            chat_id=chat_id, text=prepared.text, parse_mode=ParseMode.HTML,
-            reply_markup=markup, reply_parameters=reply, disable_web_page_preview=True,
+            chat_id=chat_id,
+            text=prepared.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            reply_parameters=reply,
+            disable_web_page_preview=True,
         )
         return sent.message_id

@@ -14,12 +14,11 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.telegram.context import SERVICES_KEY
-
-from bot.services import Services
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import UpdateFetcher
 from bot.channels.telegram.webhook import WebhookEndpoints
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +32,18 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
-def http_server(endpoints: WebhookEndpoints, host: str, port: int,
-                webhook_path: str | None) -> EmbeddedServer:
+def http_server(
+    endpoints: WebhookEndpoints, host: str, port: int, webhook_path: str | None
+) -> EmbeddedServer:
     """The HTTP server for the webhook (when a path is given), /healthz and /metrics."""
-    config = uvicorn.Config(endpoints.asgi(webhook_path), host=host, port=port,
-                            log_level="warning", access_log=False, lifespan="off")
+    config = uvicorn.Config(
+        endpoints.asgi(webhook_path),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+    )
     return EmbeddedServer(config)
 
 
@@ -64,10 +70,12 @@ async def serve(app: Application, *, webhook: bool) -> None:
         if webhook:
             path = urlsplit(settings.webhook_url).path or "/"
             server = http_server(endpoints, settings.webhook_listen, settings.webhook_port, path)
-            await app.bot.set_webhook(settings.webhook_url, secret_token=secret,
-                                      allowed_updates=Update.ALL_TYPES)
-            log.info("webhook set; listening on %s:%s", settings.webhook_listen,
-                     settings.webhook_port)
+            await app.bot.set_webhook(
+                settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+            )
+            log.info(
+                "webhook set; listening on %s:%s", settings.webhook_listen, settings.webhook_port
+            )
         else:
             # Long polling means this is the only worker: take over what a crashed run held.
             await worker.release_leases()

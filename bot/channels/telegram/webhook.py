@@ -16,11 +16,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.channels.telegram.context import SERVICES_KEY
-
-from bot.services import Services
-from bot.health import check_health
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
+from bot.health import check_health
+from bot.services import Services
 from storage import inbox
 
 log = logging.getLogger(__name__)
@@ -37,8 +36,13 @@ def secret_matches(given: str | None, expected: str) -> bool:
 class WebhookEndpoints:
     """Stores each posted update before answering 200; reports health and metrics."""
 
-    def __init__(self, app: Application, worker: InboxWorker | None, notices: OutageNotices,
-                 secret: str | None) -> None:
+    def __init__(
+        self,
+        app: Application,
+        worker: InboxWorker | None,
+        notices: OutageNotices,
+        secret: str | None,
+    ) -> None:
         self._app = app
         self._worker = worker
         self._notices = notices
@@ -51,16 +55,19 @@ class WebhookEndpoints:
 
     def asgi(self, webhook_path: str | None) -> Starlette:
         """The ASGI application; the webhook route only when a path is given."""
-        routes = [Route("/healthz", self.healthz, methods=["GET"]),
-                  Route("/metrics", self.metrics, methods=["GET"])]
+        routes = [
+            Route("/healthz", self.healthz, methods=["GET"]),
+            Route("/metrics", self.metrics, methods=["GET"]),
+        ]
         if webhook_path is not None:
             routes.append(Route(webhook_path, self.receive, methods=["POST"]))
         return Starlette(routes=routes)
 
     async def receive(self, request: Request) -> Response:
         """Stores one update from Telegram: 200 once stored, 503 so Telegram retries, 403/400."""
-        if self._secret is None or not secret_matches(request.headers.get(SECRET_HEADER),
-                                                      self._secret):
+        if self._secret is None or not secret_matches(
+            request.headers.get(SECRET_HEADER), self._secret
+        ):
             return Response(status_code=403)
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
@@ -77,10 +84,15 @@ class WebhookEndpoints:
             async with services.db.begin() as session:
                 await inbox.store_updates(session, [for_inbox(update, payload)], services.clock())
         except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            log.warning("could not store update %s (%s); asking Telegram to send it again",
-                        payload["update_id"], type(exc).__name__)
-            return Response(status_code=503, background=BackgroundTask(
-                self._notices.tell, self._app.bot, update))
+            log.warning(
+                "could not store update %s (%s); asking Telegram to send it again",
+                payload["update_id"],
+                type(exc).__name__,
+            )
+            return Response(
+                status_code=503,
+                background=BackgroundTask(self._notices.tell, self._app.bot, update),
+            )
         if self._worker is not None:
             self._worker.wake()
         return Response(status_code=200)
@@ -93,5 +105,7 @@ class WebhookEndpoints:
     async def metrics(self, _request: Request) -> Response:
         """Prometheus metrics of this worker, with the backlogs read just now."""
         await check_health(self._services)
-        return Response(self._services.metrics.exposition(),
-                        media_type="text/plain; version=0.0.4; charset=utf-8")
+        return Response(
+            self._services.metrics.exposition(),
+            media_type="text/plain; version=0.0.4; charset=utf-8",
+        )
