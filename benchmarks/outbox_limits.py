@@ -15,7 +15,7 @@ from benchmarks.report import Heading, Line, figure, run_count
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
-from storage import repositories as repo
+from storage.outbox import outbox_backlog
 from tests.fake_telegram import SENDS, FakeTelegram
 
 BOT_TOKEN = "123456:BENCHMARK"
@@ -45,7 +45,7 @@ class OutboxRun:
 async def _waiting(services: Services) -> int:
     """Outbox messages not yet delivered."""
     async with services.db() as session:
-        return (await repo.outbox_backlog(session))[0]
+        return (await outbox_backlog(session))[0]
 
 
 async def relay_all(url: str, messages: Sequence[tuple[int, str]], time_limit: float) -> OutboxRun:

@@ -16,8 +16,7 @@ from benchmarks.report import Heading, Line, figure
 from benchmarks.scale_data import fill_postgres, fill_sqlite
 from bot.numbers.figures import collect_digest, collect_stats, period_bounds
 from storage import migrate
-from storage import repositories as repo
-from storage.repositories import TicketQuery
+from storage.tickets import TicketQuery, get_ticket_by_reference, ticket_events, ticket_page
 
 NOW = datetime(2026, 11, 27, 0, 0, tzinfo=UTC)  # 09:00 in Tokyo, a Friday
 TZ = ZoneInfo("Asia/Tokyo")
@@ -40,12 +39,12 @@ async def measure(url: str, repeat: int) -> dict[str, list[float]]:
         services = bench.services
         label, start, end = period_bounds("month", services.calendar.local_day(NOW))
         work = {
-            BASELINE: lambda s: repo.get_ticket_by_reference(s, REFERENCE),
-            "/queue first page": lambda s: repo.ticket_page(
+            BASELINE: lambda s: get_ticket_by_reference(s, REFERENCE),
+            "/queue first page": lambda s: ticket_page(
                 s, TicketQuery(open_only=True), 0, services.settings.staff_page_size
             ),
             "/ticket": lambda s: ticket_with_history(s, REFERENCE),
-            "/search by reference": lambda s: repo.ticket_page(
+            "/search by reference": lambda s: ticket_page(
                 s, TicketQuery(reference=REFERENCE), 0, services.settings.staff_page_size
             ),
             "digest": lambda s: collect_digest(s, services, NOW),
@@ -64,8 +63,8 @@ async def measure(url: str, repeat: int) -> dict[str, list[float]]:
 
 async def ticket_with_history(session, reference: str) -> list:
     """What /ticket reads: the ticket by reference and its history."""
-    ticket = await repo.get_ticket_by_reference(session, reference)
-    return await repo.ticket_events(session, ticket.id) if ticket else []
+    ticket = await get_ticket_by_reference(session, reference)
+    return await ticket_events(session, ticket.id) if ticket else []
 
 
 def scale_rows(title: str, timings: dict[str, list[float]], load_seconds: float) -> list[Line]:

@@ -10,7 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from storage import inbox
-from storage import repositories as repo
+from storage.outbox import outbox_backlog
+from storage.runs import last_digest_day
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,8 @@ async def check_health(services: Services) -> Health:
     try:
         async with services.db() as session:
             inbox_waiting, inbox_failed = await inbox.backlog(session)
-            outbox_waiting, outbox_failed = await repo.outbox_backlog(session)
-            last_digest = await repo.last_digest_day(session)
+            outbox_waiting, outbox_failed = await outbox_backlog(session)
+            last_digest = await last_digest_day(session)
     except (SQLAlchemyError, OSError, TimeoutError):
         health = Health(database=False)
     else:

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.dto import DTO
 from storage.models import InboxUpdate, ProcessedUpdate, WorkerLease
 from storage.queues import due_heads_query
-from storage.repositories import _DTO
 from storage.sql import insert_or_ignore
 
 
-class InboxDTO(_DTO):
+class InboxDTO(DTO):
     """A stored update waiting to be handled."""
 
     update_id: int

@@ -16,7 +16,8 @@ from bot.channels.telegram.local_user import LocalUser
 from bot.i18n import Catalogs, Translator
 from bot.services import Services
 from bot.settings import EXAMPLE_PROFILE, Settings
-from storage import repositories as repo
+from storage.residents import ResidentDTO, get_draft, get_or_create_resident
+from storage.tickets import TicketDTO
 
 STAFF_CHAT_ID = -1001234567890
 # A fixed test key (never used outside tests), so every test runs with encryption at rest.
@@ -158,7 +159,7 @@ class Harness:
         """What reached the staff chat."""
         return self.api.sent_to(self.settings.staff_chat_id)
 
-    async def tickets(self) -> list[repo.TicketDTO]:
+    async def tickets(self) -> list[TicketDTO]:
         """Every ticket, oldest first."""
         from sqlalchemy import select
 
@@ -166,19 +167,19 @@ class Harness:
 
         async with self.db() as session:
             rows = await session.scalars(select(Ticket).order_by(Ticket.id))
-            return [repo.TicketDTO.model_validate(r) for r in rows]
+            return [TicketDTO.model_validate(r) for r in rows]
 
     async def draft_state(self, user: UserClient) -> dict[str, Any] | None:
         """The stored draft state of a user, if any."""
         async with self.db() as session:
-            resident = await repo.get_or_create_resident(
+            resident = await get_or_create_resident(
                 session, user.user_id, user.chat_id, user.language_code, self.clock()
             )
-            draft = await repo.get_draft(session, resident.id)
+            draft = await get_draft(session, resident.id)
             await session.rollback()
             return draft.state if draft else None
 
-    async def resident_row(self, user: UserClient) -> repo.ResidentDTO | None:
+    async def resident_row(self, user: UserClient) -> ResidentDTO | None:
         """The stored resident row of a user, if any."""
         from sqlalchemy import select
 
@@ -188,4 +189,4 @@ class Harness:
             row = await session.scalar(
                 select(Resident).where(Resident.telegram_user_id == user.user_id)
             )
-            return repo.ResidentDTO.model_validate(row) if row else None
+            return ResidentDTO.model_validate(row) if row else None

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
 from storage.models import DigestRun, Draft, InboxUpdate, OutboxMessage, Resident, Ticket
+from storage.outbox import outbox_backlog
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import STAFF_CHAT_ID, TEST_KEY
 
@@ -127,7 +127,7 @@ class Database:
     async def outbox_backlog(self) -> tuple[int, int]:
         """Outbox messages waiting, and given up."""
         async with self.db() as session:
-            return await repo.outbox_backlog(session)
+            return await outbox_backlog(session)
 
     async def outbox_sent_per_chat(self) -> dict[int, int]:
         """Delivered outbox messages per chat."""

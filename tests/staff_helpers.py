@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.telegram.local_api import StoredMessage
-from storage import repositories as repo
+from storage.tickets import EventDTO, TicketDTO, get_ticket, ticket_events
 from tests.fakes import Harness, UserClient
 from tests.scripts import FORM_SCRIPTS, begin_form, play
 
@@ -12,7 +12,7 @@ ADMIN_ID = 900001
 
 async def resident_request(
     harness: Harness, user_id: int = 5001, form: str = "food", language: str = "en"
-) -> tuple[UserClient, repo.TicketDTO]:
+) -> tuple[UserClient, TicketDTO]:
     """A resident sends a complete request; the outbox delivers card and receipt."""
     t = harness.catalogs.translator_for(language)
     resident = harness.resident(user_id, language=language)
@@ -25,13 +25,13 @@ async def resident_request(
     return resident, ticket
 
 
-async def ticket(harness: Harness, ticket_id: int) -> repo.TicketDTO:
+async def ticket(harness: Harness, ticket_id: int) -> TicketDTO:
     """A ticket as stored now."""
     async with harness.db() as session:
-        return await repo.get_ticket(session, ticket_id)
+        return await get_ticket(session, ticket_id)
 
 
-def card_of(harness: Harness, ticket: repo.TicketDTO) -> StoredMessage:
+def card_of(harness: Harness, ticket: TicketDTO) -> StoredMessage:
     """The card message of a ticket in the staff chat."""
     assert ticket.card_message_id is not None
     return harness.api.messages[(harness.settings.staff_chat_id, ticket.card_message_id)]
@@ -44,7 +44,7 @@ async def add_staff(harness: Harness, user_id: int, name: str, districts: str = 
     return harness.staff(user_id, name)
 
 
-async def events(harness: Harness, ticket_id: int) -> list[repo.EventDTO]:
+async def events(harness: Harness, ticket_id: int) -> list[EventDTO]:
     """A ticket's history."""
     async with harness.db() as session:
-        return await repo.ticket_events(session, ticket_id)
+        return await ticket_events(session, ticket_id)

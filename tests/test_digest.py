@@ -15,9 +15,11 @@ from bot.channels.telegram.local_api import LocalBotApi
 from bot.numbers.daily import digest_due, send_daily_digest
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import DigestData
-from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
 from storage.models import DigestRun
+from storage.outbox import outbox_messages
+from storage.staff import get_staff_by_user
+from storage.tickets import TicketDTO, create_ticket
 from tests.fakes import Harness, settings_for_test
 from tests.staff_helpers import add_staff
 
@@ -45,13 +47,13 @@ async def make_ticket(
     status: str = "new",
     assignee_id: int | None = None,
     **fields,
-) -> repo.TicketDTO:
+) -> TicketDTO:
     """A ticket stored as intake stores it, full of sensitive answers."""
     from bot.tickets.lifecycle import unused_reference
 
     bday = harness.services.calendar.ordinal_at(created)
     async with harness.db.begin() as session:
-        return await repo.create_ticket(
+        return await create_ticket(
             session,
             reference=await unused_reference(session),
             resident_id=None,
@@ -163,7 +165,7 @@ async def test_three_runners_at_once_send_exactly_one(harness: Harness, catalogs
     assert sorted(results) == [False, False, True]
     async with harness.db() as session:
         assert len(list(await session.scalars(select(DigestRun)))) == 1
-        digests = await repo.outbox_messages(session, "digest")
+        digests = await outbox_messages(session, "digest")
     assert len(digests) == 1
     for engine in engines:
         await engine.dispose()
@@ -191,7 +193,7 @@ async def test_digest_figures(harness: Harness) -> None:
     ja = harness.ja()
     await add_staff(harness, 700001, "佐藤")
     async with harness.db() as session:
-        sato = await repo.get_staff_by_user(session, 700001)
+        sato = await get_staff_by_user(session, 700001)
     old = await make_ticket(harness, tokyo(2026, 11, 16, 10), service="volunteer_request")
     food = await make_ticket(
         harness, tokyo(2026, 11, 25, 10), service="food", status="assigned", assignee_id=sato.id
@@ -276,7 +278,7 @@ async def test_a_month_of_business_mornings(harness: Harness) -> None:
     ]
     assert sent_days == expected
     async with harness.db() as session:
-        digests = [m.text for m in await repo.outbox_messages(session, "digest")]
+        digests = [m.text for m in await outbox_messages(session, "digest")]
     assert len(digests) == len(expected)
     # Each digest counts the food tickets created since the previous digest's claim (08:30).
     for previous, day, text in zip(expected, expected[1:], digests[1:], strict=False):

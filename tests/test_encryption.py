@@ -91,11 +91,11 @@ async def test_rotation_moves_everything_to_the_new_key(harness: Harness) -> Non
     engine = create_engine(settings.resolved_database_url, settings.keyring())
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from storage import repositories as repo
+    from storage.tickets import TicketQuery, get_ticket, ticket_page
 
     async with async_sessionmaker(engine)() as session:
-        stored = await repo.get_ticket(session, ticket_id)
-        found, total = await repo.ticket_page(session, repo.TicketQuery(phone="+81451234567"), 0, 5)
+        stored = await get_ticket(session, ticket_id)
+        found, total = await ticket_page(session, TicketQuery(phone="+81451234567"), 0, 5)
     await engine.dispose()
     assert stored.answers["situation"] == SECRETS[0]
     assert total == 1 and found[0].id == ticket_id

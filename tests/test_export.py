@@ -15,7 +15,8 @@ from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.staff.export import safe_cell
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
-from storage import repositories as repo
+from storage.staff import recent_audit, save_staff, staff_names
+from storage.tickets import TicketDTO, update_ticket
 from tests.fakes import Harness, UserClient
 from tests.scripts import FORM_SCRIPTS, Type, begin_form, play
 
@@ -115,7 +116,7 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def _expected_row(harness: Harness, ticket: repo.TicketDTO, names: dict[int, str]) -> list[str]:
+def _expected_row(harness: Harness, ticket: TicketDTO, names: dict[int, str]) -> list[str]:
     """The row a ticket should become, worked out from the ticket itself."""
     ja = harness.ja()
     profile = harness.services.profile
@@ -149,7 +150,7 @@ def _expected_row(harness: Harness, ticket: repo.TicketDTO, names: dict[int, str
     ]
 
 
-async def _five_tickets(harness: Harness) -> list[repo.TicketDTO]:
+async def _five_tickets(harness: Harness) -> list[TicketDTO]:
     """One ticket of every form, minutes apart; one assigned, one referred, one closed."""
     for user_id, form_key in enumerate(FORM_SCRIPTS, start=5001):
         await _file_ticket(harness, form_key, user_id)
@@ -157,23 +158,21 @@ async def _five_tickets(harness: Harness) -> list[repo.TicketDTO]:
     tickets = {t.service: t for t in await harness.tickets()}
     now = harness.clock()
     async with harness.db.begin() as session:
-        sneaky = await repo.save_staff(session, 700001, "=1+2", [], now)
-        await repo.update_ticket(
+        sneaky = await save_staff(session, 700001, "=1+2", [], now)
+        await update_ticket(
             session, tickets["consultation"].id, now, assignee_id=sneaky.id, status="in_progress"
         )
-        await repo.update_ticket(
+        await update_ticket(
             session, tickets["food"].id, now, referred_to="care_plaza", status="referred"
         )
-        await repo.update_ticket(
-            session, tickets["opinion"].id, now, status="closed", closed_at=now
-        )
+        await update_ticket(session, tickets["opinion"].id, now, status="closed", closed_at=now)
     return await harness.tickets()
 
 
 async def _names(harness: Harness) -> dict[int, str]:
     """Every staff member's display name by row id."""
     async with harness.db() as session:
-        return await repo.staff_names(session)
+        return await staff_names(session)
 
 
 async def test_csv_has_a_japanese_header_and_every_ticket_cell_by_cell(harness: Harness) -> None:
@@ -302,9 +301,7 @@ async def test_bad_dates_are_explained_and_no_file_is_sent(harness: Harness) -> 
         )
     ]
     async with harness.db() as session:
-        assert [
-            a.action for a in await repo.recent_audit(session, 10) if a.action == "export"
-        ] == []
+        assert [a.action for a in await recent_audit(session, 10) if a.action == "export"] == []
 
 
 async def test_each_export_is_audited_without_personal_data(harness: Harness) -> None:
@@ -314,7 +311,7 @@ async def test_each_export_is_audited_without_personal_data(harness: Harness) ->
     harness.clock.advance(minutes=1)
     await _export(harness, "/export xlsx")
     async with harness.db() as session:
-        audit = [a for a in await repo.recent_audit(session, 10) if a.action == "export"]
+        audit = [a for a in await recent_audit(session, 10) if a.action == "export"]
     assert [(a.actor_id, a.action, a.detail) for a in reversed(audit)] == [
         (
             ADMIN_ID,
@@ -347,7 +344,7 @@ async def test_someone_who_is_not_staff_gets_no_file(harness: Harness) -> None:
         (harness.ja().gettext("Sorry, this is only for council staff."), None)
     ]
     async with harness.db() as session:
-        assert await repo.recent_audit(session, 10) == []
+        assert await recent_audit(session, 10) == []
 
 
 def test_cells_that_would_run_as_formulas_get_an_apostrophe() -> None:

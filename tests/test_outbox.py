@@ -9,7 +9,7 @@ import pytest
 from bot.outbox.queue import enqueue
 from bot.outbox.relay import LEASE
 from bot.screens import Screen
-from storage import repositories as repo
+from storage.outbox import OutboxDTO, claim_outbox_message, outbox_messages
 from tests.fakes import Harness, UserClient
 from tests.scripts import FORM_SCRIPTS, begin_form, play
 
@@ -25,9 +25,9 @@ async def _send_food_request(harness: Harness, user_id: int = 5001) -> UserClien
     return resident
 
 
-async def _outbox(harness: Harness, kind: str = "ticket_card") -> list[repo.OutboxDTO]:
+async def _outbox(harness: Harness, kind: str = "ticket_card") -> list[OutboxDTO]:
     async with harness.db() as session:
-        return await repo.outbox_messages(session, kind)
+        return await outbox_messages(session, kind)
 
 
 async def _relay_receipts_only(harness: Harness) -> None:
@@ -189,9 +189,7 @@ async def test_a_message_being_sent_by_another_worker_is_not_sent_twice(harness:
     await _send_food_request(harness)
     [row] = await _outbox(harness)
     async with harness.db.begin() as session:
-        assert await repo.claim_outbox_message(
-            session, row.id, harness.clock(), harness.clock() + LEASE
-        )
+        assert await claim_outbox_message(session, row.id, harness.clock(), harness.clock() + LEASE)
     assert await harness.relay() == 1, "only the receipt"
     harness.clock.advance(seconds=61)
     assert await harness.relay() == 1

@@ -16,8 +16,8 @@ from bot.channels.telegram.context import SERVICES_KEY
 from bot.outbox import queue
 from bot.screens import Screen
 from bot.services import Services
-from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
+from storage.outbox import outbox_backlog, outbox_messages
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import settings_for_test
 
@@ -85,7 +85,7 @@ def sending_span(fake: FakeTelegram, chats: list[int], since: int) -> float:
 async def waiting(services: Services) -> int:
     """Outbox messages not yet delivered."""
     async with services.db() as session:
-        return (await repo.outbox_backlog(session))[0]
+        return (await outbox_backlog(session))[0]
 
 
 async def test_a_burst_to_a_thousand_residents_causes_no_429(
@@ -147,7 +147,7 @@ async def test_a_429_storm_on_one_chat_leaves_the_others_flowing(
     assert limited.texts(storm_chat) == []
     assert ratio >= 0.5
     async with services.db() as session:
-        stuck = [m for m in await repo.outbox_messages(session) if m.chat_id == storm_chat]
+        stuck = [m for m in await outbox_messages(session) if m.chat_id == storm_chat]
     assert stuck and all(m.status == "pending" and m.attempts <= 1 for m in stuck), (
         "the storm chat waits without using up its attempts"
     )

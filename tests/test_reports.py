@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from bot.forms.definitions import FORMS
 from bot.numbers.reports import CHART_SIZE
 from bot.tickets.lifecycle import STATUS_LABELS
-from storage import repositories as repo
+from storage.tickets import TicketDTO
 from tests.fakes import Harness
 from tests.staff_helpers import ADMIN_ID
 from tests.test_digest import make_ticket, tokyo
@@ -21,7 +21,7 @@ from tests.test_digest import make_ticket, tokyo
 SERVICES = list(FORMS)
 
 
-async def _november(harness: Harness) -> list[repo.TicketDTO]:
+async def _november(harness: Harness) -> list[TicketDTO]:
     """Tickets through November (and one in October and one in December that must not count)."""
     calendar = harness.services.calendar
     made = []

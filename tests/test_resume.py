@@ -113,8 +113,8 @@ async def test_an_answer_to_an_expired_draft_is_not_read_as_a_menu_choice(harnes
 async def test_purge_forgets_update_ids_after_a_week(harness: Harness) -> None:
     """Processed update ids are kept for a week (Telegram redelivers within a day), then dropped."""
     from handlers.jobs import purge_expired_drafts
-    from storage import repositories as repo
     from storage.models import ProcessedUpdate
+    from storage.runs import count_rows
 
     resident = harness.resident()
     await resident.send("/start")
@@ -125,8 +125,8 @@ async def test_purge_forgets_update_ids_after_a_week(harness: Harness) -> None:
     harness.clock.advance(days=6)
     await purge_expired_drafts(_Context())
     async with harness.db() as session:
-        assert await repo.count_rows(session, ProcessedUpdate) == 1
+        assert await count_rows(session, ProcessedUpdate) == 1
     harness.clock.advance(days=2)
     await purge_expired_drafts(_Context())
     async with harness.db() as session:
-        assert await repo.count_rows(session, ProcessedUpdate) == 0
+        assert await count_rows(session, ProcessedUpdate) == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.tickets.retention import apply_retention
-from storage import repositories as repo
+from storage.runs import retention_runs
 from tests.fakes import Harness
 from tests.scripts import begin_form
 from tests.staff_helpers import add_staff, resident_request, ticket
@@ -67,7 +67,7 @@ async def test_drafts_expire_after_72_hours_and_runs_are_recorded(harness: Harne
     await apply_retention(harness.services, start + timedelta(hours=72, minutes=1))
     assert await harness.draft_state(resident) is None
     async with harness.db() as session:
-        runs = await repo.retention_runs(session)
+        runs = await retention_runs(session)
     assert [r["drafts"] for r in runs] == [0, 1]
     assert set(runs[0]) == {
         "ran_at",

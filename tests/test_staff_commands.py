@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from storage import repositories as repo
+import storage.tickets
+from storage.staff import get_staff
 from tests.fakes import Harness
 from tests.staff_helpers import ADMIN_ID, add_staff, card_of, events, resident_request, ticket
 
@@ -25,7 +26,7 @@ async def test_simultaneous_claims_have_exactly_one_winner(harness: Harness) -> 
     ]
     tk = await ticket(harness, tk.id)
     async with harness.db() as session:
-        winner = await repo.get_staff(session, tk.assignee_id)
+        winner = await get_staff(session, tk.assignee_id)
     loser = "鈴木" if winner.display_name == "佐藤" else "佐藤"
     assert sorted(toasts) == sorted(
         [
@@ -142,7 +143,7 @@ async def test_queue_filters_and_pages(harness: Harness) -> None:
 
 async def test_a_long_queue_is_counted_only_so_far(harness: Harness, monkeypatch) -> None:
     """Past the count limit the list says "N+" and still offers the next page."""
-    monkeypatch.setattr(repo, "COUNT_LIMIT", 2)
+    monkeypatch.setattr(storage.tickets, "COUNT_LIMIT", 2)
     ja = harness.ja()
     staff = await add_staff(harness, 700001, "佐藤")
     harness.settings.__dict__["staff_page_size"] = 1
@@ -198,7 +199,7 @@ async def test_assign_by_name_and_priority_and_status_by_label(harness: Harness)
     await staff.send(f"/status {tk.reference} {ja.gettext('In progress')}")
     tk = await ticket(harness, tk.id)
     async with harness.db() as session:
-        assignee = await repo.get_staff(session, tk.assignee_id)
+        assignee = await get_staff(session, tk.assignee_id)
     assert (assignee.display_name, tk.priority, tk.status) == ("鈴木", "low", "in_progress")
     await staff.send(f"/status {tk.reference} closed")
     assert (await ticket(harness, tk.id)).status == "in_progress"

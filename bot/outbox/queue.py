@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.screens import Screen, split_text
-from storage import repositories as repo
-from storage.repositories import OutboxDTO
+from storage.outbox import OutboxDTO, add_outbox_message
 
 
 async def enqueue(
@@ -29,7 +28,7 @@ async def enqueue(
         if len(parts) > 1:
             # Only the last part stands for the whole message in what follows its delivery.
             part_meta.update(part=number, parts=len(parts))
-        await repo.add_outbox_message(
+        await add_outbox_message(
             session,
             chat_id,
             kind,

@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.metrics import Metrics
 from storage import inbox
-from storage import repositories as repo
-from storage.repositories import OutboxDTO
+from storage.outbox import OutboxDTO, claim_outbox_message, finish_outbox_message, outbox_heads
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +233,7 @@ class OutboxRelay:
         while delivered < limits.max_per_run and time.monotonic() < deadline and not self._stopping:
             waiting = self._waiting_chats()
             async with self._db() as session:
-                heads = await repo.outbox_heads(
+                heads = await outbox_heads(
                     session, self._clock(), limits.batch_size, failed_chats | set(waiting)
                 )
             if not heads:
@@ -264,13 +263,13 @@ class OutboxRelay:
     async def _has_due(self, skip_chats: set[int]) -> bool:
         """Whether any message is due apart from those of the skipped chats."""
         async with self._db() as session:
-            return bool(await repo.outbox_heads(session, self._clock(), 1, skip_chats))
+            return bool(await outbox_heads(session, self._clock(), 1, skip_chats))
 
     async def _deliver(self, sender: Sender, message: OutboxDTO) -> bool:
         """Claims, sends and records one message; returns whether it was delivered."""
         now = self._clock()
         async with self._db.begin() as session:
-            if not await repo.claim_outbox_message(session, message.id, now, now + LEASE):
+            if not await claim_outbox_message(session, message.id, now, now + LEASE):
                 return False
         async with self._db() as session:
             prepared = await self._hooks.prepare(session, message)
@@ -362,14 +361,12 @@ class OutboxRelay:
     async def _give_up(self, message: OutboxDTO, error: str, forbidden: bool) -> None:
         """Marks a message failed for good and lets the domain react, in one transaction."""
         async with self._db.begin() as session:
-            await repo.finish_outbox_message(
-                session, message.id, "failed", self._clock(), error=error
-            )
+            await finish_outbox_message(session, message.id, "failed", self._clock(), error=error)
             await self._hooks.failed(session, message, error, forbidden)
 
     async def _finish(self, message: OutboxDTO, status: str, **fields: Any) -> None:
         """Records the result of an attempt, and lets the domain react to a delivery."""
         async with self._db.begin() as session:
-            await repo.finish_outbox_message(session, message.id, status, self._clock(), **fields)
+            await finish_outbox_message(session, message.id, status, self._clock(), **fields)
             if status == "sent":
                 await self._hooks.delivered(session, message, fields.get("telegram_message_id"))

@@ -42,9 +42,25 @@ from bot.staff.views import refusal
 from bot.tickets import lifecycle as tickets
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
-from storage import repositories as repo
 from storage.models import Priority, TicketStatus
-from storage.repositories import DraftDTO, ResidentDTO, StaffDTO, TicketDTO
+from storage.residents import (
+    DraftDTO,
+    ResidentDTO,
+    delete_draft,
+    get_draft,
+    get_or_create_resident,
+    save_draft,
+    set_resident_reachable,
+    update_resident,
+)
+from storage.staff import StaffDTO
+from storage.tickets import (
+    TicketDTO,
+    add_ticket_event,
+    open_tickets_of_resident,
+    tickets_of_resident,
+    update_ticket,
+)
 
 
 @dataclass(frozen=True)
@@ -121,7 +137,7 @@ class Desk:
 
     async def set_screen(self, screen: ResidentScreen, **fields: object) -> None:
         """Stores which screen the resident is on, so typed input is read in that light."""
-        self.resident = await repo.update_resident(
+        self.resident = await update_resident(
             self.session, self.resident.id, self.services.clock(), screen=screen, **fields
         )
 
@@ -257,7 +273,7 @@ class Desk:
 
     async def command_mytickets(self) -> None:
         """/mytickets: the resident's requests."""
-        tickets = await repo.tickets_of_resident(self.session, self.resident.id)
+        tickets = await tickets_of_resident(self.session, self.resident.id)
         self.show(views.my_tickets(self.t, tickets))
 
     async def command_language(self) -> None:
@@ -440,7 +456,7 @@ class Desk:
 
     async def on_draft_gone(self) -> None:
         """Tells a resident whose unfinished request expired that it is gone, and shows the menu."""
-        await repo.delete_draft(self.session, self.resident.id)
+        await delete_draft(self.session, self.resident.id)
         self.draft = None
         await self.set_screen(ResidentScreen.MENU, pending_service=None)
         self.show(
@@ -469,7 +485,7 @@ class Desk:
 
     async def on_withdraw(self) -> None:
         """Withdraws consent: no new intake without asking again; the draft goes."""
-        await repo.delete_draft(self.session, self.resident.id)
+        await delete_draft(self.session, self.resident.id)
         self.draft = None
         await self.set_screen(
             ResidentScreen.MENU, consent_version=None, consent_at=None, pending_service=None
@@ -489,12 +505,12 @@ class Desk:
         if self.draft is not None:
             form, state = self.form_and_state()
             state.urgent = True
-            await repo.save_draft(self.session, self.resident.id, form.key, state.model_dump(), now)
-            self.draft = await repo.get_draft(self.session, self.resident.id)
+            await save_draft(self.session, self.resident.id, form.key, state.model_dump(), now)
+            self.draft = await get_draft(self.session, self.resident.id)
         # Open requests become urgent too, whether or not a new one is being filled in.
         for ticket in await self.open_tickets():
-            await repo.update_ticket(self.session, ticket.id, now, priority=Priority.URGENT)
-            await repo.add_ticket_event(
+            await update_ticket(self.session, ticket.id, now, priority=Priority.URGENT)
+            await add_ticket_event(
                 self.session,
                 ticket.id,
                 "crisis_flagged",
@@ -522,10 +538,10 @@ class Desk:
         if state.minor:
             return
         state.minor = True
-        await repo.save_draft(
+        await save_draft(
             self.session, self.resident.id, form.key, state.model_dump(), self.services.clock()
         )
-        self.draft = await repo.get_draft(self.session, self.resident.id)
+        self.draft = await get_draft(self.session, self.resident.id)
         self.show(
             views.notice(
                 escape(
@@ -541,7 +557,7 @@ class Desk:
 
     async def open_tickets(self) -> list[TicketDTO]:
         """The requests a message can be about: open ones and resolved ones, oldest first."""
-        return await repo.open_tickets_of_resident(
+        return await open_tickets_of_resident(
             self.session, self.resident.id, (*OPEN_STATUSES, TicketStatus.RESOLVED)
         )
 
@@ -567,7 +583,7 @@ class Desk:
 
     async def deliver_waiting_message(self) -> None:
         """Adds a waiting message to the resident's newest request when none is open any more."""
-        tickets = await repo.tickets_of_resident(self.session, self.resident.id)
+        tickets = await tickets_of_resident(self.session, self.resident.id)
         if tickets:
             await add_resident_message(
                 self.session,
@@ -636,10 +652,10 @@ class Desk:
         form = FORMS[item]
         round_ = self.resident.drafts_started + 1
         state = engine.begin(form, round_, for_staff)
-        await repo.save_draft(
+        await save_draft(
             self.session, self.resident.id, form.key, state.model_dump(), self.services.clock()
         )
-        self.draft = await repo.get_draft(self.session, self.resident.id)
+        self.draft = await get_draft(self.session, self.resident.id)
         await self.set_screen(ResidentScreen.FORM, pending_service=None, drafts_started=round_)
         self.show(
             views.notice(f"<b>{self.t.gettext(form.title)}</b>\n{self.t.gettext(form.intro)}"),
@@ -653,7 +669,7 @@ class Desk:
             self.show(views.consent_full(self.t, self.services.profile, self.services.settings))
         elif action == "agree":
             item = self.resident.pending_service
-            self.resident = await repo.update_resident(
+            self.resident = await update_resident(
                 self.session,
                 self.resident.id,
                 self.services.clock(),
@@ -680,7 +696,7 @@ class Desk:
             await self.set_screen(ResidentScreen.FORM)
             self.show(self.where_you_are())
         else:
-            await repo.delete_draft(self.session, self.resident.id)
+            await delete_draft(self.session, self.resident.id)
             self.draft = None
             await self.set_screen(ResidentScreen.MENU)
             self.show(views.menu(self.t, greeting=False))
@@ -727,7 +743,7 @@ class Desk:
             self.reply.clear_pressed_keyboard = False
             self.show(views.talk_to_staff(t, self.services.profile), self.form_screen(form, state))
         elif outcome.kind == "cancelled":
-            await repo.delete_draft(self.session, self.resident.id)
+            await delete_draft(self.session, self.resident.id)
             self.draft = None
             await self.set_screen(ResidentScreen.MENU)
             self.show(views.cancelled(t))
@@ -759,14 +775,14 @@ class Desk:
             )
             self.reply.outbox_waiting = True
         else:
-            await repo.save_draft(
+            await save_draft(
                 self.session,
                 self.resident.id,
                 form.key,
                 outcome.state.model_dump(),
                 self.services.clock(),
             )
-            self.draft = await repo.get_draft(self.session, self.resident.id)
+            self.draft = await get_draft(self.session, self.resident.id)
             screen = self.form_screen(form, outcome.state)
             if action.kind == "toggle":
                 self.reply.clear_pressed_keyboard = False
@@ -826,12 +842,12 @@ COMMANDS: dict[str, Callable[[Desk], Awaitable[None]]] = {
 async def handle(session: AsyncSession, services: Services, who: Who, event: Event) -> Reply:
     """Handles one resident update inside its transaction and returns what to answer."""
     now = services.clock()
-    resident = await repo.get_or_create_resident(
+    resident = await get_or_create_resident(
         session, who.user_id, who.chat_id, who.language_code, now
     )
-    draft = await repo.get_draft(session, resident.id)
+    draft = await get_draft(session, resident.id)
     # Any message from the resident shows they can be reached again (they unblocked the bot).
-    for ticket_id in await repo.set_resident_reachable(session, resident.id, True):
+    for ticket_id in await set_resident_reachable(session, resident.id, True):
         await queue_card_refresh(session, services, ticket_id)
     desk = Desk(session, services, resident, draft)
     expired = draft is not None and (

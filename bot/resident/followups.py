@@ -12,9 +12,9 @@ from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
-from storage import repositories as repo
 from storage.models import TicketStatus
-from storage.repositories import ResidentDTO, TicketDTO
+from storage.residents import ResidentDTO
+from storage.tickets import TicketDTO, add_ticket_event, update_ticket
 
 FROM_RESIDENT = N_("✉ {reference} – message from the resident (reply to this message to answer):")
 CRISIS_TICKETS = N_(
@@ -47,10 +47,10 @@ async def add_resident_message(
     now = services.clock()
     if ticket.status == TicketStatus.RESOLVED:
         status = TicketStatus.IN_PROGRESS if ticket.assignee_id else "new"
-        await repo.update_ticket(
+        await update_ticket(
             session, ticket.id, now, status=status, resolved_at=None, resolved_bday=None
         )
-        await repo.add_ticket_event(
+        await add_ticket_event(
             session,
             ticket.id,
             "reopened",
@@ -60,8 +60,8 @@ async def add_resident_message(
             {"from": "resolved"},
         )
     else:
-        await repo.update_ticket(session, ticket.id, now)
-    await repo.add_ticket_event(
+        await update_ticket(session, ticket.id, now)
+    await add_ticket_event(
         session,
         ticket.id,
         "resident_message",

@@ -15,9 +15,9 @@ from bot.screens import Document, Screen, plain, split_text
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
-from storage import repositories as repo
 from storage.models import TicketStatus
-from storage.repositories import ResidentDTO
+from storage.residents import ResidentDTO, delete_resident, get_draft
+from storage.tickets import add_ticket_event, resident_events, tickets_of_resident, update_ticket
 
 ERASED_FOR_STAFF = N_(
     "{reference}: the resident asked for their personal data to be deleted. The request was "
@@ -56,7 +56,7 @@ async def my_data(
                 text=escape(resident.pending_message)
             )
         )
-    draft = await repo.get_draft(session, resident.id)
+    draft = await get_draft(session, resident.id)
     if draft is not None and draft.form_key in FORMS:
         form = FORMS[draft.form_key]
         state = DraftState.model_validate(draft.state)
@@ -66,8 +66,8 @@ async def my_data(
             f"{escape(t.gettext(step.label))}: {escape(answer)}"
             for step, answer in engine.review_items(form, state, ctx)
         ]
-    tickets = await repo.tickets_of_resident(session, resident.id)
-    events = await repo.resident_events(session, [tk.id for tk in tickets])
+    tickets = await tickets_of_resident(session, resident.id)
+    events = await resident_events(session, [tk.id for tk in tickets])
     for ticket in tickets:
         form = FORMS[ticket.service]
         lines += [
@@ -119,15 +119,13 @@ async def erase_resident(session: AsyncSession, services: Services, resident: Re
     """Erases the resident's personal data, then closes their open requests (staff are told)."""
     now = services.clock()
     staff_t: Translator = services.catalogs.translator_for(STAFF_LOCALE)
-    tickets = await repo.tickets_of_resident(session, resident.id)
-    await repo.delete_resident(session, resident.id, resident.chat_id)
+    tickets = await tickets_of_resident(session, resident.id)
+    await delete_resident(session, resident.id, resident.chat_id)
     for ticket in tickets:
-        await repo.add_ticket_event(session, ticket.id, "erased", "system", None, now)
+        await add_ticket_event(session, ticket.id, "erased", "system", None, now)
         if ticket.status in OPEN_STATUSES:
-            await repo.update_ticket(
-                session, ticket.id, now, status=TicketStatus.CLOSED, closed_at=now
-            )
-            await repo.add_ticket_event(
+            await update_ticket(session, ticket.id, now, status=TicketStatus.CLOSED, closed_at=now)
+            await add_ticket_event(
                 session, ticket.id, "closed", "system", None, now, {"reason": "erasure"}
             )
             if services.settings.staff_chat_id is not None:

@@ -20,8 +20,8 @@ from bot.tickets.lifecycle import (
     district_coordinator,
     is_open,
 )
-from storage import repositories as repo
-from storage.repositories import StaffDTO, TicketDTO
+from storage.staff import StaffDTO, get_staff
+from storage.tickets import TicketDTO
 
 # A card is one message, so its buttons stay on it: long answers are shortened here
 # (the whole text is in /ticket).
@@ -76,7 +76,7 @@ async def render_card(
     form = FORMS[ticket.service]
     answers = ticket.answers
     tz = services.settings.tz
-    assignee = await repo.get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
+    assignee = await get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
     # The assignee (or suggested 地区担当) is mentioned, so Telegram notifies them.
     if assignee is not None:
         assignee_html = mention(assignee)
@@ -117,7 +117,7 @@ async def render_card(
     lines.append(f"{t.gettext(ASSIGNEE)}: {assignee_html}")
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[3:]]
     if ticket.entered_by_id:
-        by = await repo.get_staff(session, ticket.entered_by_id)
+        by = await get_staff(session, ticket.entered_by_id)
         lines.append(
             t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?"))
         )

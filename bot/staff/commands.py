@@ -15,7 +15,7 @@ from bot.i18n import N_, Translator
 from bot.screens import Reply, Screen
 from bot.staff.desk import StaffDesk
 from bot.staff.views import bold
-from storage.repositories import StaffDTO
+from storage.staff import StaffDTO
 
 Run = Callable[[StaffDesk, StaffDTO, str], Awaitable[None]]
 

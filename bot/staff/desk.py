@@ -36,9 +36,30 @@ from bot.staff.views import (
 )
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from bot.tickets.reference import parse_reference
-from storage import repositories as repo
 from storage.models import Priority
-from storage.repositories import StaffDTO, TicketDTO, TicketQuery
+from storage.outbox import outbox_message_for
+from storage.staff import (
+    StaffDTO,
+    active_staff,
+    add_audit,
+    deactivate_staff,
+    get_staff_by_user,
+    recent_audit,
+    save_staff,
+    staff_names,
+    staff_names_by_user,
+)
+from storage.tickets import (
+    TicketDTO,
+    TicketQuery,
+    add_ticket_event,
+    get_ticket,
+    get_ticket_by_reference,
+    recent_ticket_events,
+    references_of,
+    ticket_events,
+    ticket_page,
+)
 
 QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
 REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
@@ -63,11 +84,11 @@ async def staff_for_user(
     session: AsyncSession, services: Services, user_id: int, name: str
 ) -> StaffDTO | None:
     """The staff member with a Telegram user id; an admin gets a staff row on first use."""
-    staff = await repo.get_staff_by_user(session, user_id)
+    staff = await get_staff_by_user(session, user_id)
     if staff is None and user_id in services.settings.admin_ids:
         now = services.clock()
-        staff = await repo.save_staff(session, user_id, (name or str(user_id))[:64], [], now)
-        await repo.add_audit(session, user_id, "admin_as_staff", now)
+        staff = await save_staff(session, user_id, (name or str(user_id))[:64], [], now)
+        await add_audit(session, user_id, "admin_as_staff", now)
     return staff
 
 
@@ -123,7 +144,7 @@ class StaffDesk:
         if reference is None:
             self.say(self.t.gettext("Please give a reference like 1234-5678."))
             return None
-        ticket = await repo.get_ticket_by_reference(self.session, reference)
+        ticket = await get_ticket_by_reference(self.session, reference)
         if ticket is None:
             self.say(self.t.gettext("No ticket {reference}.").format(reference=reference))
         return ticket
@@ -174,7 +195,7 @@ class StaffDesk:
         """One page of /queue, with buttons to turn pages (they carry the canonical filter)."""
         key, query = self._queue_query(staff, filter_text) or ("all", TicketQuery(open_only=True))
         size = self.services.settings.staff_page_size
-        tickets, total = await repo.ticket_page(self.session, query, page * size, size)
+        tickets, total = await ticket_page(self.session, query, page * size, size)
         title = self.t.gettext("Queue: {filter}").format(
             filter=escape(filter_text)
             if filter_text and key != "all"
@@ -189,7 +210,7 @@ class StaffDesk:
             self.t,
             self.calendar,
             self.services.clock(),
-            await repo.staff_names(self.session),
+            await staff_names(self.session),
             lambda p: callbacks.queue_page(key, p),
         )
 
@@ -203,18 +224,18 @@ class StaffDesk:
     async def show_details(self, staff: StaffDTO, ticket: TicketDTO) -> None:
         """Shows a ticket in full and records who looked at its personal data."""
         now = self.services.clock()
-        await repo.add_ticket_event(
+        await add_ticket_event(
             self.session, ticket.id, "viewed", "staff", staff.telegram_user_id, now
         )
-        events = await repo.ticket_events(self.session, ticket.id)
+        events = await ticket_events(self.session, ticket.id)
         self.reply.screens.append(
             ticket_details(
                 ticket,
                 staff_form_context(self.services),
                 self.services.profile,
                 events,
-                await repo.staff_names(self.session),
-                await repo.staff_names_by_user(self.session),
+                await staff_names(self.session),
+                await staff_names_by_user(self.session),
                 self.calendar,
                 now,
                 self.services.settings.tz,
@@ -243,7 +264,7 @@ class StaffDesk:
     async def _find_staff(self, text: str) -> StaffDTO | None:
         """A staff member by user id or display name."""
         wanted = normalize(text)
-        for member in await repo.active_staff(self.session):
+        for member in await active_staff(self.session):
             if wanted in (str(member.telegram_user_id), normalize(member.display_name)):
                 return member
         return None
@@ -327,7 +348,7 @@ class StaffDesk:
             return
         self.reply.screens.append(await self.search_screen(args, 0))
         # Who searched is recorded; what they searched for (perhaps a phone number) is not.
-        await repo.add_audit(self.session, staff.telegram_user_id, "search", self.services.clock())
+        await add_audit(self.session, staff.telegram_user_id, "search", self.services.clock())
 
     async def search_screen(self, words: str, page: int) -> Screen:
         """One page of /search results."""
@@ -340,7 +361,7 @@ class StaffDesk:
         else:
             query = TicketQuery(words=tuple(words.split()[:5]))
         size = self.services.settings.staff_page_size
-        tickets, total = await repo.ticket_page(self.session, query, page * size, size)
+        tickets, total = await ticket_page(self.session, query, page * size, size)
         title = self.t.gettext("Search: {words}").format(words=escape(words))
         paging = callbacks.search_page(words, 0) is not None
         return ticket_list(
@@ -352,7 +373,7 @@ class StaffDesk:
             self.t,
             self.calendar,
             self.services.clock(),
-            await repo.staff_names(self.session),
+            await staff_names(self.session),
             (lambda p: callbacks.search_page(words, p)) if paging else None,
         )
 
@@ -406,7 +427,7 @@ class StaffDesk:
                 picture=True,
             ),
         ]
-        await repo.add_audit(
+        await add_audit(
             self.session, staff.telegram_user_id, "report", self.services.clock(), {"period": label}
         )
 
@@ -432,7 +453,7 @@ class StaffDesk:
         now = self.services.clock()
         if action == "list" or not action:
             self.reply.screens.append(
-                staff_list(self.t, await repo.active_staff(self.session), self.services.profile)
+                staff_list(self.t, await active_staff(self.session), self.services.profile)
             )
             return
         user_text, _, name_text = rest.strip().partition(" ")
@@ -445,8 +466,8 @@ class StaffDesk:
             return
         user_id = int(user_text)
         if action == "remove":
-            removed = await repo.deactivate_staff(self.session, user_id, now)
-            await repo.add_audit(
+            removed = await deactivate_staff(self.session, user_id, now)
+            await add_audit(
                 self.session, self.who.user_id, "staff_remove", now, {"user_id": user_id}
             )
             message = N_("Removed {user_id}.") if removed else N_("{user_id} is not staff.")
@@ -464,8 +485,8 @@ class StaffDesk:
                 self.t.gettext("Please give a display name, e.g. /staff add 123456789 Tanaka.")
             )
             return
-        member = await repo.save_staff(self.session, user_id, name, districts, now)
-        await repo.add_audit(
+        member = await save_staff(self.session, user_id, name, districts, now)
+        await add_audit(
             self.session,
             self.who.user_id,
             "staff_add",
@@ -481,9 +502,9 @@ class StaffDesk:
     async def cmd_audit(self, staff: StaffDTO, args: str) -> None:
         """/audit [n] (admins): recent events, without content."""
         limit = int(args) if args.isdecimal() and 0 < int(args) <= 200 else 30
-        events = await repo.recent_ticket_events(self.session, limit)
-        audit = await repo.recent_audit(self.session, limit)
-        references = await repo.references_of(self.session, {e.ticket_id for e in events})
+        events = await recent_ticket_events(self.session, limit)
+        audit = await recent_audit(self.session, limit)
+        references = await references_of(self.session, {e.ticket_id for e in events})
         self.reply.screens.append(
             audit_list(self.t, events, audit, references, self.services.settings.tz, limit)
         )
@@ -502,7 +523,7 @@ class StaffDesk:
         if parsed.action == "search":
             self.reply.replace_pressed = await self.search_screen(parsed.arg, parsed.page)
             return self.reply
-        ticket = await repo.get_ticket(self.session, parsed.ticket_id)
+        ticket = await get_ticket(self.session, parsed.ticket_id)
         if ticket is None:
             return self.refuse(toast=True)
         on_card = (
@@ -570,7 +591,7 @@ class StaffDesk:
         """
         if self.who.reply_to_message_id is None:
             return None
-        target = await repo.outbox_message_for(
+        target = await outbox_message_for(
             self.session, self.who.chat_id, self.who.reply_to_message_id
         )
         if target is None or target.kind not in REPLY_TARGET_KINDS or target.ticket_id is None:
@@ -578,7 +599,7 @@ class StaffDesk:
         staff = await self.identify()
         if staff is None:
             return self.refuse()
-        ticket = await repo.get_ticket(self.session, target.ticket_id)
+        ticket = await get_ticket(self.session, target.ticket_id)
         self.say(
             await Triage(self.session, self.services, staff).reply(
                 ticket, text, self.who.chat_id, self.who.message_id

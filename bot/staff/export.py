@@ -24,8 +24,8 @@ from bot.services import Services
 from bot.settings import OfficeProfile
 from bot.staff.cards import staff_form_context
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
-from storage import repositories as repo
-from storage.repositories import StaffDTO, TicketDTO
+from storage.staff import StaffDTO, add_audit, staff_names
+from storage.tickets import TicketDTO, tickets_created_between
 
 COLUMNS = (
     N_("Reference"),
@@ -213,16 +213,16 @@ async def export_tickets(
             start=request.start.isoformat(), end=request.end.isoformat()
         )
     start, end = utc_range(request.start, request.end, tz)
-    tickets = await repo.tickets_created_between(session, start, end)
+    tickets = await tickets_created_between(session, start, end)
     ctx = staff_form_context(services)
-    names = await repo.staff_names(session)
+    names = await staff_names(session)
     rows = [ticket_row(ticket, ctx, services.profile, names, tz) for ticket in tickets]
     header = [t.gettext(column) for column in COLUMNS]
     content = to_xlsx(header, rows) if request.fmt == "xlsx" else to_csv(header, rows)
     caption = t.gettext(CAPTION).format(
         start=request.start.isoformat(), end=request.end.isoformat(), count=len(rows)
     )
-    await repo.add_audit(
+    await add_audit(
         session,
         staff.telegram_user_id,
         "export",

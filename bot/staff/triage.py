@@ -17,9 +17,17 @@ from bot.screens import Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES, PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS
-from storage import repositories as repo
 from storage.models import TicketStatus
-from storage.repositories import StaffDTO, TicketDTO
+from storage.residents import ResidentDTO, get_resident
+from storage.staff import StaffDTO, get_staff
+from storage.tickets import (
+    TicketDTO,
+    add_ticket_event,
+    claim_ticket,
+    get_ticket,
+    ticket_events,
+    update_ticket,
+)
 
 TAKEN_UP = N_(
     "Your request {reference} has been taken up by a staff member. They will contact you."
@@ -56,8 +64,8 @@ class Triage:
         if ticket.first_action_at is None:
             fields.setdefault("first_action_at", now)
             fields.setdefault("first_action_bday", self.services.calendar.ordinal_at(now))
-        changed = await repo.update_ticket(self.session, ticket.id, now, **fields)
-        await repo.add_ticket_event(
+        changed = await update_ticket(self.session, ticket.id, now, **fields)
+        await add_ticket_event(
             self.session, ticket.id, kind, "staff", self.staff.telegram_user_id, now, data
         )
         await queue_card_refresh(self.session, self.services, ticket.id)
@@ -69,14 +77,10 @@ class Triage:
             return self._closed(ticket)
         if ticket.assignee_id == self.staff.id:
             return self._say(N_("You already have {reference}."), ticket)
-        if not await repo.claim_ticket(
-            self.session, ticket.id, self.staff.id, self.services.clock()
-        ):
-            current = await repo.get_ticket(self.session, ticket.id)
+        if not await claim_ticket(self.session, ticket.id, self.staff.id, self.services.clock()):
+            current = await get_ticket(self.session, ticket.id)
             holder = (
-                await repo.get_staff(self.session, current.assignee_id)
-                if current.assignee_id
-                else None
+                await get_staff(self.session, current.assignee_id) if current.assignee_id else None
             )
             return self._say(
                 N_("{reference} is already taken by {name}."),
@@ -217,9 +221,7 @@ class Triage:
     ) -> str:
         """Relays a message to the resident through the outbox; staff hear whether it arrived."""
         resident = (
-            await repo.get_resident(self.session, ticket.resident_id)
-            if ticket.resident_id
-            else None
+            await get_resident(self.session, ticket.resident_id) if ticket.resident_id else None
         )
         if resident is None:
             return self._say(
@@ -245,15 +247,15 @@ class Triage:
 
     async def tell_taken_up(self, ticket: TicketDTO) -> None:
         """Tells the resident, once, that a person has taken up their request."""
-        history = await repo.ticket_events(self.session, ticket.id)
+        history = await ticket_events(self.session, ticket.id)
         if any(e.kind == "told_taken_up" for e in history):
             return
         await self.notify_resident(ticket, TAKEN_UP)
-        await repo.add_ticket_event(
+        await add_ticket_event(
             self.session, ticket.id, "told_taken_up", "system", None, self.services.clock()
         )
 
-    def resident_translator(self, resident: repo.ResidentDTO, ticket: TicketDTO) -> Translator:
+    def resident_translator(self, resident: ResidentDTO, ticket: TicketDTO) -> Translator:
         """The translator for a ticket's resident, in the language they use now."""
         locale = resident.locale or locale_from_language_code(resident.language_code)
         return self.services.catalogs.translator_for(locale)
@@ -262,7 +264,7 @@ class Triage:
         """Tells the ticket's resident about progress, in their language, through the outbox."""
         if ticket.resident_id is None:
             return
-        resident = await repo.get_resident(self.session, ticket.resident_id)
+        resident = await get_resident(self.session, ticket.resident_id)
         if resident is None:
             return
         t = self.resident_translator(resident, ticket)

@@ -15,7 +15,8 @@ from bot.screens import Button, Screen, rows_of
 from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
-from storage.repositories import AuditDTO, EventDTO, StaffDTO, TicketDTO, count_limit
+from storage.staff import AuditDTO, StaffDTO
+from storage.tickets import EventDTO, TicketDTO, count_limit
 
 EVENT_LABELS = {
     "created": N_("created"),

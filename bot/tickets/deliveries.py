@@ -14,8 +14,9 @@ from bot.outbox.relay import Prepared
 from bot.screens import Screen
 from bot.services import Services
 from bot.staff.cards import render_card
-from storage import repositories as repo
-from storage.repositories import OutboxDTO
+from storage.outbox import OutboxDTO
+from storage.residents import set_resident_reachable
+from storage.tickets import add_ticket_event, get_ticket, set_card_message_id
 
 # Rows that go to a resident: a 403 means they blocked the bot.
 TO_RESIDENT = ("receipt", "staff_reply", "resident_notice")
@@ -33,7 +34,7 @@ class TicketDeliveryHooks:
 
     async def prepare(self, session: AsyncSession, message: OutboxDTO) -> Prepared | None:
         """Renders cards from the ticket's current state and threads relays under the card."""
-        ticket = await repo.get_ticket(session, message.ticket_id) if message.ticket_id else None
+        ticket = await get_ticket(session, message.ticket_id) if message.ticket_id else None
         if message.kind in ("ticket_card", "card_edit"):
             if ticket is None:
                 return None
@@ -74,10 +75,10 @@ class TicketDeliveryHooks:
         """Remembers where the card is; tells staff their reply reached the resident."""
         now = self._services.clock()
         if message.kind == "ticket_card" and message.ticket_id and telegram_message_id:
-            await repo.set_card_message_id(session, message.ticket_id, telegram_message_id)
+            await set_card_message_id(session, message.ticket_id, telegram_message_id)
         elif message.kind == "staff_reply" and message.ticket_id and is_last_part(message):
-            ticket = await repo.get_ticket(session, message.ticket_id)
-            await repo.add_ticket_event(
+            ticket = await get_ticket(session, message.ticket_id)
+            await add_ticket_event(
                 session, message.ticket_id, "reply_delivered", "system", None, now
             )
             await self._tell_staff(session, message, DELIVERED, ticket.reference)
@@ -89,8 +90,8 @@ class TicketDeliveryHooks:
         if message.kind not in TO_RESIDENT or not message.ticket_id or not is_last_part(message):
             return
         now = self._services.clock()
-        ticket = await repo.get_ticket(session, message.ticket_id)
-        await repo.add_ticket_event(
+        ticket = await get_ticket(session, message.ticket_id)
+        await add_ticket_event(
             session,
             ticket.id,
             "delivery_failed",
@@ -100,7 +101,7 @@ class TicketDeliveryHooks:
             {"kind": message.kind, "forbidden": forbidden},
         )
         if forbidden and ticket.resident_id is not None:
-            for ticket_id in await repo.set_resident_reachable(session, ticket.resident_id, False):
+            for ticket_id in await set_resident_reachable(session, ticket.resident_id, False):
                 await queue_card_refresh(session, self._services, ticket_id)
         if message.kind == "staff_reply":
             reason = BLOCKED if forbidden else TELEGRAM_REFUSED

@@ -12,9 +12,10 @@ from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
 from bot.tickets.reference import new_reference
-from storage import repositories as repo
 from storage.models import OPEN_STATUSES, Priority, TicketStatus
-from storage.repositories import ResidentDTO, StaffDTO, TicketDTO
+from storage.residents import ResidentDTO, delete_draft
+from storage.staff import StaffDTO, active_staff
+from storage.tickets import TicketDTO, add_ticket_event, create_ticket, reference_taken
 
 MAX_REFERENCE_TRIES = 20
 
@@ -51,7 +52,7 @@ async def unused_reference(session: AsyncSession) -> str:
     """Returns a fresh reference that no ticket uses yet."""
     for _ in range(MAX_REFERENCE_TRIES):
         reference = new_reference()
-        if not await repo.reference_taken(session, reference):
+        if not await reference_taken(session, reference):
             return reference
     raise RuntimeError("could not find an unused ticket reference")
 
@@ -62,7 +63,7 @@ async def district_coordinator(
     """The 地区担当 of a district: a staff member listing it, else the profile's coordinator."""
     if district_key is None:
         return None
-    staff = await repo.active_staff(session)
+    staff = await active_staff(session)
     listed = next((s for s in staff if district_key in s.districts), None)
     if listed is not None:
         return listed
@@ -88,7 +89,7 @@ async def open_ticket(
     now = services.clock()
     drafter = resident
     # Deleting the draft first makes a concurrent second submission find nothing to delete.
-    if drafter is not None and not await repo.delete_draft(session, drafter.id):
+    if drafter is not None and not await delete_draft(session, drafter.id):
         return None
     answers = dict(state.answers)
     district = answers.get("district")
@@ -96,7 +97,7 @@ async def open_ticket(
     coordinator = None
     if services.settings.district_routing == "assign":
         coordinator = await district_coordinator(session, services, district_key)
-    ticket = await repo.create_ticket(
+    ticket = await create_ticket(
         session,
         reference=await unused_reference(session),
         resident_id=None if entered_by else resident.id if resident else None,
@@ -124,7 +125,7 @@ async def open_ticket(
         if entered_by
         else ("resident", resident.telegram_user_id if resident else None)
     )
-    await repo.add_ticket_event(
+    await add_ticket_event(
         session,
         ticket.id,
         "created",
@@ -135,7 +136,7 @@ async def open_ticket(
         | ({"minor": True} if state.minor else {}),
     )
     if coordinator is not None:
-        await repo.add_ticket_event(
+        await add_ticket_event(
             session,
             ticket.id,
             "assigned",

@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage import inbox
-from storage import repositories as repo
 from storage.models import TicketStatus
+from storage.residents import delete_drafts_older_than, delete_idle_residents
+from storage.runs import record_retention_run
+from storage.tickets import add_ticket_event, scrub_tickets, tickets_to_erase, update_ticket
+from storage.updates import forget_updates_before
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +25,9 @@ async def purge_expired(services: Services, now: datetime) -> None:
     just as long ago (they hold what residents wrote), and old update ids."""
     cutoff = now - timedelta(hours=services.settings.draft_retention_hours)
     async with services.db.begin() as session:
-        removed = await repo.delete_drafts_older_than(session, cutoff)
+        removed = await delete_drafts_older_than(session, cutoff)
         removed += await inbox.forget_failed_before(session, cutoff)
-        forgotten = await repo.forget_updates_before(session, now - UPDATE_IDS_KEPT)
+        forgotten = await forget_updates_before(session, now - UPDATE_IDS_KEPT)
     if removed or forgotten:
         log.info(
             "purged %d expired drafts or failed updates and %d old update ids", removed, forgotten
@@ -36,26 +39,24 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
     their time, removes residents with nothing left, and records the run (counts only)."""
     s = services.settings
     async with services.db.begin() as session:
-        drafts = await repo.delete_drafts_older_than(
+        drafts = await delete_drafts_older_than(
             session, now - timedelta(hours=s.draft_retention_hours)
         )
-        closed, volunteers = await repo.tickets_to_erase(
+        closed, volunteers = await tickets_to_erase(
             session,
             now - timedelta(days=s.closed_retention_days),
             now - timedelta(days=s.volunteer_retention_days),
         )
-        await repo.scrub_tickets(session, closed + volunteers)
+        await scrub_tickets(session, closed + volunteers)
         for ticket_id in volunteers:
             # An erased registration is over: it leaves the queue and the digest.
-            await repo.update_ticket(
-                session, ticket_id, now, status=TicketStatus.CLOSED, closed_at=now
-            )
+            await update_ticket(session, ticket_id, now, status=TicketStatus.CLOSED, closed_at=now)
         for ticket_id in closed + volunteers:
-            await repo.add_ticket_event(
+            await add_ticket_event(
                 session, ticket_id, "erased", "system", None, now, {"reason": "retention"}
             )
             await queue_card_refresh(session, services, ticket_id)
-        residents = await repo.delete_idle_residents(
+        residents = await delete_idle_residents(
             session, now - timedelta(days=s.closed_retention_days)
         )
         counts = {
@@ -64,6 +65,6 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
             "volunteer_registrations": len(volunteers),
             "residents": residents,
         }
-        await repo.record_retention_run(session, now, **counts)
+        await record_retention_run(session, now, **counts)
     log.info("retention run: %s", counts)
     return counts

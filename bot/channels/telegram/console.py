@@ -13,8 +13,8 @@ from bot.channels.telegram.local_api import LocalBotApi, StoredMessage
 from bot.channels.telegram.local_user import LocalUser, bare_label
 from bot.screens import plain
 from bot.settings import Settings
-from storage import repositories as repo
 from storage.db import create_engine, create_sessionmaker
+from storage.updates import last_processed_update_id
 
 LOCAL_STAFF_CHAT_ID = -1000000000001
 LOCAL_RESIDENT_ID = 10001
@@ -125,7 +125,7 @@ async def run_chat(
     app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)
     # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.
     async with app.bot_data[SERVICES_KEY].db() as session:
-        last_update_id = await repo.last_processed_update_id(session)
+        last_update_id = await last_processed_update_id(session)
     update_ids = itertools.count(last_update_id + 1)
     users = {
         "resident": LocalUser(app, api, LOCAL_RESIDENT_ID, language, update_ids),

@@ -14,7 +14,7 @@ from telegram.error import TelegramError
 from bot.channels.telegram.context import MadoguchiContext
 from bot.screens import Reply, Screen, split_text
 from storage import inbox
-from storage import repositories as repo
+from storage.updates import record_update, update_recorded
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
     services = context.services
     try:
         async with services.db.begin() as session:
-            if not await repo.record_update(session, update.update_id, services.clock()):
+            if not await record_update(session, update.update_id, services.clock()):
                 log.info("update %s was already handled; ignoring the redelivery", update.update_id)
                 return None
             # Handled and out of the inbox in one commit: never both, never neither.
@@ -45,7 +45,7 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
         return reply
     except IntegrityError:
         async with services.db() as session:
-            if not await repo.update_recorded(session, update.update_id):
+            if not await update_recorded(session, update.update_id):
                 raise
         # Another worker committed the same update id first.
         log.info("update %s was handled concurrently; ignoring", update.update_id)

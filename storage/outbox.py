@@ -1,0 +1,150 @@
+"""Outbox rows: written with the change that caused them, claimed and finished by the relay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import DTO
+from storage.models import (
+    OutboxMessage,
+)
+from storage.queues import due_heads_query
+
+
+class OutboxDTO(DTO):
+    """A message waiting in the outbox."""
+
+    id: int
+    chat_id: int
+    kind: str
+    ticket_id: int | None
+    text: str
+    meta: dict[str, Any]
+    reply_markup: dict[str, Any] | None
+    status: str
+    attempts: int
+    not_before: datetime
+    last_error: str | None
+    telegram_message_id: int | None
+    created_at: datetime
+
+
+async def add_outbox_message(
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    text: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    reply_markup: dict[str, Any] | None = None,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Writes a message to the outbox in the caller's transaction."""
+    session.add(
+        OutboxMessage(
+            chat_id=chat_id,
+            kind=kind,
+            ticket_id=ticket_id,
+            text=text,
+            reply_markup=reply_markup,
+            meta=meta or {},
+            status="pending",
+            attempts=0,
+            not_before=now,
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def outbox_message_for(
+    session: AsyncSession, chat_id: int, telegram_message_id: int
+) -> OutboxDTO | None:
+    """Returns the outbox message that became a given Telegram message, if any."""
+    row = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.telegram_message_id == telegram_message_id,
+        )
+    )
+    return OutboxDTO.model_validate(row) if row else None
+
+
+UNDELIVERED = ("pending", "sending")
+
+
+async def outbox_heads(
+    session: AsyncSession, now: datetime, limit: int, skip_chats: set[int]
+) -> list[OutboxDTO]:
+    """Returns, for each chat not skipped, its oldest undelivered message if that one is due."""
+    query = due_heads_query(OutboxMessage, "id", lambda m: m.status.in_(UNDELIVERED), now, limit)
+    if skip_chats:
+        query = query.where(OutboxMessage.chat_id.not_in(skip_chats))
+    return [OutboxDTO.model_validate(r) for r in await session.scalars(query)]
+
+
+async def claim_outbox_message(
+    session: AsyncSession, message_id: int, now: datetime, lease_until: datetime
+) -> bool:
+    """Marks a due message as being sent by this worker; False if another has it."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status.in_(UNDELIVERED),
+            OutboxMessage.not_before <= now,
+        )
+        .values(status="sending", not_before=lease_until, attempts=OutboxMessage.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+async def finish_outbox_message(
+    session: AsyncSession,
+    message_id: int,
+    status: str,
+    now: datetime,
+    *,
+    telegram_message_id: int | None = None,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+    attempts: int | None = None,
+) -> None:
+    """Records the result of one delivery attempt; a delivered message's text is not kept."""
+    values: dict[str, Any] = {"status": status, "last_error": error}
+    if status == "sent":
+        values.update(
+            sent_at=now, telegram_message_id=telegram_message_id, text="", reply_markup=None
+        )
+    if retry_at is not None:
+        values["not_before"] = retry_at
+    if attempts is not None:
+        values["attempts"] = attempts
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+    )
+
+
+async def outbox_messages(session: AsyncSession, kind: str | None = None) -> list[OutboxDTO]:
+    """Returns outbox messages, optionally of one kind, oldest first."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    return [OutboxDTO.model_validate(r) for r in await session.scalars(query)]
+
+
+async def outbox_backlog(session: AsyncSession) -> tuple[int, int]:
+    """How many outbox messages wait to be delivered, and how many were given up on."""
+    counts = dict(
+        (status, count)
+        for status, count in await session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.status.in_((*UNDELIVERED, "failed")))
+            .group_by(OutboxMessage.status)
+        )
+    )
+    return sum(counts.get(s, 0) for s in UNDELIVERED), counts.get("failed", 0)

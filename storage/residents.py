@@ -1,0 +1,177 @@
+"""Residents and their drafts: first contact, screen and consent, the unfinished intake, erasure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import DTO
+from storage.models import (
+    Draft,
+    InboxUpdate,
+    OutboxMessage,
+    Resident,
+    Ticket,
+)
+from storage.tickets import scrub_tickets
+
+
+class ResidentDTO(DTO):
+    """A resident as the services see it."""
+
+    id: int
+    telegram_user_id: int
+    chat_id: int
+    locale: str | None
+    language_code: str | None
+    screen: str
+    pending_service: str | None
+    pending_message: str | None
+    drafts_started: int
+    consent_version: str | None
+    consent_at: datetime | None
+
+
+class DraftDTO(DTO):
+    """An unfinished intake."""
+
+    id: int
+    resident_id: int
+    form_key: str
+    state: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+async def get_or_create_resident(
+    session: AsyncSession,
+    telegram_user_id: int,
+    chat_id: int,
+    language_code: str | None,
+    now: datetime,
+) -> ResidentDTO:
+    """Returns the resident for a Telegram user, creating the row on first contact."""
+    row = await session.scalar(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
+    if row is None:
+        row = Resident(
+            telegram_user_id=telegram_user_id,
+            chat_id=chat_id,
+            language_code=language_code,
+            screen="menu",
+            drafts_started=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        await session.flush()
+    elif row.chat_id != chat_id or row.language_code != language_code:
+        row.chat_id, row.language_code, row.updated_at = chat_id, language_code, now
+    return ResidentDTO.model_validate(row)
+
+
+async def get_resident(session: AsyncSession, resident_id: int) -> ResidentDTO | None:
+    """Returns a resident by row id."""
+    row = await session.get(Resident, resident_id)
+    return ResidentDTO.model_validate(row) if row else None
+
+
+async def update_resident(
+    session: AsyncSession, resident_id: int, now: datetime, **fields: Any
+) -> ResidentDTO:
+    """Changes a resident's fields and returns the new values."""
+    row = await session.get_one(Resident, resident_id)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = now
+    await session.flush()
+    return ResidentDTO.model_validate(row)
+
+
+async def get_draft(session: AsyncSession, resident_id: int) -> DraftDTO | None:
+    """Returns a resident's unfinished intake, if any."""
+    row = await session.scalar(select(Draft).where(Draft.resident_id == resident_id))
+    return DraftDTO.model_validate(row) if row else None
+
+
+async def save_draft(
+    session: AsyncSession, resident_id: int, form_key: str, state: dict[str, Any], now: datetime
+) -> None:
+    """Creates or replaces a resident's draft."""
+    row = await session.scalar(select(Draft).where(Draft.resident_id == resident_id))
+    if row is None:
+        session.add(
+            Draft(
+                resident_id=resident_id,
+                form_key=form_key,
+                state=state,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    else:
+        row.form_key, row.state, row.updated_at = form_key, state, now
+    await session.flush()
+
+
+async def delete_draft(session: AsyncSession, resident_id: int) -> bool:
+    """Removes a resident's draft; returns whether there was one."""
+    result = await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+    return (result.rowcount or 0) > 0
+
+
+async def delete_drafts_older_than(session: AsyncSession, cutoff: datetime) -> int:
+    """Removes drafts untouched since the cutoff and returns how many."""
+    result = await session.execute(delete(Draft).where(Draft.updated_at < cutoff))
+    return result.rowcount or 0
+
+
+async def set_resident_reachable(
+    session: AsyncSession, resident_id: int, reachable: bool
+) -> list[int]:
+    """Marks all of a resident's tickets reachable or not; returns the ids that changed."""
+    ids = list(
+        await session.scalars(
+            select(Ticket.id).where(
+                Ticket.resident_id == resident_id, Ticket.resident_unreachable.is_(reachable)
+            )
+        )
+    )
+    if ids:
+        await session.execute(
+            update(Ticket).where(Ticket.id.in_(ids)).values(resident_unreachable=not reachable)
+        )
+    return ids
+
+
+async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int) -> list[int]:
+    """Erases a resident: their tickets' personal data, their messages waiting to be sent,
+    their updates given up on, their draft and their row. Returns the ids of their tickets
+    (kept, anonymous)."""
+    ticket_ids = list(
+        await session.scalars(select(Ticket.id).where(Ticket.resident_id == resident_id))
+    )
+    await scrub_tickets(session, ticket_ids)
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+    # Updates given up on still hold what the resident wrote; ones still waiting are newer
+    # than this request and are handled as usual.
+    await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.chat_id == chat_id, InboxUpdate.failed.is_(True))
+    )
+    await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+    await session.execute(delete(Resident).where(Resident.id == resident_id))
+    return ticket_ids
+
+
+async def delete_idle_residents(session: AsyncSession, idle_before: datetime) -> int:
+    """Deletes residents idle since a date who have no tickets and no draft left."""
+    has_ticket = select(Ticket.id).where(Ticket.resident_id == Resident.id).exists()
+    has_draft = select(Draft.id).where(Draft.resident_id == Resident.id).exists()
+    result = await session.execute(
+        delete(Resident).where(Resident.updated_at < idle_before, ~has_ticket, ~has_draft)
+    )
+    return result.rowcount or 0

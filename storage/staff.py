@@ -1,0 +1,123 @@
+"""Staff members and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.dto import DTO
+from storage.models import (
+    AuditEntry,
+    StaffMember,
+)
+
+
+class StaffDTO(DTO):
+    """A staff member."""
+
+    id: int
+    telegram_user_id: int
+    display_name: str
+    districts: list[str]
+    active: bool
+
+
+class AuditDTO(DTO):
+    """One staff action outside a ticket's history."""
+
+    id: int
+    actor_id: int | None
+    action: str
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+async def get_staff_by_user(session: AsyncSession, telegram_user_id: int) -> StaffDTO | None:
+    """Returns the active staff member with a Telegram user id, if any."""
+    row = await session.scalar(
+        select(StaffMember).where(
+            StaffMember.telegram_user_id == telegram_user_id, StaffMember.active.is_(True)
+        )
+    )
+    return StaffDTO.model_validate(row) if row else None
+
+
+async def get_staff(session: AsyncSession, staff_id: int) -> StaffDTO | None:
+    """Returns a staff member by row id (active or not)."""
+    row = await session.get(StaffMember, staff_id)
+    return StaffDTO.model_validate(row) if row else None
+
+
+async def save_staff(
+    session: AsyncSession,
+    telegram_user_id: int,
+    display_name: str,
+    districts: list[str],
+    now: datetime,
+) -> StaffDTO:
+    """Adds a staff member, or updates and reactivates an existing one."""
+    row = await session.scalar(
+        select(StaffMember).where(StaffMember.telegram_user_id == telegram_user_id)
+    )
+    if row is None:
+        row = StaffMember(telegram_user_id=telegram_user_id, created_at=now)
+        session.add(row)
+    row.display_name, row.districts, row.active, row.updated_at = (
+        display_name,
+        districts,
+        True,
+        now,
+    )
+    await session.flush()
+    return StaffDTO.model_validate(row)
+
+
+async def deactivate_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> bool:
+    """Marks a staff member inactive; returns whether one was active."""
+    result = await session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == telegram_user_id, StaffMember.active.is_(True))
+        .values(active=False, updated_at=now)
+    )
+    return (result.rowcount or 0) > 0
+
+
+async def active_staff(session: AsyncSession) -> list[StaffDTO]:
+    """Returns every active staff member, by name."""
+    rows = await session.scalars(
+        select(StaffMember).where(StaffMember.active.is_(True)).order_by(StaffMember.display_name)
+    )
+    return [StaffDTO.model_validate(r) for r in rows]
+
+
+async def staff_names(session: AsyncSession) -> dict[int, str]:
+    """Every staff member's display name by row id (for lists)."""
+    rows = await session.execute(select(StaffMember.id, StaffMember.display_name))
+    return {staff_id: name for staff_id, name in rows.all()}
+
+
+async def staff_names_by_user(session: AsyncSession) -> dict[int, str]:
+    """Every staff member's display name by Telegram user id (for histories)."""
+    rows = await session.execute(select(StaffMember.telegram_user_id, StaffMember.display_name))
+    return {user_id: name for user_id, name in rows.all()}
+
+
+async def add_audit(
+    session: AsyncSession,
+    actor_id: int | None,
+    action: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Records a staff action outside one ticket's history."""
+    session.add(AuditEntry(actor_id=actor_id, action=action, detail=detail or {}, created_at=now))
+    await session.flush()
+
+
+async def recent_audit(session: AsyncSession, limit: int) -> list[AuditDTO]:
+    """Returns the newest audit entries."""
+    rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
+    return [AuditDTO.model_validate(r) for r in rows]

@@ -1,0 +1,384 @@
+"""Tickets and their events: opening, changes, claims, staff lists and search, erasure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import keyring_of
+from storage.dto import DTO
+from storage.models import (
+    OutboxMessage,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    open_ticket_condition,
+)
+
+
+class TicketDTO(DTO):
+    """A ticket as the services see it."""
+
+    id: int
+    reference: str
+    resident_id: int | None
+    service: str
+    status: str
+    priority: str
+    district_key: str | None
+    contact_method: str | None
+    phone: str | None
+    answers: dict[str, Any]
+    locale: str
+    source: str
+    assignee_id: int | None
+    entered_by_id: int | None
+    referred_to: str | None
+    card_message_id: int | None
+    resident_unreachable: bool
+    erased: bool
+    minor: bool
+    first_action_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    last_activity_at: datetime
+    created_bday: int
+    first_action_bday: int | None
+    resolved_bday: int | None
+    created_at: datetime
+
+
+class EventDTO(DTO):
+    """One entry of a ticket's history."""
+
+    id: int
+    ticket_id: int
+    kind: str
+    actor_type: str
+    actor_id: int | None
+    data: dict[str, Any]
+    created_at: datetime
+
+
+async def reference_taken(session: AsyncSession, reference: str) -> bool:
+    """Returns whether a ticket reference is already in use."""
+    found = await session.scalar(select(Ticket.id).where(Ticket.reference == reference))
+    return found is not None
+
+
+def phone_index(session: AsyncSession, phone: str | None) -> str | None:
+    """The searchable hash of a phone number (keyed when the database is encrypted)."""
+    if phone is None:
+        return None
+    keyring = keyring_of(session.get_bind().dialect)
+    return keyring.blind_index(phone) if keyring else hashlib.sha256(phone.encode()).hexdigest()
+
+
+async def create_ticket(session: AsyncSession, **fields: Any) -> TicketDTO:
+    """Inserts a ticket and returns it."""
+    fields.setdefault("phone_hash", phone_index(session, fields.get("phone")))
+    row = Ticket(**fields)
+    session.add(row)
+    await session.flush()
+    return TicketDTO.model_validate(row)
+
+
+async def get_ticket_by_reference(session: AsyncSession, reference: str) -> TicketDTO | None:
+    """Returns the ticket with a reference, if any."""
+    row = await session.scalar(select(Ticket).where(Ticket.reference == reference))
+    return TicketDTO.model_validate(row) if row else None
+
+
+async def tickets_of_resident(session: AsyncSession, resident_id: int) -> list[TicketDTO]:
+    """Returns a resident's tickets, oldest first."""
+    rows = await session.scalars(
+        select(Ticket).where(Ticket.resident_id == resident_id).order_by(Ticket.id)
+    )
+    return [TicketDTO.model_validate(r) for r in rows]
+
+
+async def add_ticket_event(
+    session: AsyncSession,
+    ticket_id: int,
+    kind: str,
+    actor_type: str,
+    actor_id: int | None,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Appends an event to a ticket's history."""
+    session.add(
+        TicketEvent(
+            ticket_id=ticket_id,
+            kind=kind,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            data=data or {},
+            created_at=now,
+        )
+    )
+    await session.flush()
+
+
+async def get_ticket(session: AsyncSession, ticket_id: int) -> TicketDTO | None:
+    """Returns a ticket by id."""
+    row = await session.get(Ticket, ticket_id)
+    return TicketDTO.model_validate(row) if row else None
+
+
+async def update_ticket(
+    session: AsyncSession, ticket_id: int, now: datetime, **fields: Any
+) -> TicketDTO:
+    """Changes a ticket's fields, marks the activity time and returns the ticket."""
+    row = await session.get_one(Ticket, ticket_id)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.updated_at = row.last_activity_at = now
+    await session.flush()
+    return TicketDTO.model_validate(row)
+
+
+async def claim_ticket(session: AsyncSession, ticket_id: int, staff_id: int, now: datetime) -> bool:
+    """Assigns an unassigned ticket; of two simultaneous claims exactly one succeeds."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.assignee_id.is_(None))
+        .values(assignee_id=staff_id, updated_at=now, last_activity_at=now)
+    )
+    return (result.rowcount or 0) == 1
+
+
+async def open_tickets_of_resident(
+    session: AsyncSession, resident_id: int, open_statuses: tuple[str, ...]
+) -> list[TicketDTO]:
+    """Returns a resident's tickets that are still open, oldest first."""
+    rows = await session.scalars(
+        select(Ticket)
+        .where(Ticket.resident_id == resident_id, Ticket.status.in_(open_statuses))
+        .order_by(Ticket.id)
+    )
+    return [TicketDTO.model_validate(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """Which tickets a staff list shows; empty fields do not filter."""
+
+    open_only: bool = False
+    statuses: tuple[str, ...] = ()
+    assignee_id: int | None = None
+    unassigned: bool = False
+    priority: str | None = None
+    service: str | None = None
+    district_key: str | None = None
+    reference: str | None = None
+    phone: str | None = None
+    words: tuple[str, ...] = ()
+
+
+def _conditions(query: TicketQuery) -> list[Any]:
+    """SQL conditions for a ticket query (portable: LIKE over the JSON text of the answers)."""
+    conditions: list[Any] = []
+    if query.open_only:
+        conditions.append(open_ticket_condition())
+    if query.statuses:
+        conditions.append(Ticket.status.in_(query.statuses))
+    if query.assignee_id is not None:
+        conditions.append(Ticket.assignee_id == query.assignee_id)
+    if query.unassigned:
+        conditions.append(Ticket.assignee_id.is_(None))
+    if query.priority:
+        conditions.append(Ticket.priority == query.priority)
+    if query.service:
+        conditions.append(Ticket.service == query.service)
+    if query.district_key:
+        conditions.append(Ticket.district_key == query.district_key)
+    if query.reference:
+        conditions.append(Ticket.reference == query.reference)
+    return conditions
+
+
+# Answers are encrypted, so words are looked for among the newest tickets only, in Python.
+WORD_SEARCH_WINDOW = 5000
+
+
+# would cost more than the page itself.
+COUNT_LIMIT = 1000
+
+
+def count_limit(offset: int, limit: int) -> int:
+    """How far a list's matches are counted: COUNT_LIMIT, or further for a later page."""
+    return max(COUNT_LIMIT, offset + limit)
+
+
+async def ticket_page(
+    session: AsyncSession,
+    query: TicketQuery,
+    offset: int,
+    limit: int,
+) -> tuple[list[TicketDTO], int]:
+    """Returns one page of matching tickets, oldest first, and how many match — counted up to
+    count_limit(offset, limit), one more meaning "more than that"."""
+    conditions = _conditions(query)
+    if query.phone:
+        conditions.append(Ticket.phone_hash == phone_index(session, query.phone))
+    if query.words:
+        return await _word_page(session, conditions, query.words, offset, limit)
+    matches = select(Ticket.id).where(*conditions).limit(count_limit(offset, limit) + 1)
+    total = await session.scalar(select(func.count()).select_from(matches.subquery()))
+    rows = await session.scalars(
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.created_at, Ticket.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [TicketDTO.model_validate(r) for r in rows], int(total or 0)
+
+
+async def _word_page(
+    session: AsyncSession, conditions: list[Any], words: tuple[str, ...], offset: int, limit: int
+) -> tuple[list[TicketDTO], int]:
+    """Tickets among the newest whose answers contain every word (case-insensitive)."""
+    rows = await session.scalars(
+        select(Ticket)
+        .where(*conditions)
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+        .limit(WORD_SEARCH_WINDOW)
+    )
+    wanted = [w.casefold() for w in words]
+    found = [
+        TicketDTO.model_validate(row)
+        for row in rows
+        if all(w in json.dumps(row.answers, ensure_ascii=False).casefold() for w in wanted)
+    ]
+    found.reverse()
+    return found[offset : offset + limit], len(found)
+
+
+async def references_of(session: AsyncSession, ticket_ids: set[int]) -> dict[int, str]:
+    """Ticket references by id."""
+    if not ticket_ids:
+        return {}
+    rows = await session.execute(
+        select(Ticket.id, Ticket.reference).where(Ticket.id.in_(ticket_ids))
+    )
+    return {ticket_id: reference for ticket_id, reference in rows.all()}
+
+
+async def tickets_created_between(
+    session: AsyncSession, start: datetime, end: datetime
+) -> list[TicketDTO]:
+    """Returns tickets created in [start, end), oldest first."""
+    rows = await session.scalars(
+        select(Ticket)
+        .where(Ticket.created_at >= start, Ticket.created_at < end)
+        .order_by(Ticket.created_at, Ticket.id)
+    )
+    return [TicketDTO.model_validate(r) for r in rows]
+
+
+async def ticket_events(session: AsyncSession, ticket_id: int) -> list[EventDTO]:
+    """Returns a ticket's history, oldest first."""
+    rows = await session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
+    )
+    return [EventDTO.model_validate(r) for r in rows]
+
+
+async def recent_ticket_events(session: AsyncSession, limit: int) -> list[EventDTO]:
+    """Returns the newest events across all tickets."""
+    rows = await session.scalars(select(TicketEvent).order_by(TicketEvent.id.desc()).limit(limit))
+    return [EventDTO.model_validate(r) for r in rows]
+
+
+async def set_card_message_id(session: AsyncSession, ticket_id: int, message_id: int) -> None:
+    """Remembers which staff-chat message is a ticket's card."""
+    await session.execute(
+        update(Ticket).where(Ticket.id == ticket_id).values(card_message_id=message_id)
+    )
+
+
+async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
+    """Removes the personal data of tickets, keeping what anonymous counts need.
+
+    Kept: service, district, status, priority, dates and business days, partner. Removed:
+    answers, phone, contact method, the link to the resident, texts in the history, and
+    the resident's Telegram id as an actor.
+    """
+    if not ticket_ids:
+        return
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id.in_(ticket_ids))
+        .values(
+            answers={},
+            phone=None,
+            phone_hash=None,
+            contact_method=None,
+            resident_id=None,
+            resident_unreachable=False,
+            erased=True,
+        )
+    )
+    # Any event may carry words staff or the resident typed (notes, reasons, messages).
+    await session.execute(
+        update(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).values(data={})
+    )
+    await session.execute(
+        update(TicketEvent)
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.actor_type == "resident")
+        .values(actor_id=None)
+    )
+    # Messages not delivered (waiting or failed) that carry the resident's words or ours.
+    await session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.ticket_id.in_(ticket_ids),
+            OutboxMessage.status != "sent",
+            OutboxMessage.kind.not_in(("ticket_card", "card_edit")),
+        )
+    )
+
+
+async def resident_events(session: AsyncSession, ticket_ids: list[int]) -> list[EventDTO]:
+    """The history of a resident's tickets, oldest first."""
+    if not ticket_ids:
+        return []
+    rows = await session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).order_by(TicketEvent.id)
+    )
+    return [EventDTO.model_validate(r) for r in rows]
+
+
+async def tickets_to_erase(
+    session: AsyncSession, closed_before: datetime, volunteers_idle_before: datetime
+) -> tuple[list[int], list[int]]:
+    """Ids of tickets whose personal data retention has run out: closed ones, and volunteer
+    registrations without activity."""
+    closed = list(
+        await session.scalars(
+            select(Ticket.id).where(
+                Ticket.erased.is_(False),
+                or_(
+                    and_(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < closed_before),
+                    and_(
+                        Ticket.status == TicketStatus.RESOLVED, Ticket.resolved_at < closed_before
+                    ),
+                ),
+            )
+        )
+    )
+    idle = await session.scalars(
+        select(Ticket.id).where(
+            Ticket.service == "volunteer_registration",
+            Ticket.last_activity_at < volunteers_idle_before,
+            Ticket.erased.is_(False),
+        )
+    )
+    return closed, [ticket_id for ticket_id in idle if ticket_id not in set(closed)]

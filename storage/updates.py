@@ -1,0 +1,48 @@
+"""Processed update ids: each update is handled once, recorded in its own transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    ProcessedUpdate,
+)
+from storage.sql import insert_or_ignore
+
+
+async def last_processed_update_id(session: AsyncSession) -> int:
+    """Returns the highest update id handled so far (0 if none)."""
+    return int(await session.scalar(select(func.max(ProcessedUpdate.update_id))) or 0)
+
+
+async def forget_updates_before(session: AsyncSession, cutoff: datetime) -> int:
+    """Deletes processed update ids older than the cutoff and returns how many."""
+    result = await session.execute(
+        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
+    )
+    return result.rowcount or 0
+
+
+async def record_update(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Records an update id in the caller's transaction; False if it was recorded before.
+
+    One statement: with PostgreSQL a concurrent transaction recording the same id makes this
+    one wait for it, then find the id taken.
+    """
+    result = await session.execute(
+        insert_or_ignore(session, ProcessedUpdate, "update_id").values(
+            update_id=update_id, processed_at=now
+        )
+    )
+    return result.rowcount == 1
+
+
+async def update_recorded(session: AsyncSession, update_id: int) -> bool:
+    """Whether an update id is recorded as handled."""
+    found = await session.scalar(
+        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+    )
+    return found is not None
