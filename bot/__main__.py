@@ -236,6 +236,22 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_safety_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Checks messages, one per line, from the named files or standard input, with the safety
+    net and the office profile's own phrases: `1<TAB>category<TAB>words` or `0` per line."""
+    import fileinput
+
+    from bot.safety import net_for
+    from bot.safety.cli import run_safety_check
+
+    net = net_for(settings.load_profile().safety_phrases)
+    sys.stdin.reconfigure(encoding="utf-8", errors="replace")
+    sys.stdout.reconfigure(encoding="utf-8", line_buffering=True)
+    with fileinput.input(args.files, encoding="utf-8", errors="replace") as lines:
+        run_safety_check(lines, sys.stdout, net)
+    return 0
+
+
 def cmd_start(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the Telegram bot with a token, else the local chat."""
     return cmd_run(settings, args) if settings.bot_token else cmd_chat(settings, args)
@@ -277,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
     new_key = sub.add_parser("new-key", help="print a new encryption key")
     new_key.add_argument("--id", default="k1", help="the key's id (default k1)")
     sub.add_parser("rotate-key", help="re-encrypt all data with the first configured key")
+    safety = sub.add_parser(
+        "safety-check",
+        help="check messages (one per line) with the safety net: 1<TAB>category<TAB>words or 0",
+    )
+    safety.add_argument("files", nargs="*", help="files of messages (default: standard input)")
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
     if args.command == "chat" or (args.command is None and not Settings().bot_token):
@@ -291,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
         "backup": cmd_backup,
         "new-key": cmd_new_key,
         "rotate-key": cmd_rotate_key,
+        "safety-check": cmd_safety_check,
         None: cmd_start,
     }
     return commands[args.command](settings, args)

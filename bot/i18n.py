@@ -100,6 +100,14 @@ def format_day(day, locale: str) -> str:
     return format_date(day, format="full", locale=BABEL_LOCALES.get(locale, locale))
 
 
+def format_day_and_time(day, at, locale: str) -> str:
+    """A date and a clock time (e.g. staff back at 9:00 on Monday) in the recipient's way."""
+    from babel.dates import format_time
+
+    babel_locale = BABEL_LOCALES.get(locale, locale)
+    return f"{format_day(day, locale)} {format_time(at, format='short', locale=babel_locale)}"
+
+
 def format_moment(moment, locale: str, tz) -> str:
     """A date and time written the way the recipient's language writes them (Babel)."""
     from babel.dates import format_datetime

@@ -16,6 +16,7 @@ from bot.i18n import N_, Catalogs
 from bot.metrics import Metrics
 from bot.outbox.relay import OutboxRelay
 from bot.outcomes import HandlerOutcomes
+from bot.safety import SafetyNet, default_net
 from bot.settings import OfficeProfile, Settings
 
 
@@ -37,6 +38,8 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     metrics: Metrics = field(default_factory=Metrics)
     outcomes: HandlerOutcomes = field(default_factory=HandlerOutcomes)
+    # The crisis net with the council's own phrases (built once per set of phrases).
+    safety: SafetyNet = field(default_factory=default_net)
     # Names this process in leases held in the database (one worker among several).
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

@@ -23,10 +23,16 @@ class LocalizedText(BaseModel):
 
     ja: str
     en: str | None = None
+    ja_easy: str | None = None
+    zh_Hans: str | None = None
+    ko: str | None = None
+    vi: str | None = None
 
     def get(self, locale: str) -> str:
-        """Returns the text for a locale: Japanese for Japanese readers (easy Japanese too),
-        else English where given, else Japanese."""
+        """The text for a locale: easy Japanese where given, else Japanese for Japanese readers;
+        the locale's own text for others, else English, else Japanese."""
+        if locale == "ja_easy" and self.ja_easy:
+            return self.ja_easy
         if locale.startswith("ja"):
             return self.ja
         return getattr(self, locale, None) or self.en or self.ja
@@ -41,12 +47,46 @@ class District(BaseModel):
     coordinator_id: int | None = None
 
 
+# The safety net's categories (bot.safety.CATEGORIES; a test keeps the two the same).
+SafetyCategory = Literal["suicide", "violence", "medical", "fire", "confined", "no_food_shelter"]
+
+
+class OpenHours(BaseModel):
+    """When a line answers, in the council's time zone: every day, on weekdays, or on one day of
+    the month, from `opens` to `closes` (a `closes` at or before `opens` runs past midnight)."""
+
+    days: Literal["daily", "weekdays"] | int = "daily"
+    opens: time
+    closes: time
+
+    @field_validator("days")
+    @classmethod
+    def _day_of_month(cls, value: str | int) -> str | int:
+        """A day of the month is 1 to 31."""
+        if isinstance(value, int) and not 1 <= value <= 31:
+            raise ValueError("a day of the month is 1 to 31")
+        return value
+
+
 class CrisisLine(BaseModel):
-    """An emergency or support line shown to residents in danger."""
+    """An emergency or support line shown to residents in danger.
+
+    `emergency` lines (110/119) always come first; then lines open at that moment — every
+    24-hour line, and scheduled ones inside their `open` hours — those taking the resident's
+    language first. A line with neither `always_open` nor `open` hours is listed last.
+    """
 
     name: LocalizedText
     number: str
     hours: LocalizedText
+    emergency: bool = False
+    always_open: bool = False
+    open: list[OpenHours] = []
+    # Locales the line takes calls or chats in (Japanese unless the line says otherwise).
+    languages: list[str] = ["ja"]
+    note: LocalizedText | None = None
+    # Set once an operator has checked the number and hours against the line's own site.
+    verified: bool = False
 
 
 class Partner(BaseModel):
@@ -68,6 +108,10 @@ class OfficeProfile(BaseModel):
     districts: list[District]
     partners: list[Partner] = []
     crisis_lines: list[CrisisLine] = []
+    # What a resident with no food today can do today (same-day route), shown at once.
+    food_today: LocalizedText | None = None
+    # The council's own phrases for the safety net, by category (added to the built-in ones).
+    safety_phrases: dict[SafetyCategory, list[str]] = {}
 
     def district(self, key: str) -> District | None:
         """Returns the district with this key, if configured."""
@@ -96,6 +140,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     database_url: str | None = None
     staff_chat_id: int | None = None
+    # A chat that also gets every crisis alert (an on-call phone, say); optional.
+    oncall_chat_id: int | None = None
     admin_ids: Annotated[list[int], NoDecode] = []
     timezone: str = "Asia/Tokyo"
     office_profile: Path = EXAMPLE_PROFILE

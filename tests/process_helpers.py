@@ -67,13 +67,15 @@ def bot_env(fake: FakeTelegram, database_url: str, data_dir: Path, **extra: str)
 
 def start_bot(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     """Starts `python -m bot run …`, its output going to a log file."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("a"),
-        stderr=subprocess.STDOUT,
-    )
+    # The child keeps its own copy of the file descriptor; ours is closed at once.
+    with log.open("a") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def stop_bot(process: subprocess.Popen, timeout: float = 30) -> int:

@@ -114,6 +114,7 @@ def test_run_answers_start_through_a_bot_api_server(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0]
         server.shutdown()
+        server.server_close()
     assert server.sent, output
     assert int(server.sent[0]["chat_id"]) == RESIDENT
     assert "What can we help you with?" in server.sent[0]["text"]

@@ -10,6 +10,7 @@ from bot.forms.model import (
     Form,
     NotIn,
     PriorityRule,
+    SameDayNeed,
     Step,
     StepKind,
 )
@@ -237,6 +238,7 @@ FOOD_SUPPORT = Form(
         PriorityRule("urgency", ("today",), "urgent"),
         PriorityRule("urgency", ("days",), "high"),
     ),
+    same_day=SameDayNeed("urgency", ("today",)),
 )
 
 VOLUNTEER_REQUEST = Form(

@@ -109,6 +109,15 @@ class PriorityRule:
 
 
 @dataclass(frozen=True)
+class SameDayNeed:
+    """Answers that mean the need is for today (no food today): the receipt gives the route
+    for today, not only the reply in office hours."""
+
+    step: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Form:
     """An intake form: its steps in order and what happens after it is sent."""
 
@@ -119,6 +128,7 @@ class Form:
     steps: tuple[Step, ...]
     priority_rules: tuple[PriorityRule, ...] = ()
     default_priority: str = "normal"
+    same_day: SameDayNeed | None = None
     _index: dict[str, Step] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -130,6 +140,10 @@ class Form:
     def step(self, key: str) -> Step:
         """Returns the step with this key."""
         return self._index[key]
+
+    def needed_today(self, answers: dict[str, Any]) -> bool:
+        """Whether the answers say the need is for today."""
+        return self.same_day is not None and answers.get(self.same_day.step) in self.same_day.values
 
     def visible_steps(self, answers: dict[str, Any]) -> list[Step]:
         """Returns the steps that apply, in order."""

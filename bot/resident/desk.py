@@ -25,15 +25,17 @@ from bot.i18n import (
     STAFF_LOCALE,
     SUPPORTED_LOCALES,
     Translator,
+    format_day_and_time,
     locale_from_language_code,
 )
 from bot.outbox.queue import enqueue
 from bot.resident import views
 from bot.resident.consent import CONSENT_VERSION
+from bot.resident.crisis import lines_now
 from bot.resident.followups import add_resident_message, alert_staff
 from bot.resident.privacy import erase_resident, my_data
 from bot.resident.state import ResidentScreen
-from bot.safety import says_minor, suggests_danger
+from bot.safety import Hit, says_minor
 from bot.screens import Reply, Screen
 from bot.services import Services
 from bot.staff.commands import staff_help
@@ -494,13 +496,22 @@ class Desk:
 
     # ---- safety ------------------------------------------------------------------------------
 
-    async def on_danger(self, text: str) -> None:
-        """Shows the crisis lines, marks the draft or open requests urgent, alerts staff at once.
+    def staff_back(self) -> str | None:
+        """When staff next read messages, in the resident's words; None while they are in."""
+        settings = self.services.settings
+        day = self.services.calendar.staff_reply_day(
+            self.services.clock(), settings.office_opens, settings.office_closes
+        )
+        return None if day is None else format_day_and_time(day, settings.office_opens, self.locale)
 
-        The resident then carries on with whatever they were doing.
-        """
-        self.show(views.crisis_lines(self.t, self.services.profile))
+    async def on_danger(self, text: str, hit: Hit) -> None:
+        """Shows the crisis lines open now, marks the draft or open requests urgent, alerts
+        staff at once (and the on-call chat). The resident then carries on."""
         now = self.services.clock()
+        local = now.astimezone(self.services.settings.tz)
+        lines = lines_now(self.services.profile, self.locale, local)
+        staff_back = self.staff_back()
+        self.show(views.crisis_screen(self.t, lines, staff_back))
         flagged: list[TicketDTO] = []
         if self.draft is not None:
             form, state = self.form_and_state()
@@ -527,6 +538,8 @@ class Desk:
             flagged,
             FORMS[self.draft.form_key] if self.draft else None,
             text,
+            hit,
+            out_of_hours=staff_back is not None,
         )
         self.reply.outbox_waiting = True
 
@@ -764,7 +777,14 @@ class Desk:
             reply_day = self.services.calendar.staff_reply_day(
                 self.services.clock(), settings.office_opens, settings.office_closes
             )
-            receipt = views.submitted(t, form, ticket.reference, self.services.profile, reply_day)
+            same_day = (
+                views.SameDay(self.staff_back())
+                if form.needed_today(outcome.state.answers)
+                else None
+            )
+            receipt = views.submitted(
+                t, form, ticket.reference, self.services.profile, reply_day, same_day
+            )
             await enqueue(
                 self.session,
                 self.resident.chat_id,
@@ -860,8 +880,9 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
     if gone:
         await desk.on_draft_gone()
     # Every text is checked, whatever else happens to it: typed, a caption, or an edit.
-    if event.kind != "command" and event.text and suggests_danger(event.text):
-        await desk.on_danger(event.text)
+    hit = services.safety.check(event.text) if event.kind != "command" and event.text else None
+    if hit is not None:
+        await desk.on_danger(event.text, hit)
     if gone:
         return desk.reply
     if event.kind == "command":

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.model import Form
 from bot.i18n import N_, STAFF_LOCALE
 from bot.outbox.queue import enqueue
+from bot.safety import Hit
 from bot.screens import Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
@@ -31,6 +32,19 @@ CRISIS_NO_TICKET = N_(
     "safety. They were shown the emergency lines (Telegram user {user_id})."
 )
 THEIR_WORDS = N_("Their words:")
+KIND_OF_DANGER = N_("Kind: {category} (words that suggested it: {words})")
+OUT_OF_HOURS = N_(
+    "Sent out of office hours: the resident was told nobody reads messages until staff are in, "
+    "and to call the lines now."
+)
+CATEGORY_LABELS = {
+    "suicide": N_("suicide or self-harm"),
+    "violence": N_("violence or abuse"),
+    "medical": N_("medical emergency"),
+    "fire": N_("fire, gas or disaster"),
+    "confined": N_("being confined"),
+    "no_food_shelter": N_("no food or shelter now"),
+}
 
 
 async def add_resident_message(
@@ -93,9 +107,15 @@ async def alert_staff(
     flagged: list[TicketDTO],
     drafting: Form | None,
     text: str,
+    hit: Hit,
+    *,
+    out_of_hours: bool,
 ) -> None:
-    """Alerts the staff group at once (outside the digest) that a resident may be in danger."""
-    if services.settings.staff_chat_id is None:
+    """Alerts the staff group at once (outside the digest) that a resident may be in danger,
+    and the on-call chat where one is set: what kind, the words, and whether out of hours."""
+    settings = services.settings
+    chats = [chat for chat in (settings.staff_chat_id, settings.oncall_chat_id) if chat]
+    if not chats:
         return
     t = services.catalogs.translator_for(STAFF_LOCALE)
     references = [ticket.reference for ticket in flagged]
@@ -107,13 +127,20 @@ async def alert_staff(
         )
     else:
         head = t.gettext(CRISIS_NO_TICKET).format(user_id=resident.telegram_user_id)
-    body = f"{escape(head)}\n{escape(t.gettext(THEIR_WORDS))}\n{escape(text)}"
-    # Tied to the resident's request where there is one, so staff can answer by replying.
-    await enqueue(
-        session,
-        services.settings.staff_chat_id,
-        "crisis_alert",
-        Screen(body),
-        services.clock(),
-        flagged[0].id if flagged else None,
+    kind = t.gettext(KIND_OF_DANGER).format(
+        category=t.gettext(CATEGORY_LABELS[hit.category]), words=f"「{hit.words}」"
     )
+    lines = [head, kind, *([t.gettext(OUT_OF_HOURS)] if out_of_hours else [])]
+    body = "\n".join(
+        [*(escape(line) for line in lines), escape(t.gettext(THEIR_WORDS)), escape(text)]
+    )
+    # Tied to the resident's request where there is one, so staff can answer by replying.
+    for chat in dict.fromkeys(chats):
+        await enqueue(
+            session,
+            chat,
+            "crisis_alert",
+            Screen(body),
+            services.clock(),
+            flagged[0].id if flagged else None,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from html import escape
 
@@ -12,7 +13,7 @@ from bot.forms.engine import DraftState, FormContext
 from bot.forms.model import Form, StepKind
 from bot.i18n import LANGUAGE_NAMES, N_, Translator, format_day
 from bot.screens import Button, Screen, rows_of
-from bot.settings import OfficeProfile, Settings
+from bot.settings import CrisisLine, OfficeProfile, Settings
 from bot.tickets.lifecycle import STATUS_LABELS
 
 MENU_LABELS = {
@@ -361,7 +362,12 @@ def cancelled(t: Translator) -> Screen:
 
 
 def submitted(
-    t: Translator, form: Form, reference: str, profile: OfficeProfile, reply_day: date | None = None
+    t: Translator,
+    form: Form,
+    reference: str,
+    profile: OfficeProfile,
+    reply_day: date | None = None,
+    same_day: SameDay | None = None,
 ) -> Screen:
     """The reference number, what happens next, office hours and, out of hours, when staff reply."""
     spoken = reference
@@ -372,6 +378,7 @@ def submitted(
         "",
         t.gettext(form.next_steps),
         "",
+        *(same_day_route(t, profile, same_day) if same_day is not None else []),
         *(
             [
                 escape(
@@ -391,29 +398,76 @@ def submitted(
     return Screen("\n".join(lines))
 
 
+NO_FOOD_TODAY = N_("If you have nothing to eat today:")
+LIFE_IN_DANGER = N_("If someone's life is in danger, call 119 (ambulance) or 110 (police) now.")
+NOBODY_READS_TODAY = N_(
+    "Nobody at the council reads messages until {moment}, so please do this today."
+)
+
+
+@dataclass(frozen=True)
+class SameDay:
+    """A need for today (no food today): the receipt says what to do today, and whether
+    anyone at the council reads messages before `staff_back` (None: they are in now)."""
+
+    staff_back: str | None = None
+
+
+def same_day_route(t: Translator, profile: OfficeProfile, same_day: SameDay) -> list[str]:
+    """What a resident with no food today can do today, above the usual receipt lines."""
+    lines = [f"<b>{escape(t.gettext(NO_FOOD_TODAY))}</b>"]
+    if same_day.staff_back is not None:
+        lines.append(escape(t.gettext(NOBODY_READS_TODAY).format(moment=same_day.staff_back)))
+    if profile.food_today is not None:
+        lines.append(escape(profile.food_today.get(t.locale)))
+    lines += [escape(t.gettext(LIFE_IN_DANGER)), ""]
+    return lines
+
+
 def notice(text: str) -> Screen:
     """A plain message without buttons."""
     return Screen(text)
 
 
-def crisis_lines(t: Translator, profile: OfficeProfile) -> Screen:
-    """The emergency and support lines, shown at once when a message suggests danger."""
-    heading = t.gettext("If you are in danger now, please call for help straight away.")
-    lines = [f"<b>{escape(heading)}</b>", ""]
-    lines += [
-        f"☎ <b>{escape(line.number)}</b> – {escape(line.name.get(t.locale))} "
-        f"({escape(line.hours.get(t.locale))})"
-        for line in profile.crisis_lines
-    ]
-    lines += [
+WARM_WORDS = N_("Thank you for telling us. Your safety matters to us.")
+STAFF_TOLD = N_("Staff of the council have been told and will contact you as soon as they can.")
+NOBODY_READS = N_(
+    "Nobody reads messages here until {moment}. If you need help before then, please call "
+    "one of these numbers now."
+)
+CALL_NOW = N_("If you are in danger now, please call for help straight away.")
+CARRY_ON = N_("You can carry on here; your answers are kept.")
+
+
+def crisis_line(line: CrisisLine, locale: str) -> str:
+    """One crisis line: the number first, then its name and hours, and its note below."""
+    text = (
+        f"☎ <b>{escape(line.number)}</b> {escape(line.name.get(locale))}"
+        f" · {escape(line.hours.get(locale))}"
+    )
+    if line.note is not None:
+        text += f"\n    {escape(line.note.get(locale))}"
+    return text
+
+
+def crisis_screen(t: Translator, lines: list[CrisisLine], staff_back: str | None) -> Screen:
+    """The crisis screen: a warm word, whether anyone reads this now, and the lines to call
+    (`staff_back` is when staff next read messages, None while they are in)."""
+    reading = (
+        t.gettext(STAFF_TOLD)
+        if staff_back is None
+        else t.gettext(NOBODY_READS).format(moment=staff_back)
+    )
+    parts = [
+        f"<b>{escape(t.gettext(WARM_WORDS))}</b>",
+        escape(reading),
         "",
-        escape(
-            t.gettext(
-                "Staff of the council have been told. You can carry on here; your answers are kept."
-            )
-        ),
+        f"<b>{escape(t.gettext(CALL_NOW))}</b>",
+        *(crisis_line(line, t.locale) for line in lines),
+        "",
+        escape(t.gettext(CARRY_ON)),
     ]
-    return Screen("\n".join(lines))
+    return Screen("\n".join(parts))
 
 
 DELETE_LABELS = {"yes": N_("Yes, delete my data"), "no": N_("No, keep it")}

@@ -17,6 +17,7 @@ from bot.channels.telegram.sender import TelegramSender
 from bot.i18n import Catalogs
 from bot.metrics import Metrics
 from bot.outbox.relay import OutboxRelay, RelayLimits
+from bot.safety import net_for
 from bot.services import Services, utc_now
 from bot.settings import Settings
 from bot.tickets.deliveries import TicketDeliveryHooks
@@ -78,15 +79,17 @@ def build_application(
     app = builder.build()
     metrics = Metrics()
     worker_id = uuid.uuid4().hex
+    profile = settings.load_profile()
     app.bot_data[SERVICES_KEY] = Services(
         settings=settings,
         db=db,
         catalogs=catalogs or Catalogs(),
-        profile=settings.load_profile(),
+        profile=profile,
         relay=OutboxRelay(db, clock, relay_limits(settings), worker_id=worker_id, metrics=metrics),
         calendar=BusinessCalendar.from_settings(settings),
         clock=clock,
         metrics=metrics,
+        safety=net_for(profile.safety_phrases),
         worker_id=worker_id,
     )
     services: Services = app.bot_data[SERVICES_KEY]

@@ -1,0 +1,125 @@
+"""Phrase lists compiled for speed: patterns grouped by the characters they can start with."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+try:  # the parser re itself uses; only to learn which characters a pattern can start with
+    from re import _constants as _c
+    from re import _parser as _sre
+except ImportError:  # pragma: no cover - other Pythons: every pattern is scanned everywhere
+    _sre = _c = None
+
+_WORD_START = re.compile(r"[\w']")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A phrase found in one view of a sentence."""
+
+    start: int
+    category: str
+    words: str
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of pattern can begin with, or None when that is not known."""
+    if _sre is None:
+        return None
+    try:
+        return _first(list(_sre.parse(pattern)))
+    except Exception:  # noqa: BLE001 - any surprise just means "not known"
+        return None
+
+
+def _first(items: list) -> frozenset[str] | None:
+    """First characters of a parsed sequence (None if it may be empty or is too open)."""
+    if not items:
+        return None
+    op, arg = items[0]
+    if op is _c.LITERAL:
+        return frozenset(chr(arg))
+    if op is _c.IN:
+        chars = set()
+        for kind, value in arg:
+            if kind is _c.LITERAL:
+                chars.add(chr(value))
+            elif kind is _c.RANGE and value[1] - value[0] < 64:
+                chars.update(chr(v) for v in range(value[0], value[1] + 1))
+            else:
+                return None
+        return frozenset(chars)
+    if op is _c.SUBPATTERN:
+        return _first(list(arg[-1]))
+    if op is _c.BRANCH:
+        sets = [_first(list(branch)) for branch in arg[1]]
+        return None if any(s is None for s in sets) else frozenset().union(*sets)
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and arg[0] >= 1:
+        return _first(list(arg[2]))
+    if op is _c.AT or op is _c.ASSERT_NOT or op is _c.ASSERT:
+        return _first(items[1:])
+    return None
+
+
+class PhraseSet:
+    """Many (category, regex) pairs; at each position only those that can start there run."""
+
+    def __init__(self, patterns: Iterable[tuple[str, str]], *, words: bool = False) -> None:
+        self._categories: list[str] = []
+        self._words = words
+        grouped: dict[str, list[str]] = {}
+        anywhere: list[str] = []
+        for category, pattern in patterns:
+            part = f"(?P<p{len(self._categories)}>{pattern})"
+            self._categories.append(category)
+            chars = first_chars(pattern)
+            if chars is None:
+                anywhere.append(part)
+            for char in chars or ():
+                grouped.setdefault(char, []).append(part)
+        end = r"(?![\w'])" if words else ""
+        self._by_char = {c: re.compile(f"(?:{'|'.join(ps)}){end}") for c, ps in grouped.items()}
+        start = r"(?<![\w'])" if words else ""
+        self._anywhere = re.compile(f"{start}(?:{'|'.join(anywhere)}){end}") if anywhere else None
+
+    def find(self, text: str) -> Iterator[Found]:
+        """Every phrase found in text (possibly overlapping)."""
+        by_char = self._by_char
+        for i, char in enumerate(text):
+            rx = by_char.get(char)
+            if rx is None or (self._words and i and _WORD_START.match(text[i - 1])):
+                continue
+            m = rx.match(text, i)
+            if m:
+                yield self._found(m)
+        if self._anywhere is not None:
+            for m in self._anywhere.finditer(text):
+                yield self._found(m)
+
+    def _found(self, m: re.Match[str]) -> Found:
+        """The Found for a match of one named alternative."""
+        return Found(m.start(), self._categories[int(m.lastgroup[1:])], m.group())
+
+
+class CueSet:
+    """Context cues (negation, past, …) of one kind, any language."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        patterns = list(patterns)
+        self._rx = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+    def search(self, *texts: str | None) -> bool:
+        """Whether a cue occurs in any of the texts."""
+        return self._rx is not None and any(t and self._rx.search(t) for t in texts)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where cues occur in text."""
+        return [] if self._rx is None else [m.span() for m in self._rx.finditer(text)]
+
+    def remove(self, text: str) -> str:
+        """The text with every cue blanked out (same length, so positions hold)."""
+        if self._rx is None:
+            return text
+        return self._rx.sub(lambda m: " " * len(m.group()), text)

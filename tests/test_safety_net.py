@@ -1,0 +1,203 @@
+"""The safety net: normalisation, categories and trigger words, context, extras, CLI, dev corpus."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.safety import CATEGORIES, Hit, SafetyNet, default_net, suggests_danger
+from bot.safety.cli import run_safety_check
+from bot.safety.normalize import base, joined, latin
+from bot.safety.romaji import read_romaji
+
+DEV = Path(__file__).parent / "data" / "safety" / "dev"
+LANGUAGES = ("ja", "easy", "en", "zh", "ko", "vi")
+# Reached on the dev corpus when this was written, less a small margin for harmless changes.
+MIN_RECALL = 0.88
+MIN_PRECISION = 0.95
+MIN_RECALL_BY_LANGUAGE = 0.70
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("ｼﾆﾀｲ", "シニタイ"),
+        ("しにたいいいい", "しにたい"),
+        ("死にたーーい", "死にたい"),
+        ("dieeee", "die"),
+        ("죽고싶당", "죽고싶다"),
+        ("死にたい😭😭", "死にたい"),
+        ("I’M FINE", "i'm fine"),
+    ],
+)
+def test_normalisation(raw: str, folded: str) -> None:
+    """Width, case, stretched letters, emoji and cute endings fold to one form."""
+    assert joined(base(raw)) == folded
+
+
+def test_vietnamese_with_and_without_diacritics_read_the_same() -> None:
+    """Diacritics are folded away, so both spellings match one phrase."""
+    assert latin("không muốn sống nữa") == latin("khong muon song nua") == "khong muon song nua"
+    assert latin(base("ĐÁNH TÔI")) == "danh toi"
+
+
+def test_romaji_is_read_as_kana() -> None:
+    """Japanese typed in the Latin alphabet becomes kana; English does not."""
+    assert read_romaji("shinitai kamo") == "しにたいかも"
+    assert read_romaji("tekubi kitta") == "てくびきった"
+    assert read_romaji("I want to die") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "words"),
+    [
+        ("手首切った", "suicide", "手首切っ"),
+        ("手首を切りました", "suicide", "手首を切り"),
+        ("てくびきった", "suicide", "てくびきっ"),
+        ("首くくろうかな", "suicide", "首くく"),
+        ("生きとうない", "suicide", "生きとうない"),
+        ("しにたいねん", "suicide", "しにたい"),
+        ("shinitai kamo", "suicide", "shinitai"),
+        ("ｼﾆﾀｲ ﾓｳﾑﾘ", "suicide", "シニタイ"),
+        ("夫に毎日なぐられています", "violence", "なぐら"),
+        ("母が倒れて息してないかも", "medical", "倒れ"),
+        ("隣の家から煙出てる！", "fire", "煙出"),
+        ("親に部屋に閉じ込められてる", "confined", "閉じ込め"),
+        ("3日水だけ", "no_food_shelter", "3日水だけ"),
+        ("I want to die", "suicide", "i want to die"),
+        ("my husband hits me", "violence", "hits me"),
+        ("grandma collapsed in the kitchen", "medical", "collapsed"),
+        ("building next door on fire", "fire", "on fire"),
+        ("my boyfriend locked me in the room", "confined", "locked me in"),
+        ("nowhere to sleep tonight", "no_food_shelter", "nowhere to sleep"),
+        ("活著好累", "suicide", "活著好累"),
+        ("老公又打我了", "violence", "又打"),
+        ("奶奶在厨房晕倒了", "medical", "晕倒"),
+        ("楼下着火了", "fire", "着火"),
+        ("男朋友把我锁在房间里", "confined", "锁在"),
+        ("两天没吃东西了", "no_food_shelter", "两天没吃"),
+        ("죽고싶당 진짜로", "suicide", "죽고싶"),
+        ("남편이 또 때렸어요", "violence", "때렸"),
+        ("할머니가 부엌에서 쓰러지셨어요", "medical", "쓰러지"),
+        ("아래층에서 불나서 연기 가득해요", "fire", "불나서"),
+        ("남친이 방에 가둬놨어", "confined", "가둬"),
+        ("사흘째 굶었어요", "no_food_shelter", "사흘째굶"),
+        ("khong muon song nua", "suicide", "khong muon song"),
+        ("không muốn sống nữa", "suicide", "không muốn sống"),
+        ("chồng em lại đánh em", "violence", "lại đánh"),
+        ("bà ngoại ngất trong bếp", "medical", "ngất"),
+        ("chảo dầu bốc cháy", "fire", "bốc cháy"),
+        ("bồ nhốt em trong phòng", "confined", "nhốt"),
+        ("2 ngay r ko co gi an", "no_food_shelter", "2 ngay r ko co gi an"),
+    ],
+)
+def test_category_and_words(text: str, category: str, words: str) -> None:
+    """Each language and category is found, with the words that triggered it."""
+    assert default_net().check(text) == Hit(category, words)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "死にたいわけじゃない",
+        "I'm not suicidal, just lonely",
+        "10年前に夫から逃げました。今は大丈夫です",
+        "ドラマで殺人事件の回見て夜眠れんかった",
+        "自殺予防のゲートキーパー研修、まだ申し込めますか",
+        "想报名自杀预防的志愿者培训",
+        "자살예방 게이트키퍼 교육 봉사하고 싶어요",
+        "muon tham gia tinh nguyen phong chong tu tu",
+        "死ぬほど嬉しい",
+        "バイト首になった",
+        "殴り書きのメモですみません",
+        "I'm dying to see you",
+        "this heat is killing me",
+        "hit me up when you're free",
+        "热死了 办公室有空调吗",
+        "배고파 죽겠다ㅋㅋ",
+        "cuoi chet mat, co giao bao phat am cua em nhu robot",
+    ],
+)
+def test_context_lowers(text: str) -> None:
+    """Negation, the resolved past, stories, prevention work and idioms are no alarm."""
+    assert default_net().check(text) is None
+
+
+def test_a_present_cue_beside_the_phrase_keeps_it() -> None:
+    """Talking of volunteering does not hide danger in another sentence of the message."""
+    text = (
+        "ボランティア登録のことで質問です。"
+        "最近は屋上の鍵が開いてるか確かめに行ってて、今夜も行きます。"
+    )
+    assert default_net().check(text) is not None
+    assert suggests_danger("区役所の手続きを教えてください。あと、もう死にたいです。")
+
+
+def test_extra_phrases_from_the_office_profile() -> None:
+    """Local phrases go through the same folding and lemmatisation as the built-in ones."""
+    net = SafetyNet({"fire": ["大口の土手"], "violence": ["yakuza came"]})
+    assert net.check("大口の土手がくずれそう") == Hit("fire", "大口の土手")
+    assert net.check("Yakuza  came again") == Hit("violence", "yakuza came")
+    assert default_net().check("大口の土手がくずれそう") is None
+    with pytest.raises(ValueError):
+        SafetyNet({"flood": ["x"]})
+
+
+def test_cli_writes_one_line_per_input_line() -> None:
+    """`1<TAB>category<TAB>words` or `0`, in order."""
+    out = io.StringIO()
+    run_safety_check(["死にたい\n", "窓口って土曜日あいてる？\n", "he hits me"], out, default_net())
+    assert out.getvalue() == "1\tsuicide\t死にたい\n0\n1\tviolence\the hits\n"
+
+
+def test_dev_corpus_report() -> None:
+    """Recall and precision by language and category on the dev corpus stay where they were."""
+    files = [DEV / f"{lang}.tsv" for lang in LANGUAGES]
+    net = default_net()
+    counts: Counter[tuple[str, str]] = Counter()
+    for lang, path in zip(LANGUAGES, files, strict=True):
+        with path.open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh, delimiter="\t"):
+                hit = net.check(row["text"])
+                if row["label"] == "1":
+                    for key in (lang, row["category"], "all"):
+                        counts[key, "tp" if hit else "fn"] += 1
+                    counts[lang, "same"] += bool(hit and hit.category == row["category"])
+                elif hit:
+                    for key in (lang, hit.category, "all"):
+                        counts[key, "fp"] += 1
+
+    def recall(key: str) -> float:
+        return counts[key, "tp"] / max(1, counts[key, "tp"] + counts[key, "fn"])
+
+    def precision(key: str) -> float:
+        return counts[key, "tp"] / max(1, counts[key, "tp"] + counts[key, "fp"])
+
+    print()
+    for key in (*LANGUAGES, *sorted({c for c, _ in counts} - {*LANGUAGES, "all"}), "all"):
+        print(f"  {key:16} recall {recall(key):.2f}  precision {precision(key):.2f}")
+    assert recall("all") >= MIN_RECALL and precision("all") >= MIN_PRECISION
+    assert all(recall(lang) >= MIN_RECALL_BY_LANGUAGE for lang in LANGUAGES)
+
+
+def test_the_profile_knows_the_same_categories() -> None:
+    """The office profile's local phrases use exactly the net's categories."""
+    from typing import get_args
+
+    from bot.settings import SafetyCategory
+
+    assert get_args(SafetyCategory) == CATEGORIES
+
+
+def test_a_councils_own_phrases_reach_the_net_and_the_command() -> None:
+    """Phrases from the office profile are caught by the desk's net and by safety-check."""
+    from bot.safety import net_for
+
+    net = net_for({"fire": ["ボヤ騒ぎ"], "confined": ["寮から出してくれない"]})
+    assert net.check("うちの近所でボヤ騒ぎがあって") == Hit("fire", "ボヤ騒ぎ")
+    assert net.check("会社の寮から出してくれないんです") is not None
+    assert net_for({}) is default_net()
