@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.dto import DTO
+from storage.dto import DTO, KEEP, Keep, changed_fields
 from storage.models import (
     Draft,
     InboxUpdate,
@@ -80,12 +81,25 @@ async def get_resident(session: AsyncSession, resident_id: int) -> ResidentDTO |
     return ResidentDTO.model_validate(row) if row else None
 
 
+@dataclass(frozen=True)
+class ResidentChange:
+    """What to change about a resident; fields left at KEEP stay as they are."""
+
+    screen: str | Keep = KEEP
+    locale: str | None | Keep = KEEP
+    pending_service: str | None | Keep = KEEP
+    pending_message: str | None | Keep = KEEP
+    drafts_started: int | Keep = KEEP
+    consent_version: str | None | Keep = KEEP
+    consent_at: datetime | None | Keep = KEEP
+
+
 async def update_resident(
-    session: AsyncSession, resident_id: int, now: datetime, **fields: Any
+    session: AsyncSession, resident_id: int, now: datetime, change: ResidentChange
 ) -> ResidentDTO:
-    """Changes a resident's fields and returns the new values."""
+    """Applies a change to a resident and returns the new values."""
     row = await session.get_one(Resident, resident_id)
-    for name, value in fields.items():
+    for name, value in changed_fields(change).items():
         setattr(row, name, value)
     row.updated_at = now
     await session.flush()

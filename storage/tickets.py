@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
-from storage.dto import DTO
+from storage.dto import DTO, KEEP, Keep, changed_fields
 from storage.models import (
     OutboxMessage,
     Ticket,
@@ -80,10 +80,50 @@ def phone_index(session: AsyncSession, phone: str | None) -> str | None:
     return keyring.blind_index(phone) if keyring else hashlib.sha256(phone.encode()).hexdigest()
 
 
-async def create_ticket(session: AsyncSession, **fields: Any) -> TicketDTO:
-    """Inserts a ticket and returns it."""
-    fields.setdefault("phone_hash", phone_index(session, fields.get("phone")))
-    row = Ticket(**fields)
+async def create_ticket(
+    session: AsyncSession,
+    *,
+    reference: str,
+    resident_id: int | None,
+    service: str,
+    status: str,
+    priority: str,
+    district_key: str | None,
+    contact_method: str | None,
+    phone: str | None,
+    answers: dict[str, Any],
+    locale: str,
+    source: str,
+    assignee_id: int | None,
+    entered_by_id: int | None,
+    minor: bool,
+    created_bday: int,
+    now: datetime,
+) -> TicketDTO:
+    """Inserts a new ticket (reachable, not erased, active now) and returns it."""
+    row = Ticket(
+        reference=reference,
+        resident_id=resident_id,
+        service=service,
+        status=status,
+        priority=priority,
+        district_key=district_key,
+        contact_method=contact_method,
+        phone=phone,
+        phone_hash=phone_index(session, phone),
+        answers=answers,
+        locale=locale,
+        source=source,
+        assignee_id=assignee_id,
+        entered_by_id=entered_by_id,
+        resident_unreachable=False,
+        erased=False,
+        minor=minor,
+        last_activity_at=now,
+        created_bday=created_bday,
+        created_at=now,
+        updated_at=now,
+    )
     session.add(row)
     await session.flush()
     return TicketDTO.model_validate(row)
@@ -132,12 +172,31 @@ async def get_ticket(session: AsyncSession, ticket_id: int) -> TicketDTO | None:
     return TicketDTO.model_validate(row) if row else None
 
 
+@dataclass(frozen=True)
+class TicketChange:
+    """What to change about a ticket; fields left at KEEP stay as they are."""
+
+    status: str | Keep = KEEP
+    priority: str | Keep = KEEP
+    assignee_id: int | None | Keep = KEEP
+    referred_to: str | None | Keep = KEEP
+    first_action_at: datetime | None | Keep = KEEP
+    first_action_bday: int | None | Keep = KEEP
+    resolved_at: datetime | None | Keep = KEEP
+    resolved_bday: int | None | Keep = KEEP
+    closed_at: datetime | None | Keep = KEEP
+
+
+# A change of nothing but the activity time (a resident's message, say).
+NO_CHANGE = TicketChange()
+
+
 async def update_ticket(
-    session: AsyncSession, ticket_id: int, now: datetime, **fields: Any
+    session: AsyncSession, ticket_id: int, now: datetime, change: TicketChange = NO_CHANGE
 ) -> TicketDTO:
-    """Changes a ticket's fields, marks the activity time and returns the ticket."""
+    """Applies a change to a ticket, marks the activity time and returns the ticket."""
     row = await session.get_one(Ticket, ticket_id)
-    for name, value in fields.items():
+    for name, value in changed_fields(change).items():
         setattr(row, name, value)
     row.updated_at = row.last_activity_at = now
     await session.flush()

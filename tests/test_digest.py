@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +20,7 @@ from storage.db import create_engine, create_sessionmaker
 from storage.models import DigestRun
 from storage.outbox import outbox_messages
 from storage.staff import get_staff_by_user
-from storage.tickets import TicketDTO, create_ticket
+from storage.tickets import TicketChange, TicketDTO, create_ticket, update_ticket
 from tests.fakes import Harness, settings_for_test
 from tests.staff_helpers import add_staff
 
@@ -46,14 +47,15 @@ async def make_ticket(
     priority: str = "normal",
     status: str = "new",
     assignee_id: int | None = None,
-    **fields,
+    **later: Any,
 ) -> TicketDTO:
-    """A ticket stored as intake stores it, full of sensitive answers."""
+    """A ticket stored as intake stores it, full of sensitive answers; `later` are changes
+    made afterwards (first action, resolution …)."""
     from bot.tickets.lifecycle import unused_reference
 
     bday = harness.services.calendar.ordinal_at(created)
     async with harness.db.begin() as session:
-        return await create_ticket(
+        ticket = await create_ticket(
             session,
             reference=await unused_reference(session),
             resident_id=None,
@@ -72,13 +74,14 @@ async def make_ticket(
             locale="ja",
             source="resident",
             assignee_id=assignee_id,
-            resident_unreachable=False,
-            last_activity_at=created,
+            entered_by_id=None,
+            minor=False,
             created_bday=bday,
-            created_at=created,
-            updated_at=created,
-            **fields,
+            now=created,
         )
+        if later:
+            ticket = await update_ticket(session, ticket.id, created, TicketChange(**later))
+        return ticket
 
 
 def digest_texts(harness: Harness) -> list[str]:

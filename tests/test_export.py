@@ -16,7 +16,7 @@ from bot.forms.definitions import FORMS
 from bot.staff.export import safe_cell
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from storage.staff import recent_audit, save_staff, staff_names
-from storage.tickets import TicketDTO, update_ticket
+from storage.tickets import TicketChange, TicketDTO, update_ticket
 from tests.fakes import Harness, UserClient
 from tests.scripts import FORM_SCRIPTS, Type, begin_form, play
 
@@ -160,12 +160,20 @@ async def _five_tickets(harness: Harness) -> list[TicketDTO]:
     async with harness.db.begin() as session:
         sneaky = await save_staff(session, 700001, "=1+2", [], now)
         await update_ticket(
-            session, tickets["consultation"].id, now, assignee_id=sneaky.id, status="in_progress"
+            session,
+            tickets["consultation"].id,
+            now,
+            TicketChange(assignee_id=sneaky.id, status="in_progress"),
         )
         await update_ticket(
-            session, tickets["food"].id, now, referred_to="care_plaza", status="referred"
+            session,
+            tickets["food"].id,
+            now,
+            TicketChange(referred_to="care_plaza", status="referred"),
         )
-        await update_ticket(session, tickets["opinion"].id, now, status="closed", closed_at=now)
+        await update_ticket(
+            session, tickets["opinion"].id, now, TicketChange(status="closed", closed_at=now)
+        )
     return await harness.tickets()
 
 

@@ -364,9 +364,27 @@ class OutboxRelay:
             await finish_outbox_message(session, message.id, "failed", self._clock(), error=error)
             await self._hooks.failed(session, message, error, forbidden)
 
-    async def _finish(self, message: OutboxDTO, status: str, **fields: Any) -> None:
+    async def _finish(
+        self,
+        message: OutboxDTO,
+        status: str,
+        *,
+        telegram_message_id: int | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+        attempts: int | None = None,
+    ) -> None:
         """Records the result of an attempt, and lets the domain react to a delivery."""
         async with self._db.begin() as session:
-            await finish_outbox_message(session, message.id, status, self._clock(), **fields)
+            await finish_outbox_message(
+                session,
+                message.id,
+                status,
+                self._clock(),
+                telegram_message_id=telegram_message_id,
+                error=error,
+                retry_at=retry_at,
+                attempts=attempts,
+            )
             if status == "sent":
-                await self._hooks.delivered(session, message, fields.get("telegram_message_id"))
+                await self._hooks.delivered(session, message, telegram_message_id)

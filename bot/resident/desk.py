@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 from typing import Literal
 
@@ -44,9 +44,11 @@ from bot.staff.views import refusal
 from bot.tickets import lifecycle as tickets
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
+from storage.dto import KEEP, Keep
 from storage.models import Priority, TicketStatus
 from storage.residents import (
     DraftDTO,
+    ResidentChange,
     ResidentDTO,
     delete_draft,
     get_draft,
@@ -57,6 +59,7 @@ from storage.residents import (
 )
 from storage.staff import StaffDTO
 from storage.tickets import (
+    TicketChange,
     TicketDTO,
     add_ticket_event,
     open_tickets_of_resident,
@@ -137,10 +140,30 @@ class Desk:
         """Adds screens to the reply."""
         self.reply.screens.extend(screens)
 
-    async def set_screen(self, screen: ResidentScreen, **fields: object) -> None:
-        """Stores which screen the resident is on, so typed input is read in that light."""
+    async def set_screen(
+        self,
+        screen: ResidentScreen,
+        *,
+        locale: str | Keep = KEEP,
+        pending_service: str | None | Keep = KEEP,
+        pending_message: str | None | Keep = KEEP,
+        drafts_started: int | Keep = KEEP,
+        consent_version: str | None | Keep = KEEP,
+        consent_at: datetime | None | Keep = KEEP,
+    ) -> None:
+        """Stores which screen the resident is on, so typed input is read in that light, and
+        what else changes with it."""
+        change = ResidentChange(
+            screen=screen,
+            locale=locale,
+            pending_service=pending_service,
+            pending_message=pending_message,
+            drafts_started=drafts_started,
+            consent_version=consent_version,
+            consent_at=consent_at,
+        )
         self.resident = await update_resident(
-            self.session, self.resident.id, self.services.clock(), screen=screen, **fields
+            self.session, self.resident.id, self.services.clock(), change
         )
 
     # ---- where the resident is -------------------------------------------------------------
@@ -520,7 +543,9 @@ class Desk:
             self.draft = await get_draft(self.session, self.resident.id)
         # Open requests become urgent too, whether or not a new one is being filled in.
         for ticket in await self.open_tickets():
-            await update_ticket(self.session, ticket.id, now, priority=Priority.URGENT)
+            await update_ticket(
+                self.session, ticket.id, now, TicketChange(priority=Priority.URGENT)
+            )
             await add_ticket_event(
                 self.session,
                 ticket.id,
@@ -682,13 +707,9 @@ class Desk:
             self.show(views.consent_full(self.t, self.services.profile, self.services.settings))
         elif action == "agree":
             item = self.resident.pending_service
-            self.resident = await update_resident(
-                self.session,
-                self.resident.id,
-                self.services.clock(),
-                consent_version=CONSENT_VERSION,
-                consent_at=self.services.clock(),
-            )
+            now = self.services.clock()
+            change = ResidentChange(consent_version=CONSENT_VERSION, consent_at=now)
+            self.resident = await update_resident(self.session, self.resident.id, now, change)
             await self.start_service(item)
         else:
             await self.set_screen(ResidentScreen.MENU, pending_service=None)

@@ -15,7 +15,7 @@ from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage.models import TicketStatus
 from storage.residents import ResidentDTO
-from storage.tickets import TicketDTO, add_ticket_event, update_ticket
+from storage.tickets import TicketChange, TicketDTO, add_ticket_event, update_ticket
 
 FROM_RESIDENT = N_("✉ {reference} – message from the resident (reply to this message to answer):")
 CRISIS_TICKETS = N_(
@@ -60,9 +60,12 @@ async def add_resident_message(
     """
     now = services.clock()
     if ticket.status == TicketStatus.RESOLVED:
-        status = TicketStatus.IN_PROGRESS if ticket.assignee_id else "new"
+        status = TicketStatus.IN_PROGRESS if ticket.assignee_id else TicketStatus.NEW
         await update_ticket(
-            session, ticket.id, now, status=status, resolved_at=None, resolved_bday=None
+            session,
+            ticket.id,
+            now,
+            TicketChange(status=status, resolved_at=None, resolved_bday=None),
         )
         await add_ticket_event(
             session,

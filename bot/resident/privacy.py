@@ -17,7 +17,13 @@ from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
 from storage.models import TicketStatus
 from storage.residents import ResidentDTO, delete_resident, get_draft
-from storage.tickets import add_ticket_event, resident_events, tickets_of_resident, update_ticket
+from storage.tickets import (
+    TicketChange,
+    add_ticket_event,
+    resident_events,
+    tickets_of_resident,
+    update_ticket,
+)
 
 ERASED_FOR_STAFF = N_(
     "{reference}: the resident asked for their personal data to be deleted. The request was "
@@ -124,7 +130,9 @@ async def erase_resident(session: AsyncSession, services: Services, resident: Re
     for ticket in tickets:
         await add_ticket_event(session, ticket.id, "erased", "system", None, now)
         if ticket.status in OPEN_STATUSES:
-            await update_ticket(session, ticket.id, now, status=TicketStatus.CLOSED, closed_at=now)
+            await update_ticket(
+                session, ticket.id, now, TicketChange(status=TicketStatus.CLOSED, closed_at=now)
+            )
             await add_ticket_event(
                 session, ticket.id, "closed", "system", None, now, {"reason": "erasure"}
             )

@@ -6,6 +6,7 @@ the staff chat and, where the resident should know, tells them in their own lang
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 from typing import Any
 
@@ -21,6 +22,8 @@ from storage.models import TicketStatus
 from storage.residents import ResidentDTO, get_resident
 from storage.staff import StaffDTO, get_staff
 from storage.tickets import (
+    NO_CHANGE,
+    TicketChange,
     TicketDTO,
     add_ticket_event,
     claim_ticket,
@@ -57,14 +60,18 @@ class Triage:
         return self.t.gettext(message).format(reference=escape(ticket.reference), **params)
 
     async def _change(
-        self, ticket: TicketDTO, kind: str, data: dict[str, Any] | None = None, **fields: Any
+        self,
+        ticket: TicketDTO,
+        kind: str,
+        data: dict[str, Any] | None = None,
+        change: TicketChange = NO_CHANGE,
     ) -> TicketDTO:
-        """Applies changes, records the event and queues the card refresh."""
+        """Applies a change, records the event and queues the card refresh."""
         now = self.services.clock()
         if ticket.first_action_at is None:
-            fields.setdefault("first_action_at", now)
-            fields.setdefault("first_action_bday", self.services.calendar.ordinal_at(now))
-        changed = await update_ticket(self.session, ticket.id, now, **fields)
+            bday = self.services.calendar.ordinal_at(now)
+            change = replace(change, first_action_at=now, first_action_bday=bday)
+        changed = await update_ticket(self.session, ticket.id, now, change)
         await add_ticket_event(
             self.session, ticket.id, kind, "staff", self.staff.telegram_user_id, now, data
         )
@@ -88,7 +95,9 @@ class Triage:
                 name=escape(holder.display_name if holder else "?"),
             )
         status = TicketStatus.ASSIGNED if ticket.status == TicketStatus.NEW else ticket.status
-        await self._change(ticket, "claimed", {"staff_id": self.staff.id}, status=status)
+        await self._change(
+            ticket, "claimed", {"staff_id": self.staff.id}, TicketChange(status=status)
+        )
         await self.tell_taken_up(ticket)
         return self._say(N_("You have taken {reference}."), ticket)
 
@@ -98,7 +107,10 @@ class Triage:
             return self._closed(ticket)
         status = TicketStatus.ASSIGNED if ticket.status == TicketStatus.NEW else ticket.status
         await self._change(
-            ticket, "assigned", {"staff_id": target.id}, assignee_id=target.id, status=status
+            ticket,
+            "assigned",
+            {"staff_id": target.id},
+            TicketChange(assignee_id=target.id, status=status),
         )
         await self.tell_taken_up(ticket)
         return self._say(
@@ -116,14 +128,16 @@ class Triage:
         if status == TicketStatus.ASSIGNED and ticket.assignee_id is None:
             return self._say(N_("{reference} has no assignee yet: take it or use /assign."), ticket)
         now = self.services.clock()
-        extra = (
-            {"resolved_at": now, "resolved_bday": self.services.calendar.ordinal_at(now)}
+        change = (
+            TicketChange(
+                status=status,
+                resolved_at=now,
+                resolved_bday=self.services.calendar.ordinal_at(now),
+            )
             if status == TicketStatus.RESOLVED
-            else {}
+            else TicketChange(status=status)
         )
-        await self._change(
-            ticket, "status", {"from": ticket.status, "to": status}, status=status, **extra
-        )
+        await self._change(ticket, "status", {"from": ticket.status, "to": status}, change)
         if status == TicketStatus.RESOLVED:
             await self.notify_resident(ticket, RESOLVED)
         elif status == TicketStatus.IN_PROGRESS:
@@ -143,7 +157,10 @@ class Triage:
         if not self._is_open(ticket):
             return self._closed(ticket)
         await self._change(
-            ticket, "priority", {"from": ticket.priority, "to": priority}, priority=priority
+            ticket,
+            "priority",
+            {"from": ticket.priority, "to": priority},
+            TicketChange(priority=priority),
         )
         return self._say(
             N_("{reference}: priority is now {priority}."),
@@ -162,7 +179,10 @@ class Triage:
             return self._closed(ticket)
         data = {"partner": partner.key} | ({"note": note} if note else {})
         await self._change(
-            ticket, "referred", data, status=TicketStatus.REFERRED, referred_to=partner.key
+            ticket,
+            "referred",
+            data,
+            TicketChange(status=TicketStatus.REFERRED, referred_to=partner.key),
         )
         await self.notify_resident(ticket, REFERRED, partner=partner.name)
         return self._say(
@@ -178,19 +198,10 @@ class Triage:
         was_resolved = ticket.status == TicketStatus.RESOLVED
         now = self.services.clock()
         # Closing ends the work too: it counts as resolution when nothing was resolved before.
-        ended = (
-            {}
-            if ticket.resolved_bday is not None
-            else {"resolved_bday": self.services.calendar.ordinal_at(now)}
-        )
-        await self._change(
-            ticket,
-            "closed",
-            {"reason": reason} if reason else {},
-            status=TicketStatus.CLOSED,
-            closed_at=now,
-            **ended,
-        )
+        change = TicketChange(status=TicketStatus.CLOSED, closed_at=now)
+        if ticket.resolved_bday is None:
+            change = replace(change, resolved_bday=self.services.calendar.ordinal_at(now))
+        await self._change(ticket, "closed", {"reason": reason} if reason else {}, change)
         if not was_resolved:
             await self.notify_resident(ticket, CLOSED)
         return self._say(N_("{reference} is closed."), ticket)
@@ -199,15 +210,12 @@ class Triage:
         """Reopens a resolved or closed ticket."""
         if self._is_open(ticket):
             return self._say(N_("{reference} is still open."), ticket)
-        status = TicketStatus.IN_PROGRESS if ticket.assignee_id else "new"
+        status = TicketStatus.IN_PROGRESS if ticket.assignee_id else TicketStatus.NEW
         await self._change(
             ticket,
             "reopened",
             {"from": ticket.status},
-            status=status,
-            closed_at=None,
-            resolved_at=None,
-            resolved_bday=None,
+            TicketChange(status=status, closed_at=None, resolved_at=None, resolved_bday=None),
         )
         return self._say(N_("{reference} is open again."), ticket)
 

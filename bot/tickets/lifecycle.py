@@ -112,13 +112,9 @@ async def open_ticket(
         source="staff" if entered_by else "resident",
         assignee_id=coordinator.id if coordinator else None,
         entered_by_id=entered_by.id if entered_by else None,
-        resident_unreachable=False,
-        erased=False,
         minor=state.minor,
-        last_activity_at=now,
         created_bday=services.calendar.ordinal_at(now),
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
     actor = (
         ("staff", entered_by.telegram_user_id)

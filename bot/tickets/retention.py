@@ -11,7 +11,13 @@ from storage import inbox
 from storage.models import TicketStatus
 from storage.residents import delete_drafts_older_than, delete_idle_residents
 from storage.runs import record_retention_run
-from storage.tickets import add_ticket_event, scrub_tickets, tickets_to_erase, update_ticket
+from storage.tickets import (
+    TicketChange,
+    add_ticket_event,
+    scrub_tickets,
+    tickets_to_erase,
+    update_ticket,
+)
 from storage.updates import forget_updates_before
 
 log = logging.getLogger(__name__)
@@ -50,7 +56,9 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
         await scrub_tickets(session, closed + volunteers)
         for ticket_id in volunteers:
             # An erased registration is over: it leaves the queue and the digest.
-            await update_ticket(session, ticket_id, now, status=TicketStatus.CLOSED, closed_at=now)
+            await update_ticket(
+                session, ticket_id, now, TicketChange(status=TicketStatus.CLOSED, closed_at=now)
+            )
         for ticket_id in closed + volunteers:
             await add_ticket_event(
                 session, ticket_id, "erased", "system", None, now, {"reason": "retention"}
