@@ -151,3 +151,36 @@ async def test_an_ordinary_food_request_gets_no_same_day_route(harness: Harness)
         await resident.send(answer)
     await harness.relay()
     assert not any(t.gettext(views.NO_FOOD_TODAY) in m for m in resident.texts())
+
+
+async def test_the_alert_names_the_kind_and_words_and_reaches_the_oncall_chat(
+    harness: Harness,
+) -> None:
+    """Out of hours, the staff group and the on-call chat both get the alert: the kind of
+    danger, the words that suggested it, and that it came out of hours; the on-call staff member
+    answers by replying to it."""
+    from bot.resident.followups import CATEGORY_LABELS, KIND_OF_DANGER, OUT_OF_HOURS
+    from tests.staff_helpers import add_staff, resident_request
+
+    await add_staff(harness, 700001, "佐藤")
+    oncall = harness.staff(700001, "佐藤", in_group=False)
+    harness.settings.__dict__["oncall_chat_id"] = oncall.chat_id
+    resident, _ = await resident_request(harness, form="opinion")
+    set_clock(harness, MOMENTS["out of hours"][0])
+    text = "The kitchen is on fire and the smoke is everywhere"
+    await resident.send(text)
+    await harness.relay()
+    ja = harness.ja()
+    hit = harness.services.safety.check(text)
+    assert hit is not None and hit.category == "fire" and hit.words.lower() in text.lower()
+    kind = ja.gettext(KIND_OF_DANGER).format(
+        category=ja.gettext(CATEGORY_LABELS["fire"]), words=f"「{hit.words}」"
+    )
+    for chat in (harness.settings.staff_chat_id, oncall.chat_id):
+        [alert] = [m for m in harness.api.sent_to(chat) if "⚠" in m.text]
+        assert escape(kind) in alert.text
+        assert escape(ja.gettext(OUT_OF_HOURS)) in alert.text
+    [alert] = [m for m in harness.api.sent_to(oncall.chat_id) if "⚠" in m.text]
+    await oncall.send("今すぐ119に電話してください。こちらからも連絡します。", reply_to=alert)
+    await harness.relay()
+    assert resident.said("今すぐ119に電話してください", since=-2)
