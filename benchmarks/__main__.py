@@ -27,6 +27,7 @@ from benchmarks.databases import (
 from benchmarks.memory import memory_section
 from benchmarks.outbox_limits import chat_bursts, group_runs, outbox_rows
 from benchmarks.report import header, render
+from benchmarks.safety import safety_rows
 from benchmarks.scale import postgres_scale, sqlite_scale
 from benchmarks.throughput import throughput_section
 
@@ -130,6 +131,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-outbox", action="store_true")
     parser.add_argument("--no-scale", action="store_true")
+    parser.add_argument("--no-safety", action="store_true")
     return parser.parse_args()
 
 
@@ -234,6 +236,8 @@ async def main() -> None:
                 render(await throughput_section(sizes.intakes, sizes.runs, databases)), flush=True
             )
         await outbox_and_memory(sizes, sqlite, args)
+        if not args.no_safety:
+            print(render(safety_rows(sizes.runs)), flush=True)
         if sizes.tickets:
             print(render(await sqlite_scale(Path(folder), sizes.tickets, sizes.repeat)), flush=True)
             if sizes.postgres:

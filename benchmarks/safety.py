@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
+
+from benchmarks.report import Heading, Line, figure
 
 _ORDINARY = (
     "区役所の手続きについて教えてください。配食サービスは週に何回来てもらえますか。",
@@ -85,7 +90,33 @@ def main(analyser: str = "fugashi") -> None:
     print(f"  per 500-character message: p50 {f.p50_ms:.2f} ms, p99 {f.p99_ms:.2f} ms")
 
 
-if __name__ == "__main__":
-    import sys
+def measured_in_a_fresh_process() -> SafetyFigures:
+    """One measurement in a new Python, so start-up and memory are the analysers' own."""
+    code = (
+        "import dataclasses, json; from benchmarks.safety import measure; "
+        "print(json.dumps(dataclasses.asdict(measure())))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return SafetyFigures(**json.loads(done.stdout.splitlines()[-1]))
 
+
+def safety_rows(runs: int) -> list[Line]:
+    """The table's section: the net's start-up, memory and time per 500-character message."""
+    found = [measured_in_a_fresh_process() for _ in range(runs)]
+    return [
+        Heading("Safety net (fugashi + unidic-lite, phrases and the statistical model)"),
+        figure("start-up (import, dictionaries, model)", [f.start_s for f in found], "s", 2),
+        figure("memory added (RSS)", [f.rss_mb for f in found], "MB", 0),
+        figure("500-character message, p50", [f.p50_ms for f in found], "ms", 2),
+        figure(
+            "500-character message, p99 after warm-up",
+            [f.p99_ms for f in found],
+            "ms",
+            2,
+            at_most=2.0,
+        ),
+    ]
+
+
+if __name__ == "__main__":
     main(*sys.argv[1:2])

@@ -18,24 +18,39 @@ log = logging.getLogger("madoguchi")
 
 
 def encryption_refusal(settings: Settings) -> str | None:
-    """Why the bot must not start without an encryption key (PostgreSQL), else None.
+    """Why the bot must not start with these keys (none with PostgreSQL, or malformed), else None.
 
-    With SQLite it starts but warns loudly: the embedded database is for trying it out.
+    With SQLite and no key configured, the key file is used (and made on the first run).
     """
-    if settings.encryption_key is not None:
-        settings.keyring()  # a malformed key fails here, before anything is stored
-        return None
-    if settings.is_postgres:
+    from storage.crypto import EncryptionKeyError
+
+    try:
+        keyring = settings.keyring()  # a malformed key fails here, before anything is stored
+    except EncryptionKeyError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot read or make the encryption key file: {exc}"
+    if keyring is None:
         return (
             "MADOGUCHI_ENCRYPTION_KEY is not set: refusing to store residents' answers "
             "unencrypted in PostgreSQL. Create one with `madoguchi new-key`."
         )
-    print(
-        "WARNING: MADOGUCHI_ENCRYPTION_KEY is not set — answers and contact details are "
-        "stored UNENCRYPTED in the SQLite file. Set a key (`madoguchi new-key`) before real use.",
-        file=sys.stderr,
-    )
+    if settings.encryption_key is None:
+        print(
+            f"Encrypting with the key in {keyring.source.removeprefix('the key file ')}. Keep a "
+            "copy of it apart from the database's backups: without it the answers cannot be read.",
+            file=sys.stderr,
+        )
     return None
+
+
+def key_refusal(settings: Settings) -> str | None:
+    """Why the keys do not fit the (migrated) database: a wrong key under a known id, or a key
+    left out that values are still sealed with; else None (and new key ids get check values)."""
+    from storage.keycheck import key_refusal as check
+
+    keyring = settings.keyring()
+    return asyncio.run(check(settings.resolved_database_url, keyring)) if keyring else None
 
 
 def _migrate(settings: Settings) -> None:
@@ -51,15 +66,15 @@ def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
-    """Runs the local terminal chat."""
-    from bot.channels.telegram.console import run_chat
+    """Runs the local terminal chat on a database of its own (it migrates that one itself)."""
+    from bot.channels.telegram.console import chat_settings, run_chat
 
-    if (refusal := encryption_refusal(settings)) is not None:
+    # `madoguchi` without a token falls back to the chat without the chat's own options.
+    database = getattr(args, "database", None)
+    if (refusal := encryption_refusal(chat_settings(settings, database))) is not None:
         print(refusal, file=sys.stderr)
         return 2
-    if settings.auto_migrate:
-        _migrate(settings)
-    asyncio.run(run_chat(settings, args.language))
+    asyncio.run(run_chat(settings, args.language, database=database))
     return 0
 
 
@@ -102,6 +117,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if settings.auto_migrate:
         _migrate(settings)
+    if (refusal := key_refusal(settings)) is not None:
+        print(refusal, file=sys.stderr)
+        return 2
     engine = create_engine(settings.resolved_database_url, settings.keyring())
     app = build_application(settings, create_sessionmaker(engine), updater=False)
 
@@ -215,8 +233,11 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_new_key(settings: Settings, args: argparse.Namespace) -> int:
     """Prints a new random key for MADOGUCHI_ENCRYPTION_KEY."""
-    from storage.crypto import Keyring
+    from storage.crypto import KEY_ID, Keyring
 
+    if not KEY_ID.fullmatch(args.id):
+        print("a key id is 1 to 32 letters, digits, _ or -, e.g. k2", file=sys.stderr)
+        return 2
     print(Keyring.new_key_spec(args.id))
     return 0
 
@@ -225,10 +246,11 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
     """Re-encrypts every sensitive value with the first key of MADOGUCHI_ENCRYPTION_KEY."""
     from storage.rotation import rotate
 
-    if settings.encryption_key is None:
-        print(
-            "set MADOGUCHI_ENCRYPTION_KEY to 'new-id:new-key,old-id:old-key' first", file=sys.stderr
-        )
+    refusal = encryption_refusal(settings)
+    if refusal is None and settings.auto_migrate:
+        _migrate(settings)
+    if (refusal := refusal or key_refusal(settings)) is not None:
+        print(refusal, file=sys.stderr)
         return 2
     keyring = settings.keyring()
     counts = asyncio.run(rotate(settings.resolved_database_url, keyring))
@@ -276,6 +298,10 @@ def main(argv: list[str] | None = None) -> int:
         help="serve Telegram's webhook at MADOGUCHI_WEBHOOK_URL instead of polling",
     )
     chat = sub.add_parser("chat", help="chat with the bot in this terminal, no token needed")
+    chat.add_argument(
+        "--database",
+        help="the chat's database (URL or SQLite file); default <data dir>/madoguchi-chat.sqlite3",
+    )
     for p in (parser, chat):
         p.add_argument("--language", default="ja", help="your Telegram language code (default ja)")
     sub.add_parser("migrate", help="apply database migrations")

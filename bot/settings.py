@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from storage.crypto import Keyring
+from storage.crypto import Keyring, read_or_create_key_file
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROFILE = PROJECT_ROOT / "office_profile.example.toml"
@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     # One key, or "id:key,id:key" (base64, 32 bytes each); the first encrypts, all decrypt.
     encryption_key: SecretStr | None = None
+    # SQLite without encryption_key: a key file made on first use (<data dir>/madoguchi.key).
+    encryption_key_file: Path | None = None
     bot_api_url: str | None = None
     data_dir: Path = PROJECT_ROOT / "data"
     database_url: str | None = None
@@ -161,6 +163,9 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8080, ge=1, le=65535)
     # Polling mode: serve /healthz and /metrics on this port (off when unset).
     health_port: int | None = Field(default=None, ge=1, le=65535)
+    # Where the health_port listener binds (loopback unless opened); with health_port set,
+    # webhook mode serves /healthz and /metrics there instead of on the public listener.
+    health_listen: str = "127.0.0.1"
     auto_migrate: bool = True
     district_routing: Literal["assign", "suggest", "off"] = "assign"
     staff_page_size: int = Field(default=10, ge=1, le=50)
@@ -219,8 +224,14 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.data_dir / 'madoguchi.sqlite3'}"
 
     def keyring(self) -> Keyring | None:
-        """The encryption keys, or None when none is configured."""
-        return Keyring(self.encryption_key.get_secret_value()) if self.encryption_key else None
+        """The encryption keys: the configured ones; else, with SQLite, the key file's (made on
+        first use); else None (PostgreSQL needs an explicit key)."""
+        if self.encryption_key is not None:
+            return Keyring(self.encryption_key.get_secret_value())
+        if self.is_postgres:
+            return None
+        path = self.encryption_key_file or self.data_dir / "madoguchi.key"
+        return Keyring(read_or_create_key_file(path), source=f"the key file {path}")
 
     @property
     def is_postgres(self) -> bool:

@@ -68,11 +68,14 @@ async def on_staff_button(update: Update, context: MadoguchiContext) -> None:
 async def on_reply(update: Update, context: MadoguchiContext) -> None:
     """Relays a staff reply to a resident's message or a reply prompt.
 
-    Any other reply stays internal in a group; in a private chat it is ordinary text for
-    the resident conversation, handled in the same transaction.
+    A photo or file with a caption relays its caption (the outbox carries text only). Any
+    other reply stays internal in a group; in a private chat it is what the resident
+    conversation would make of it, handled in the same transaction.
     """
     services = context.services
-    text = update.effective_message.text
+    message = update.effective_message
+    text = message.text if message.text is not None else message.caption or ""
+    kind = "text" if message.text is not None else "other"
     private = update.effective_chat.type == ChatType.PRIVATE
 
     async def work(session):
@@ -80,7 +83,7 @@ async def on_reply(update: Update, context: MadoguchiContext) -> None:
         if reply is None and private:
             user = update.effective_user
             who = Who(user.id, update.effective_chat.id, user.language_code)
-            reply = await frontdesk.handle(session, services, who, Event("text", text=text))
+            reply = await frontdesk.handle(session, services, who, Event(kind, text=text))
         return reply
 
     reply = await run_once(update, context, work)
@@ -101,7 +104,10 @@ def register(app: Application, group: int) -> None:
             ),
             CallbackQueryHandler(on_staff_button, pattern=r"^[sqk]:"),
             MessageHandler(
-                filters.REPLY & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+                filters.REPLY
+                & (filters.TEXT | filters.CAPTION)
+                & ~filters.COMMAND
+                & filters.UpdateType.MESSAGE,
                 on_reply,
             ),
         ],

@@ -11,6 +11,8 @@ import hashlib
 import hmac
 import json
 import os
+import re
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -24,38 +26,64 @@ class EncryptionKeyError(ValueError):
     """A key is missing or malformed."""
 
 
+KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+IDS_HELP = (
+    "with several keys, write each as id:key, the new one first, e.g. "
+    "MADOGUCHI_ENCRYPTION_KEY=k2:NEW,k1:OLD (a single key without an id is k1)"
+)
+
+
 class Keyring:
     """The encryption keys by id; the first one encrypts, every one can decrypt."""
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, source: str = "MADOGUCHI_ENCRYPTION_KEY") -> None:
         self._keys: dict[str, bytes] = {}
-        self.current = ""
-        for number, item in enumerate(part.strip() for part in spec.split(",") if part.strip()):
+        self.source = source
+        items = [part.strip() for part in spec.split(",") if part.strip()]
+        for number, item in enumerate(items, start=1):
             kid, _, encoded = item.rpartition(":")
-            kid = kid or f"k{number + 1}"
+            if not kid and len(items) > 1:
+                raise EncryptionKeyError(
+                    f"{source}: key {number} of {len(items)} has no id; {IDS_HELP}"
+                )
+            kid = kid or "k1"
+            if not KEY_ID.fullmatch(kid):
+                raise EncryptionKeyError(
+                    f"{source}: key id {kid!r} must be 1-32 letters, digits, _ or -"
+                )
+            if kid in self._keys:
+                raise EncryptionKeyError(
+                    f"{source} names key id {kid!r} twice; give each key its own id: {IDS_HELP}"
+                )
             try:
                 key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
             except ValueError as exc:
-                raise EncryptionKeyError(f"key {kid!r} is not base64") from exc
+                raise EncryptionKeyError(f"{source}: key {kid!r} is not base64") from exc
             if len(key) != 32:
-                raise EncryptionKeyError(f"key {kid!r} must be 32 bytes (256 bits), got {len(key)}")
+                raise EncryptionKeyError(
+                    f"{source}: key {kid!r} must be 32 bytes (256 bits), got {len(key)}"
+                )
             self._keys[kid] = key
-            self.current = self.current or kid
         if not self._keys:
-            raise EncryptionKeyError("no key given")
+            raise EncryptionKeyError(f"{source}: no key given")
+        self.current = next(iter(self._keys))
+
+    @property
+    def ids(self) -> list[str]:
+        """The key ids, the current one first."""
+        return list(self._keys)
 
     @staticmethod
     def new_key_spec(kid: str) -> str:
         """A fresh random key in the form the setting takes."""
         return f"{kid}:{base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip('=')}"
 
-    def encrypt(self, plaintext: str) -> str:
-        """Encrypts text with the current key."""
+    def encrypt(self, plaintext: str, kid: str | None = None) -> str:
+        """Encrypts text with the current key (or the key with the given id)."""
+        kid = kid or self.current
         nonce = os.urandom(12)
-        sealed = AESGCM(self._keys[self.current]).encrypt(
-            nonce, plaintext.encode(), self.current.encode()
-        )
-        return f"{PREFIX}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+        sealed = AESGCM(self._keys[kid]).encrypt(nonce, plaintext.encode(), kid.encode())
+        return f"{PREFIX}{kid}:{base64.b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, stored: str) -> str:
         """Decrypts a stored value (plain values, from before encryption, pass through)."""
@@ -126,3 +154,21 @@ class EncryptedJSON(TypeDecorator[Any]):
                 raise EncryptionKeyError("encrypted data, but MADOGUCHI_ENCRYPTION_KEY is not set")
             value = keyring.decrypt(value)
         return json.loads(value)
+
+
+def read_or_create_key_file(path: Path) -> str:
+    """The key spec in a key file; a missing file is first made (mode 0600) with a new key k1."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = path.with_name(f".{path.name}.{os.urandom(6).hex()}")
+        with os.fdopen(os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write(Keyring.new_key_spec("k1") + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(fresh, path)  # never replaces a file another process made meanwhile
+        except FileExistsError:
+            pass
+        finally:
+            fresh.unlink()
+    return path.read_text().strip()

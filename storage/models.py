@@ -317,3 +317,14 @@ class WorkerLease(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class KeyCheck(Base):
+    """A known text sealed with one encryption key, so start-up can tell a wrong key under its id."""
+
+    __tablename__ = "key_checks"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Sealed with this key id's own key (plain Text: the current key must not re-seal it).
+    sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

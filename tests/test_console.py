@@ -26,7 +26,7 @@ def _chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.CompletedP
 
 
 def test_piped_chat_completes_a_food_request_in_japanese(tmp_path: Path) -> None:
-    """The same Application, handlers and a fresh SQLite file; the staff chat is shown too."""
+    """The same Application and handlers on the chat's own SQLite file; the staff chat is shown."""
     ja = Catalogs().translator_for("ja")
     lines = [
         "/start",
@@ -48,7 +48,7 @@ def test_piped_chat_completes_a_food_request_in_japanese(tmp_path: Path) -> None
     assert ja.gettext("Thank you. Your request has been sent.") in out
     assert "[staff chat]" in out
     assert ja.gettext("Food support") in out
-    assert (tmp_path / "madoguchi.sqlite3").exists()
+    assert (tmp_path / "madoguchi-chat.sqlite3").exists()
     assert "Traceback" not in result.stderr
 
 

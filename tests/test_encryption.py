@@ -101,12 +101,25 @@ async def test_rotation_moves_everything_to_the_new_key(harness: Harness) -> Non
     assert total == 1 and found[0].id == ticket_id
 
 
-def test_no_key_refuses_postgresql_and_warns_on_sqlite(capsys: pytest.CaptureFixture) -> None:
-    """Without a key the bot will not store answers in PostgreSQL; SQLite starts with a warning."""
-    pg = settings_for_test("postgresql+asyncpg://u@127.0.0.1/db", encryption_key=None)
+def test_no_key_refuses_postgresql_and_uses_a_key_file_on_sqlite(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Without a key the bot will not store answers in PostgreSQL; SQLite makes a key file."""
+    pg = settings_for_test(
+        "postgresql+asyncpg://u@127.0.0.1/db", encryption_key=None, data_dir=tmp_path
+    )
     assert "MADOGUCHI_ENCRYPTION_KEY" in encryption_refusal(pg)
-    lite = settings_for_test("sqlite+aiosqlite:////tmp/x.sqlite3", encryption_key=None)
+    lite = settings_for_test(
+        f"sqlite+aiosqlite:///{tmp_path}/x.sqlite3", encryption_key=None, data_dir=tmp_path
+    )
     assert encryption_refusal(lite) is None
-    assert "UNENCRYPTED" in capsys.readouterr().err
+    assert "madoguchi.key" in capsys.readouterr().err
+    assert lite.keyring().encrypt("x").startswith("enc1:k1:")
     keyed = settings_for_test("postgresql+asyncpg://u@127.0.0.1/db")
     assert encryption_refusal(keyed) is None
+
+
+def test_a_malformed_key_is_a_refusal_not_a_crash() -> None:
+    """A key that is not 32 bytes of base64 stops start-up with the reason."""
+    bad = settings_for_test("postgresql+asyncpg://u@127.0.0.1/db", encryption_key="k1:too-short")
+    assert "key 'k1'" in encryption_refusal(bad)

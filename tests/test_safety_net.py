@@ -11,15 +11,17 @@ import pytest
 
 from bot.safety import CATEGORIES, Hit, SafetyNet, default_net, suggests_danger
 from bot.safety.cli import run_safety_check
+from bot.safety.model import Model, default_model
 from bot.safety.normalize import base, joined, latin
 from bot.safety.romaji import read_romaji
 
 DEV = Path(__file__).parent / "data" / "safety" / "dev"
 LANGUAGES = ("ja", "easy", "en", "zh", "ko", "vi")
-# Reached on the dev corpus when this was written, less a small margin for harmless changes.
-MIN_RECALL = 0.88
+# Reached on both dev batches when this was written, less a small margin for harmless changes.
+MIN_RECALL = 0.97
 MIN_PRECISION = 0.95
-MIN_RECALL_BY_LANGUAGE = 0.70
+MIN_RECALL_BY_LANGUAGE = 0.93
+MIN_RECALL_BY_CATEGORY = 0.93
 
 
 @pytest.mark.parametrize(
@@ -155,11 +157,11 @@ def test_cli_writes_one_line_per_input_line() -> None:
 
 
 def test_dev_corpus_report() -> None:
-    """Recall and precision by language and category on the dev corpus stay where they were."""
-    files = [DEV / f"{lang}.tsv" for lang in LANGUAGES]
+    """Recall and precision by language and category on both dev batches stay where they were."""
+    files = [(lang, DEV / f"{lang}{batch}.tsv") for lang in LANGUAGES for batch in ("", "-2")]
     net = default_net()
     counts: Counter[tuple[str, str]] = Counter()
-    for lang, path in zip(LANGUAGES, files, strict=True):
+    for lang, path in files:
         with path.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh, delimiter="\t"):
                 hit = net.check(row["text"])
@@ -182,6 +184,52 @@ def test_dev_corpus_report() -> None:
         print(f"  {key:16} recall {recall(key):.2f}  precision {precision(key):.2f}")
     assert recall("all") >= MIN_RECALL and precision("all") >= MIN_PRECISION
     assert all(recall(lang) >= MIN_RECALL_BY_LANGUAGE for lang in LANGUAGES)
+    assert all(recall(category) >= MIN_RECALL_BY_CATEGORY for category in CATEGORIES)
+
+
+def test_the_model_is_loaded_once() -> None:
+    """The trained weights ship with the net and are read once."""
+    model = default_model()
+    assert model is not None and model is default_model()
+    assert model.categories == CATEGORIES
+    assert 0 < model.threshold < 1 and len(model.danger[1]) > 1000
+    assert model.score("もう死にたい") > model.score("窓口は土曜日あいてますか")
+
+
+def test_a_model_only_hit_carries_a_category_and_words() -> None:
+    """When only the model fires, the hit names its best category and words from the message."""
+    tiny = Model(
+        CATEGORIES,
+        (-4.0, {"zzq": 40.0}),
+        ([0.0] * 6, {"zzq": [0.0, 0.0, 3.0, 0.0, 0.0, 0.0]}),
+        0.5,
+    )
+    net = SafetyNet(statistical=False)
+    assert net.check("grandpa zzqx again") is None
+    net._model = tiny
+    assert net.check("grandpa zzqx again") == Hit("medical", "zzqx")
+    assert net.check("the office is open on saturday") is None
+    # Context still lowers a model hit (here: a prevention course).
+    assert net.check("zzqx volunteer training course") is None
+
+
+def test_training_gives_the_same_weights_from_the_same_data() -> None:
+    """Two trainings on the same rows write the same bytes; the file reads back as a model."""
+    from bot.safety import train
+
+    rows = [r for i, r in enumerate(train.dev_rows()) if i % 6 == 0]
+    first, second = (
+        train.weights_file(train.train(rows, 0.7)),
+        train.weights_file(train.train(rows, 0.7)),
+    )
+    assert first == second
+
+
+def test_the_model_file_is_small() -> None:
+    """The weights stay well under 2 MB."""
+    from bot.safety.model import WEIGHTS
+
+    assert WEIGHTS.stat().st_size < 2_000_000
 
 
 def test_the_profile_knows_the_same_categories() -> None:

@@ -58,6 +58,9 @@ def _first(items: list) -> frozenset[str] | None:
         return None if any(s is None for s in sets) else frozenset().union(*sets)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and arg[0] >= 1:
         return _first(list(arg[2]))
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and len(items) > 1:  # optional: it or what follows
+        here, rest = _first(list(arg[2])), _first(items[1:])
+        return None if here is None or rest is None else here | rest
     if op is _c.AT or op is _c.ASSERT_NOT or op is _c.ASSERT:
         return _first(items[1:])
     return None
@@ -104,22 +107,22 @@ class PhraseSet:
 
 
 class CueSet:
-    """Context cues (negation, past, …) of one kind, any language."""
+    """Context cues (negation, past, …) of one kind, any language, indexed like phrases."""
 
     def __init__(self, patterns: Iterable[str]) -> None:
-        patterns = list(patterns)
-        self._rx = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._set = PhraseSet(("", p) for p in patterns)
 
     def search(self, *texts: str | None) -> bool:
         """Whether a cue occurs in any of the texts."""
-        return self._rx is not None and any(t and self._rx.search(t) for t in texts)
+        return any(t and next(self._set.find(t), None) is not None for t in texts)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
-        """Where cues occur in text."""
-        return [] if self._rx is None else [m.span() for m in self._rx.finditer(text)]
+        """Where cues occur in text (possibly overlapping)."""
+        return [(f.start, f.start + len(f.words)) for f in self._set.find(text) if f.words]
 
     def remove(self, text: str) -> str:
         """The text with every cue blanked out (same length, so positions hold)."""
-        if self._rx is None:
-            return text
-        return self._rx.sub(lambda m: " " * len(m.group()), text)
+        chars = list(text)
+        for start, end in self.spans(text):
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)

@@ -12,14 +12,15 @@ from bot.safety import normalize
 from bot.safety.chinese import simplified
 from bot.safety.japanese import PhraseIndex, analyser
 from bot.safety.matchers import CueSet, PhraseSet
+from bot.safety.model import default_model
 from bot.safety.phrases import en, ja, ko, vi, zh
 
 CATEGORIES = ("suicide", "violence", "medical", "fire", "confined", "no_food_shelter")
 _LANGUAGES: tuple[ModuleType, ...] = (ja, en, zh, ko, vi)
-_CONTEXT = ("IDIOMS", "NEGATIONS", "REPORTED", "PREVENTION", "PAST", "RESOLVED", "PRESENT")
+_CONTEXT = ("IDIOMS", "NEGATIONS", "REPORTED", "PREVENTION", "PAST", "RESOLVED", "OVER", "PRESENT")
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3041-\u30ff]")
+_HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _JAPANESE = re.compile(r"[\u3041-\u30ff\u3400-\u9fff]")
 _LATIN = re.compile(r"[a-z0-9]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -49,13 +50,18 @@ class SafetyNet:
     """Phrase lists of every language, compiled once; `check` looks at one message."""
 
     def __init__(
-        self, extra: Mapping[str, Sequence[str]] | None = None, *, japanese: str = "fugashi"
+        self,
+        extra: Mapping[str, Sequence[str]] | None = None,
+        *,
+        japanese: str = "fugashi",
+        statistical: bool = True,
     ) -> None:
         extra = extra or {}
         unknown = set(extra) - set(CATEGORIES)
         if unknown:
             raise ValueError(f"unknown safety categories: {sorted(unknown)}")
         self._tool = analyser(japanese)
+        self._model = default_model() if statistical else None
         ja_phrases = [(c, p) for c, ps in ja.PHRASES.items() for p in ps]
         ja_phrases += [(c, p) for c, ps in extra.items() for p in ps if _JAPANESE.search(p)]
         self._ja = PhraseIndex(ja_phrases, self._tool)
@@ -86,16 +92,46 @@ class SafetyNet:
         """The first danger the text suggests (with its words), or None."""
         sentences = normalize.sentences(normalize.base(text))
         views = [self._views(s) for s in sentences]
-        past = self._cues["PAST"].search(*(v.kana for v in views), *(v.latin for v in views))
-        resolved = past and self._cues["RESOLVED"].search(
-            *(v.kana for v in views), *(v.latin for v in views)
-        )
+        settled: bool | None = None
         for index, view in enumerate(views):
             found = sorted(self._find(index, view), key=lambda c: c.start)
-            if found and not self._lowered(view, bool(resolved)):
+            if not found:
+                continue
+            if settled is None:
+                settled = self._settled(views)
+            if not self._lowered(view, settled):
                 first = found[0]
                 return Hit(first.category, first.words)
-        return None
+        return self._model_hit(text, views) if self._model else None
+
+    def model_texts(self, text: str) -> list[str]:
+        """What the model reads: each sentence of the message, base-folded, idioms blanked."""
+        return [self._views(s).text for s in normalize.sentences(normalize.base(text))]
+
+    def _model_hit(self, text: str, views: Sequence[normalize.Views]) -> Hit | None:
+        """A hit from the statistical model, when it is confident and context does not lower it."""
+        assert self._model is not None
+        texts = [view.text for view in views]
+        if not texts:
+            return None
+        scores = [self._model.score(t) for t in texts]
+        best = max(range(len(texts)), key=scores.__getitem__)
+        if scores[best] < self._model.threshold:
+            return None
+        if self._settled(views) or self._lowered(views[best], False):
+            return None
+        verdict = self._model.judge(texts[best])
+        return Hit(verdict.category, verdict.words)
+
+    def _settled(self, views: Sequence[normalize.Views]) -> bool:
+        """Whether the message says it is over and done (a past event resolved, a fire put out
+        with no one hurt): then every sentence is lowered unless one says the danger is here now."""
+        whole = [*(v.kana for v in views), *(v.latin for v in views)]
+        whole += [_simplified(_korean(v.text)) for v in views if _HAN.search(v.text)]
+        whole += [_korean(v.text) for v in views if _HANGUL.search(v.text)]
+        return self._cues["OVER"].search(*whole) or (
+            self._cues["PAST"].search(*whole) and self._cues["RESOLVED"].search(*whole)
+        )
 
     def _views(self, sentence: str) -> normalize.Views:
         """The views of a sentence with idioms blanked (spaces kept for the analyser if none)."""
@@ -107,21 +143,18 @@ class SafetyNet:
         """The sentence with everyday phrases (死ぬほど嬉しい, dying to) blanked out."""
         idioms = self._cues["IDIOMS"]
         chars = list(sentence)
-        for view in (normalize.hiragana(sentence), normalize.latin(sentence)):
+        views = {normalize.hiragana(sentence), normalize.latin(sentence), _simplified(sentence)}
+        for view in views:
             for start, end in idioms.spans(view):
                 chars[start:end] = " " * (end - start)
         return "".join(chars)
 
-    def _lowered(self, view: normalize.Views, past_and_resolved: bool) -> bool:
-        """Whether context in this sentence makes its phrases no sign of danger now."""
-        texts = (view.kana, view.latin, _simplified(view.text))
+    def _lowered(self, view: normalize.Views, settled: bool) -> bool:
+        """Whether context makes this sentence's phrases no sign of danger now."""
+        texts = (view.kana, view.latin, view.romaji, _simplified(view.text), _korean(view.text))
         if self._cues["PRESENT"].search(*texts):
             return False
-        if past_and_resolved and (
-            self._cues["PAST"].search(*texts) or self._cues["RESOLVED"].search(*texts)
-        ):
-            return True
-        return any(
+        return settled or any(
             self._cues[kind].search(*texts) for kind in ("NEGATIONS", "REPORTED", "PREVENTION")
         )
 
@@ -146,7 +179,7 @@ class SafetyNet:
             # Spaces, as easy Japanese puts them, help the analyser split words written in kana.
             for position, category, words in self._ja.find(spaced, self._tool.tokens(spaced)):
                 add(position, category, words)
-        if _HAN.search(view.text) and not _KANA.search(view.text):
+        if _chinese(view.text):
             simplified = _simplified(view.text)
             for hit in self._zh.find(self._cues["IDIOMS"].remove(simplified)):
                 add(hit.start, hit.category, view.text[hit.start : hit.start + len(hit.words)])
@@ -162,6 +195,17 @@ class SafetyNet:
 def _items(phrases: Mapping[str, Sequence[str]]) -> list[tuple[str, str]]:
     """(category, phrase) pairs of a phrase table."""
     return [(category, phrase) for category, group in phrases.items() for phrase in group]
+
+
+def _chinese(text: str) -> bool:
+    """Whether text reads as Chinese: Han characters, and kana only in a few loanwords."""
+    han = len(_HAN.findall(text))
+    return han > 0 and len(_HIRAGANA.findall(text)) * 4 < han
+
+
+def _korean(text: str) -> str:
+    """Korean with the spaces between syllables dropped, as its phrases are written."""
+    return _SPACE_IN_HANGUL.sub("", text) if _HANGUL.search(text) else text
 
 
 def _simplified(text: str) -> str:

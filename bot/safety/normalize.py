@@ -108,6 +108,18 @@ _SENTENCE_END = re.compile(
 )
 
 
+# Long run-on messages (a question about forms with a crisis in the middle) are read clause by
+# clause: at commas, at spaces between Chinese characters, after a Korean sentence ending.
+_LONG = 60
+_CLAUSE_END = re.compile(
+    r"(?<=[,、，])\s*|(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])|(?<=[\uac00-\ud7a3][요다죠])\s+"
+)
+
+
 def sentences(text: str) -> list[str]:
-    """The text split where a sentence ends (and before 'but'), empty pieces dropped."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+    """The text split where a sentence ends (and before 'but'), long ones into clauses."""
+    out = []
+    for sentence in _SENTENCE_END.split(text):
+        pieces = _CLAUSE_END.split(sentence) if len(sentence) > _LONG else [sentence]
+        out += [p.strip() for p in pieces if p and p.strip()]
+    return out

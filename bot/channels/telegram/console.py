@@ -7,18 +7,27 @@ import itertools
 import sys
 from typing import TextIO
 
+from sqlalchemy import exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram.ext import Application
+
 from bot.channels.telegram.app import build_application
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.local_api import LocalBotApi, StoredMessage
 from bot.channels.telegram.local_user import LocalUser, bare_label
 from bot.screens import plain
 from bot.settings import Settings
+from storage import migrate
 from storage.db import create_engine, create_sessionmaker
+from storage.models import InboxUpdate, OutboxMessage, Resident
 from storage.updates import last_processed_update_id
 
 LOCAL_STAFF_CHAT_ID = -1000000000001
 LOCAL_RESIDENT_ID = 10001
 LOCAL_ADMIN_ID = 90001
+# Every chat the console ever writes to or as; a real bot's database holds others.
+LOCAL_CHATS = frozenset({LOCAL_STAFF_CHAT_ID, LOCAL_RESIDENT_ID, LOCAL_ADMIN_ID})
+CHAT_DATABASE = "madoguchi-chat.sqlite3"
 PERSONAS = {
     ":resident": "resident",
     ":staff": "staff",
@@ -107,33 +116,103 @@ class ConsoleChat:
         await self.user.send(text)
 
 
-async def run_chat(
-    settings: Settings, language: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout
-) -> None:
-    """Runs the local chat until end of input."""
-    staff_chat_id = settings.staff_chat_id or LOCAL_STAFF_CHAT_ID
-    admin_id = settings.admin_ids[0] if settings.admin_ids else LOCAL_ADMIN_ID
-    settings = settings.model_copy(
+def chat_settings(settings: Settings, database: str | None = None) -> Settings:
+    """The bot's settings turned into the console's: its own database (a URL or a SQLite file;
+    by default CHAT_DATABASE in the data directory, never the bot's), its own local chats."""
+    if database is None:
+        url = f"sqlite+aiosqlite:///{settings.data_dir / CHAT_DATABASE}"
+    else:
+        url = database if "://" in database else f"sqlite+aiosqlite:///{database}"
+    return settings.model_copy(
         update={
-            "staff_chat_id": staff_chat_id,
+            "database_url": url,
             "bot_token": None,
-            "admin_ids": sorted({*settings.admin_ids, admin_id}),
+            "staff_chat_id": LOCAL_STAFF_CHAT_ID,
+            "oncall_chat_id": None,
+            "admin_ids": [LOCAL_ADMIN_ID],
         }
     )
-    engine = create_engine(settings.resolved_database_url, settings.keyring())
-    api = LocalBotApi()
-    app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)
-    # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.
+
+
+async def foreign_use(session: AsyncSession) -> str | None:
+    """Why this database is not the console's own (a real bot used it), or None.
+
+    A real bot's inbox takes updates from Telegram, and its residents and outbox rows name
+    chats the console never uses; the console writes only its LOCAL_CHATS and no inbox.
+    """
+    if await session.scalar(select(exists().select_from(InboxUpdate))):
+        return "its inbox has held updates from Telegram"
+    if await session.scalar(
+        select(
+            exists().where(
+                or_(
+                    Resident.chat_id.not_in(LOCAL_CHATS),
+                    Resident.telegram_user_id.not_in(LOCAL_CHATS),
+                )
+            )
+        )
+    ):
+        return "it has residents from Telegram"
+    if await session.scalar(select(exists().where(OutboxMessage.chat_id.not_in(LOCAL_CHATS)))):
+        return "its outbox has messages for chats on Telegram"
+    return None
+
+
+async def refuse_foreign(app: Application, out: TextIO) -> None:
+    """Stops the console (exit status 2) on a database a real bot has used, before the outbox
+    relay could mark a real resident's message as sent to this local fake."""
     async with app.bot_data[SERVICES_KEY].db() as session:
-        last_update_id = await last_processed_update_id(session)
-    update_ids = itertools.count(last_update_id + 1)
-    users = {
-        "resident": LocalUser(app, api, LOCAL_RESIDENT_ID, language, update_ids),
-        "staff": LocalUser(app, api, admin_id, "ja", update_ids, "Admin", group_id=staff_chat_id),
-        "dm": LocalUser(app, api, admin_id, "ja", update_ids, "Admin"),
-    }
-    chat = ConsoleChat(users, api, out)
-    out.write(f"madoguchi local chat\n{HELP}\nDatabase: {settings.resolved_database_url}\n")
+        reason = await foreign_use(session)
+    if reason is not None:
+        out.write(
+            f"\nThis database is not the local chat's own: {reason}. The local chat never "
+            f"runs on a real bot's database; use its own (the default, {CHAT_DATABASE} in "
+            "MADOGUCHI_DATA_DIR) or another new file with --database.\n"
+        )
+        out.flush()
+        raise SystemExit(2)
+
+
+async def run_chat(
+    settings: Settings,
+    language: str,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    database: str | None = None,
+) -> None:
+    """Runs the local chat on its own database until end of input."""
+    settings = chat_settings(settings, database)
+    url = settings.resolved_database_url
+    if settings.auto_migrate:
+        if not settings.is_postgres:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(migrate.upgrade, url)
+    engine = create_engine(url, settings.keyring())
+    api = LocalBotApi(only_chats=LOCAL_CHATS)
+    app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)
+    try:
+        await refuse_foreign(app, out)
+        # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.
+        async with app.bot_data[SERVICES_KEY].db() as session:
+            last_update_id = await last_processed_update_id(session)
+        update_ids = itertools.count(last_update_id + 1)
+        admin = LOCAL_ADMIN_ID
+        users = {
+            "resident": LocalUser(app, api, LOCAL_RESIDENT_ID, language, update_ids),
+            "staff": LocalUser(
+                app, api, admin, "ja", update_ids, "Admin", group_id=LOCAL_STAFF_CHAT_ID
+            ),
+            "dm": LocalUser(app, api, admin, "ja", update_ids, "Admin"),
+        }
+        chat = ConsoleChat(users, api, out)
+        out.write(f"madoguchi local chat\n{HELP}\nDatabase: {url}\n")
+        await _converse(app, chat, stdin, out)
+    finally:
+        await engine.dispose()
+
+
+async def _converse(app: Application, chat: ConsoleChat, stdin: TextIO, out: TextIO) -> None:
+    """Reads lines until end of input; before each relay run, checks the database is still ours."""
     interactive = stdin.isatty()
     loop = asyncio.get_running_loop()
     async with app:
@@ -148,6 +227,6 @@ async def run_chat(
             if not interactive:
                 out.write(f"\n> {line.rstrip()}\n")
             await chat.handle_line(line)
+            await refuse_foreign(app, out)
             await app.bot_data[SERVICES_KEY].relay.deliver_due()
             chat.print_new()
-    await engine.dispose()

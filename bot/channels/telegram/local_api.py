@@ -114,6 +114,9 @@ class LocalBotApi(BaseRequest):
     calls: list[ApiCall] = field(default_factory=list)
     messages: dict[tuple[int, int], StoredMessage] = field(default_factory=dict)
     failures: deque[Failure] = field(default_factory=deque)
+    # When set, the only chats that exist: a call for any other is answered as if Telegram
+    # were unreachable, so the outbox relay keeps that message waiting, untouched.
+    only_chats: frozenset[int] | None = None
     _next_message_id: int = 1000
 
     @property
@@ -154,6 +157,9 @@ class LocalBotApi(BaseRequest):
                 params[key] = {"filename": filename, "content": content}
         call = ApiCall(name, params)
         self.calls.append(call)
+        chat = params.get("chat_id")
+        if self.only_chats is not None and chat is not None and int(chat) not in self.only_chats:
+            raise NetworkError(f"chat {chat} is not a local chat")
         failure = next(
             (
                 f
@@ -211,6 +217,9 @@ class LocalBotApi(BaseRequest):
 
     def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
+
+    def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return []
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         self._next_message_id += 1

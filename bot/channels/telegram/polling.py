@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 POLL_TIMEOUT_SECONDS = 10
 RETRY_SECONDS = 1.0
+# The only kinds of update handlers/ registers for (messages, their edits, button presses):
+# Telegram is asked for nothing else, so nothing else is stored or handled.
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
 
 
 class UpdateFetcher:
@@ -56,7 +59,7 @@ class UpdateFetcher:
             updates = await self._app.bot.get_updates(
                 offset=self._offset,
                 timeout=POLL_TIMEOUT_SECONDS,
-                allowed_updates=Update.ALL_TYPES,
+                allowed_updates=list(ALLOWED_UPDATES),
             )
         except (InvalidToken, Conflict):
             raise

@@ -9,18 +9,59 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
+import h11
 import uvicorn
-from telegram import Update
 from telegram.ext import Application
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
-from bot.channels.telegram.polling import UpdateFetcher
+from bot.channels.telegram.polling import ALLOWED_UPDATES, UpdateFetcher
 from bot.channels.telegram.webhook import WebhookEndpoints
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+# A request (headers and body) must arrive within this long of the connection opening or of
+# the previous answer; an idle kept-alive connection is closed after KEEP_ALIVE_SECONDS.
+REQUEST_READ_SECONDS = 10.0
+KEEP_ALIVE_SECONDS = 5
+MAX_HEADER_BYTES = 16 * 1024
+MAX_CONNECTIONS = 200
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol that also drops a client sending its request too slowly."""
+
+    read_seconds = REQUEST_READ_SECONDS
+
+    def connection_made(self, transport) -> None:  # noqa: ANN001 - uvicorn's signature
+        super().connection_made(transport)
+        self._read_deadline = self.loop.call_later(self.read_seconds, self._too_slow)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is h11.DONE and self._read_deadline is not None:
+            self._read_deadline.cancel()
+            self._read_deadline = None
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+        self._read_deadline = self.loop.call_later(self.read_seconds, self._too_slow)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._read_deadline is not None:
+            self._read_deadline.cancel()
+        super().connection_lost(exc)
+
+    def _too_slow(self) -> None:
+        """Closes the connection unless a whole request came in meanwhile."""
+        self._read_deadline = None
+        if self.conn.their_state is not h11.DONE and not self.transport.is_closing():
+            self.transport.close()
 
 
 class EmbeddedServer(uvicorn.Server):
@@ -33,13 +74,25 @@ class EmbeddedServer(uvicorn.Server):
 
 
 def http_server(
-    endpoints: WebhookEndpoints, host: str, port: int, webhook_path: str | None
+    endpoints: WebhookEndpoints,
+    host: str,
+    port: int,
+    webhook_path: str | None,
+    health: bool = True,
+    read_seconds: float = REQUEST_READ_SECONDS,
 ) -> EmbeddedServer:
-    """The HTTP server for the webhook (when a path is given), /healthz and /metrics."""
+    """The HTTP server for the webhook (when a path is given) and /healthz and /metrics (when
+    `health`), with bounded headers, read time, keep-alive and connections."""
+    protocol = type("Protocol", (GuardedH11Protocol,), {"read_seconds": read_seconds})
     config = uvicorn.Config(
-        endpoints.asgi(webhook_path),
+        endpoints.asgi(webhook_path, health=health),
         host=host,
         port=port,
+        http=protocol,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        limit_concurrency=MAX_CONNECTIONS,
+        server_header=False,
         log_level="warning",
         access_log=False,
         lifespan="off",
@@ -54,24 +107,38 @@ def stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def serve(app: Application, *, webhook: bool) -> None:
-    """Runs one worker until SIGINT or SIGTERM."""
+async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None = None) -> None:
+    """Runs one worker until SIGINT or SIGTERM (or until `stop` is set)."""
     services: Services = app.bot_data[SERVICES_KEY]
     settings = services.settings
     notices = OutageNotices(services.catalogs)
     worker = InboxWorker(app, notices, concurrency=1 if not settings.is_postgres else 4)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     endpoints = WebhookEndpoints(app, worker, notices, secret)
-    stop = asyncio.Event()
-    stop_on_signals(stop)
+    if stop is None:
+        stop = asyncio.Event()
+        stop_on_signals(stop)
+    # With a health port, /healthz and /metrics get a listener of their own (loopback by
+    # default) and the public webhook listener serves only the webhook.
+    separate_health = settings.health_port is not None
+    servers: list[EmbeddedServer] = []
+    if separate_health:
+        servers.append(http_server(endpoints, settings.health_listen, settings.health_port, None))
     async with app:
         tasks = [asyncio.create_task(worker.run(stop))]
-        server: EmbeddedServer | None = None
         if webhook:
             path = urlsplit(settings.webhook_url).path or "/"
-            server = http_server(endpoints, settings.webhook_listen, settings.webhook_port, path)
+            servers.append(
+                http_server(
+                    endpoints,
+                    settings.webhook_listen,
+                    settings.webhook_port,
+                    path,
+                    health=not separate_health,
+                )
+            )
             await app.bot.set_webhook(
-                settings.webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+                settings.webhook_url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
             )
             log.info(
                 "webhook set; listening on %s:%s", settings.webhook_listen, settings.webhook_port
@@ -82,15 +149,12 @@ async def serve(app: Application, *, webhook: bool) -> None:
             await services.relay.take_over()
             await app.bot.delete_webhook(drop_pending_updates=False)
             tasks.append(asyncio.create_task(UpdateFetcher(app, worker, notices).run(stop)))
-            if settings.health_port is not None:
-                server = http_server(endpoints, settings.webhook_listen, settings.health_port, None)
             log.info("long polling")
-        if server is not None:
-            tasks.append(asyncio.create_task(server.serve()))
+        tasks += [asyncio.create_task(server.serve()) for server in servers]
         await app.start()
         await stop.wait()
         log.info("stopping")
-        if server is not None:
+        for server in servers:
             server.should_exit = True
         services.relay.stop()
         await asyncio.gather(*tasks)

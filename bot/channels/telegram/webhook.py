@@ -26,6 +26,46 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000
+# A real update nests about ten levels deep (a reply's keyboard, say); ids fit a BigInteger.
+MAX_DEPTH = 40
+BIGINT_MAX = 2**63 - 1
+BIGINT_MIN = -(2**63)
+MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, OSError)
+
+
+def well_formed(payload: object) -> bool:
+    """Whether a posted body can be an update: an object with a positive 64-bit `update_id`,
+    nested at most MAX_DEPTH levels, every integer in it fitting a signed 64-bit column."""
+    if not isinstance(payload, dict):
+        return False
+    update_id = payload.get("update_id")
+    if type(update_id) is not int or not 0 < update_id <= BIGINT_MAX:
+        return False
+    stack: list[tuple[object, int]] = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_DEPTH:
+                return False
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+        elif type(value) is int and not BIGINT_MIN <= value <= BIGINT_MAX:
+            return False
+    return True
+
+
+def parse_update(body: bytes, app: Application) -> tuple[dict, Update] | None:
+    """The posted JSON and its Update, or None when it is not a well-formed update."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not well_formed(payload):
+        return None
+    try:
+        return payload, Update.de_json(payload, app.bot)
+    except MALFORMED:
+        return None
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
@@ -53,18 +93,22 @@ class WebhookEndpoints:
         """The application's services."""
         return self._app.bot_data[SERVICES_KEY]
 
-    def asgi(self, webhook_path: str | None) -> Starlette:
-        """The ASGI application; the webhook route only when a path is given."""
-        routes = [
-            Route("/healthz", self.healthz, methods=["GET"]),
-            Route("/metrics", self.metrics, methods=["GET"]),
-        ]
+    def asgi(self, webhook_path: str | None, health: bool = True) -> Starlette:
+        """The ASGI application: the webhook route when a path is given, /healthz and /metrics
+        unless `health` is False (they are then served by a listener of their own)."""
+        routes = []
+        if health:
+            routes += [
+                Route("/healthz", self.healthz, methods=["GET"]),
+                Route("/metrics", self.metrics, methods=["GET"]),
+            ]
         if webhook_path is not None:
             routes.append(Route(webhook_path, self.receive, methods=["POST"]))
         return Starlette(routes=routes)
 
     async def receive(self, request: Request) -> Response:
-        """Stores one update from Telegram: 200 once stored, 503 so Telegram retries, 403/400."""
+        """Stores one update from Telegram: 200 once stored, 503 so Telegram retries, 403, 413,
+        or 400 for anything that is not a well-formed update (nothing is stored then)."""
         if self._secret is None or not secret_matches(
             request.headers.get(SECRET_HEADER), self._secret
         ):
@@ -72,13 +116,10 @@ class WebhookEndpoints:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return Response(status_code=413)
-        try:
-            payload = json.loads(body)
-            update = Update.de_json(payload, self._app.bot)
-            if not isinstance(payload.get("update_id"), int):
-                raise ValueError("no update_id")
-        except (ValueError, TypeError, AttributeError, KeyError):
+        parsed = parse_update(body, self._app)
+        if parsed is None:
             return Response(status_code=400)
+        payload, update = parsed
         services = self._services
         try:
             async with services.db.begin() as session:

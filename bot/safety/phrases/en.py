@@ -65,10 +65,41 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"point (?:to|in) keep\w* living",
         r"want it all to stop",
         r"(?:i )?(?:won'?t|wont) be here",
-        r"how (?:high|tall) .{0,20}(?:sure|die|enough)",
+        r"how (?:high|tall) .{0,40}(?:sure|die|enough|survive)",
         r"(?:nobody|no one|noone) (?:would )?(?:even )?(?:notice|care)",
         r"saving (?:my |up )?sleeping",
         r"end (?:my|this) pain",
+        # a lethal dose, a height, a platform, a way to go
+        r"how many (?:\w+ )?(?:pills|tablets|meds|sleeping pills)\W*(?:\w+\W+){0,4}?"
+        r"(?:too many|to die|lethal|kill|dangerous|enough)",
+        r"lethal dose",
+        r"(?:highest|tallest) (?:bridge|building|cliff|place|roof)",
+        r"(?:edge|end) of the (?:platform|roof|cliff|bridge)",
+        r"(?:didn'?t|didnt|not) step back",
+        r"(?:quickest|easiest|painless|fastest|best) way to (?:die|disappear|go|end)",
+        r"(?:so )?(?:nobody|no one) (?:has|have|needs?) to (?:clean up|find me|deal with)",
+        r"jump (?:in front of )?(?:a |the )?train",
+        r"(?:saved|saving|hoard\w*|stockpil\w*) (?:up )?(?:my |all my )?"
+        r"(?:antidepressants|medication|pills|tablets|meds|insulin)",
+        r"(?:rat|weed) (?:poison|killer)|pesticide|bleach to drink",
+        # settling affairs, a last goodbye
+        r"(?:giving|gave|give) away (?:all )?(?:my|his|her) (?:things|stuff|belongings|cat|dog|pets?)",
+        r"(?:giving|gave|give) away (?:all|everything)",
+        r"(?:won'?t|wont|will not) need (?:them|it|this|anything|any of (?:it|this|them)|my \w+) "
+        r"(?:anymore|any more|after)",
+        r"(?:won'?t|wont|will not) (?:be around|be here|need (?:the|your) \w+(?: \w+)? after)",
+        r"(?:already )?decided (?:how and when|when and how|on a date)",
+        r"(?:said|say\w*) goodbye to (?:everyone|everybody|all)",
+        r"(?:sent|gave) (?:me|us) (?:his|her|their) (?:bank )?(?:passwords?|pin)",
+        r"thank(?:s| you) for everything",
+        r"(?:join|follow|be with) (?:my )?(?:late |dead )?(?:wife|husband|mom|mum|mother|dad|son|daughter)"
+        r" (?:soon|in heaven)",
+        r"(?:stop|stopped) existing",
+        r"(?:look|stare|staring|looking|looked)\w* (?:at|down at) the (?:tracks|rails|water|river|sea)",
+        r"just one (?:more )?step",
+        r"thinking (?:to|of|about) (?:jump\w*|dying|killing|ending)",
+        r"scared of (?:myself|what i might do)",
+        r"(?:no|not any) (?:reason|point) (?:anymore|any more)",
     ),
     "violence": (
         r"(?:hits?|hitting|beats?|beating|beaten|kicks?|kicked|kicking|punch\w*|slap\w*|chok\w*|strangl\w*)"
@@ -119,6 +150,26 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"nagurareta",
         r"korosu",
         r"korosareru",
+        # stalking, threats, blows heard, burns, sexual abuse
+        r"(?:showing|show(?:s|ed)?|turn\w*) up at (?:my|our|the)",
+        r"(?:keeps?|kept) (?:showing up|following|coming (?:to|back)|waiting)",
+        r"(?:standing|waiting|parked) (?:at|outside|in front of|by) (?:my|our|the) "
+        r"(?:door|house|home|apartment|building|work)",
+        r"followed (?:me|her|him|us)",
+        r"if (?:he|she) can'?t have me",
+        r"(?:he|she|they)(?:'ll| will| would|'d| is going to| said he'?d) "
+        r"(?:finish|stab|kill|hurt|beat|burn|shoot|get) (?:me|us|her|him|you)",
+        r"(?:burns?|burnt|burned|burning) (?:me|her|him|us) with",
+        r"throws? (?:things|stuff|\w+) at (?:me|us|the kids|her|him|my)",
+        r"beating (?:his|her|my|the|their|our) \w+",
+        r"(?:heard|hear|hearing) (?:something|someone|a|him|her|them) "
+        r"(?:hit|bang|crash|scream|slap|thump)",
+        r"hit the wall",
+        r"screams? (?:every|all) (?:night|day)",
+        r"(?:knows?|found out) (?:my room|my address|where (?:i|we) (?:live|work|sleep|are))",
+        r"(?:touches|touched|grope\w*) (?:me|her|him|my)",
+        r"(?:goes|went|comes|came) into (?:my|her|his) (?:daughter'?s |son'?s )?room at night",
+        r"said (?:i|we) (?:will|would|'ll) (?:be|get) (?:sent|deported|hurt)",
     ),
     "medical": (
         r"collaps\w*",
@@ -160,6 +211,41 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"ishiki ga nai",
         r"drank (?:way )?too much",
         r"not (?:seen|heard from) (?:her|him) (?:for|in) (?:days|\d+ days)",
+        # heart, stroke, allergy, fever with confusion, heat, unanswered calls, falls, overdoses
+        r"chest (?:hurts|is tight|tightness|pressure|feels (?:tight|heavy|crushed))",
+        r"(?:arm|face|leg|side|hand) (?:is |went |goes |feels )?numb",
+        r"numb(?:ness)? (?:in|on|down) (?:my|his|her|one)",
+        r"(?:face|lips?|throat|tongue) (?:is |are )?swell\w*",
+        r"swell\w* up",
+        r"(?:struggl\w*|hard|difficult|trouble|hardly) (?:to )?breath\w*",
+        r"(?:cannot|can'?t|cant) (?:catch (?:his|her|my) )?breath",
+        r"stiff neck",
+        r"(?:high|very high) fever",
+        r"(?:fever|temperature|temp) (?:of |is )?(?:39|40|41|42)",
+        r"\b(?:39|40|41|42)(?:\.\d)? ?(?:c|°c|degrees)\b",
+        r"(?:doesn'?t|does not|didn'?t|don'?t) (?:know|recogni[sz]e) (?:me|us|who|where|what day)",
+        r"(?:disoriented|delirious)",
+        r"confused and (?:hot|sweating|not|can'?t|cant)",
+        r"not saying anything",
+        r"(?:doesn'?t|does not|won'?t|wont|isn'?t|is not) "
+        r"(?:answer(?:ing)? (?:me|the door|her phone|his phone)|talking)",
+        r"(?:can'?t|cant|couldn'?t|could not) wake (?:her|him|them|my \w+)",
+        r"swallowed (?:all|a bunch of|lots of|a lot of|many|\d+|a whole \w+ of) "
+        r"(?:her |his |my |the |of )*(?:pills|tablets|meds|medicine|sleeping pills)",
+        r"sweating (?:a lot|heavily|buckets|so much)|cold sweat",
+        r"not sweating",
+        r"fell (?:in|on|over|down) (?:the )?(?:bathroom|bath|stairs|floor|toilet)",
+        r"(?:can'?t|cant|cannot) (?:get up|stand up|move (?:her|his|my) (?:arm|leg|side))",
+        r"(?:not|isn'?t|hasn'?t been|stopped) (?:answering|picking up|replying)",
+        r"(?:feels?|felt|feeling) faint",
+        r"(?:blood sugar|hypo|insulin)",
+        r"allergic reaction|anaphyla\w*|epipen",
+        r"(?:didn'?t|didnt|doesn'?t|dont|don'?t|hasn'?t|hasnt|not) "
+        r"(?:open\w*|answer\w*) (?:the |her |his )?door",
+        r"(?:she|he) (?:dont|doesn'?t|does not|didn'?t|didnt) answer",
+        r"(?:there'?s|theres|there is) a (?:bad |strange |weird )?smell",
+        r"stopped sweating",
+        r"hot and confused",
     ),
     "fire": (
         r"(?:on fire|catch\w* fire|caught fire)",
@@ -186,6 +272,14 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"(?:house|building|wall|roof) collaps\w*",
         r"can'?t (?:put it out|get out|escape)",
         r"cant (?:put it out|get out|escape)",
+        r"smoke alarm (?:is |has been |keeps |kept )?(?:going|beeping|ringing|sounding)",
+        r"(?:coming|pouring|rising) (?:into|in) (?:our|the|my) (?:house|home|ground floor|apartment|room)",
+        r"water (?:at|to|up to|is at|reached) (?:my |our |the )?(?:knee|waist|chest)",
+        r"(?:knee|waist|chest)[- ]deep",
+        r"(?:smells?|smelled|smelling) (?:like|of) (?:gas|smoke|burning)",
+        r"sparks? (?:from|coming)",
+        r"(?:is|are|trapped|stuck|pinned) under (?:it|the|a)",
+        r"jishin",
     ),
     "confined": (
         r"locked (?:me |her |him |us )?(?:in|inside|up)",
@@ -200,6 +294,12 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"pays? (?:the |her |his |my )?\"?debt",
         r"tojikome\w*",
         r"derarenai",
+        r"not allowed (?:out|to leave|outside|to go out|to go home)",
+        r"(?:phones?|passports?|residence cards?|keys) (?:get |gets |are |is |were |was )?"
+        r"(?:taken|confiscated|kept)",
+        r"(?:took|takes|take|confiscat\w*) (?:my|our|her|his|their) (?:phones?|passports?|keys)",
+        r"lock(?:s|ed)? (?:me|her|him|us) (?:inside|indoors)",
+        r"won'?t (?:give|let) (?:me|her|him|us) (?:back|out|leave)",
     ),
     "no_food_shelter": (
         r"no food",
@@ -224,6 +324,20 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"(?:outside|on the street) with my (?:kids|children|baby)",
         r"tabemono ga nai",
         r"neru tokoro ga nai",
+        r"locked (?:us|me|her|him) out",
+        r"(?:living|sleeping|live|sleep) in (?:my|our|the|a) car",
+        r"ate nothing",
+        r"only (?:had|have|drinking|drank|eaten) (?:tap )?water",
+        r"(?:alone|by (?:him|her)self|on (?:his|her) own) since (?:yesterday|last night|\w+day)",
+        r"(?:mom|mum|mother|parents?|dad|father) (?:didn'?t|didnt|hasn'?t|hasnt|never|did not) "
+        r"(?:come|came) (?:home|back)",
+        r"(?:says?|said) (?:hes|he'?s|shes|she'?s|they'?re|theyre) (?:so |really )?hungry",
+        r"no (?:money|food) (?:for|or) (?:food|gas|rent|milk|formula)",
+        r"(?:can'?t|cant|cannot) (?:afford|buy|pay for) (?:food|milk|formula|rice)",
+        r"(?:haven'?t|havent|hasn'?t|hasnt|not) eaten",
+        r"cr(?:y|ies|ying|ied) (?:from|of|because of|with) hunger",
+        r"(?:today|since \w+) nothing at all",
+        r"ate only (?:rice|water|bread)",
     ),
 }
 
@@ -240,6 +354,7 @@ IDIOMS: tuple[str, ...] = (
     r"hit me with",
     r"hit (?:the|a) (?:road|jackpot|gym|button)",
     r"fire (?:drill|extinguisher|alarm test|works?)",
+    r"(?:smoke |fire )?(?:alarm|detector)\W+(?:\w+\W+){0,6}?batter(?:y|ies)",
     r"fired (?:me|from)",
     r"(?:got|get|getting) fired",
     r"cease ?fire",
@@ -269,6 +384,8 @@ NEGATIONS: tuple[str, ...] = (
     r"not (?:suicidal|in danger)",
     r"(?:no|never) (?:thoughts?|intention|plans?) (?:of|to) (?:suicide|kill|hurt|harm)",
     r"(?:don'?t|dont|do not) (?:worry|panic)",
+    r"(?:don'?t|dont|do not|not) .{0,25} or anything",
+    r"\bno (?:violence|abuse|hitting|danger)\b",
     r"(?:i'?m|i am|im|we'?re|we are|all) (?:ok|okay|safe|fine) now",
 )
 
@@ -305,7 +422,7 @@ PREVENTION: tuple[str, ...] = (
     r"\bclass\b",
     r"\bcampaign\b",
     r"fundrais\w*",
-    r"donat\w*",
+    r"\bdonat(?:e|es|ed|ing|ions?)\b",
 )
 
 PAST: tuple[str, ...] = (
@@ -319,6 +436,7 @@ PAST: tuple[str, ...] = (
     r"long time ago",
     r"back then",
     r"last night",
+    r"last (?:month|week|summer|winter|spring|autumn|fall)",
 )
 RESOLVED: tuple[str, ...] = (
     r"(?:now|today) (?:i'?m |im |i am |we'?re |all )?(?:fine|ok|okay|safe|better|good|happy)",
@@ -328,6 +446,19 @@ RESOLVED: tuple[str, ...] = (
     r"over it",
     r"recovered",
     r"resolved",
+    r"now .{0,25}(?:happy|safe|fine|ok|okay|better)",
+    r"no (?:problems?|trouble) (?:now|anymore|since)",
+)
+
+OVER: tuple[str, ...] = (
+    r"(?:nobody|no one|noone) (?:was |got |is )?(?:hurt|injured)",
+    r"(?:i |we |they |but |and |then |already |quickly )put it out",
+    r"(?:fire|it) (?:is |was )?(?:out|under control) now",
+    r"just a (?:bruise|scratch|small cut)",
+    r"batter(?:y|ies) (?:is |are )?(?:dying|dead|low|flat)",
+    r"said it was (?:just |only )?(?:nothing|muscle|fine|minor|stress)",
+    r"(?:got through to|heard (?:back )?from) (?:her|him|them)",
+    r"(?:she|he|they) (?:called|texted|messaged) (?:me |us )?back",
 )
 
 PRESENT: tuple[str, ...] = (
