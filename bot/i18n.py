@@ -6,11 +6,15 @@ import gettext
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from storage.residents import ResidentDTO
 
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DEFAULT_LOCALE = "ja"
@@ -115,6 +119,11 @@ def format_moment(moment, locale: str, tz) -> str:
     return format_datetime(
         moment, format="medium", tzinfo=tz, locale=BABEL_LOCALES.get(locale, locale)
     )
+
+
+def resident_locale(resident: ResidentDTO) -> str:
+    """The resident's chosen locale, else the one of their Telegram app."""
+    return resident.locale or locale_from_language_code(resident.language_code)
 
 
 def locale_from_language_code(language_code: str | None) -> str:

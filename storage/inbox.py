@@ -55,7 +55,7 @@ async def store_updates(
 
 async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[InboxDTO]:
     """Returns, for each chat, its oldest waiting update if that one may be taken now."""
-    query = due_heads_query(InboxUpdate, "update_id", lambda m: m.failed.is_(False), now, limit)
+    query = due_heads_query(InboxUpdate, ("update_id",), lambda m: m.failed.is_(False), now, limit)
     return [InboxDTO.model_validate(row) for row in await session.scalars(query)]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     text,
@@ -267,13 +268,16 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_id", "status", "id"),
-        Index("ix_outbox_chat_id_status_id", "chat_id", "status", "id"),
+        Index("ix_outbox_chat_id_status_lane_id", "chat_id", "status", "lane", "id"),
         Index("ix_outbox_chat_id_telegram_message_id", "chat_id", "telegram_message_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
+    # Which goes first among a chat's waiting messages: 0 crisis alerts, 1 new cards and answers
+    # to staff, 2 relays of residents' words and card edits (then the oldest first).
+    lane: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
     # Routing facts the relay needs (reply-to targets, who asked); never answer text.
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ticket_id: Mapped[int | None] = mapped_column(

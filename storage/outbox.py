@@ -42,12 +42,14 @@ async def add_outbox_message(
     ticket_id: int | None = None,
     reply_markup: dict[str, Any] | None = None,
     meta: dict[str, Any] | None = None,
+    lane: int = 1,
 ) -> None:
     """Writes a message to the outbox in the caller's transaction."""
     session.add(
         OutboxMessage(
             chat_id=chat_id,
             kind=kind,
+            lane=lane,
             ticket_id=ticket_id,
             text=text,
             reply_markup=reply_markup,
@@ -59,6 +61,55 @@ async def add_outbox_message(
         )
     )
     await session.flush()
+
+
+async def waiting_message(
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    ticket_id: int | None,
+    meta_match: dict[str, Any] | None = None,
+) -> OutboxDTO | None:
+    """The newest message of this kind for this chat and ticket that no relay has taken yet
+    (one a later message of the same kind can still join), if any."""
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == "pending",
+            OutboxMessage.attempts == 0,
+            OutboxMessage.ticket_id.is_(None)
+            if ticket_id is None
+            else OutboxMessage.ticket_id == ticket_id,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(5)
+    )
+    for row in rows:
+        if all(row.meta.get(key) == value for key, value in (meta_match or {}).items()):
+            return OutboxDTO.model_validate(row)
+    return None
+
+
+async def rewrite_waiting_message(
+    session: AsyncSession, message_id: int, text: str, meta: dict[str, Any]
+) -> bool:
+    """Replaces the text and meta of a message no relay has taken yet; False if one has.
+
+    One conditional statement: a relay claiming the row at the same moment either waits for
+    this change or makes it change nothing (then the caller writes a new message).
+    """
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.attempts == 0,
+        )
+        .values(text=text, meta=meta)
+    )
+    return result.rowcount == 1
 
 
 async def outbox_message_for(
@@ -80,8 +131,11 @@ UNDELIVERED = ("pending", "sending")
 async def outbox_heads(
     session: AsyncSession, now: datetime, limit: int, skip_chats: set[int]
 ) -> list[OutboxDTO]:
-    """Returns, for each chat not skipped, its oldest undelivered message if that one is due."""
-    query = due_heads_query(OutboxMessage, "id", lambda m: m.status.in_(UNDELIVERED), now, limit)
+    """Returns, for each chat not skipped, its first undelivered message (by lane, then age) if
+    that one is due; crisis alerts of every chat come first."""
+    query = due_heads_query(
+        OutboxMessage, ("lane", "id"), lambda m: m.status.in_(UNDELIVERED), now, limit
+    )
     if skip_chats:
         query = query.where(OutboxMessage.chat_id.not_in(skip_chats))
     return [OutboxDTO.model_validate(r) for r in await session.scalars(query)]

@@ -6,18 +6,28 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased
+
+
+def comes_before(earlier: Any, row: Any, order: tuple[str, ...]) -> ColumnElement[bool]:
+    """Whether `earlier` sorts before `row` by the columns of `order`, compared in turn."""
+    first, *rest = order
+    before = getattr(earlier, first) < getattr(row, first)
+    if not rest:
+        return before
+    same = getattr(earlier, first) == getattr(row, first)
+    return or_(before, and_(same, comes_before(earlier, row, tuple(rest))))
 
 
 def due_heads_query(
     model: Any,
-    position: str,
+    order: tuple[str, ...],
     waiting: Callable[[Any], ColumnElement[bool]],
     now: datetime,
     limit: int,
 ) -> Select:
-    """For each chat, its oldest waiting row (by `position`) if that row is due now.
+    """For each chat, its first waiting row (by the columns of `order`) if that row is due now.
 
     Only the head is returned, so a row never overtakes an earlier one of the same chat, and a
     long queue for one chat never hides the others.
@@ -31,9 +41,9 @@ def due_heads_query(
             ~exists().where(
                 earlier.chat_id == model.chat_id,
                 waiting(earlier),
-                getattr(earlier, position) < getattr(model, position),
+                comes_before(earlier, model, order),
             ),
         )
-        .order_by(getattr(model, position))
+        .order_by(*(getattr(model, column) for column in order))
         .limit(limit)
     )

@@ -143,6 +143,22 @@ async def tickets_of_resident(session: AsyncSession, resident_id: int) -> list[T
     return [TicketDTO.model_validate(r) for r in rows]
 
 
+async def count_events_since(
+    session: AsyncSession, ticket_id: int, kind: str, since: datetime
+) -> int:
+    """How many events of a kind a ticket had since a moment."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(TicketEvent)
+        .where(
+            TicketEvent.ticket_id == ticket_id,
+            TicketEvent.kind == kind,
+            TicketEvent.created_at >= since,
+        )
+    )
+    return int(count or 0)
+
+
 async def add_ticket_event(
     session: AsyncSession,
     ticket_id: int,

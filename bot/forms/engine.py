@@ -186,11 +186,16 @@ def _matches_label(text: str, message_id: str, t: Translator) -> bool:
     return typed in (normalize(t.gettext(message_id)), normalize(message_id))
 
 
+# Answers and choices are numbered with a few digits; longer runs are no number of ours (and
+# int() refuses more than 4,300 digits).
+MAX_NUMBER_DIGITS = 3
+
+
 def _change_number(text: str, t: Translator) -> int | None:
     """Reads '3', 'Change 3' or its translation (e.g. '3番を変更') as the answer number 3."""
     typed = normalize(text)
     if typed.isdecimal():
-        return int(typed)
+        return int(typed) if len(typed) <= MAX_NUMBER_DIGITS else None
     for template in {t.gettext(CHANGE), CHANGE}:
         before, _, after = normalize(template).partition("{number}")
         pattern = re.escape(before) + r"\s*(\d{1,3})\s*" + re.escape(after)
@@ -427,7 +432,7 @@ def _validate_number(step: Step, text: str) -> int | Problem:
 def _match_one(choices: tuple[Choice, ...], typed: str, t: Translator) -> Choice | None:
     """Finds the choice a typed number, label or alias names."""
     if typed.isdecimal():
-        index = int(typed) - 1
+        index = int(typed) - 1 if len(typed) <= MAX_NUMBER_DIGITS else -1
         return choices[index] if 0 <= index < len(choices) else None
     for choice in choices:
         names = {choice_label(choice, t), choice.label, choice.value, *choice.aliases}

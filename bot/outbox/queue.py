@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.screens import Screen, split_text
-from storage.outbox import OutboxDTO, add_outbox_message
+from bot.screens import MAX_TEXT, Screen, split_text
+from storage.outbox import (
+    OutboxDTO,
+    add_outbox_message,
+    rewrite_waiting_message,
+    waiting_message,
+)
+
+
+class Lane(IntEnum):
+    """Which of a chat's waiting messages goes first (then the oldest of a lane)."""
+
+    CRISIS = 0
+    FIRST = 1
+    BULK = 2
+
+
+# Crisis alerts overtake everything waiting for the staff group; relays of residents' words and
+# card edits wait behind new cards and answers. Every other kind is in the first lane.
+LANES = {"crisis_alert": Lane.CRISIS, "resident_message": Lane.BULK, "card_edit": Lane.BULK}
 
 
 async def enqueue(
@@ -37,7 +56,36 @@ async def enqueue(
             ticket_id=ticket_id,
             reply_markup=markup if number == len(parts) else None,
             meta=part_meta,
+            lane=LANES.get(kind, Lane.FIRST),
         )
+
+
+async def enqueue_joined(
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    head: str,
+    line: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Adds `line` to the message of this kind still waiting for this chat and ticket (with the
+    same `meta`) while it fits in one message; else writes a new message `head` + `line`.
+
+    A resident who sends fifty messages while the staff group's pace holds the queue makes a
+    few relays, not fifty, and nothing they wrote is left out.
+    """
+    waiting = await waiting_message(session, chat_id, kind, ticket_id, meta)
+    if (
+        waiting is not None
+        and "parts" not in waiting.meta
+        and len(waiting.text) + 1 + len(line) <= MAX_TEXT
+    ):
+        joined = {**waiting.meta, "joined": waiting.meta.get("joined", 1) + 1}
+        if await rewrite_waiting_message(session, waiting.id, f"{waiting.text}\n{line}", joined):
+            return
+    await enqueue(session, chat_id, kind, Screen(f"{head}\n{line}"), now, ticket_id, meta)
 
 
 def is_last_part(message: OutboxDTO) -> bool:

@@ -26,7 +26,7 @@ from bot.i18n import (
     SUPPORTED_LOCALES,
     Translator,
     format_day_and_time,
-    locale_from_language_code,
+    resident_locale,
 )
 from bot.outbox.queue import enqueue
 from bot.resident import views
@@ -67,6 +67,12 @@ from storage.tickets import (
     update_ticket,
 )
 
+# Options are numbered 1 to at most a few hundred.
+MAX_OPTION_DIGITS = 3
+# Words a resident with several open requests sends before choosing one are kept together up
+# to this many characters; past it, what waited goes to the newest request.
+MAX_WAITING_MESSAGE = 8000
+
 
 @dataclass(frozen=True)
 class Who:
@@ -90,7 +96,9 @@ def _pick_numbered(text: str, options: list[tuple[str, list[str]]]) -> str | Non
     """Returns the key of the option a typed number or label names."""
     typed = normalize(text)
     if typed.isdecimal():
-        index = int(typed) - 1
+        # No list is that long; a long run of digits (⑳ × 2,200) is no option, and int() of
+        # over 4,300 digits would raise.
+        index = int(typed) - 1 if len(typed) <= MAX_OPTION_DIGITS else -1
         return options[index][0] if 0 <= index < len(options) else None
     for key, labels in options:
         if typed in {normalize(label) for label in labels}:
@@ -129,7 +137,7 @@ class Desk:
     @property
     def locale(self) -> str:
         """The resident's chosen locale, else the one of their Telegram app."""
-        return self.resident.locale or locale_from_language_code(self.resident.language_code)
+        return resident_locale(self.resident)
 
     @property
     def form_ctx(self) -> FormContext:
@@ -363,6 +371,18 @@ class Desk:
             return True
         # More words before choosing: kept with the first, so nothing is lost.
         combined = f"{self.resident.pending_message}\n{text.strip()}"
+        if len(combined) > MAX_WAITING_MESSAGE:
+            # Kept small: what waited so far goes to the newest request now, where staff see
+            # it, and the new words wait for the resident's choice.
+            await add_resident_message(
+                self.session,
+                self.services,
+                self.resident,
+                tickets[-1],
+                self.resident.pending_message,
+            )
+            self.reply.outbox_waiting = True
+            combined = text.strip()
         await self.set_screen(ResidentScreen.FOLLOW_UP, pending_message=combined)
         self.show(views.which_ticket(self.t, tickets))
         return True

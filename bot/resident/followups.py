@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.model import Form
-from bot.i18n import N_, STAFF_LOCALE
-from bot.outbox.queue import enqueue
+from bot.i18n import N_, STAFF_LOCALE, resident_locale
+from bot.outbox.queue import enqueue, enqueue_joined
 from bot.safety import Hit
 from bot.screens import Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage.models import TicketStatus
 from storage.residents import ResidentDTO
-from storage.tickets import TicketChange, TicketDTO, add_ticket_event, update_ticket
+from storage.tickets import (
+    TicketChange,
+    TicketDTO,
+    add_ticket_event,
+    count_events_since,
+    update_ticket,
+)
 
 FROM_RESIDENT = N_("✉ {reference} – message from the resident (reply to this message to answer):")
 CRISIS_TICKETS = N_(
@@ -32,6 +39,14 @@ CRISIS_NO_TICKET = N_(
     "safety. They were shown the emergency lines (Telegram user {user_id})."
 )
 THEIR_WORDS = N_("Their words:")
+# Relays of one ticket's messages shown in full within a minute; past that, one line each.
+FLOOD_RELAYS = 20
+FLOOD_WINDOW_SECONDS = 60
+MORE_WORDS = N_("(+1 message of {length} characters: /ticket {reference} shows it)")
+FLOOD_NOTICE = N_(
+    "We have received your messages. Staff will read every one of them; there is no need to "
+    "send them again."
+)
 KIND_OF_DANGER = N_("Kind: {category} (words that suggested it: {words})")
 OUT_OF_HOURS = N_(
     "Sent out of office hours: the resident was told nobody reads messages until staff are in, "
@@ -91,11 +106,24 @@ async def add_resident_message(
         return
     t = services.catalogs.translator_for(STAFF_LOCALE)
     header = t.gettext(FROM_RESIDENT).format(reference=escape(ticket.reference))
-    await enqueue(
+    recent = await count_events_since(
+        session, ticket.id, "resident_message", now - timedelta(seconds=FLOOD_WINDOW_SECONDS)
+    )
+    if recent <= FLOOD_RELAYS:
+        line = escape(text)
+    else:
+        # Past a generous pace the group sees that words arrived, not all of them: every word
+        # is on the ticket (/ticket shows it), and the staff group stays readable.
+        line = t.gettext(MORE_WORDS).format(length=len(text), reference=escape(ticket.reference))
+    if recent == FLOOD_RELAYS + 1:
+        notice = services.catalogs.translator_for(resident_locale(resident)).gettext(FLOOD_NOTICE)
+        await enqueue(session, resident.chat_id, "resident_notice", Screen(escape(notice)), now)
+    await enqueue_joined(
         session,
         services.settings.staff_chat_id,
         "resident_message",
-        Screen(f"{header}\n{escape(text)}"),
+        header,
+        line,
         now,
         ticket.id,
         meta={"reply_to_card": True},
@@ -134,16 +162,17 @@ async def alert_staff(
         category=t.gettext(CATEGORY_LABELS[hit.category]), words=f"「{hit.words}」"
     )
     lines = [head, kind, *([t.gettext(OUT_OF_HOURS)] if out_of_hours else [])]
-    body = "\n".join(
-        [*(escape(line) for line in lines), escape(t.gettext(THEIR_WORDS)), escape(text)]
-    )
-    # Tied to the resident's request where there is one, so staff can answer by replying.
+    header = "\n".join([*(escape(line) for line in lines), escape(t.gettext(THEIR_WORDS))])
+    # Tied to the resident's request where there is one, so staff can answer by replying; more
+    # words from the same resident join an alert that is still waiting instead of a new one.
     for chat in dict.fromkeys(chats):
-        await enqueue(
+        await enqueue_joined(
             session,
             chat,
             "crisis_alert",
-            Screen(body),
+            header,
+            escape(text),
             services.clock(),
             flagged[0].id if flagged else None,
+            meta={"resident_id": resident.id},
         )

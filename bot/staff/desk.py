@@ -457,7 +457,8 @@ class StaffDesk:
             )
             return
         user_text, _, name_text = rest.strip().partition(" ")
-        if not user_text.lstrip("-").isdecimal():
+        # A Telegram user id is a positive number of at most 19 digits (a 64-bit integer).
+        if not user_text.isdecimal() or len(user_text) > 19 or int(user_text) >= 2**63:
             self.say(
                 self.t.gettext(
                     "Please give the numeric Telegram user id, e.g. /staff add 123456789 Tanaka."
@@ -501,7 +502,7 @@ class StaffDesk:
 
     async def cmd_audit(self, staff: StaffDTO, args: str) -> None:
         """/audit [n] (admins): recent events, without content."""
-        limit = int(args) if args.isdecimal() and 0 < int(args) <= 200 else 30
+        limit = int(args) if args.isdecimal() and len(args) <= 3 and 0 < int(args) <= 200 else 30
         events = await recent_ticket_events(self.session, limit)
         audit = await recent_audit(self.session, limit)
         references = await references_of(self.session, {e.ticket_id for e in events})

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
+from bot.i18n import N_, STAFF_LOCALE, Translator, resident_locale
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
@@ -265,7 +265,7 @@ class Triage:
 
     def resident_translator(self, resident: ResidentDTO, ticket: TicketDTO) -> Translator:
         """The translator for a ticket's resident, in the language they use now."""
-        locale = resident.locale or locale_from_language_code(resident.language_code)
+        locale = resident_locale(resident)
         return self.services.catalogs.translator_for(locale)
 
     async def notify_resident(self, ticket: TicketDTO, message: str, **params: Any) -> None:

@@ -14,7 +14,7 @@ from bot.outbox.relay import Prepared
 from bot.screens import Screen
 from bot.services import Services
 from bot.staff.cards import render_card
-from storage.outbox import OutboxDTO
+from storage.outbox import OutboxDTO, waiting_message
 from storage.residents import set_resident_reachable
 from storage.tickets import add_ticket_event, get_ticket, set_card_message_id
 
@@ -131,8 +131,10 @@ class TicketDeliveryHooks:
 
 
 async def queue_card_refresh(session: AsyncSession, services: Services, ticket_id: int) -> None:
-    """Queues an in-place update of a ticket's card in the staff chat."""
-    if services.settings.staff_chat_id is None:
+    """Queues an in-place update of a ticket's card in the staff chat, unless one is waiting
+    already: the card is drawn when it is sent, so that one will show this change too."""
+    chat = services.settings.staff_chat_id
+    if chat is None or await waiting_message(session, chat, "card_edit", ticket_id):
         return
     await enqueue(
         session,
