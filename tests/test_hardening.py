@@ -231,11 +231,6 @@ async def test_a_staff_reply_with_a_photo_relays_its_caption(harness: Harness) -
     assert resident.said("明日10時に伺います。")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_pick_numbered (bot/resident/desk.py) and _match_one/_change_number "
-    "(bot/forms/engine.py) call int() on any isdecimal() text; the fix lies outside this file",
-)
 async def test_circled_twenty_typed_2200_times_at_the_menu(harness: Harness) -> None:
     """'⑳' × 2,200 folds to 4,400 digits, too many for int(): it is just not a menu number."""
     resident = harness.resident()
