@@ -24,14 +24,20 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted content is overwritten, not left in free pages for anyone reading the file.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
 def ensure_sqlite_directory(url: str) -> None:
-    """Creates the folder that will hold a SQLite database file."""
+    """Creates the folder that will hold a SQLite database file, and the file itself readable
+    by its owner only (SQLite gives its -wal and -shm files the same permissions)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
 
 
 def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:

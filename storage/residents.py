@@ -171,6 +171,16 @@ async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int)
     )
     await scrub_tickets(session, ticket_ids)
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
+    # Crisis alerts about them with no request to hang on (not sent, or given up on) still
+    # hold their words.
+    alerts = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "crisis_alert", OutboxMessage.status != "sent"
+        )
+    )
+    for alert in alerts:
+        if alert.meta.get("resident_id") == resident_id:
+            await session.delete(alert)
     # Updates given up on still hold what the resident wrote; ones still waiting are newer
     # than this request and are handled as usual.
     await session.execute(

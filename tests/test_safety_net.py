@@ -17,11 +17,13 @@ from bot.safety.romaji import read_romaji
 
 DEV = Path(__file__).parent / "data" / "safety" / "dev"
 LANGUAGES = ("ja", "easy", "en", "zh", "ko", "vi")
-# Reached on both dev batches when this was written, less a small margin for harmless changes.
-MIN_RECALL = 0.97
+BATCHES = ("", "-2", "-3")
+# Reached on the three dev batches when this was written (recall 0.999, precision 0.98; every
+# language and category 0.99 or more), less a margin for harmless changes.
+MIN_RECALL = 0.98
 MIN_PRECISION = 0.95
-MIN_RECALL_BY_LANGUAGE = 0.93
-MIN_RECALL_BY_CATEGORY = 0.93
+MIN_RECALL_BY_LANGUAGE = 0.96
+MIN_RECALL_BY_CATEGORY = 0.96
 
 
 @pytest.mark.parametrize(
@@ -93,8 +95,18 @@ def test_romaji_is_read_as_kana() -> None:
         ("chồng em lại đánh em", "violence", "lại đánh"),
         ("bà ngoại ngất trong bếp", "medical", "ngất"),
         ("chảo dầu bốc cháy", "fire", "bốc cháy"),
-        ("bồ nhốt em trong phòng", "confined", "nhốt"),
+        ("bồ nhốt em trong phòng", "confined", "nhốt em"),
         ("2 ngay r ko co gi an", "no_food_shelter", "2 ngay r ko co gi an"),
+        # slang, indirect words and Cantonese
+        ("我唔想再活落去", "suicide", "唔想再活"),
+        ("阿爸喺屋企暈低咗", "medical", "暈低"),
+        ("我真的想不开了", "suicide", "想不开"),
+        ("한강 가고 싶다", "suicide", "한강가"),
+        ("형이 술만 먹으면 나 패", "violence", "나패"),
+        ("옆건물 불남", "fire", "불남"),
+        ("tau met rua rui, muon di mot cai cho khoe", "suicide", "di mot cai cho"),
+        ("no doa neu e bo di no se giet ca nha e", "violence", "doa neu"),
+        ("i will sleep in koen tonight", "no_food_shelter", "sleep in koen"),
     ],
 )
 def test_category_and_words(text: str, category: str, words: str) -> None:
@@ -122,6 +134,13 @@ def test_category_and_words(text: str, category: str, words: str) -> None:
         "热死了 办公室有空调吗",
         "배고파 죽겠다ㅋㅋ",
         "cuoi chet mat, co giao bao phat am cua em nhu robot",
+        "我不是想不开啊 就是最近失眠",
+        "水電費繳不出來 可以分期嗎",
+        "죽고 싶다는건 아니고 그냥 좀 외로워서요",
+        "지난주에 아빠 쓰러지셨었는데 지금은 퇴원하셨어요",
+        "toi khong tu tu dau nhe, chi hoi thu tuc thoi",
+        "dat lich tu van qua LINE dc ko a",
+        "khùng luôn á, giấy tờ gì mà nhiều muốn xỉu",
     ],
 )
 def test_context_lowers(text: str) -> None:
@@ -157,8 +176,9 @@ def test_cli_writes_one_line_per_input_line() -> None:
 
 
 def test_dev_corpus_report() -> None:
-    """Recall and precision by language and category on both dev batches stay where they were."""
-    files = [(lang, DEV / f"{lang}{batch}.tsv") for lang in LANGUAGES for batch in ("", "-2")]
+    """Recall and precision by language and category on every dev batch stay where they were."""
+    files = [(lang, DEV / f"{lang}{batch}.tsv") for lang in LANGUAGES for batch in BATCHES]
+    files = [(lang, path) for lang, path in files if path.exists()]
     net = default_net()
     counts: Counter[tuple[str, str]] = Counter()
     for lang, path in files:

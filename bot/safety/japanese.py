@@ -15,6 +15,7 @@ _HIRAGANA = str.maketrans({chr(k): chr(k - 0x60) for k in range(0x30A1, 0x30F7)}
 _SKIPPED_POS = {"助詞", "補助記号", "空白", "記号"}
 # Content words that may stand between two words of a phrase (手首を深く切った).
 MAX_GAP = 1
+_UNIDIC_FIELDS = 26  # unidic-lite's features; unknown words have fewer and are read the slow way
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +76,34 @@ class Fugashi:
         out = []
         end = 0
         for word in self._tagger(text):
-            start = text.find(word.surface, end)
+            surface = word.surface
+            start = text.find(surface, end)
             start = start if start >= 0 else end
-            end = start + len(word.surface)
-            if word.feature.pos1 in _SKIPPED_POS:
+            end = start + len(surface)
+            pos, lemma, kana = _features(word)
+            if pos in _SKIPPED_POS:
                 continue
-            lemma = (word.feature.lemma or word.surface).split("-")[0]
-            reading = (word.feature.kana or word.surface).translate(_HIRAGANA)
-            out.append(Token(word.surface, start, lemma, frozenset((lemma, word.surface)), reading))
+            lemma = (lemma or surface).split("-")[0]
+            reading = (kana or surface).translate(_HIRAGANA)
+            out.append(Token(surface, start, lemma, frozenset((lemma, surface)), reading))
         return out
+
+
+def _features(word: object) -> tuple[str, str | None, str | None]:
+    """Part of speech, lemma and kana of a UniDic word, read from its raw CSV when plain
+    (parsing every feature into a named tuple costs more than the tagging itself)."""
+    raw = word.feature_raw
+    if '"' not in raw:
+        fields = raw.split(",")
+        if len(fields) == _UNIDIC_FIELDS:
+            return fields[0], _known(fields[7]), _known(fields[17])
+    feature = word.feature
+    return feature.pos1, feature.lemma, feature.kana
+
+
+def _known(field: str) -> str | None:
+    """A UniDic field, None where the dictionary does not know it."""
+    return None if field == "*" else field
 
 
 @cache

@@ -12,8 +12,6 @@ try:  # the parser re itself uses; only to learn which characters a pattern can 
 except ImportError:  # pragma: no cover - other Pythons: every pattern is scanned everywhere
     _sre = _c = None
 
-_WORD_START = re.compile(r"[\w']")
-
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -86,17 +84,19 @@ class PhraseSet:
         self._by_char = {c: re.compile(f"(?:{'|'.join(ps)}){end}") for c, ps in grouped.items()}
         start = r"(?<![\w'])" if words else ""
         self._anywhere = re.compile(f"{start}(?:{'|'.join(anywhere)}){end}") if anywhere else None
+        # Where a phrase may begin, found by the regex engine rather than a loop over characters.
+        chars = "".join(sorted(re.escape(c) for c in grouped))
+        self._starts = re.compile(f"{start}[{chars}]") if chars else None
 
     def find(self, text: str) -> Iterator[Found]:
         """Every phrase found in text (possibly overlapping)."""
-        by_char = self._by_char
-        for i, char in enumerate(text):
-            rx = by_char.get(char)
-            if rx is None or (self._words and i and _WORD_START.match(text[i - 1])):
-                continue
-            m = rx.match(text, i)
-            if m:
-                yield self._found(m)
+        if self._starts is not None:
+            by_char = self._by_char
+            for start in self._starts.finditer(text):
+                i = start.start()
+                m = by_char[text[i]].match(text, i)
+                if m:
+                    yield self._found(m)
         if self._anywhere is not None:
             for m in self._anywhere.finditer(text):
                 yield self._found(m)

@@ -32,12 +32,8 @@ def folded(text: str) -> str:
 def grams(text: str) -> set[str]:
     """The character n-grams (1–4) of an already folded text, padded at its ends."""
     padded = f" {text} "
-    return set(padded).union(*(map(padded.__getitem__, _slices(len(padded), n)) for n in SIZES[1:]))
-
-
-def _slices(length: int, n: int) -> map[slice]:
-    """The slices of every n characters of a text of this length."""
-    return map(slice, range(length - n + 1), range(n, length + 1))
+    length = len(padded)
+    return {padded[i : i + n] for n in SIZES for i in range(length - n + 1)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ _CONTEXT = ("IDIOMS", "NEGATIONS", "REPORTED", "PREVENTION", "PAST", "RESOLVED",
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _JAPANESE = re.compile(r"[\u3041-\u30ff\u3400-\u9fff]")
+_KANA = re.compile(r"[\u3041-\u30ff]")
 _LATIN = re.compile(r"[a-z0-9]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SPACE_IN_HANGUL = re.compile(r"(?<=[\uac00-\ud7a3])\s+(?=[\uac00-\ud7a3])")
@@ -126,11 +127,13 @@ class SafetyNet:
     def _settled(self, views: Sequence[normalize.Views]) -> bool:
         """Whether the message says it is over and done (a past event resolved, a fire put out
         with no one hurt): then every sentence is lowered unless one says the danger is here now."""
-        whole = [*(v.kana for v in views), *(v.latin for v in views)]
-        whole += [_simplified(_korean(v.text)) for v in views if _HAN.search(v.text)]
-        whole += [_korean(v.text) for v in views if _HANGUL.search(v.text)]
-        return self._cues["OVER"].search(*whole) or (
-            self._cues["PAST"].search(*whole) and self._cues["RESOLVED"].search(*whole)
+        texts = {*(v.kana for v in views), *(v.latin for v in views)}
+        texts.update(_simplified(_korean(v.text)) for v in views if _HAN.search(v.text))
+        texts.update(_korean(v.text) for v in views if _HANGUL.search(v.text))
+        # One search over the sentences joined, not one per sentence; no cue spans a line break.
+        whole = "\n".join(sorted(texts))
+        return self._cues["OVER"].search(whole) or (
+            self._cues["PAST"].search(whole) and self._cues["RESOLVED"].search(whole)
         )
 
     def _views(self, sentence: str) -> normalize.Views:
@@ -143,7 +146,9 @@ class SafetyNet:
         """The sentence with everyday phrases (死ぬほど嬉しい, dying to) blanked out."""
         idioms = self._cues["IDIOMS"]
         chars = list(sentence)
-        views = {normalize.hiragana(sentence), normalize.latin(sentence), _simplified(sentence)}
+        views = {normalize.hiragana(sentence), normalize.latin(sentence)}
+        if _chinese(sentence):
+            views.add(simplified(sentence))
         for view in views:
             for start, end in idioms.spans(view):
                 chars[start:end] = " " * (end - start)
@@ -170,7 +175,7 @@ class SafetyNet:
                 add(hit.start, hit.category, view.text[hit.start : hit.start + len(hit.words)])
             for hit in self._vi_marked.find(view.text):
                 add(hit.start, hit.category, hit.words)
-        japanese = [(view.text, view.spaced)] if _JAPANESE.search(view.text) else []
+        japanese = [(view.text, view.spaced)] if _japanese(view.text) else []
         if view.romaji:
             japanese.append((view.romaji, view.romaji))
         for text, spaced in japanese:
@@ -201,6 +206,11 @@ def _chinese(text: str) -> bool:
     """Whether text reads as Chinese: Han characters, and kana only in a few loanwords."""
     han = len(_HAN.findall(text))
     return han > 0 and len(_HIRAGANA.findall(text)) * 4 < han
+
+
+def _japanese(text: str) -> bool:
+    """Whether the analyser should read text: kana, or Han characters not reading as Chinese."""
+    return bool(_KANA.search(text)) or (bool(_HAN.search(text)) and not _chinese(text))
 
 
 def _korean(text: str) -> str:

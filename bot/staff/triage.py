@@ -193,6 +193,8 @@ class Triage:
 
     async def close(self, ticket: TicketDTO, reason: str = "") -> str:
         """Closes a ticket, with an optional reason."""
+        if ticket.erased:
+            return self._erased(ticket)
         if ticket.status == TicketStatus.CLOSED:
             return self._say(N_("{reference} is already closed."), ticket)
         was_resolved = ticket.status == TicketStatus.RESOLVED
@@ -208,6 +210,8 @@ class Triage:
 
     async def reopen(self, ticket: TicketDTO) -> str:
         """Reopens a resolved or closed ticket."""
+        if ticket.erased:
+            return self._erased(ticket)
         if self._is_open(ticket):
             return self._say(N_("{reference} is still open."), ticket)
         status = TicketStatus.IN_PROGRESS if ticket.assignee_id else TicketStatus.NEW
@@ -221,6 +225,8 @@ class Triage:
 
     async def note(self, ticket: TicketDTO, text: str) -> str:
         """Adds an internal note; it never reaches the resident."""
+        if ticket.erased:
+            return self._erased(ticket)
         await self._change(ticket, "note", {"text": text})
         return self._say(N_("Note added to {reference} (staff only)."), ticket)
 
@@ -294,3 +300,13 @@ class Triage:
 
     def _closed(self, ticket: TicketDTO) -> str:
         return self._say(N_("{reference} is not open: /reopen it first."), ticket)
+
+    def _erased(self, ticket: TicketDTO) -> str:
+        """The answer for any change to a ticket whose personal data was erased."""
+        return self._say(
+            N_(
+                "{reference}: the resident's personal data was erased, so this ticket cannot be "
+                "reopened, noted or changed."
+            ),
+            ticket,
+        )

@@ -100,6 +100,22 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"thinking (?:to|of|about) (?:jump\w*|dying|killing|ending)",
         r"scared of (?:myself|what i might do)",
         r"(?:no|not any) (?:reason|point) (?:anymore|any more)",
+        # pills gathered, a jump, a roof, death as the only way out
+        r"(?:saved|saving|collect\w*|stockpil\w*|hoard\w*|gather\w*|bought|buying) "
+        r"(?:up )?(?:\w+ ){0,2}(?:sleeping pills|pills|tablets|meds)",
+        r"(?:drink|take|swallow|eat) (?:them |it )?all (?:of them |the pills )?(?:tonight|now|today|at once)",
+        r"(?:want|wanna|going|gonna|will|ready) (?:to )?jump\b(?! (?:rope|for joy|in line|the queue))",
+        r"(?:on|at) (?:the |my |our |a )?(?:roof ?top|roof)\b",
+        r"(?:only|best|better|easiest) (?:way|option|choice|solution) "
+        r"(?:left )?(?:is )?(?:to )?(?:die|death|end it)",
+        r"i (?:should|must|better|might as well) (?:just )?(?:die|be dead|end it|disappear)",
+        r"(?:rather|better) (?:to )?(?:be )?(?:dead|die)\b",
+        r"(?:cannot|can'?t|cant) (?:bear|stand|handle) (?:it |this |life )?(?:anymore|any more|no more)",
+        r"(?:cannot|can'?t|cant) bear\W*$",
+        r"(?:tell|say|said) (?:someone |somebody |everyone |you all )?(?:bye|goodbye) "
+        r"(?:forever|for the last time)",
+        r"just wanted to (?:tell|say) (?:someone |somebody |you )?(?:bye|goodbye)",
+        r"(?:not|never) (?:wake|waking) up (?:again|tomorrow)",
     ),
     "violence": (
         r"(?:hits?|hitting|beats?|beating|beaten|kicks?|kicked|kicking|punch\w*|slap\w*|chok\w*|strangl\w*)"
@@ -170,6 +186,15 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"(?:touches|touched|grope\w*) (?:me|her|him|my)",
         r"(?:goes|went|comes|came) into (?:my|her|his) (?:daughter'?s |son'?s )?room at night",
         r"said (?:i|we) (?:will|would|'ll) (?:be|get) (?:sent|deported|hurt)",
+        # touching, threats if one tells, blows to the face
+        r"touch\w* (?:my|her|his) (?:body|chest|breasts?|butt|privates?|private parts|legs?|thighs?)",
+        r"if (?:i|you|we|she|he) (?:tell|report (?:it |him |her )?to) "
+        r"(?:anybody|anyone|someone|somebody|the police|police|keisatsu)",
+        r"if (?:i|you|we|she|he) (?:call|go to) (?:the )?(?:police|keisatsu)",
+        r"(?:send|make|force) (?:me|us|her|him) (?:go )?back to (?:my |the |our )?(?:home )?country",
+        r"(?:slap\w*|punch\w*|hit|kick\w*|smash\w*) (?:his|her|my|their|our) "
+        r"(?:face|head|cheek|stomach|belly)",
+        r"next time (?:worse|i kill|he kill|will be worse)",
     ),
     "medical": (
         r"collaps\w*",
@@ -280,6 +305,9 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"sparks? (?:from|coming)",
         r"(?:is|are|trapped|stuck|pinned) under (?:it|the|a)",
         r"jishin",
+        r"gasu (?:smell\w*|leak\w*|kusai)",
+        r"(?:strong|bad|heavy|weird) (?:gas|gasu|burning|smoke) smell",
+        r"smell of (?:gas|gasu|smoke|burning)",
     ),
     "confined": (
         r"locked (?:me |her |him |us )?(?:in|inside|up)",
@@ -338,6 +366,11 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"cr(?:y|ies|ying|ied) (?:from|of|because of|with) hunger",
         r"(?:today|since \w+) nothing at all",
         r"ate only (?:rice|water|bread)",
+        r"(?:sleep|sleeping|slept|stay|staying) (?:in|at|on) (?:the )?"
+        r"(?:park|koen|kouen|station|eki|street|streets|car|bench)",
+        r"(?:will|gonna|have to|must|going to) sleep (?:outside|rough|in the|at the|on the)",
+        r"(?:leave|out of|move out of) (?:the |my |our )?(?:dorm\w*|apartment|apato|room|shelter|house) "
+        r"(?:today|tonight|now)",
     ),
 }
 
@@ -437,6 +470,8 @@ PAST: tuple[str, ...] = (
     r"back then",
     r"last night",
     r"last (?:month|week|summer|winter|spring|autumn|fall)",
+    r"\bbefore (?:my|i|we|he|she)\b",
+    r"\bpreviously\b",
 )
 RESOLVED: tuple[str, ...] = (
     r"(?:now|today) (?:i'?m |im |i am |we'?re |all )?(?:fine|ok|okay|safe|better|good|happy)",
@@ -448,6 +483,8 @@ RESOLVED: tuple[str, ...] = (
     r"resolved",
     r"now .{0,25}(?:happy|safe|fine|ok|okay|better)",
     r"no (?:problems?|trouble) (?:now|anymore|since)",
+    r"already (?:ok|okay|fine|healed|better|recovered)",
+    r"(?:healed|recovered) (?:now|already|fully)",
 )
 
 OVER: tuple[str, ...] = (

@@ -4,8 +4,8 @@ Written here with diacritics for reading; they are folded the same way as the me
 "không muốn sống nữa" and "khong muon song nua" (and chat spellings: ko, k, dc, mik) meet.
 """
 
-_NOT = r"(?:không|ko|k|hông|hok|kg|kh|chẳng|chả)"
-_I = r"(?:tôi|tui|tao|t|em|mình|mik|mk|con|anh|chị)"
+_NOT = r"(?:không|ko|k|hông|hổng|hok|hem|hk|kg|kh|chẳng|chả)"
+_I = r"(?:tôi|tui|tao|t|em|e|mình|mik|mk|con|anh|chị|tớ)"
 
 PHRASES: dict[str, tuple[str, ...]] = {
     "suicide": (
@@ -14,7 +14,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"chết đi cho (?:xong|rồi)",
         r"chết cho xong",
         r"thà chết",
-        rf"{_NOT} muốn sống",
+        rf"{_NOT} muốn sống(?! (?:với|chung|ở|gần))",
         r"sống làm (?:gì|j) nữa",
         r"sống (?:cũng )?(?:chẳng|ko|không) (?:để|có) (?:làm )?(?:gì|j)",
         r"tự tử",
@@ -72,6 +72,24 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"tàu chạy qua",
         r"(?:mấy|bao nhiêu) viên .{0,12}(?:chết|nguy hiểm)",
         r"làm phiền mọi người",
+        # the way out said softly (đi cho khỏe, ngủ luôn), pills put aside, a drop, no longer here
+        rf"{_NOT} (?:muốn )?(?:thức|tỉnh) dậy (?:nữa|luôn)",
+        rf"{_NOT} muốn (?:thức|tỉnh) dậy",
+        r"ngủ (?:luôn|mãi|một giấc|1 giấc) (?:cho xong|cho rồi|không dậy|ko dậy|đừng dậy)",
+        r"(?:đi|chết|biến) (?:luôn )?cho (?:xong|rồi|khỏe|khoẻ|nhẹ|yên|đỡ khổ)",
+        r"đi (?:một|1) cái cho",
+        r"sống (?:làm )?(?:gì|j|chi) nữa",
+        r"sống (?:thêm|nữa|tiếp)? ?(?:chỉ )?(?:cho|để) (?:khổ|mệt|đau)",
+        rf"{_NOT} còn {_I} (?:trên đời |ở đây )?nữa",
+        rf"{_I} (?:không|ko|k) còn (?:trên đời |ở đây )?nữa",
+        r"giải thoát",
+        r"quyên sinh",
+        r"tìm đến cái chết",
+        r"chán sống",
+        r"(?:nhảy|lao) (?:xuống|vào|xuong) (?:sông|biển|đường ray|tàu|cầu|lầu)",
+        r"(?:tích|gom|giấu|để dành|mua) (?:\w+ ){0,2}thuốc",
+        r"uống hết (?:\w+ ){0,2}(?:thuốc|vỉ|lọ|viên)",
+        r"(?:bên )?mép (?:cầu|sân thượng|lan can|sân ga)",
     ),
     "violence": (
         rf"đánh {_I}",
@@ -116,6 +134,25 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"biết (?:nhà|chỗ ở|trường)",
         r"(?:dọa|đòi) (?:đuổi về|giết)",
         r"(?:lấy|cầm) (?:thắt lưng|dây nịt|gậy) (?:đánh|quất)",
+        # blows heard, threats to kill or to send home, hair pulled, beaten by someone named
+        r"tiếng (?:đánh|đập|la hét|hét|thét|khóc thét|bốp|chát)",
+        r"(?:bôm )?bốp bốp",
+        r"nghe (?:tiếng )?(?:rầm|đánh|la hét|hét|thét)",
+        r"(?:sẽ|đòi|dọa|định|muốn|se) giết",
+        rf"giết (?:{_I}|cả|hết|mày|chết|luôn)",
+        r"(?:đánh|đập|bóp) (?:cho )?chết",
+        r"dọa (?:giết|đánh|sẽ|nếu|là|đuổi)",
+        r"xử đẹp",
+        r"(?:cho|để) (?:mày|em|mi|e) biết tay",
+        r"liệu hồn",
+        r"(?:giật|nắm|túm|kéo|níu) tóc",
+        r"đập (?:đầu|vô|vào|đầu vô|đầu vào)",
+        r"(?:chửi|la|mắng) (?:với|và|rồi|xong) đánh",
+        r"bị (?:\w+ ){0,4}(?:đánh|đập|tát|đá|bóp cổ|hành hạ)",
+        r"(?:tát|đá|đạp) (?:vào |vô )?(?:mặt|bụng|đầu|người)",
+        r"(?:mặt|mắt|môi|đầu|mặt mũi) (?:bị )?sưng",
+        r"hành hạ",
+        r"(?:nếu|hễ) (?:mách|nói|kể|báo) (?:ai|với ai|cảnh sát|công an)",
     ),
     "medical": (
         r"ngất",
@@ -166,6 +203,29 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"lơ mơ",
         rf"{_NOT} nhận ra",
         r"phun ra",
+        # a heart attack in plain words, a fall, swallowing bleach, someone not seen for days
+        r"ôm (?:ngực|tim)",
+        r"vã (?:mồ hôi|mồ hôi hột)",
+        r"mồ hôi (?:lạnh|vã|hột)",
+        r"nằm (?:dưới|trên|ra) (?:đất|sàn|nền)",
+        r"nằm (?:bất động|im không|im ko)",
+        rf"(?:mấy|vài|\d+) (?:hôm|ngày|bữa) (?:nay )?{_NOT} (?:ra|thấy|mở|nghe|bắt)",
+        r"uống nhầm",
+        r"nuốt (?:nhầm|phải)",
+        r"(?:nước|thuốc) tẩy",
+        r"nôn (?:liên tục|ra máu|mửa|hoài|suốt)",
+        r"ói (?:liên tục|ra máu|hoài|suốt)",
+        r"thở (?:yếu|dốc|khò khè|rất yếu)",
+        r"môi (?:tím|thâm)",
+        r"tím tái",
+        r"đột quỵ",
+        r"nhồi máu",
+        r"lên cơn",
+        r"mắt (?:trợn|lờ đờ|dại)",
+        r"(?:ngã|té) (?:xỉu|quỵ|gục|cầu thang|từ)",
+        r"(?:ngất|bất tỉnh) (?:đi|rồi|luôn|xỉu)",
+        r"(?:ngã|té) (?:trong|ở|ngoài|xuống|từ|cầu thang|nhà tắm)",
+        rf"{_NOT} (?:đứng|ngồi) (?:dậy|lên) (?:được|dc|đc|nổi)",
     ),
     "fire": (
         r"cháy",
@@ -193,6 +253,13 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"cháy rồi",
         r"(?:ko|không) xuống (?:được|dc)",
         r"nước (?:lên|ngập) (?:tới|đến) (?:đầu gối|bụng|ngực)",
+        r"bốc (?:khói|lửa)",
+        r"khói (?:đen|dày|bay|bốc|ra|đầy|mù)",
+        r"bắt lửa",
+        r"lửa (?:cháy|bén|lan|bùng)",
+        r"cháy (?:nhà|lan|bếp|to|rèm)",
+        r"nước (?:tràn|vào|lên|dâng) (?:vào )?(?:nhà|phòng|tới|đến)",
+        r"mùi (?:khét|cháy)",
     ),
     "confined": (
         r"nhốt",
@@ -207,6 +274,10 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"nhắn lén",
         r"(?:ko|không) cho (?:ra ngoài|ra khỏi|đi đâu)",
         r"giữ (?:hết )?(?:giấy tờ|thẻ ngoại kiều|điện thoại)",
+        r"bị nhốt",
+        rf"nhốt (?:{_I}|trong|ở|lại|vợ|con)",
+        r"khóa (?:cửa )?(?:từ )?bên ngoài",
+        r"cửa khóa",
     ),
     "no_food_shelter": (
         rf"{_NOT} có (?:gì|j) (?:để )?ăn",
@@ -238,6 +309,14 @@ PHRASES: dict[str, tuple[str, ...]] = {
         r"(?:mẹ|ba|bố|má) (?:nó )?(?:ko|không|chưa) về",
         r"(?:kêu|nói) đói",
         r"ngủ (?:trong|ở) (?:xe|ô tô)",
+        # no money left at all, a night in a park or a station, thrown out of the dormitory
+        rf"{_NOT} còn (?:một |1 )?(?:đồng|xu|yên|yen|man) nào",
+        r"hết (?:sạch )?(?:tiền|gạo|đồ ăn|sữa)",
+        r"(?:tiền|gạo|đồ ăn|sữa) (?:cũng )?hết (?:sạch|rồi|r)",
+        rf"{_NOT} (?:có )?chỗ (?:ngủ|ở|nào)",
+        r"ngủ (?:ngoài|ở|tại) (?:\w+ ){0,2}(?:công viên|ga|đường|gầm cầu|vỉa hè|ghế đá)",
+        r"(?:đuổi|bắt) (?:ra|dọn|ra khỏi|khỏi) (?:\w+ ){0,3}(?:nhà|ký túc xá|phòng|ktx)",
+        r"(?:đói|nhịn) (?:mấy|\d+|hai|ba) (?:ngày|bữa)",
     ),
 }
 
@@ -260,6 +339,9 @@ IDIOMS: tuple[str, ...] = (
     r"đông vl",
     r"sợ vl",
     r"\bte\b (?=o genkan)",
+    r"muốn xỉu",
+    r"(?:cười|đói|mệt|nóng|lạnh) (?:muốn )?xỉu",
+    r"chết (?:máy|pin)",
 )
 
 NEGATIONS: tuple[str, ...] = (
@@ -267,6 +349,8 @@ NEGATIONS: tuple[str, ...] = (
     r"(?:không|ko) có đánh nhau",
     r"(?:không|ko) có ý định",
     r"hay (?:gì|j) đâu",
+    r"(?:không|ko|k) (?:có )?(?:định )?(?:tự tử|tự sát) (?:đâu|đâu nhé|đâu nha|nhé|nha)",
+    r"tháng (?:sau|tới) (?:sẽ |chắc )?hết tiền",
 )
 
 REPORTED: tuple[str, ...] = (
@@ -277,7 +361,7 @@ REPORTED: tuple[str, ...] = (
     r"truyện",
     r"diễn tập",
     r"tập huấn",
-    r"\blớp\b",
+    r"\blớp\b(?! \d)",
 )
 
 PREVENTION: tuple[str, ...] = (
@@ -298,6 +382,7 @@ PAST: tuple[str, ...] = (
     r"trước đây",
     r"hồi xưa",
     r"\d+ năm (?:rồi|r)",
+    r"hôm qua",
 )
 RESOLVED: tuple[str, ...] = (
     r"(?:giờ|bây giờ|nay) (?:sống )?(?:ổn|khỏe|khoẻ|hạnh phúc|an toàn)",
@@ -305,12 +390,19 @@ RESOLVED: tuple[str, ...] = (
     r"ổn rồi",
     r"khỏe rồi",
     r"(?:giờ|bây giờ|nay) (?:sống |đã )?(?:yên ổn|ổn định)",
+    r"(?:đã )?(?:hồi phục|bình phục|phục hồi)",
+    r"(?:đã )?khỏi (?:rồi|hẳn|hết)",
+    r"giờ (?:ổn|ok|không sao|ko sao)",
+    r"(?:không|ko) sao (?:rồi|r)",
+    r"(?:không|ko|k) sao(?: đâu| rồi| r|\W*$)",
 )
 
 OVER: tuple[str, ...] = (
     r"(?:không|ko|k) (?:có )?ai bị thương",
     r"dập tắt (?:rồi|được|r)",
     r"(?:liên lạc|gọi) được (?:rồi|r)",
+    r"(?:tắt|dập) (?:liền|ngay|được|rồi|r|xong)",
+    r"(?:không|ko|k) (?:có )?ai (?:sao|bị sao|bị gì|bị j)",
 )
 
 PRESENT: tuple[str, ...] = (
