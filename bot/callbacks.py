@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import get_args
+
+from bot.forms.engine import ActionKind
 
 
 class ButtonFamily(StrEnum):
@@ -45,19 +48,8 @@ def erase(action: str) -> str:
 
 
 WITHDRAW = "w:withdraw"
-FORM_ACTIONS = (
-    "pick",
-    "toggle",
-    "done",
-    "back",
-    "skip",
-    "cancel",
-    "confirm_cancel",
-    "keep",
-    "edit",
-    "send",
-    "talk_to_staff",
-)
+# A form's buttons: every action of the form engine but typing an answer.
+FORM_ACTIONS = tuple(kind for kind in get_args(ActionKind) if kind != "answer")
 STAFF_ACTIONS = (
     "claim",
     "status",

@@ -67,24 +67,28 @@ class Problem:
         return t.gettext(self.message).format(**self.params)
 
 
+# What a resident can do on a form: type an answer, or press one of the form's buttons.
+ActionKind = Literal[
+    "answer",
+    "pick",
+    "toggle",
+    "done",
+    "back",
+    "skip",
+    "cancel",
+    "confirm_cancel",
+    "keep",
+    "edit",
+    "send",
+    "talk_to_staff",
+]
+
+
 @dataclass(frozen=True)
 class Action:
     """Something the resident did: typed an answer or pressed a button."""
 
-    kind: Literal[
-        "answer",
-        "pick",
-        "toggle",
-        "done",
-        "back",
-        "skip",
-        "cancel",
-        "confirm_cancel",
-        "keep",
-        "edit",
-        "send",
-        "talk_to_staff",
-    ]
+    kind: ActionKind
     text: str = ""
     index: int = 0
 

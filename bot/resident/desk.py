@@ -342,14 +342,24 @@ class Desk:
         await self.run_action(engine.parse_text(form, state, text, self.form_ctx))
         return True
 
+    async def typed_choice(
+        self,
+        text: str,
+        labels: dict[str, str],
+        actions: tuple[str, ...],
+        act: Callable[[str], Awaitable[None]],
+    ) -> bool:
+        """Acts on the action a typed number or label names; False when it names none."""
+        action = _pick_numbered(text, _labelled(self.t, labels, actions))
+        if action:
+            await act(action)
+        return action is not None
+
     async def text_on_consent(self, text: str) -> bool:
         """A typed consent choice."""
-        action = _pick_numbered(
-            text, _labelled(self.t, views.CONSENT_LABELS, callbacks.CONSENT_ACTIONS)
+        return await self.typed_choice(
+            text, views.CONSENT_LABELS, callbacks.CONSENT_ACTIONS, self.on_consent
         )
-        if action:
-            await self.on_consent(action)
-        return action is not None
 
     async def text_on_language(self, text: str) -> bool:
         """A typed language, by number, name or code."""
@@ -389,21 +399,15 @@ class Desk:
 
     async def text_on_delete_confirm(self, text: str) -> bool:
         """A typed answer to "delete everything?"."""
-        action = _pick_numbered(
-            text, _labelled(self.t, views.DELETE_LABELS, callbacks.DELETE_ACTIONS)
+        return await self.typed_choice(
+            text, views.DELETE_LABELS, callbacks.DELETE_ACTIONS, self.on_delete
         )
-        if action:
-            await self.on_delete(action)
-        return action is not None
 
     async def text_on_resume(self, text: str) -> bool:
         """A typed continue or start over."""
-        action = _pick_numbered(
-            text, _labelled(self.t, views.RESUME_LABELS, callbacks.RESUME_ACTIONS)
+        return await self.typed_choice(
+            text, views.RESUME_LABELS, callbacks.RESUME_ACTIONS, self.on_resume
         )
-        if action:
-            await self.on_resume(action)
-        return action is not None
 
     async def text_on_menu(self, text: str) -> bool:
         """A menu choice, else words for an open request, else a hint at the menu."""
