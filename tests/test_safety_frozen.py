@@ -1,8 +1,7 @@
 """The safety net on the frozen test split: written before any tuning, never edited, never tuned on.
 
-Recall and precision are reported by language and by category. The issue's targets (recall 0.95
-overall and 0.90 in every language and category, precision 0.80) are printed with whether they
-hold; the assertions keep the net from falling below what it reached when this was written.
+Recall and precision are reported by language and by category, and must meet the targets:
+recall 0.95 overall and 0.90 in every language and category, precision 0.80.
 """
 
 from __future__ import annotations
@@ -19,8 +18,6 @@ FROZEN = Path(__file__).parent / "data" / "safety" / "frozen"
 SUMS_HASH = "df9f8323e85d848513cf953d9ec0d079eb8715af6a40fbef3da563a0e2db49cd"
 LANGUAGES = ("ja", "easy", "en", "zh", "ko", "vi")
 TARGETS = {"recall": 0.95, "recall_each": 0.90, "precision": 0.80}
-# Reached when this test was written, less a margin for harmless changes to the phrase lists.
-FLOORS = {"recall": 0.93, "recall_each": 0.85, "precision": 0.88}
 
 
 def test_the_frozen_split_is_unchanged() -> None:
@@ -42,7 +39,7 @@ def rows() -> list[dict[str, str]]:
 
 
 def test_recall_and_precision_on_the_frozen_split() -> None:
-    """Reports the figures by language and category; fails below the floors."""
+    """Reports the figures by language and category; fails below the targets."""
     net = default_net()
     tp, fn, fp = Counter(), Counter(), Counter()
     for row in rows():
@@ -72,6 +69,4 @@ def test_recall_and_precision_on_the_frozen_split() -> None:
     )
     lines.append(f"  issue targets {'met' if met else 'NOT met'}: {TARGETS}")
     print("\n" + "\n".join(lines))
-    assert recall("all") >= FLOORS["recall"]
-    assert each >= FLOORS["recall_each"]
-    assert precision("all") >= FLOORS["precision"]
+    assert met, "\n".join(lines)

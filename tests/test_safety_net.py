@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.safety import CATEGORIES, Hit, SafetyNet, default_net, suggests_danger
+from bot.safety.chinese import simplified
 from bot.safety.cli import run_safety_check
 from bot.safety.model import Model, default_model
 from bot.safety.normalize import base, joined, latin
@@ -17,13 +18,12 @@ from bot.safety.romaji import read_romaji
 
 DEV = Path(__file__).parent / "data" / "safety" / "dev"
 LANGUAGES = ("ja", "easy", "en", "zh", "ko", "vi")
-BATCHES = ("", "-2", "-3")
-# Reached on the three dev batches when this was written (recall 0.999, precision 0.98; every
-# language and category 0.99 or more), less a margin for harmless changes.
-MIN_RECALL = 0.98
-MIN_PRECISION = 0.95
-MIN_RECALL_BY_LANGUAGE = 0.96
-MIN_RECALL_BY_CATEGORY = 0.96
+# Reached on every dev batch (zh-4 included) when this was written (recall 1.00, precision
+# 0.975; every language and category 1.00), less a margin for harmless changes.
+MIN_RECALL = 0.99
+MIN_PRECISION = 0.96
+MIN_RECALL_BY_LANGUAGE = 0.98
+MIN_RECALL_BY_CATEGORY = 0.98
 
 
 @pytest.mark.parametrize(
@@ -41,6 +41,22 @@ MIN_RECALL_BY_CATEGORY = 0.96
 def test_normalisation(raw: str, folded: str) -> None:
     """Width, case, stretched letters, emoji and cute endings fold to one form."""
     assert joined(base(raw)) == folded
+
+
+@pytest.mark.parametrize(
+    ("raw", "folded"),
+    [
+        ("我唔係想死", "我不是想死"),
+        ("而家喺屋企", "现在在家里"),
+        ("兩個細路琴日到而家", "两个小孩昨天到现在"),
+        ("又𠝹咗手", "又割了手"),
+        ("肿么办 木有 酱紫", "怎么办 没有 这样"),
+        ("關係", "关系"),
+    ],
+)
+def test_chinese_folds_to_simplified_mandarin(raw: str, folded: str) -> None:
+    """Traditional, Cantonese and chat spellings fold to simplified Mandarin, same length."""
+    assert simplified(raw) == folded and len(folded) == len(raw)
 
 
 def test_vietnamese_with_and_without_diacritics_read_the_same() -> None:
@@ -104,6 +120,22 @@ def test_romaji_is_read_as_kana() -> None:
         ("한강 가고 싶다", "suicide", "한강가"),
         ("형이 술만 먹으면 나 패", "violence", "나패"),
         ("옆건물 불남", "fire", "불남"),
+        # Chinese concept families: giving up, chat spellings and pinyin, the means hoarded,
+        # Cantonese threats, fits, smoke, papers kept back, no food since yesterday
+        ("我真的熬不下去了", "suicide", "熬不下去"),
+        ("想紫砂 不想再撑了", "suicide", "想紫砂"),
+        ("bu xiang huo le", "suicide", "bu xiang huo le"),
+        ("啲藥我已經囤咗兩個月", "suicide", "藥我已經囤"),
+        ("密碼告訴你了 幫我跟爸媽說聲對不起", "suicide", "密碼告訴你"),
+        ("老公話要劈死我", "violence", "劈死我"),
+        ("佢揸住把菜刀喺門口", "violence", "揸住把菜刀"),
+        ("前夫天天在公司楼下蹲我", "violence", "蹲我"),
+        ("阿爺成個人抽筋 叫極都唔應", "medical", "成個人抽筋"),
+        ("隔壁屋好大陣煙", "fire", "大陣煙"),
+        ("老闆收埋咗我哋嘅護照", "confined", "收埋咗我哋嘅護照"),
+        ("由琴日到而家都未食過嘢", "no_food_shelter", "由琴日到而家都未食"),
+        ("肿么办 木有饭吃三天了", "no_food_shelter", "木有饭吃"),
+        ("今晚要瞓街", "no_food_shelter", "瞓街"),
         ("tau met rua rui, muon di mot cai cho khoe", "suicide", "di mot cai cho"),
         ("no doa neu e bo di no se giet ca nha e", "violence", "doa neu"),
         ("i will sleep in koen tonight", "no_food_shelter", "sleep in koen"),
@@ -141,6 +173,15 @@ def test_category_and_words(text: str, category: str, words: str) -> None:
         "toi khong tu tu dau nhe, chi hoi thu tuc thoi",
         "dat lich tu van qua LINE dc ko a",
         "khùng luôn á, giấy tờ gì mà nhiều muốn xỉu",
+        "攰到死 想問下有冇義工做",
+        "累到想原地去世 下班吃火锅",
+        "我唔係想死呀 淨係想搵人傾偈",
+        "昨晚睇TVB 個老公打老婆 好嬲",
+        "之前有段时间很想不开 现在很稳定了 想当志工",
+        "瓦斯爐點不著火 要找誰修",
+        "我想了解一下紫砂壶的课",
+        "公司不给我放假回家过年 合法吗",
+        "我们家的钱都交给我妈管",
     ],
 )
 def test_context_lowers(text: str) -> None:
@@ -177,8 +218,9 @@ def test_cli_writes_one_line_per_input_line() -> None:
 
 def test_dev_corpus_report() -> None:
     """Recall and precision by language and category on every dev batch stay where they were."""
-    files = [(lang, DEV / f"{lang}{batch}.tsv") for lang in LANGUAGES for batch in BATCHES]
-    files = [(lang, path) for lang, path in files if path.exists()]
+    # Every batch in the folder (zh.tsv, zh-2.tsv, …, zh-4.tsv), by the language of its name.
+    files = [(path.stem.split("-")[0], path) for path in sorted(DEV.glob("*.tsv"))]
+    assert {lang for lang, _ in files} == set(LANGUAGES) and len(files) >= 17
     net = default_net()
     counts: Counter[tuple[str, str]] = Counter()
     for lang, path in files:

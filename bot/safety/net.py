@@ -75,7 +75,8 @@ class SafetyNet:
         ]
         short_vi = [(c, p) for c, p in _items(vi.PHRASES) if _SHORT.match(p)]
         long_vi = [(c, normalize.latin(p)) for c, p in _items(vi.PHRASES) if not _SHORT.match(p)]
-        self._latin = PhraseSet(_items(en.PHRASES) + long_vi + literal, words=True)
+        pinyin = _items(zh.PINYIN)
+        self._latin = PhraseSet(_items(en.PHRASES) + pinyin + long_vi + literal, words=True)
         self._vi_marked = PhraseSet(short_vi, words=True)
         self._zh = PhraseSet(_items(zh.PHRASES))
         self._ko = PhraseSet(_items(ko.PHRASES))
