@@ -7,7 +7,6 @@ import itertools
 import sys
 from typing import TextIO
 
-from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import Application
 
@@ -19,7 +18,7 @@ from bot.screens import plain
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
-from storage.models import InboxUpdate, OutboxMessage, Resident
+from storage.traces import traces_outside
 from storage.updates import last_processed_update_id
 
 LOCAL_STAFF_CHAT_ID = -1000000000001
@@ -134,28 +133,22 @@ def chat_settings(settings: Settings, database: str | None = None) -> Settings:
     )
 
 
+# Why a database with such traces is not the console's own.
+FOREIGN = {
+    "inbox": "its inbox has held updates from Telegram",
+    "residents": "it has residents from Telegram",
+    "outbox": "its outbox has messages for chats on Telegram",
+}
+
+
 async def foreign_use(session: AsyncSession) -> str | None:
     """Why this database is not the console's own (a real bot used it), or None.
 
     A real bot's inbox takes updates from Telegram, and its residents and outbox rows name
     chats the console never uses; the console writes only its LOCAL_CHATS and no inbox.
     """
-    if await session.scalar(select(exists().select_from(InboxUpdate))):
-        return "its inbox has held updates from Telegram"
-    if await session.scalar(
-        select(
-            exists().where(
-                or_(
-                    Resident.chat_id.not_in(LOCAL_CHATS),
-                    Resident.telegram_user_id.not_in(LOCAL_CHATS),
-                )
-            )
-        )
-    ):
-        return "it has residents from Telegram"
-    if await session.scalar(select(exists().where(OutboxMessage.chat_id.not_in(LOCAL_CHATS)))):
-        return "its outbox has messages for chats on Telegram"
-    return None
+    traces = await traces_outside(session, LOCAL_CHATS)
+    return FOREIGN[traces[0]] if traces else None
 
 
 async def refuse_foreign(app: Application, out: TextIO) -> None:
