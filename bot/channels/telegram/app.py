@@ -27,14 +27,15 @@ LOCAL_TOKEN = "0:local"
 
 def steady_rate_limiter() -> AIORateLimiter:
     """Telegram's limits as a steady pace rather than a bucket that allows bursts: one request
-    every 1/29 s overall and one every 3.1 s per group, so a burst never meets a 429.
+    every 1/28 s overall and one every 3.1 s per group, so a burst never meets a 429.
 
-    A second of slack: requests leave at a steady pace but can reach Telegram bunched when the
-    event loop is busy (1/29.7 s let one second in a thousand hold 31 on a loaded machine).
+    Two requests a second of slack: requests leave at a steady pace but can reach Telegram
+    bunched when the event loop is busy (at 1/29.7 s and at 1/29 s one second in a burst of a
+    thousand sometimes held 31 on this 2-core machine with PostgreSQL).
     """
     return AIORateLimiter(
         overall_max_rate=1,
-        overall_time_period=1 / 29,
+        overall_time_period=1 / 28,
         group_max_rate=1,
         group_time_period=3.1,
         max_retries=0,
