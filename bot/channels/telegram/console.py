@@ -129,6 +129,8 @@ def chat_settings(settings: Settings, database: str | None = None) -> Settings:
             "staff_chat_id": LOCAL_STAFF_CHAT_ID,
             "oncall_chat_id": None,
             "admin_ids": [LOCAL_ADMIN_ID],
+            # The local stand-in for Telegram has no limits to respect: no pause between sends.
+            "outbox_chat_interval_seconds": 0.0,
         }
     )
 
