@@ -58,6 +58,14 @@ def _migrate(settings: Settings) -> None:
     migrate.upgrade(settings.resolved_database_url)
 
 
+def ready_database(settings: Settings) -> str | None:
+    """Migrates the database (unless switched off) and checks the keys fit it: why the command
+    must stop, else None."""
+    if settings.auto_migrate:
+        _migrate(settings)
+    return key_refusal(settings)
+
+
 def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
     """Applies every Alembic migration."""
     _migrate(settings)
@@ -115,9 +123,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if refusal is not None:
         print(refusal, file=sys.stderr)
         return 2
-    if settings.auto_migrate:
-        _migrate(settings)
-    if (refusal := key_refusal(settings)) is not None:
+    if (refusal := ready_database(settings)) is not None:
         print(refusal, file=sys.stderr)
         return 2
     engine = create_engine(settings.resolved_database_url, settings.keyring())
@@ -157,8 +163,9 @@ def cmd_digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.send and (settings.bot_token is None or settings.staff_chat_id is None):
         print("--send needs MADOGUCHI_BOT_TOKEN and MADOGUCHI_STAFF_CHAT_ID.", file=sys.stderr)
         return 2
-    if settings.auto_migrate:
-        _migrate(settings)
+    if (refusal := ready_database(settings)) is not None:
+        print(refusal, file=sys.stderr)
+        return 2
 
     async def run() -> int:
         async with _application(settings) as (app, services):
@@ -194,8 +201,9 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     if args.month in ("week", "month") or period_bounds(args.month, None) is None:
         print("give the month as YYYY-MM, e.g. madoguchi report 2026-11", file=sys.stderr)
         return 2
-    if settings.auto_migrate:
-        _migrate(settings)
+    if (refusal := ready_database(settings)) is not None:
+        print(refusal, file=sys.stderr)
+        return 2
 
     async def run() -> int:
         label, start, end = period_bounds(args.month, None)
@@ -246,10 +254,7 @@ def cmd_rotate_key(settings: Settings, args: argparse.Namespace) -> int:
     """Re-encrypts every sensitive value with the first key of MADOGUCHI_ENCRYPTION_KEY."""
     from storage.rotation import rotate
 
-    refusal = encryption_refusal(settings)
-    if refusal is None and settings.auto_migrate:
-        _migrate(settings)
-    if (refusal := refusal or key_refusal(settings)) is not None:
+    if (refusal := encryption_refusal(settings) or ready_database(settings)) is not None:
         print(refusal, file=sys.stderr)
         return 2
     keyring = settings.keyring()

@@ -364,3 +364,19 @@ async def test_readme_rotation_steps_end_to_end(
     await _close(harness)
     stored = await _raw(database_url, "SELECT phone FROM tickets")
     assert all(phone.startswith("enc1:k2:") for (phone,) in stored if phone)
+
+
+@pytest.mark.parametrize("command", [("digest",), ("report", "2026-11")])
+async def test_digest_and_report_refuse_a_wrong_key_too(
+    database_url: str, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """`madoguchi digest` and `madoguchi report` stop like `run` on a wrong key."""
+    assert await _start_up(database_url, tmp_path, Keyring.new_key_spec("k1")) is None
+    refused = _madoguchi(
+        tmp_path,
+        *command,
+        database_url=database_url,
+        encryption_key=Keyring.new_key_spec("k1"),
+    )
+    assert refused.returncode == 2, refused.stderr
+    assert "'k1'" in refused.stderr and "does not open" in refused.stderr
