@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Literal
 
@@ -543,13 +543,17 @@ class Desk:
 
     # ---- safety ------------------------------------------------------------------------------
 
-    def staff_back(self) -> str | None:
-        """When staff next read messages, in the resident's words; None while they are in."""
+    def staff_reply_day(self) -> date | None:
+        """The day staff next read messages; None while they are in."""
         settings = self.services.settings
-        day = self.services.calendar.staff_reply_day(
+        return self.services.calendar.staff_reply_day(
             self.services.clock(), settings.office_opens, settings.office_closes
         )
-        return None if day is None else format_day_and_time(day, settings.office_opens, self.locale)
+
+    def staff_back(self, day: date | None) -> str | None:
+        """When staff are back on that day, in the resident's words; None for no day."""
+        opens = self.services.settings.office_opens
+        return None if day is None else format_day_and_time(day, opens, self.locale)
 
     async def on_danger(self, text: str, hit: Hit) -> None:
         """Shows the crisis lines open now, marks the draft or open requests urgent, alerts
@@ -557,7 +561,7 @@ class Desk:
         now = self.services.clock()
         local = now.astimezone(self.services.settings.tz)
         lines = lines_now(self.services.profile, self.locale, local)
-        staff_back = self.staff_back()
+        staff_back = self.staff_back(self.staff_reply_day())
         self.show(views.crisis_screen(self.t, lines, staff_back))
         flagged: list[TicketDTO] = []
         if self.draft is not None:
@@ -818,12 +822,9 @@ class Desk:
             await self.set_screen(ResidentScreen.MENU)
             # The receipt carries the reference: it goes through the outbox, committed with
             # the ticket, so a failed reply can never leave the resident without it.
-            settings = self.services.settings
-            reply_day = self.services.calendar.staff_reply_day(
-                self.services.clock(), settings.office_opens, settings.office_closes
-            )
+            reply_day = self.staff_reply_day()
             same_day = (
-                views.SameDay(self.staff_back())
+                views.SameDay(self.staff_back(reply_day))
                 if form.needed_today(outcome.state.answers)
                 else None
             )
