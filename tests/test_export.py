@@ -70,14 +70,16 @@ async def _file_ticket(harness: Harness, form_key: str, user_id: int) -> None:
 
 
 async def _staff_command(harness: Harness, user: UserClient, text: str) -> list[StoredMessage]:
-    """Sends a command in the staff group and returns what the bot sent there in answer."""
+    """Sends a command in the staff group and returns what the bot sent in answer, there and
+    in the sender's private chat (where files with personal data go)."""
     chat_id = harness.settings.staff_chat_id
-    before = len(harness.api.sent_to(chat_id))
+    before = len(harness.api.sent_to(chat_id)), len(harness.api.sent_to(user.user_id))
     payload = user.message_payload(text=text)
     payload["chat"] = {"id": chat_id, "type": "supergroup", "title": "staff"}
     payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     await user.deliver({"update_id": next(harness.update_ids), "message": payload})
-    return harness.api.sent_to(chat_id)[before:]
+    in_group = harness.api.sent_to(chat_id)[before[0] :]
+    return in_group + harness.api.sent_to(user.user_id)[before[1] :]
 
 
 async def _export(harness: Harness, text: str = "/export") -> StoredMessage:

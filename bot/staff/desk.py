@@ -22,7 +22,7 @@ from bot.numbers.digest import render_digest
 from bot.numbers.figures import collect_digest, collect_stats, period_bounds, weekly_intake
 from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
 from bot.outbox.queue import enqueue
-from bot.screens import Button, Document, Reply, Screen, plain, rows_of
+from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
 from bot.services import Services
 from bot.staff.cards import render_card, staff_form_context
 from bot.staff.export import export_tickets
@@ -32,6 +32,7 @@ from bot.staff.views import (
     refusal,
     staff_list,
     ticket_details,
+    ticket_line,
     ticket_list,
 )
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
@@ -62,6 +63,12 @@ from storage.tickets import (
 )
 
 QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
+SENT_PRIVATELY = N_("🔒 The details are in your private chat with me.")
+FILE_SENT_PRIVATELY = N_("🔒 The file is in your private chat with me.")
+START_PRIVATE_CHAT = N_(
+    "🔒 I cannot write to you privately yet. Please open a private chat with me, press "
+    "Start once, then ask again here (personal details are not shown in the group)."
+)
 REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
 
 
@@ -128,11 +135,13 @@ class StaffDesk:
 
     def refuse(self, toast: bool = False) -> Reply:
         """The one refusal, in the sender's language: the same for every non-staff sender
-        and every forged button."""
+        and every forged button (in a group, once in a while per sender)."""
         t = self.services.catalogs.translator_for(locale_from_language_code(self.who.language_code))
         if toast:
             self.reply.toast = refusal(t).text
-        else:
+        elif self.who.private or self.services.refusals.allow(
+            self.who.user_id, self.services.clock()
+        ):
             self.reply.screens = [refusal(t)]
         return self.reply
 
@@ -222,24 +231,39 @@ class StaffDesk:
         await self.show_details(staff, ticket)
 
     async def show_details(self, staff: StaffDTO, ticket: TicketDTO) -> None:
-        """Shows a ticket in full and records who looked at its personal data."""
+        """Shows a ticket in full to the asking staff member alone and records who looked at
+        its personal data; the group sees only the ticket's line."""
         now = self.services.clock()
         await add_ticket_event(
             self.session, ticket.id, "viewed", "staff", staff.telegram_user_id, now
         )
         events = await ticket_events(self.session, ticket.id)
-        self.reply.screens.append(
-            ticket_details(
-                ticket,
-                staff_form_context(self.services),
-                self.services.profile,
-                events,
-                await staff_names(self.session),
-                await staff_names_by_user(self.session),
-                self.calendar,
-                now,
-                self.services.settings.tz,
-            )
+        names = await staff_names(self.session)
+        details, history_file = ticket_details(
+            ticket,
+            staff_form_context(self.services),
+            self.services.profile,
+            events,
+            names,
+            await staff_names_by_user(self.session),
+            self.calendar,
+            now,
+            self.services.settings.tz,
+        )
+        files = [history_file] if history_file is not None else []
+        line = ticket_line(ticket, self.t, self.calendar, now, names)
+        self.send_privately([details], files, line + "\n" + self.t.gettext(SENT_PRIVATELY))
+
+    def send_privately(self, screens: list[Screen], documents: list[Document], note: str) -> None:
+        """Sends personal data to the asking staff member's private chat with the bot; in the
+        group, says `note` (or, if they never started the bot, how to start it)."""
+        if self.who.private:
+            self.reply.screens += screens
+            self.reply.documents += documents
+            return
+        self.say(note)
+        self.reply.private = PrivateDelivery(
+            screens, documents, unreachable=Screen(self.t.gettext(START_PRIVATE_CHAT))
         )
 
     async def cmd_assign(self, staff: StaffDTO, args: str) -> None:
@@ -381,7 +405,7 @@ class StaffDesk:
         """/export [from] [to] [xlsx]: tickets as a file (export module)."""
         exported = await export_tickets(self.session, self.services, self.t, staff, args)
         if isinstance(exported, Document):
-            self.reply.documents.append(exported)
+            self.send_privately([], [exported], self.t.gettext(FILE_SENT_PRIVATELY))
         else:
             self.say(exported)
 

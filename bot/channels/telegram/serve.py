@@ -14,7 +14,7 @@ import uvicorn
 from telegram.ext import Application
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from bot.channels.telegram.context import SERVICES_KEY
+from bot.channels.telegram.context import LANES_KEY, SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import ALLOWED_UPDATES, UpdateFetcher
@@ -22,6 +22,8 @@ from bot.channels.telegram.webhook import WebhookEndpoints
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+# How long a stopping worker waits for answers queued for a group's pace.
+LANES_DRAIN_SECONDS = 10.0
 
 # A request (headers and body) must arrive within this long of the connection opening or of
 # the previous answer; an idle kept-alive connection is closed after KEEP_ALIVE_SECONDS.
@@ -100,6 +102,14 @@ def http_server(
     return EmbeddedServer(config)
 
 
+async def drain_lanes(app: Application) -> None:
+    """Gives answers still waiting for a group's pace a few seconds to leave before stopping."""
+    try:
+        await app.bot_data[LANES_KEY].drain(timeout=LANES_DRAIN_SECONDS)
+    except TimeoutError:
+        log.warning("stopped with answers to a group still unsent")
+
+
 def stop_on_signals(stop: asyncio.Event) -> None:
     """Sets `stop` on SIGINT or SIGTERM."""
     loop = asyncio.get_running_loop()
@@ -158,5 +168,6 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
             server.should_exit = True
         services.relay.stop()
         await asyncio.gather(*tasks)
+        await drain_lanes(app)
         await app.stop()
         await services.relay.close()
