@@ -46,6 +46,7 @@ from storage.staff import (
     deactivate_staff,
     get_staff_by_user,
     recent_audit,
+    revoke_former_admins,
     save_staff,
     staff_names,
     staff_names_by_user,
@@ -90,11 +91,19 @@ class StaffWho:
 async def staff_for_user(
     session: AsyncSession, services: Services, user_id: int, name: str
 ) -> StaffDTO | None:
-    """The staff member with a Telegram user id; an admin gets a staff row on first use."""
+    """The staff member with a Telegram user id; an admin gets a staff row on first use,
+    which ends when the id leaves the admin list."""
     staff = await get_staff_by_user(session, user_id)
-    if staff is None and user_id in services.settings.admin_ids:
-        now = services.clock()
-        staff = await save_staff(session, user_id, (name or str(user_id))[:64], [], now)
+    admin = user_id in services.settings.admin_ids
+    now = services.clock()
+    if staff is not None and staff.from_admin_list and not admin:
+        await revoke_former_admins(session, services.settings.admin_ids, now)
+        await add_audit(session, None, "admin_revoked", now, {"user_id": user_id})
+        return None
+    if staff is None and admin:
+        staff = await save_staff(
+            session, user_id, (name or str(user_id))[:64], [], now, from_admin_list=True
+        )
         await add_audit(session, user_id, "admin_as_staff", now)
     return staff
 
