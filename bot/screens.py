@@ -64,6 +64,8 @@ class Reply:
     documents: list[Document] = field(default_factory=list)
     # For the sender alone, in their private chat with the bot.
     private: PrivateDelivery | None = None
+    # Personal data was erased: once committed, the database is asked to forget old copies.
+    erased: bool = False
 
 
 def plain(text: str) -> str:

@@ -47,6 +47,8 @@ class TicketDeliveryHooks:
                 markup_json(card),
                 edit_message_id=ticket.card_message_id if message.kind == "card_edit" else None,
             )
+        if message.kind == "delete_message":
+            return Prepared("", delete_message_id=message.meta["message_id"])
         if message.kind == "weekly_chart":
             return await self._weekly_chart(session, message)
         reply_to = message.meta.get("reply_to_message_id")

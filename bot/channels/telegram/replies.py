@@ -14,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.channels.telegram.context import MadoguchiContext
 from bot.screens import Document, PrivateDelivery, Reply, Screen, split_text
 from storage import inbox
+from storage.db import forget_erased
 from storage.updates import record_update, update_recorded
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
             await inbox.remove(session, update.update_id)
             reply = await work(session)
         services.outcomes.record_done(update.update_id)
+        if reply is not None and reply.erased:
+            await forget_erased(services.db)
         return reply
     except IntegrityError:
         async with services.db() as session:
