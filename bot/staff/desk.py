@@ -7,6 +7,7 @@ nothing about tickets.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
@@ -447,15 +448,20 @@ class StaffDesk:
         label, start, end = bounds
         stats = await collect_stats(self.session, self.services, label, start, end)
         weeks = await weekly_intake(self.session, self.services, end - timedelta(days=1))
+        # Drawn in a worker thread: the event loop keeps answering residents meanwhile.
+        workbook, chart = await asyncio.gather(
+            asyncio.to_thread(report_xlsx, stats, self.t, self.services.profile),
+            asyncio.to_thread(weekly_chart_png, weeks, self.t),
+        )
         self.reply.documents += [
             Document(
                 f"madoguchi-report-{label}.xlsx",
-                report_xlsx(stats, self.t, self.services.profile),
+                workbook,
                 escape(self.t.gettext("Monthly report {period}").format(period=label)),
             ),
             Document(
                 f"madoguchi-intake-{label}.png",
-                weekly_chart_png(weeks, self.t),
+                chart,
                 escape(self.t.gettext(CHART_TITLE)),
                 picture=True,
             ),
