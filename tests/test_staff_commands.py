@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import storage.tickets
 from bot.staff.desk import START_PRIVATE_CHAT
@@ -209,7 +210,11 @@ async def test_a_long_history_comes_as_a_file_beside_a_short_view(harness: Harne
     resident, tk = await resident_request(harness, form="consultation")
     for number in range(200):
         await resident.send(f"follow-up number {number}")
+    started = time.monotonic()
     await staff.send(f"/ticket {tk.reference}")
+    took = time.monotonic() - started
+    print(f"\n/ticket with 200 follow-ups answered in {took:.2f} s")
+    assert took < 1
     private = harness.api.sent_to(700001)
     files = [m for m in private if m.document is not None]
     assert len(files) == 1
