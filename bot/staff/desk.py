@@ -8,7 +8,7 @@ nothing about tickets.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from html import escape
 
@@ -25,6 +25,7 @@ from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_c
 from bot.outbox.queue import enqueue
 from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
 from bot.services import Services
+from bot.staff import words
 from bot.staff.cards import render_card, staff_form_context
 from bot.staff.export import export_tickets
 from bot.staff.triage import Triage
@@ -36,9 +37,10 @@ from bot.staff.views import (
     ticket_line,
     ticket_list,
 )
-from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.staff.words import QUEUE_SHORT, Word, labels
+from bot.tickets.lifecycle import SETTABLE_STATUSES
 from bot.tickets.reference import parse_reference
-from storage.models import Priority
+from storage.models import Priority, TicketStatus
 from storage.outbox import outbox_message_for
 from storage.staff import (
     StaffDTO,
@@ -64,7 +66,20 @@ from storage.tickets import (
     ticket_page,
 )
 
-QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
+# Statuses /queue can list on their own ("new" is a simple filter; closed tickets are done).
+QUEUE_STATUSES = (
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING,
+    TicketStatus.REFERRED,
+    TicketStatus.RESOLVED,
+)
+MINE = N_("Mine")
+USE_REFER = N_(
+    "To refer {reference} to a partner, write /refer {reference} and the partner's name."
+)
+AMBIGUOUS = N_("「{typed}」 could mean several: {options}. Please write one of them in full.")
+NOT_UNDERSTOOD = N_("I do not know 「{typed}」. You can write: {options}.")
 SENT_PRIVATELY = N_("🔒 The details are in your private chat with me.")
 FILE_SENT_PRIVATELY = N_("🔒 The file is in your private chat with me.")
 START_PRIVATE_CHAT = N_(
@@ -177,49 +192,79 @@ class StaffDesk:
         return await self._ticket(first), rest.strip()
 
     async def cmd_queue(self, staff: StaffDTO, args: str) -> None:
-        """/queue [filter]: open tickets, oldest first."""
-        if self._queue_query(staff, args) is None:
-            options = ", ".join(
-                (*QUEUE_FILTERS, *FORMS, *(d.key for d in self.services.profile.districts))
-            )
-            self.say(
-                self.t.gettext("Unknown filter. Use one of: {options}.").format(
-                    options=escape(options)
-                )
-            )
+        """/queue [filter]: open tickets, oldest first; filters in Japanese or by key."""
+        filters = await self._queue_filters(staff)
+        found = words.read(args, [word for word, _ in filters]) if args.strip() else []
+        if args.strip() and len(found) != 1:
+            self._not_understood(args, found, [word for word, _ in filters])
             return
         self.reply.screens.append(await self.queue_screen(staff, args, 0))
 
-    def _queue_query(self, staff: StaffDTO, filter_text: str) -> tuple[str, TicketQuery] | None:
-        """The canonical key and query of a /queue filter, or None if the filter is unknown."""
-        key = normalize(filter_text)
-        simple = {
-            "all": TicketQuery(open_only=True),
-            "new": TicketQuery(statuses=("new",)),
-            "mine": TicketQuery(open_only=True, assignee_id=staff.id),
-            "urgent": TicketQuery(open_only=True, priority=Priority.URGENT),
-            "unassigned": TicketQuery(open_only=True, unassigned=True),
-        }
-        if key in simple or not key:
-            return key or "all", simple[key or "all"]
-        for form in FORMS.values():
-            if key in (form.key, normalize(self.t.gettext(form.title))):
-                return form.key, TicketQuery(open_only=True, service=form.key)
-        for district in self.services.profile.districts:
-            if key in (district.key, normalize(district.name.get(STAFF_LOCALE))):
-                return district.key, TicketQuery(open_only=True, district_key=district.key)
-        return None
+    def _not_understood(self, typed: str, found: list[Word], choices: list[Word]) -> None:
+        """Says that a typed word names several things (and which), or none (and the choices)."""
+        if found:
+            self.say(
+                self.t.gettext(AMBIGUOUS).format(typed=escape(typed), options=escape(labels(found)))
+            )
+            return
+        self.say(
+            self.t.gettext(NOT_UNDERSTOOD).format(
+                typed=escape(typed), options=escape(labels(choices))
+            )
+        )
+
+    async def _queue_filters(self, staff: StaffDTO) -> list[tuple[Word, TicketQuery]]:
+        """Every /queue filter with its query: the simple ones, a status, a service, a
+        district or a colleague's name."""
+        t = self.t
+        simple = [
+            (Word("all", t.gettext("all open"), QUEUE_SHORT["all"]), TicketQuery(open_only=True)),
+            (Word("new", t.gettext("New"), QUEUE_SHORT["new"]), TicketQuery(statuses=("new",))),
+            (
+                Word("mine", t.gettext(MINE), QUEUE_SHORT["mine"]),
+                TicketQuery(open_only=True, assignee_id=staff.id),
+            ),
+            (
+                Word("urgent", t.gettext("Urgent"), QUEUE_SHORT["urgent"]),
+                TicketQuery(open_only=True, priority=Priority.URGENT),
+            ),
+            (
+                Word("unassigned", t.gettext("Unassigned"), QUEUE_SHORT["unassigned"]),
+                TicketQuery(open_only=True, unassigned=True),
+            ),
+        ]
+        by_status = [
+            (replace(word, key=f"st_{word.key}"), TicketQuery(statuses=(word.key,)))
+            for word in words.statuses(t, QUEUE_STATUSES)
+        ]
+        by_service = [
+            (Word(form.key, t.gettext(form.title)), TicketQuery(open_only=True, service=form.key))
+            for form in FORMS.values()
+        ]
+        by_district = [
+            (word, TicketQuery(open_only=True, district_key=word.key))
+            for word in words.districts(self.services.profile, STAFF_LOCALE)
+        ]
+        by_colleague = [
+            (
+                Word(f"by_{member.id}", member.display_name, (str(member.telegram_user_id),)),
+                TicketQuery(open_only=True, assignee_id=member.id),
+            )
+            for member in await active_staff(self.session)
+        ]
+        return simple + by_status + by_service + by_district + by_colleague
 
     async def queue_screen(self, staff: StaffDTO, filter_text: str, page: int) -> Screen:
         """One page of /queue, with buttons to turn pages (they carry the canonical filter)."""
-        key, query = self._queue_query(staff, filter_text) or ("all", TicketQuery(open_only=True))
+        filters = await self._queue_filters(staff)
+        found = words.read(filter_text, [word for word, _ in filters]) if filter_text else []
+        word, query = next(
+            ((w, q) for w, q in filters if len(found) == 1 and w == found[0]), filters[0]
+        )
+        key = word.key
         size = self.services.settings.staff_page_size
         tickets, total = await ticket_page(self.session, query, page * size, size)
-        title = self.t.gettext("Queue: {filter}").format(
-            filter=escape(filter_text)
-            if filter_text and key != "all"
-            else self.t.gettext("all open")
-        )
+        title = self.t.gettext("Queue: {filter}").format(filter=escape(word.label))
         return ticket_list(
             title,
             tickets,
@@ -277,65 +322,78 @@ class StaffDesk:
         )
 
     async def cmd_assign(self, staff: StaffDTO, args: str) -> None:
-        """/assign <ref> me|<name or user id>."""
+        """/assign <ref> me|自分|<name, part of a name or user id>."""
         ticket, target_text = await self._ticket_and_rest(args)
         if ticket is None:
             return
-        target = (
-            staff
-            if normalize(target_text) in ("me", "自分", "")
-            else await self._find_staff(target_text)
-        )
-        if target is None:
-            self.say(
-                self.t.gettext("No staff member called {name}. See /staff list.").format(
-                    name=escape(target_text)
+        if normalize(target_text) in ("me", "自分", "私", ""):
+            target = staff
+        else:
+            members = await active_staff(self.session)
+            found = words.read(target_text, words.colleagues(members))
+            if len(found) > 1:
+                named = [Word(w.key, f"{w.label}（ID {w.key}）") for w in found]
+                self._not_understood(target_text, named, [])
+                return
+            if not found:
+                self.say(
+                    self.t.gettext("No staff member called {name}. See /staff list.").format(
+                        name=escape(target_text)
+                    )
                 )
-            )
-            return
+                return
+            target = next(m for m in members if str(m.telegram_user_id) == found[0].key)
         self.say(await Triage(self.session, self.services, staff).assign(ticket, target))
 
-    async def _find_staff(self, text: str) -> StaffDTO | None:
-        """A staff member by user id or display name."""
-        wanted = normalize(text)
-        for member in await active_staff(self.session):
-            if wanted in (str(member.telegram_user_id), normalize(member.display_name)):
-                return member
-        return None
-
     async def cmd_status(self, staff: StaffDTO, args: str) -> None:
-        """/status <ref> <status>."""
-        ticket, status = await self._ticket_and_rest(args)
-        if ticket is not None:
-            key = self._label_key(status, STATUS_LABELS)
-            self.say(await Triage(self.session, self.services, staff).set_status(ticket, key))
+        """/status <ref> <status>: in Japanese or by key; 完了 closes, つなぎ points to /refer."""
+        ticket, typed = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        found = words.read(typed, words.statuses(self.t))
+        settable = words.statuses(self.t, (*SETTABLE_STATUSES, TicketStatus.CLOSED))
+        if len(found) != 1 or found[0].key == TicketStatus.NEW:
+            self._not_understood(typed, found, settable)
+            return
+        triage = Triage(self.session, self.services, staff)
+        key = found[0].key
+        if key == TicketStatus.CLOSED:
+            self.say(await triage.close(ticket))
+        elif key == TicketStatus.REFERRED:
+            self.say(self.t.gettext(USE_REFER).format(reference=ticket.reference))
+        else:
+            self.say(await triage.set_status(ticket, key))
 
     async def cmd_priority(self, staff: StaffDTO, args: str) -> None:
-        """/priority <ref> <level>."""
-        ticket, level = await self._ticket_and_rest(args)
-        if ticket is not None:
-            key = self._label_key(level, PRIORITY_LABELS)
-            self.say(await Triage(self.session, self.services, staff).set_priority(ticket, key))
-
-    def _label_key(self, text: str, labels: dict[str, str]) -> str:
-        """Reads a status or priority given as its key or its Japanese label."""
-        typed = normalize(text)
-        for key, label in labels.items():
-            if typed in (key, normalize(self.t.gettext(label))):
-                return key
-        return typed
+        """/priority <ref> <level>: in Japanese (緊急, 高い …) or by key."""
+        ticket, typed = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        choices = words.priorities(self.t)
+        found = words.read(typed, choices)
+        if len(found) != 1:
+            self._not_understood(typed, found, choices)
+            return
+        self.say(
+            await Triage(self.session, self.services, staff).set_priority(ticket, found[0].key)
+        )
 
     async def cmd_refer(self, staff: StaffDTO, args: str) -> None:
-        """/refer <ref> <partner> [note]."""
+        """/refer <ref> <partner> [note]: the partner by name, short name (県社協) or key."""
         ticket, rest = await self._ticket_and_rest(args)
         if ticket is None:
             return
         partner_text, _, note = rest.partition(" ")
-        key = normalize(partner_text)
-        for partner in self.services.profile.partners:
-            if key == normalize(partner.name.get(STAFF_LOCALE)):
-                key = partner.key
-        self.say(await Triage(self.session, self.services, staff).refer(ticket, key, note.strip()))
+        choices = words.partners(self.services.profile, STAFF_LOCALE)
+        found = words.read(partner_text, choices)
+        if len(found) != 1:
+            self._not_understood(partner_text, found, choices)
+            return
+        self.say(
+            await Triage(self.session, self.services, staff).refer(
+                ticket, found[0].key, note.strip()
+            )
+        )
 
     async def cmd_close(self, staff: StaffDTO, args: str) -> None:
         """/close <ref> [reason]."""

@@ -121,7 +121,7 @@ class Triage:
         """Changes the status to one staff may set directly."""
         if status not in SETTABLE_STATUSES:
             return self.t.gettext(N_("Unknown status. Use one of: {options}.")).format(
-                options=", ".join(SETTABLE_STATUSES)
+                options="、".join(self.t.gettext(STATUS_LABELS[k]) for k in SETTABLE_STATUSES)
             )
         if not self._is_open(ticket):
             return self._closed(ticket)
@@ -152,7 +152,7 @@ class Triage:
         """Changes the priority."""
         if priority not in PRIORITY_LABELS:
             return self.t.gettext(N_("Unknown priority. Use one of: {options}.")).format(
-                options=", ".join(PRIORITY_LABELS)
+                options="、".join(self.t.gettext(label) for label in PRIORITY_LABELS.values())
             )
         if not self._is_open(ticket):
             return self._closed(ticket)
@@ -173,7 +173,7 @@ class Triage:
         partner = self.services.profile.partner(partner_key)
         if partner is None:
             return self.t.gettext(N_("Unknown partner. Use one of: {options}.")).format(
-                options=", ".join(p.key for p in self.services.profile.partners)
+                options="、".join(p.name.get(STAFF_LOCALE) for p in self.services.profile.partners)
             )
         if not self._is_open(ticket):
             return self._closed(ticket)

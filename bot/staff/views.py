@@ -33,8 +33,25 @@ EVENT_LABELS = {
     "delivery_failed": N_("delivery failed"),
     "resident_message": N_("message from resident"),
     "viewed": N_("details viewed"),
+    "crisis_flagged": N_("crisis words: marked urgent"),
+    "erased": N_("personal data erased"),
+    "told_taken_up": N_("resident told it was taken up"),
+}
+# Why the system closed a ticket (staff write their own reasons).
+SYSTEM_CLOSE_REASONS = {
+    "erasure": N_("the resident deleted their data"),
+    "retention": N_("retention"),
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+AUDIT_LABELS = {
+    "admin_as_staff": N_("admin became staff"),
+    "admin_revoked": N_("former admin no longer staff"),
+    "staff_add": N_("staff member added"),
+    "staff_remove": N_("staff member removed"),
+    "export": N_("export"),
+    "report": N_("monthly report"),
+    "search": N_("search"),
+}
 # How many of the latest history entries a ticket's details show; the rest come as a file.
 HISTORY_SHOWN = 15
 
@@ -202,7 +219,9 @@ def _history_line(
         partner = profile.partner(event.data.get("partner", ""))
         detail = ": " + escape(partner.name.get(t.locale) if partner else "")
     elif event.kind == "closed" and event.data.get("reason"):
-        detail = ": " + escape(event.data["reason"])
+        reason = event.data["reason"]
+        label = SYSTEM_CLOSE_REASONS.get(reason)
+        detail = ": " + escape(t.gettext(label) if label else reason)
     return f"{when} {escape(who)} – {label}{detail}"
 
 
@@ -242,7 +261,9 @@ def audit_list(
         )
         for e in events
     ]
-    rows += [(a.created_at, a.actor_id, a.action) for a in audit]
+    rows += [
+        (a.created_at, a.actor_id, t.gettext(AUDIT_LABELS.get(a.action, a.action))) for a in audit
+    ]
     rows.sort(key=lambda r: r[0], reverse=True)
     lines = [bold(t.gettext("Recent audit events"))]
     lines += [
