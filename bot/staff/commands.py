@@ -14,7 +14,7 @@ from html import escape
 from bot.i18n import N_, Translator
 from bot.screens import Reply, Screen
 from bot.staff.desk import StaffDesk
-from bot.staff.views import bold
+from bot.staff.views import REPLY_HINT, bold
 from storage.staff import StaffDTO
 
 Run = Callable[[StaffDesk, StaffDTO, str], Awaitable[None]]
@@ -50,10 +50,6 @@ ELSEWHERE_NEWTICKET = N_(
     "me and send /newticket there."
 )
 CLOSE_AND_REOPEN_HELP = N_("/close 1234-5678 [reason] – close; /reopen 1234-5678 – reopen")
-REPLY_HINT = N_(
-    "To answer a resident, reply to their message in this group or use the card's Reply "
-    "button. Anything else said in the group stays internal."
-)
 
 COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand(

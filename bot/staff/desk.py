@@ -18,7 +18,7 @@ from bot import callbacks
 from bot.callbacks import StaffButtonData
 from bot.forms.definitions import FORMS
 from bot.forms.engine import normalize, parse_phone
-from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
+from bot.i18n import LANGUAGE_NAMES, N_, STAFF_LOCALE, Translator, locale_from_language_code
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import collect_digest, collect_stats, period_bounds, weekly_intake
 from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
@@ -28,8 +28,9 @@ from bot.services import Services
 from bot.staff import words
 from bot.staff.cards import render_card, staff_form_context
 from bot.staff.export import export_tickets
-from bot.staff.triage import Triage
+from bot.staff.triage import NO_REPLY_WANTED, Triage
 from bot.staff.views import (
+    REPLY_HINT,
     audit_list,
     refusal,
     staff_list,
@@ -38,10 +39,10 @@ from bot.staff.views import (
     ticket_list,
 )
 from bot.staff.words import QUEUE_SHORT, Word, labels
-from bot.tickets.lifecycle import SETTABLE_STATUSES
+from bot.tickets.lifecycle import OUTCOME_LABELS, SETTABLE_STATUSES
 from bot.tickets.reference import parse_reference
 from storage.models import Priority, TicketStatus
-from storage.outbox import outbox_message_for
+from storage.outbox import OutboxDTO, outbox_message_for
 from storage.staff import (
     StaffDTO,
     active_staff,
@@ -75,6 +76,14 @@ QUEUE_STATUSES = (
     TicketStatus.RESOLVED,
 )
 MINE = N_("Mine")
+REPLY_PROMPT = N_(
+    "✉ Reply to {reference} ({service}; the resident reads {language}): answer this message "
+    "with the text for the resident."
+)
+NOT_A_RESIDENT_MESSAGE = N_(
+    "Your reply stays in this group: it answers a card, not the resident. To answer the "
+    "resident of {reference}, press Reply on its card or reply to one of their own messages."
+)
 USE_REFER = N_(
     "To refer {reference} to a partner, write /refer {reference} and the partner's name."
 )
@@ -102,6 +111,8 @@ class StaffWho:
     language_code: str | None = None
     pressed_message_id: int | None = None
     private: bool = False
+    # The message replied to was one of the bot's own.
+    reply_to_bot: bool = False
 
 
 async def staff_for_user(
@@ -396,10 +407,18 @@ class StaffDesk:
         )
 
     async def cmd_close(self, staff: StaffDTO, args: str) -> None:
-        """/close <ref> [reason]."""
-        ticket, reason = await self._ticket_and_rest(args)
-        if ticket is not None:
-            self.say(await Triage(self.session, self.services, staff).close(ticket, reason))
+        """/close <ref> [outcome] [reason]: the outcome in Japanese (情報提供 …) or by key."""
+        ticket, rest = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        first, _, reason = rest.partition(" ")
+        outcomes = [Word(k, self.t.gettext(v)) for k, v in OUTCOME_LABELS.items()]
+        found = words.exact(first, outcomes)
+        outcome = found[0].key if len(found) == 1 else None
+        reason = reason.strip() if outcome else rest
+        self.say(
+            await Triage(self.session, self.services, staff).close(ticket, reason, outcome=outcome)
+        )
 
     async def cmd_reopen(self, staff: StaffDTO, args: str) -> None:
         """/reopen <ref>."""
@@ -427,7 +446,10 @@ class StaffDesk:
             return
         self.say(
             await Triage(self.session, self.services, staff).reply(
-                ticket, text, self.who.chat_id, self.who.message_id
+                ticket,
+                text,
+                self.who.chat_id,
+                self.who.message_id,
             )
         )
 
@@ -640,7 +662,7 @@ class StaffDesk:
         """Acts on one ticket from a card button."""
         triage = Triage(self.session, self.services, staff)
         action = parsed.action
-        if action in ("status", "priority", "refer", "back"):
+        if action in ("status", "priority", "refer", "close", "back"):
             menu = "main" if action == "back" else action
             self.reply.replace_pressed = await render_card(
                 self.session, self.services, ticket, menu
@@ -652,12 +674,15 @@ class StaffDesk:
         if action == "reply":
             await self._reply_prompt(ticket)
             return
+        if action == "cl" and parsed.arg not in OUTCOME_LABELS:
+            self.refuse(toast=True)
+            return
         results = {
             "claim": lambda: triage.claim(ticket),
             "st": lambda: triage.set_status(ticket, parsed.arg),
             "pr": lambda: triage.set_priority(ticket, parsed.arg),
             "rf": lambda: triage.refer(ticket, parsed.arg),
-            "close": lambda: triage.close(ticket),
+            "cl": lambda: triage.close(ticket, outcome=parsed.arg),
             "reopen": lambda: triage.reopen(ticket),
         }
         self.reply.toast = _toast(await results[action]())
@@ -665,9 +690,16 @@ class StaffDesk:
 
     async def _reply_prompt(self, ticket: TicketDTO) -> None:
         """Posts a prompt the staff member answers (as a reply) with the text for the resident."""
-        text = self.t.gettext(
-            "✉ Reply to {reference}: answer this message with the text for the resident."
-        ).format(reference=escape(ticket.reference))
+        if ticket.answers.get("wants_reply") == "no":
+            self.reply.toast = _toast(
+                self.t.gettext(NO_REPLY_WANTED).format(reference=ticket.reference)
+            )
+            return
+        text = self.t.gettext(REPLY_PROMPT).format(
+            reference=escape(ticket.reference),
+            service=escape(self.t.gettext(FORMS[ticket.service].title)),
+            language=escape(LANGUAGE_NAMES.get(ticket.locale, ticket.locale)),
+        )
         await enqueue(
             self.session,
             self.who.chat_id,
@@ -685,7 +717,9 @@ class StaffDesk:
     async def group_reply(self, text: str) -> Reply | None:
         """Relays a staff member's reply to a resident's message or a reply prompt.
 
-        Returns None when the message answers anything else: that stays internal.
+        Returns None when the message answers anything else: that stays internal (a staff
+        member who answered one of the bot's other messages in the group is told how to reach
+        the resident).
         """
         if self.who.reply_to_message_id is None:
             return None
@@ -693,17 +727,39 @@ class StaffDesk:
             self.session, self.who.chat_id, self.who.reply_to_message_id
         )
         if target is None or target.kind not in REPLY_TARGET_KINDS or target.ticket_id is None:
-            return None
+            return await self._how_to_answer(target)
         staff = await self.identify()
         if staff is None:
             return self.refuse()
         ticket = await get_ticket(self.session, target.ticket_id)
         self.say(
             await Triage(self.session, self.services, staff).reply(
-                ticket, text, self.who.chat_id, self.who.message_id
+                ticket,
+                text,
+                self.who.chat_id,
+                self.who.message_id,
+                to_crisis=target.kind == "crisis_alert",
             )
         )
         self.reply.outbox_waiting = True
+        return self.reply
+
+    async def _how_to_answer(self, target: OutboxDTO | None) -> Reply | None:
+        """Tells staff who replied in the group to a message of ours with no resident behind
+        it (a card, a notice) how to reach the resident; None for anything else."""
+        if not self.who.reply_to_bot or self.who.private:
+            return None
+        if await self.identify() is None:
+            return None
+        ticket = (
+            await get_ticket(self.session, target.ticket_id)
+            if target and target.ticket_id
+            else None
+        )
+        if ticket is not None:
+            self.say(self.t.gettext(NOT_A_RESIDENT_MESSAGE).format(reference=ticket.reference))
+        else:
+            self.say(self.t.gettext(REPLY_HINT))
         return self.reply
 
 

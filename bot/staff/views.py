@@ -14,7 +14,7 @@ from bot.i18n import N_, Translator
 from bot.screens import Button, Document, Screen, plain, rows_of
 from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
-from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.tickets.lifecycle import OUTCOME_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from storage.staff import AuditDTO, StaffDTO
 from storage.tickets import EventDTO, TicketDTO, count_limit
 
@@ -43,6 +43,10 @@ SYSTEM_CLOSE_REASONS = {
     "retention": N_("retention"),
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+REPLY_HINT = N_(
+    "To answer a resident, reply to their message in this group or use the card's Reply "
+    "button. Anything else said in the group stays internal."
+)
 AUDIT_LABELS = {
     "admin_as_staff": N_("admin became staff"),
     "admin_revoked": N_("former admin no longer staff"),
@@ -201,6 +205,18 @@ def _ticket_summary(
     return lines
 
 
+def _close_detail(data: dict, t: Translator) -> str:
+    """What came of a closed ticket and why, as staff read it."""
+    parts = []
+    if data.get("outcome") in OUTCOME_LABELS:
+        parts.append(t.gettext(OUTCOME_LABELS[data["outcome"]]))
+    reason = data.get("reason")
+    if reason:
+        label = SYSTEM_CLOSE_REASONS.get(reason)
+        parts.append(t.gettext(label) if label else reason)
+    return "・".join(parts)
+
+
 def _history_line(
     event: EventDTO, t: Translator, profile: OfficeProfile, actor_names: dict[int, str], tz
 ) -> str:
@@ -218,10 +234,8 @@ def _history_line(
     elif event.kind == "referred":
         partner = profile.partner(event.data.get("partner", ""))
         detail = ": " + escape(partner.name.get(t.locale) if partner else "")
-    elif event.kind == "closed" and event.data.get("reason"):
-        reason = event.data["reason"]
-        label = SYSTEM_CLOSE_REASONS.get(reason)
-        detail = ": " + escape(t.gettext(label) if label else reason)
+    elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):
+        detail = ": " + escape(_close_detail(event.data, t))
     return f"{when} {escape(who)} – {label}{detail}"
 
 

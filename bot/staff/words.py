@@ -54,14 +54,20 @@ def read(typed: str, words: list[Word]) -> list[Word]:
     """The things a typed word names: exact matches of a key, label or short form, else those
     whose label contains it (several: the caller asks which one)."""
     wanted = normalize(typed)
+    found = exact(typed, words)
+    if found or len(wanted) < MIN_PART:
+        return found
+    return _unique([w for w in words if wanted in normalize(w.label)])
+
+
+def exact(typed: str, words: list[Word]) -> list[Word]:
+    """The things a typed word names exactly: by key, label or short form."""
+    wanted = normalize(typed)
     if not wanted:
         return []
-    exact = [w for w in words if wanted in {normalize(f) for f in (w.key, w.label, *w.forms)}]
-    if exact:
-        return _unique(exact)
-    if len(wanted) < MIN_PART:
-        return []
-    return _unique([w for w in words if wanted in normalize(w.label)])
+    return _unique(
+        [w for w in words if wanted in {normalize(f) for f in (w.key, w.label, *w.forms)}]
+    )
 
 
 def _unique(words: list[Word]) -> list[Word]:
