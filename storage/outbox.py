@@ -228,3 +228,8 @@ async def sent_copies_about(
         for row in rows
         if row.ticket_id in ticket_ids or row.meta.get("resident_id") == resident_id
     ]
+
+
+async def last_message_id(session: AsyncSession) -> int:
+    """The highest message id any chat gave a message we sent (0 if none)."""
+    return int(await session.scalar(select(func.max(OutboxMessage.telegram_message_id))) or 0)

@@ -9,13 +9,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.channels.telegram.console import CHAT_DATABASE, foreign_use, run_chat
+from bot.channels.telegram.console import (
+    CHAT_DATABASE,
+    continue_message_ids,
+    foreign_use,
+    run_chat,
+)
+from bot.channels.telegram.local_api import LocalBotApi
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage
+from storage.outbox import last_message_id
 from tests.fakes import FakeClock, Harness, settings_for_test
 
 REAL_RESIDENT_CHAT = 777001
@@ -100,3 +107,21 @@ async def test_the_local_api_never_delivers_to_a_chat_that_is_not_local(harness:
     async with harness.db() as session:
         row = await session.scalar(select(OutboxMessage))
     assert (row.status, row.attempts, row.telegram_message_id) == ("pending", 0, None)
+
+
+async def test_a_second_run_never_reuses_a_message_id(tmp_path: Path) -> None:
+    """After a run, the next run's first message id is above every id the database recorded,
+    so a reply to an old message can never reach another ticket."""
+    settings = _bot_settings(tmp_path)
+    request = ["/start", "2", "1", "2", "1", "1", "スキップ", "2", "1", "1", "22", "送信する"]
+    script = "\n".join([*request, ":staff", "担当する", ":resident", "よろしく"])
+    await run_chat(settings, "ja", io.StringIO(script + "\n"), io.StringIO())
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / CHAT_DATABASE}", settings.keyring())
+    async with create_sessionmaker(engine)() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+        used = [r.telegram_message_id for r in rows if r.telegram_message_id]
+        api = LocalBotApi()
+        continue_message_ids(api, await last_message_id(session))
+    await engine.dispose()
+    assert used
+    assert api.new_message_id() > max(used)

@@ -18,6 +18,7 @@ from bot.screens import plain
 from bot.settings import Settings
 from storage import migrate
 from storage.db import create_engine, create_sessionmaker
+from storage.outbox import last_message_id
 from storage.traces import traces_outside
 from storage.updates import last_processed_update_id
 
@@ -168,6 +169,12 @@ async def refuse_foreign(app: Application, out: TextIO) -> None:
         raise SystemExit(2)
 
 
+def continue_message_ids(api: LocalBotApi, last_used: int) -> None:
+    """Makes the local chat's message ids go on from an earlier run's, as Telegram's do, so a
+    reply to an old message can never find a newer one under the same id."""
+    api.continue_after(last_used)
+
+
 async def run_chat(
     settings: Settings,
     language: str,
@@ -190,6 +197,7 @@ async def run_chat(
         # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.
         async with app.bot_data[SERVICES_KEY].db() as session:
             last_update_id = await last_processed_update_id(session)
+            continue_message_ids(api, await last_message_id(session))
         update_ids = itertools.count(last_update_id + 1)
         admin = LOCAL_ADMIN_ID
         users = {

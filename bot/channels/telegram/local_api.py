@@ -135,6 +135,15 @@ class LocalBotApi(BaseRequest):
         optionally only the next one to a given chat_id."""
         self.failures.append(Failure(method, **failure))
 
+    def new_message_id(self) -> int:
+        """The next message id, shared by the bot's and the users' messages as in a chat."""
+        self._next_message_id += 1
+        return self._next_message_id
+
+    def continue_after(self, message_id: int) -> None:
+        """Makes new message ids follow one a previous run already used."""
+        self._next_message_id = max(self._next_message_id, message_id)
+
     def sent_to(self, chat_id: int) -> list[StoredMessage]:
         """Returns the messages sent to a chat, oldest first."""
         return [m for (chat, _), m in sorted(self.messages.items()) if chat == chat_id]
@@ -222,7 +231,7 @@ class LocalBotApi(BaseRequest):
         return []
 
     def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        self._next_message_id += 1
+        self.new_message_id()
         reply = _markup(params.get("reply_parameters")) or {}
         stored = StoredMessage(
             chat_id=int(params["chat_id"]),
@@ -240,7 +249,7 @@ class LocalBotApi(BaseRequest):
     def _api_sendDocument(
         self, params: dict[str, Any], field_name: str = "document"
     ) -> dict[str, Any]:
-        self._next_message_id += 1
+        self.new_message_id()
         document = params.get(field_name) or {}
         stored = StoredMessage(
             chat_id=int(params["chat_id"]),

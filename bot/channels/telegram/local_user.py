@@ -41,7 +41,6 @@ class LocalUser:
         self.first_name = first_name
         self.group_id = group_id
         self._update_ids = update_ids if update_ids is not None else itertools.count(1)
-        self._message_ids = itertools.count(1)
         self.last_update: dict[str, Any] | None = None
 
     @property
@@ -63,7 +62,7 @@ class LocalUser:
     def message_payload(self, **content: Any) -> dict[str, Any]:
         """A Message from this user with the given content (text, sticker, photo …)."""
         return {
-            "message_id": next(self._message_ids),
+            "message_id": self.api.new_message_id(),
             "date": int(time.time()),
             "chat": self._chat(),
             "from": self._user(),
