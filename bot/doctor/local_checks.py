@@ -208,7 +208,7 @@ def clock_check(settings: Settings, now: datetime) -> Check:
     shown = {
         "local": local.strftime("%Y-%m-%d %H:%M"),
         "zone": settings.timezone,
-        "offset": local.strftime("%z"),
+        "offset": local.isoformat()[-6:],
     }
     if now.year < 2025:
         said = Said(N_("The clock says {local} ({zone}): it is not set."), shown)

@@ -8,7 +8,7 @@ from bot.doctor.probe import BotView, ProbeError, TelegramProbe
 from bot.i18n import N_
 from bot.settings import Settings
 
-UNREACHABLE = N_("Telegram could not be reached.")
+UNREACHABLE = N_("Telegram could not be reached, or gave no usable answer.")
 UNREACHABLE_HELP = N_(
     "Check the server's internet connection (and MADOGUCHI_BOT_API_URL if you set it), "
     "then run `madoguchi doctor` again."
@@ -16,7 +16,7 @@ UNREACHABLE_HELP = N_(
 
 
 def _unreachable(key: str, error: ProbeError) -> Check:
-    """A check that could not run because Telegram did not answer (never fatal: the bot
+    """A check that could not run because Telegram gave no clear answer (never fatal: the bot
     retries, and a network outage must not keep it from starting)."""
     return fail(key, Said(UNREACHABLE, detail=error.detail), Said(UNREACHABLE_HELP))
 
@@ -26,7 +26,7 @@ async def token_check(probe: TelegramProbe) -> tuple[Check, BotView | None]:
     try:
         me = await probe.me()
     except ProbeError as error:
-        if error.kind == "unreachable":
+        if error.kind != "unauthorized":
             return _unreachable("token", error), None
         said = Said(N_("Telegram refused the bot token."), detail=error.detail)
         advice = Said(
@@ -48,7 +48,7 @@ async def group_check(
         chat = await probe.chat(chat_id)
         member = await probe.member(chat_id, me.id)
     except ProbeError as error:
-        if error.kind == "unreachable":
+        if error.kind != "not_found":
             return _unreachable(key, error)
         said = Said(
             N_("The group {chat} ({setting}) was not found, or the bot is not in it."),
@@ -108,7 +108,7 @@ async def admins_check(probe: TelegramProbe, settings: Settings, chat_id: int) -
         try:
             member = await probe.member(chat_id, admin)
         except ProbeError as error:
-            if error.kind == "unreachable":
+            if error.kind != "not_found":
                 return _unreachable("admins", error)
             missing.append(admin)
             continue
