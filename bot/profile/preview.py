@@ -9,6 +9,7 @@ from bot.screens import plain
 from bot.settings import OfficeProfile, Settings
 
 RULE = "─" * 60
+HEADINGS = (N_("Office information"), N_("Crisis lines"), N_("Privacy notice"))
 
 
 def preview(
@@ -23,17 +24,18 @@ def preview(
         t = catalogs.translator_for(locale)
         crisis = "\n".join(views.crisis_line(line, locale) for line in profile.crisis_lines)
         notice = views.privacy_notice(t, profile, retention, consented=False).text
+        office, lines, privacy = (f"[{t.gettext(heading)}]" for heading in HEADINGS)
         parts += [
             RULE,
             f"{LANGUAGE_NAMES.get(locale, locale)} ({locale})",
             RULE,
-            f"[{t.gettext(N_('Office information'))}]",
+            office,
             plain(views.office_info(t, profile).text),
             "",
-            f"[{t.gettext(N_('Crisis lines'))}]",
+            lines,
             plain(crisis) if crisis else "-",
             "",
-            f"[{t.gettext(N_('Privacy notice'))}]",
+            privacy,
             plain(notice),
             "",
         ]
