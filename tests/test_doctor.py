@@ -70,9 +70,25 @@ def run_refusal(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     return status, capsys.readouterr().err
 
 
-def failed_lines(output: str) -> list[str]:
-    """The ✗ lines and the advice below them."""
-    return [line for line in output.splitlines() if line.startswith(("✗", "    →"))]
+def failures(capsys: pytest.CaptureFixture[str]) -> dict[str, dict]:
+    """The failed checks of `madoguchi doctor --json` by key (exit status 1 asserted), each
+    with its English message and advice."""
+    status, output = doctor(capsys, "--json")
+    report = json.loads(output)
+    assert (status, report["ok"]) == (1, False)
+    return {check["key"]: check for check in report["checks"] if check["status"] == "fail"}
+
+
+def refused_as_doctor_says(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """Runs `madoguchi run` (status 2 asserted) and checks that its refusal is, line for line,
+    a part of the doctor's checklist (in every language it prints); returns those lines."""
+    status, refusal = run_refusal(capsys)
+    assert status == 2, refusal
+    lines = refusal.strip().splitlines()
+    checklist = doctor(capsys)[1].splitlines()
+    starts = [i for i, line in enumerate(checklist) if line == lines[0]]
+    assert any(checklist[i : i + len(lines)] == lines for i in starts), (lines, checklist)
+    return lines
 
 
 def test_a_good_set_up_passes(deployment: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -99,15 +115,10 @@ def test_a_refused_token(
 ) -> None:
     """Telegram's 401: the doctor says so with where to get the token; run refuses the same."""
     fake.unauthorized = True
-    status, output = doctor(capsys)
-    assert status == 1
-    problems = failed_lines(output)
-    assert problems[0].startswith("✗ Telegram refused the bot token.")
-    assert "@BotFather" in problems[1] and "MADOGUCHI_BOT_TOKEN" in problems[1]
-    status, refusal = run_refusal(capsys)
-    assert status == 2
-    assert refusal.strip().splitlines() == problems[:2]
-    assert json.loads(doctor(capsys, "--json")[1])["ok"] is False
+    token = failures(capsys)["token"]
+    assert token["fatal"] and token["message"].startswith("Telegram refused the bot token.")
+    assert "@BotFather" in token["advice"] and "MADOGUCHI_BOT_TOKEN" in token["advice"]
+    assert any("@BotFather" in line for line in refused_as_doctor_says(capsys))
 
 
 def test_the_bot_not_in_the_group(
@@ -115,15 +126,11 @@ def test_the_bot_not_in_the_group(
 ) -> None:
     """The bot left (or was removed from) the staff group: fatal, with how to add it again."""
     fake.members[(STAFF_CHAT_ID, BOT_ID)] = {"status": "left"}
-    status, output = doctor(capsys)
-    assert status == 1
-    problems = failed_lines(output)
-    assert problems[:2] == [
-        f"✗ The bot @madoguchi_bot is not a member of the group “group {STAFF_CHAT_ID}”.",
-        f"    → Add @madoguchi_bot to the group “group {STAFF_CHAT_ID}” again.",
-    ]
-    status, refusal = run_refusal(capsys)
-    assert status == 2 and refusal.strip().splitlines() == problems[:2]
+    group = failures(capsys)["staff_group"]
+    title = f"group {STAFF_CHAT_ID}"
+    assert group["message"] == f"The bot @madoguchi_bot is not a member of the group “{title}”."
+    assert group["advice"] == f"Add @madoguchi_bot to the group “{title}” again."
+    assert f"    → {group['advice']}" in refused_as_doctor_says(capsys)
 
 
 def test_a_staff_group_that_does_not_exist(
@@ -131,13 +138,12 @@ def test_a_staff_group_that_does_not_exist(
 ) -> None:
     """A wrong MADOGUCHI_STAFF_CHAT_ID: Telegram's 'chat not found' with how to find the id."""
     fake.unknown_chats.add(STAFF_CHAT_ID)
-    status, output = doctor(capsys)
-    problems = failed_lines(output)
-    assert status == 1
-    assert problems[0].startswith(f"✗ The group {STAFF_CHAT_ID} (MADOGUCHI_STAFF_CHAT_ID) was not")
-    assert "chat not found" in problems[0].lower() and "-100" in problems[1]
-    status, refusal = run_refusal(capsys)
-    assert status == 2 and refusal.strip().splitlines() == problems[:2]
+    group = failures(capsys)["staff_group"]
+    assert group["message"].startswith(
+        f"The group {STAFF_CHAT_ID} (MADOGUCHI_STAFF_CHAT_ID) was not found"
+    )
+    assert "chat not found" in group["message"].lower() and "-100" in group["advice"]
+    assert f"✗ {group['message']}" in refused_as_doctor_says(capsys)
 
 
 @pytest.mark.parametrize("muted_how", ["restricted", "group default"])
@@ -150,15 +156,12 @@ def test_the_bot_without_the_right_to_send(
     else:
         fake.members[(STAFF_CHAT_ID, BOT_ID)] = {"status": "member"}
         fake.chat_permissions[STAFF_CHAT_ID] = {"can_send_messages": False}
-    status, output = doctor(capsys)
-    problems = failed_lines(output)
-    assert status == 1
-    assert problems[0] == (
-        f"✗ The bot @madoguchi_bot may not send messages in the group “group {STAFF_CHAT_ID}”."
+    group = failures(capsys)["staff_group"]
+    assert group["message"] == (
+        f"The bot @madoguchi_bot may not send messages in the group “group {STAFF_CHAT_ID}”."
     )
-    assert "administrator" in problems[1]
-    status, refusal = run_refusal(capsys)
-    assert status == 2 and refusal.strip().splitlines() == problems[:2]
+    assert "administrator" in group["advice"]
+    assert f"✗ {group['message']}" in refused_as_doctor_says(capsys)
 
 
 def test_a_member_bot_in_an_open_group_may_run(
@@ -176,9 +179,9 @@ def test_an_admin_outside_the_group(
 ) -> None:
     """An admin id that is not in the staff group fails the check (but does not stop run)."""
     fake.members[(STAFF_CHAT_ID, ADMIN)] = {"status": "left"}
-    status, output = doctor(capsys)
-    assert status == 1
-    assert failed_lines(output)[0] == f"✗ Not in the staff group: admin id(s) {ADMIN}."
+    failed = failures(capsys)
+    assert list(failed) == ["admins"]
+    assert failed["admins"]["message"] == f"Not in the staff group: admin id(s) {ADMIN}."
     assert telegram_refusal(Settings()) is None
 
 
@@ -191,13 +194,12 @@ def test_a_wrong_key(
     assert asyncio.run(key_refusal(url, Keyring(TEST_KEY))) is None  # the first start
     wrong = "test1:" + Keyring.new_key_spec("k1").split(":", 1)[1]
     monkeypatch.setenv("MADOGUCHI_ENCRYPTION_KEY", wrong)
-    status, output = doctor(capsys)
-    problems = failed_lines(output)
-    assert status == 1
-    assert problems[0].startswith("✗ The encryption key does not fit the database.")
+    key = failures(capsys)["key"]
+    assert key["fatal"]
+    assert key["message"].startswith("The encryption key does not fit the database.")
     status, refusal = run_refusal(capsys)
     assert status == 2
-    assert "'test1'" in refusal and refusal.strip() in problems[0]
+    assert "'test1'" in refusal and refusal.strip() in key["message"]
 
 
 def test_a_webhook_with_a_delivery_error(
@@ -210,18 +212,15 @@ def test_a_webhook_with_a_delivery_error(
     url = "https://bot.example.invalid/telegram"
     monkeypatch.setenv("MADOGUCHI_WEBHOOK_URL", url)
     monkeypatch.setenv("MADOGUCHI_WEBHOOK_SECRET", "s" * 24)
-    status, output = doctor(capsys)
-    assert status == 1
-    assert failed_lines(output)[0] == f"✗ Telegram posts updates to “”, not to {url}."
+    webhook = failures(capsys)["webhook"]
+    assert webhook["message"] == f"Telegram posts updates to “”, not to {url}."
     fake.webhook = {"url": url}
     fake.webhook_error = "Connection refused"
-    status, output = doctor(capsys)
-    problems = failed_lines(output)
-    assert status == 1
-    assert problems[0] == (
-        f"✗ Telegram's last delivery to {url} failed (0 update(s) waiting). Connection refused"
+    webhook = failures(capsys)["webhook"]
+    assert webhook["message"] == (
+        f"Telegram's last delivery to {url} failed (0 update(s) waiting). Connection refused"
     )
-    assert "HTTPS" in problems[1]
+    assert "HTTPS" in webhook["advice"]
     fake.webhook_error = None
     status, output = doctor(capsys)
     assert status == 0, output
@@ -235,16 +234,16 @@ def test_the_example_profile(
     copy = deployment / "copied_profile.toml"
     copy.write_text(EXAMPLE_PROFILE.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setenv("MADOGUCHI_OFFICE_PROFILE", str(copy))
-    status, output = doctor(capsys)
-    problems = failed_lines(output)
-    assert status == 1
-    assert any(line.startswith("✗ The office profile still has") for line in problems)
-    assert any(f"madoguchi profile check {copy}" in line for line in problems)
-    assert any(line.startswith("✗ Crisis lines not marked verified: 110, 119") for line in problems)
+    failed = failures(capsys)
+    assert failed["profile_examples"]["message"].startswith("The office profile still has")
+    assert f"madoguchi profile check {copy}" in failed["profile_examples"]["advice"]
+    assert failed["crisis_lines"]["message"].startswith(
+        "Crisis lines not marked verified: 110, 119"
+    )
     monkeypatch.delenv("MADOGUCHI_OFFICE_PROFILE")
-    status, output = doctor(capsys)
-    assert status == 1
-    assert "✗ MADOGUCHI_OFFICE_PROFILE is not set: the bot shows the example profile." in output
+    assert failures(capsys)["profile"]["message"] == (
+        "MADOGUCHI_OFFICE_PROFILE is not set: the bot shows the example profile."
+    )
 
 
 def test_an_unverified_crisis_line(deployment: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -255,9 +254,9 @@ def test_an_unverified_crisis_line(deployment: Path, capsys: pytest.CaptureFixtu
         + '\n[[crisis_lines]]\nnumber = "119"\nname = { ja = "消防" }\nhours = { ja = "24時間" }\n',
         encoding="utf-8",
     )
-    status, output = doctor(capsys)
-    assert status == 1
-    assert failed_lines(output)[0] == "✗ Crisis lines not marked verified: 119."
+    failed = failures(capsys)
+    assert list(failed) == ["crisis_lines"]
+    assert failed["crisis_lines"]["message"] == "Crisis lines not marked verified: 119."
 
 
 def test_office_hours_that_disagree_with_the_settings(
@@ -265,9 +264,8 @@ def test_office_hours_that_disagree_with_the_settings(
 ) -> None:
     """The profile says 9:00〜17:00 but the settings close at 16:00."""
     monkeypatch.setenv("MADOGUCHI_OFFICE_CLOSES", "16:00")
-    status, output = doctor(capsys)
-    assert status == 1
-    assert "MADOGUCHI_OFFICE_OPENS/CLOSES say 09:00–16:00" in failed_lines(output)[0]
+    hours = failures(capsys)["office_hours"]
+    assert "MADOGUCHI_OFFICE_OPENS/CLOSES say 09:00–16:00" in hours["message"]
 
 
 def test_telegram_unreachable_is_not_fatal(
@@ -275,9 +273,8 @@ def test_telegram_unreachable_is_not_fatal(
 ) -> None:
     """A Bot API that answers 502 fails the doctor but does not keep run from starting."""
     fake.down = True
-    status, output = doctor(capsys)
-    assert status == 1
-    assert failed_lines(output)[0].startswith("✗ Telegram could not be reached")
+    token = failures(capsys)["token"]
+    assert token["message"].startswith("Telegram could not be reached") and not token["fatal"]
     assert telegram_refusal(Settings()) is None
 
 
@@ -286,11 +283,10 @@ def test_an_unmigrated_database_and_bad_settings(
 ) -> None:
     """A missing database file and a setting that does not parse are reported, not raised."""
     monkeypatch.setenv("MADOGUCHI_DATA_DIR", str(deployment / "elsewhere"))
-    status, output = doctor(capsys)
-    assert status == 1
-    assert "does not exist yet" in output and "madoguchi migrate" in output
+    database = failures(capsys)["database"]
+    assert "does not exist yet" in database["message"]
+    assert "madoguchi migrate" in database["advice"]
     assert not (deployment / "elsewhere" / "madoguchi.sqlite3").exists()  # nothing made
     monkeypatch.setenv("MADOGUCHI_STAFF_CHAT_ID", "the staff group")
-    status, output = doctor(capsys)
-    assert status == 1
-    assert failed_lines(output)[0].startswith("✗ Setting MADOGUCHI_STAFF_CHAT_ID is wrong:")
+    settings = failures(capsys)["settings"]
+    assert settings["message"].startswith("Setting MADOGUCHI_STAFF_CHAT_ID is wrong:")
