@@ -3,6 +3,7 @@ hours, the clock and the disk. None of them changes anything."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import shutil
 from datetime import datetime, time
@@ -18,6 +19,8 @@ from storage.crypto import EncryptionKeyError, Keyring
 MIGRATE = Said(N_("Run `madoguchi migrate` (as the service's user)."))
 # Below this much free space the SQLite database (and its backups) may soon fail to write.
 MIN_FREE_BYTES = 1 << 30
+# A database that has not answered in this many seconds counts as unreachable.
+DATABASE_TIMEOUT = 15.0
 _CLOCK_TIME = re.compile(r"(\d{1,2})\s*[:：時]\s*(\d{2})?")
 
 
@@ -29,9 +32,10 @@ async def database_check(settings: Settings) -> Check:
         said = Said(N_("The database file {file} does not exist yet."), {"file": file})
         return fail("database", said, MIGRATE)
     try:
-        current = await preflight.schema_revision(url)
+        current = await asyncio.wait_for(preflight.schema_revision(url), DATABASE_TIMEOUT)
     except Exception as error:  # noqa: BLE001 - any driver error means "not reachable"
-        said = Said(N_("The database cannot be reached."), detail=type(error).__name__)
+        detail = f"{type(error).__name__}: {error}"[:300]
+        said = Said(N_("The database cannot be reached."), detail=detail)
         advice = Said(
             N_(
                 "Check MADOGUCHI_DATABASE_URL (host, port, database, user and password) and "
