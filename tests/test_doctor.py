@@ -290,3 +290,24 @@ def test_an_unmigrated_database_and_bad_settings(
     monkeypatch.setenv("MADOGUCHI_STAFF_CHAT_ID", "the staff group")
     settings = failures(capsys)["settings"]
     assert settings["message"].startswith("Setting MADOGUCHI_STAFF_CHAT_ID is wrong:")
+
+
+def test_a_key_file_others_may_read(
+    deployment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite with a key file: one readable by others fails; mode 0600 passes; none is made."""
+    monkeypatch.delenv("MADOGUCHI_ENCRYPTION_KEY")
+    key_file = deployment / "data" / "madoguchi.key"
+    status, output = doctor(capsys)
+    assert status == 0, output
+    assert f"No key file yet: the first start makes {key_file}." in output
+    assert not key_file.exists()
+    key_file.write_text(Keyring.new_key_spec("k1") + "\n")
+    key_file.chmod(0o644)
+    key = failures(capsys)["key"]
+    assert key["message"] == f"Other users may read the key file {key_file}."
+    assert key["advice"] == f"Run `chmod 600 {key_file}` as the service's user."
+    key_file.chmod(0o600)
+    status, output = doctor(capsys)
+    assert status == 0, output
+    assert "✓ The encryption key (k1) opens the data." in output

@@ -147,3 +147,10 @@ def test_line_map_counts_nested_arrays_of_tables() -> None:
     assert lines.line_of(("a", 0, "b", 1, "y")) == 6
     assert lines.line_of(("a", 0, "c", "z", "k")) == 8
     assert lines.line_of(("a", 1, "missing")) == 9
+
+
+def test_a_missing_file_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A path that does not exist is reported, with status 1, not a traceback."""
+    missing = tmp_path / "nowhere.toml"
+    assert main(["profile", "check", str(missing)]) == 1
+    assert f"{missing}: ✗ The file cannot be read." in capsys.readouterr().out
