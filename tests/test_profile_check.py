@@ -109,7 +109,8 @@ def test_the_command_exits_0_on_warnings_and_1_on_errors(
     assert main(["profile", "check", str(EXAMPLE_PROFILE), "--no-preview"]) == 0
     output = capsys.readouterr().out
     assert f"{EXAMPLE_PROFILE}:17: ! phone is still an example value (“000-0000”)." in output
-    assert output.rstrip().endswith("0 error(s), 160 warning(s).")
+    warnings = len(check_file(EXAMPLE_PROFILE))
+    assert warnings > 100 and output.rstrip().endswith(f"0 error(s), {warnings} warning(s).")
     broken = tmp_path / "broken.toml"
     broken.write_text(BROKEN, encoding="utf-8")
     assert main(["profile", "check", str(broken)]) == 1
