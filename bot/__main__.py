@@ -1,4 +1,4 @@
-"""The `madoguchi` command: start (chat or run), run, chat, migrate."""
+"""The `madoguchi` command: start (chat or run), run, chat, migrate, doctor, profile check."""
 
 from __future__ import annotations
 
@@ -100,6 +100,31 @@ def webhook_refusal(settings: Settings) -> str | None:
     return None
 
 
+def telegram_refusal(settings: Settings) -> str | None:
+    """The doctor's words when Telegram says the token or the staff group cannot work."""
+    from bot.channels.telegram.probe import telegram_probe
+    from bot.doctor.cli import start_refusal
+
+    return start_refusal(settings, telegram_probe)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Checks the deployment and prints a checklist; 0 only when every check passed."""
+    from bot.channels.telegram.probe import telegram_probe
+    from bot.doctor.cli import doctor
+
+    return doctor(args.json, telegram_probe)
+
+
+def cmd_profile(args: argparse.Namespace) -> int:
+    """Checks an office profile file and shows what residents will read from it."""
+    from pathlib import Path
+
+    from bot.doctor.cli import profile_check
+
+    return profile_check(Path(args.file), args.language, not args.no_preview)
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Runs the Telegram bot with long polling, or with --webhook behind a public URL."""
     from bot.channels.telegram.app import build_application
@@ -124,6 +149,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         print(refusal, file=sys.stderr)
         return 2
     if (refusal := ready_database(settings)) is not None:
+        print(refusal, file=sys.stderr)
+        return 2
+    if (refusal := telegram_refusal(settings)) is not None:
         print(refusal, file=sys.stderr)
         return 2
     engine = create_engine(settings.resolved_database_url, settings.keyring())
@@ -329,8 +357,19 @@ def main(argv: list[str] | None = None) -> int:
         help="check messages (one per line) with the safety net: 1<TAB>category<TAB>words or 0",
     )
     safety.add_argument("files", nargs="*", help="files of messages (default: standard input)")
+    doctor = sub.add_parser("doctor", help="check the deployment: ✓/✗ with what to do")
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
+    profile = sub.add_parser("profile", help="office profile tools").add_subparsers(
+        dest="action", required=True
+    )
+    check = profile.add_parser("check", help="check a profile file and preview it")
+    check.add_argument("file", help="the office profile (TOML)")
+    check.add_argument("--language", action="append", help="preview only this language")
+    check.add_argument("--no-preview", action="store_true", help="only list the problems")
     args = parser.parse_args(argv)
     configure_logging(args.verbose)
+    if args.command in ("doctor", "profile"):  # these report bad settings instead of failing
+        return {"doctor": cmd_doctor, "profile": cmd_profile}[args.command](args)
     if args.command == "chat" or (args.command is None and not Settings().bot_token):
         logging.getLogger().setLevel(logging.WARNING)
     settings = Settings()

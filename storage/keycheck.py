@@ -42,12 +42,7 @@ async def key_refusal(url: str, keyring: Keyring) -> str | None:
             await rehash_phones(engine, keyring, only_plain=True)
         for kid in sorted(known - set(keyring.ids)):
             if await _sealed_sample(engine, kid) is not None:
-                return (
-                    f"Values in the database are still sealed with key {kid!r}, which is not in "
-                    f"{keyring.source}: nothing could read them. Add {kid!r} back after the "
-                    f"current key (e.g. MADOGUCHI_ENCRYPTION_KEY={keyring.current}:NEW,{kid}:OLD), "
-                    f"run `madoguchi rotate-key`, and only then drop it."
-                )
+                return left_out_key(keyring, kid)
             async with engine.begin() as conn:
                 await conn.execute(delete(KeyCheck).where(KeyCheck.key_id == kid))
         return None
@@ -79,6 +74,16 @@ async def _check_key(engine, keyring: Keyring, kid: str) -> str | None:
     if not _opens(keyring, sealed, CHECK_TEXT):
         return _wrong_key(keyring, kid, "its check value in the database")
     return None
+
+
+def left_out_key(keyring: Keyring, kid: str) -> str:
+    """The refusal for a key id left out while values are still sealed with it."""
+    return (
+        f"Values in the database are still sealed with key {kid!r}, which is not in "
+        f"{keyring.source}: nothing could read them. Add {kid!r} back after the "
+        f"current key (e.g. MADOGUCHI_ENCRYPTION_KEY={keyring.current}:NEW,{kid}:OLD), "
+        f"run `madoguchi rotate-key`, and only then drop it."
+    )
 
 
 def _opens(keyring: Keyring, sealed: str, expected: str | None = None) -> bool:

@@ -17,6 +17,36 @@ from urllib.parse import parse_qsl, urlsplit
 SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 LIMITED = SENDS | {"editMessageText", "editMessageReplyMarkup"}
 TEXT_LIMIT = 4096
+BOT_ID = 1
+# getChatMember's answer for an administrator with every right.
+ADMINISTRATOR = {
+    "status": "administrator",
+    **dict.fromkeys(
+        (
+            "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats "
+            "can_restrict_members can_promote_members can_change_info can_invite_users "
+            "can_post_stories can_edit_stories can_delete_stories can_pin_messages"
+        ).split(),
+        True,
+    ),
+    "can_be_edited": False,
+    "is_anonymous": False,
+}
+# getChatMember's answer for a member the group's admins forbade to send messages.
+MUTED = {
+    "status": "restricted",
+    "is_member": True,
+    "until_date": 0,
+    **dict.fromkeys(
+        (
+            "can_change_info can_invite_users can_pin_messages can_send_messages can_send_polls "
+            "can_send_other_messages can_add_web_page_previews can_manage_topics can_send_audios "
+            "can_send_documents can_send_photos can_send_videos can_send_video_notes "
+            "can_send_voice_notes can_edit_tag can_react_to_messages"
+        ).split(),
+        False,
+    ),
+}
 CAPTION_LIMIT = 1024
 
 
@@ -49,6 +79,14 @@ class FakeTelegram:
         self.down = False
         self.storm_chats: set[int] = set()
         self.webhook: dict | None = None
+        # The doctor's questions: a refused token, chats that do not exist, members other than
+        # the default (the bot an administrator of every group, anyone else a member), and
+        # the error of Telegram's last webhook delivery.
+        self.unauthorized = False
+        self.unknown_chats: set[int] = set()
+        self.members: dict[tuple[int, int], dict] = {}
+        self.chat_permissions: dict[int, dict] = {}
+        self.webhook_error: str | None = None
         self.deliveries: list[tuple[int, str, int]] = []
         self._cond = threading.Condition()
         self._stopped = threading.Event()
@@ -160,8 +198,17 @@ class FakeTelegram:
         """The result of a call, or ApiError; the caller holds the lock."""
         if self.down:
             raise ApiError(502, "Bad Gateway")
+        if self.unauthorized:
+            raise ApiError(401, "Unauthorized")
+        if method in ("getChat", "getChatMember"):
+            return self._chat_answer(method, params)
         if method == "getMe":
-            return {"id": 1, "is_bot": True, "first_name": "madoguchi", "username": "madoguchi_bot"}
+            return {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "madoguchi",
+                "username": "madoguchi_bot",
+            }
         if method == "getUpdates":
             return self._get_updates(params)
         if method in ("setWebhook", "deleteWebhook"):
@@ -171,11 +218,14 @@ class FakeTelegram:
             return True
         if method == "getWebhookInfo":
             url = (self.webhook or {}).get("url", "")
-            return {
+            info = {
                 "url": url,
                 "has_custom_certificate": False,
                 "pending_update_count": len(self._pending(0)),
             }
+            if self.webhook_error:
+                info.update(last_error_date=int(time.time()), last_error_message=self.webhook_error)
+            return info
         if method in LIMITED:
             self._check(method, params)
         if method == "sendMessage":
@@ -194,6 +244,37 @@ class FakeTelegram:
         if method == "getMyCommands":
             return []
         return True
+
+    def _chat_answer(self, method: str, params: dict[str, str]) -> dict:
+        """getChat and getChatMember for groups (negative ids) the fake pretends exist."""
+        chat_id = _chat_id(params)
+        if chat_id >= 0 or chat_id in self.unknown_chats:
+            raise ApiError(400, "Bad Request: chat not found")
+        if method == "getChat":
+            return {
+                "id": chat_id,
+                "type": "supergroup",
+                "title": f"group {chat_id}",
+                "accent_color_id": 0,
+                "max_reaction_count": 11,
+                "accepted_gift_types": {
+                    "unlimited_gifts": False,
+                    "limited_gifts": False,
+                    "unique_gifts": False,
+                    "premium_subscription": False,
+                    "gifts_from_channels": False,
+                },
+                "permissions": {
+                    "can_send_messages": True,
+                    **self.chat_permissions.get(chat_id, {}),
+                },
+            }
+        user_id = int(params["user_id"])
+        user = {"id": user_id, "is_bot": user_id == BOT_ID, "first_name": "U"}
+        member = self.members.get((chat_id, user_id))
+        if member is None:
+            member = ADMINISTRATOR if user_id == BOT_ID else {"status": "member"}
+        return {"user": user, **member}
 
     def _get_updates(self, params: dict[str, str]) -> list[dict]:
         """Confirms below `offset`, then long-polls up to min(timeout, 1 s) for held updates."""
