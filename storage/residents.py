@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO, KEEP, Keep, changed_fields
+from storage.line import channel_of
 from storage.models import (
     Draft,
     InboxUpdate,
@@ -63,6 +64,7 @@ async def get_or_create_resident(
             telegram_user_id=telegram_user_id,
             chat_id=chat_id,
             language_code=language_code,
+            channel=channel_of(chat_id),
             screen="menu",
             drafts_started=0,
             created_at=now,
