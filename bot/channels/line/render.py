@@ -18,55 +18,60 @@ def _fits(label: str) -> bool:
     return len(label) <= MAX_LABEL
 
 
-def _short(number: int, label: str) -> str:
-    """A quick-reply label for an option too long for the button: its number and first words."""
-    head = f"{number}. {label}"
-    return head if _fits(head) else head[: MAX_LABEL - 1] + "…"
+def _short(label: str) -> str:
+    """A quick-reply label cut to LINE's limit (the body has the whole option)."""
+    return label if _fits(label) else label[: MAX_LABEL - 1] + "…"
 
 
-def _shown(buttons: list[Button]) -> list[tuple[int, Button]]:
-    """The numbered buttons that get a quick reply: all, or the first twelve and the last."""
-    numbered = list(enumerate(buttons, start=1))
-    if len(numbered) <= MAX_QUICK_REPLIES:
-        return numbered
-    return numbered[: MAX_QUICK_REPLIES - 1] + numbered[-1:]
+def _shown(screen: Screen) -> list[Button]:
+    """The buttons that get a quick reply: all when they fit; else the first options and the
+    navigation of the last two rows (the body lists every option, to be typed)."""
+    buttons = [button for row in screen.rows for button in row]
+    if len(buttons) <= MAX_QUICK_REPLIES:
+        return buttons
+    tail = [b for row in screen.rows[-2:] for b in row] if len(screen.rows) > 2 else []
+    tail = tail[-(MAX_QUICK_REPLIES // 3) :] if tail else buttons[-1:]
+    head = [b for b in buttons if b not in tail][: MAX_QUICK_REPLIES - len(tail)]
+    return head + tail
 
 
 def quick_reply(buttons: list[Button]) -> dict[str, Any] | None:
-    """The quick-reply buttons for a screen's choices (postbacks carrying the button data)."""
+    """Quick-reply buttons (postbacks carrying the button data) for the given buttons."""
     items = [
         {
             "type": "action",
             "action": {
                 "type": "postback",
-                "label": b.label if _fits(b.label) else _short(n, b.label),
+                "label": _short(b.label),
                 "data": b.data[:MAX_DATA],
                 "displayText": b.label[:MAX_DISPLAY_TEXT],
             },
         }
-        for n, b in _shown(buttons)
+        for b in buttons
     ]
     return {"items": items} if items else None
 
 
-def body_text(screen: Screen, buttons: list[Button]) -> str:
-    """The screen's words without HTML; options are numbered in it when a button cannot show
-    them all (too many, or a label past LINE's 20 characters), since typing the number works."""
+def body_text(screen: Screen) -> str:
+    """The screen's words without HTML; when a quick reply cannot show every option whole (too
+    many, or past LINE's 20 characters) the options are listed too, to be typed by number or
+    label as on Telegram."""
     text = plain(screen.text).strip()
+    buttons = [button for row in screen.rows for button in row]
     if len(buttons) > MAX_QUICK_REPLIES or not all(_fits(b.label) for b in buttons):
-        options = "\n".join(f"{n}. {b.label}" for n, b in enumerate(buttons, start=1))
+        options = "\n".join(b.label for b in buttons)
         text = f"{text}\n\n{options}" if text else options
     return text
 
 
 def screen_messages(screen: Screen) -> list[dict[str, Any]]:
     """One screen as LINE text messages; the quick replies hang on the last one."""
-    buttons = [button for row in screen.rows for button in row]
-    parts = [part for part in split_text(body_text(screen, buttons), MAX_TEXT) if part.strip()]
+    shown = _shown(screen)
+    parts = [part for part in split_text(body_text(screen), MAX_TEXT) if part.strip()]
     if not parts:
-        parts = ["…"] if buttons else []
+        parts = ["…"] if shown else []
     messages: list[dict[str, Any]] = [{"type": "text", "text": part} for part in parts]
-    replies = quick_reply(buttons)
+    replies = quick_reply(shown)
     if messages and replies is not None:
         messages[-1]["quickReply"] = replies
     return messages
