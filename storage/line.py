@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
@@ -134,3 +134,65 @@ async def pushes_since(session: AsyncSession, start: datetime) -> int:
         )
         or 0
     )
+
+
+# How the relay's last_error of a message waiting for LINE's next quota month begins.
+QUOTA_ERROR = "LINE quota"
+
+
+async def resident_channel(session: AsyncSession, resident_id: int | None) -> str | None:
+    """The messenger a resident writes from (None when the resident is gone)."""
+    if resident_id is None:
+        return None
+    return await session.scalar(select(Resident.channel).where(Resident.id == resident_id))
+
+
+async def waiting_for_quota(session: AsyncSession, resident_id: int | None) -> int:
+    """How many messages to a resident wait for LINE's next quota month."""
+    if resident_id is None:
+        return 0
+    chat = select(Resident.chat_id).where(Resident.id == resident_id).scalar_subquery()
+    return (
+        await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.chat_id == chat,
+                OutboxMessage.status == "pending",
+                OutboxMessage.last_error.like(f"{QUOTA_ERROR}%"),
+            )
+        )
+        or 0
+    )
+
+
+async def ticket_of_outbox_message(session: AsyncSession, outbox_id: int) -> int | None:
+    """The ticket an outbox message is about, if any."""
+    return await session.scalar(
+        select(OutboxMessage.ticket_id).where(OutboxMessage.id == outbox_id)
+    )
+
+
+async def rehash_line_users(engine, keyring, only_plain: bool = False) -> int:  # noqa: ANN001
+    """Recomputes the LINE user hashes with the current key (only_plain: just for ids stored
+    before any key, whose hash was unkeyed); returns how many."""
+    where = " WHERE substr(user_id, 1, 5) <> 'enc1:'" if only_plain else ""
+    async with engine.begin() as conn:
+        rows = (await conn.execute(text(f"SELECT id, user_id FROM line_users{where}"))).all()
+        for row_id, stored in rows:
+            await conn.execute(
+                text("UPDATE line_users SET user_hash = :h WHERE id = :id"),
+                {"h": keyring.blind_index(keyring.decrypt(stored)), "id": row_id},
+            )
+    return len(rows)
+
+
+async def forget_line_users_without_residents(session: AsyncSession, before: datetime) -> int:
+    """Deletes LINE users untouched since `before` whose resident is gone (erased or idle)."""
+    has_resident = (
+        select(Resident.id)
+        .where(Resident.telegram_user_id == LineUser.id + LINE_CHAT_BASE)
+        .exists()
+    )
+    result = await session.execute(
+        delete(LineUser).where(LineUser.updated_at < before, ~has_resident)
+    )
+    return result.rowcount or 0

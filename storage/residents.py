@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO, KEEP, Keep, changed_fields
-from storage.line import channel_of
+from storage.line import channel_of, forget_line_user
 from storage.models import (
     Draft,
     InboxUpdate,
@@ -190,6 +190,7 @@ async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int)
     )
     await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
     await session.execute(delete(Resident).where(Resident.id == resident_id))
+    await forget_line_user(session, chat_id)
     return ticket_ids
 
 

@@ -61,6 +61,7 @@ class FakeLine:
     languages: dict[str, str] = field(default_factory=dict)
     quota_used_up: bool = False
     calls: list[str] = field(default_factory=list)
+    retry_keys: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(500000000000000001)
@@ -101,7 +102,9 @@ class FakeLine:
         with self._lock:
             return [d for d in self.deliveries if d.user_id == user_id]
 
-    def answer(self, method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    def answer(
+        self, method: str, path: str, body: dict[str, Any], retry_key: str | None = None
+    ) -> dict[str, Any]:
         """One API call's answer, or a Refusal."""
         self.calls.append(f"{method} {path}")
         if method == "POST" and path == "/v2/bot/message/reply":
@@ -118,6 +121,10 @@ class FakeLine:
                 raise Refusal(429, "You have reached your monthly limit.")
             check_messages(body.get("messages"))
             with self._lock:
+                if retry_key is not None and retry_key in self.retry_keys:
+                    raise Refusal(409, "The retry key is already accepted")
+                if retry_key is not None:
+                    self.retry_keys.add(retry_key)
                 self.deliveries.append(Delivery(body["to"], "push", body["messages"]))
             return {"sentMessages": [{"id": str(next(self._ids))} for _ in body["messages"]]}
         if method == "GET" and path.startswith("/v2/bot/profile/"):
@@ -139,7 +146,9 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if self.headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
                 raise Refusal(401, "Authentication failed")
-            status, payload = 200, fake.answer(method, self.path, json.loads(raw or b"{}"))
+            body = json.loads(raw or b"{}")
+            retry_key = self.headers.get("X-Line-Retry-Key")
+            status, payload = 200, fake.answer(method, self.path, body, retry_key)
         except Refusal as refusal:
             status, payload = refusal.status, {"message": refusal.message}
         data = json.dumps(payload).encode()

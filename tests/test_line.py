@@ -3,9 +3,14 @@ staff keep working in the Telegram group."""
 
 from __future__ import annotations
 
+from html import escape
+
 from sqlalchemy import func, select
 
-from storage.models import InboxUpdate, LineEvent, Resident
+from bot.outbox.relay import Prepared
+from bot.staff.cards import LINE_QUOTA, UNREACHABLE
+from storage.line import LINE_CHAT_BASE
+from storage.models import InboxUpdate, LineEvent, LineUser, OutboxMessage, Resident
 from tests.line_helpers import LineDesk, LineResident, line  # noqa: F401 - the fixture
 from tests.scripts import FORM_SCRIPTS, begin_form, play
 from tests.staff_helpers import add_staff, card_of
@@ -98,3 +103,141 @@ async def test_stickers_images_and_locations_get_a_kind_answer(line: LineDesk) -
         seen = len(resident.texts())
         await resident.send_other(message)
         assert resident.said(en.gettext("I can only read text here."), since=seen)
+
+
+async def test_easy_japanese_intake_on_line(line: LineDesk) -> None:  # noqa: F811
+    """A resident picks やさしい日本語 with /language and finishes a food intake in it."""
+    harness = line.harness
+    easy = harness.catalogs.translator_for("ja_easy")
+    resident = line.resident()
+    await resident.follow()
+    await resident.send("/language")
+    await resident.click("やさしい日本語")
+    await food_request(line, resident, "ja_easy")
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    assert ticket.locale == "ja_easy" and ticket.service == "food"
+    assert "ja_easy · LINE" in card_of(harness, ticket).text
+    assert resident.said(ticket.reference)
+    assert resident.said(easy.gettext("Send")) or easy.gettext("Send") != "Send"
+
+
+async def test_an_expired_reply_token_falls_back_to_push(line: LineDesk) -> None:  # noqa: F811
+    """An event handled after its reply token expired is answered by push."""
+    resident = line.resident()
+    event = line.event(resident.user_id, "follow", follow={})
+    line.fake.expired.add(event["replyToken"])
+    await resident.deliver(event)
+    [delivery] = line.fake.seen_by(resident.user_id)
+    assert delivery.how == "push"
+
+    old = line.event(resident.user_id, "message", message={"type": "text", "id": "9", "text": "1"})
+    line.harness.clock.advance(minutes=5)  # handled long after it was sent: no reply attempt
+    await resident.deliver(old)
+    assert line.fake.seen_by(resident.user_id)[-1].how == "push"
+    assert line.fake.calls.count("POST /v2/bot/message/reply") == 1
+
+
+async def test_unfollow_marks_the_tickets_unreachable(line: LineDesk) -> None:  # noqa: F811
+    """A resident who blocks the account: their tickets and card say so; nothing is pushed."""
+    harness = line.harness
+    resident = line.resident()
+    await resident.follow()
+    await food_request(line, resident, "ja")
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    await resident.unfollow()
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    assert ticket.resident_unreachable
+    assert harness.ja().gettext(UNREACHABLE) in card_of(harness, ticket).text
+    staff = await add_staff(harness, 700001, "佐藤")
+    pushes = len(line.fake.seen_by(resident.user_id))
+    await staff.send(f"/reply {ticket.reference} 届きますか")
+    await harness.relay()
+    assert len(line.fake.seen_by(resident.user_id)) == pushes
+    await resident.follow()  # friends again: reachable again
+    [ticket] = await harness.tickets()
+    assert not ticket.resident_unreachable
+
+
+async def test_a_quota_refusal_is_kept_and_shown_to_staff(line: LineDesk) -> None:  # noqa: F811
+    """LINE refuses a push for the month's quota: the message waits (no retry loop), the card
+    says why; next month it goes out once."""
+    harness = line.harness
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident = line.resident()
+    await resident.follow()
+    await food_request(line, resident, "ja")
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    line.fake.quota_used_up = True
+    before = line.fake.calls.count("POST /v2/bot/message/push")
+    await staff.send(f"/reply {ticket.reference} 来月でも届きます")
+    for _ in range(3):
+        harness.clock.advance(minutes=10)
+        await harness.relay()
+    assert line.fake.calls.count("POST /v2/bot/message/push") == before + 1  # no retry loop
+    async with harness.db() as session:
+        waiting = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.chat_id >= LINE_CHAT_BASE)
+        )
+    assert waiting == 1
+    assert escape(harness.ja().gettext(LINE_QUOTA)) in card_of(harness, ticket).text
+    line.fake.quota_used_up = False
+    harness.clock.advance(days=40)
+    await harness.relay()
+    assert sum("来月でも届きます" in text for text in resident.texts()) == 1
+
+
+async def test_the_councils_monthly_limit_holds_pushes(line: LineDesk) -> None:  # noqa: F811
+    """With MADOGUCHI_LINE_PUSH_MONTHLY_LIMIT reached, pushes wait without asking LINE."""
+    harness = line.harness
+    harness.services.settings.line_push_monthly_limit = 0
+    resident = line.resident()
+    await resident.follow()
+    await food_request(line, resident, "ja")
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    assert not resident.said(ticket.reference)
+    assert "POST /v2/bot/message/push" not in line.fake.calls
+    assert escape(harness.ja().gettext(LINE_QUOTA)) in card_of(harness, ticket).text
+
+
+async def test_delete_erases_the_line_resident(line: LineDesk) -> None:  # noqa: F811
+    """/delete on LINE: the resident, their LINE id and their answers are gone; counts stay."""
+    harness = line.harness
+    resident = line.resident()
+    await resident.follow()
+    await food_request(line, resident, "ja")
+    await harness.relay()
+    await resident.send("/delete")
+    await resident.click(harness.ja().gettext("Yes, delete my data"))
+    async with harness.db() as session:
+        assert await session.scalar(select(func.count()).select_from(Resident)) == 0
+        assert await session.scalar(select(func.count()).select_from(LineUser)) == 0
+    [ticket] = await harness.tickets()
+    assert ticket.erased
+
+
+async def test_a_push_retried_after_a_lost_answer_is_delivered_once(line: LineDesk) -> None:  # noqa: F811
+    """The same outbox row pushed twice (its outcome lost) reaches the resident once."""
+    harness = line.harness
+    resident = line.resident()
+    await resident.follow()
+    await food_request(line, resident, "ja")
+    async with harness.db() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.chat_id >= LINE_CHAT_BASE)
+            )
+        )
+    assert rows
+    sender = harness.services.relay._sender  # noqa: SLF001 - the relay's own sender
+    prepared = Prepared(rows[0].text, rows[0].reply_markup, outbox_id=rows[0].id)
+    await sender.send(rows[0].chat_id, prepared)
+    await sender.send(rows[0].chat_id, prepared)
+    pushed = [d for d in line.fake.seen_by(resident.user_id) if d.how == "push"]
+    assert len(pushed) == 1

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -42,6 +42,8 @@ class Prepared:
     edit_message_id: int | None = None
     force_reply: bool = False
     photo: bytes | None = None
+    # The outbox row this is (set by the relay), for senders that make a retry idempotent.
+    outbox_id: int | None = None
 
 
 class SendError(Exception):
@@ -286,7 +288,7 @@ class OutboxRelay:
         if interval:
             self._chat_ready_at[message.chat_id] = started + interval
         try:
-            sent_id = await sender.send(message.chat_id, prepared)
+            sent_id = await sender.send(message.chat_id, replace(prepared, outbox_id=message.id))
         except RetryLater as exc:
             self._metrics.outbox_failures.labels("retry_after").inc()
             # The channel asked us to slow down for this chat: that is not a failed attempt.

@@ -20,6 +20,7 @@ from bot.tickets.lifecycle import (
     district_coordinator,
     is_open,
 )
+from storage.line import resident_channel, waiting_for_quota
 from storage.staff import StaffDTO, get_staff
 from storage.tickets import TicketDTO
 
@@ -43,6 +44,9 @@ LANGUAGE = N_("Language")
 REFERRED_TO = N_("Referred to")
 ENTERED_BY_STAFF = N_("Entered by staff ({name})")
 UNREACHABLE = N_("⚠ The resident cannot be reached through the bot (they blocked it).")
+LINE_QUOTA = N_(
+    "⚠ LINE's monthly message quota is used up: messages to this resident wait until next month."
+)
 MINOR = N_("⚠ The resident said they are under 18: no details were asked. Please follow up.")
 
 CLAIM = N_("Take this")
@@ -96,6 +100,7 @@ async def render_card(
     )
     if ticket.phone:
         contact += f" {engine.format_phone(ticket.phone)}"
+    channel = await resident_channel(session, ticket.resident_id)
     fields = [
         (SERVICE, t.gettext(form.title)),
         (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
@@ -104,7 +109,7 @@ async def render_card(
         (CONTACT, contact),
         (RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
         (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
-        (LANGUAGE, ticket.locale),
+        (LANGUAGE, f"{ticket.locale} · LINE" if channel == "line" else ticket.locale),
     ]
     if ticket.referred_to:
         partner = services.profile.partner(ticket.referred_to)
@@ -123,6 +128,8 @@ async def render_card(
         )
     if ticket.resident_unreachable:
         lines.append(t.gettext(UNREACHABLE))
+    if channel == "line" and await waiting_for_quota(session, ticket.resident_id):
+        lines.append(escape(t.gettext(LINE_QUOTA)))
     if ticket.minor:
         lines.append(escape(t.gettext(MINOR)))
     lines.append("―――")

@@ -83,9 +83,14 @@ class LineApi:
     ) -> int:
         """Pushes up to five messages to a user; returns the last one's message id (0 if none)."""
         request = PushMessageRequest.from_dict({"to": user_id, "messages": messages})
-        response = await self._call(
-            self._messaging().push_message(request, x_line_retry_key=retry_key)
-        )
+        try:
+            response = await self._call(
+                self._messaging().push_message(request, x_line_retry_key=retry_key)
+            )
+        except LineApiError as exc:
+            if exc.status == 409 and retry_key is not None:
+                return 0  # LINE took this push before (same retry key): it was delivered
+            raise
         sent = getattr(response, "sent_messages", None) or []
         last = sent[-1].id if sent else "0"
         return int(last) if str(last).isdecimal() and int(last) < 2**63 else 0

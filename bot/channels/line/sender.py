@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.channels.line.api import MAX_MESSAGES_PER_CALL, LineApi, LineApiError
 from bot.channels.line.render import screen_from_markup, screen_messages
@@ -19,12 +17,24 @@ from bot.outbox.relay import (
     SendError,
     Unreachable,
 )
-from storage.line import is_line_chat, line_following, line_user_of, pushes_since
+from bot.services import Services
+from bot.tickets.deliveries import queue_card_refresh
+from storage.line import (
+    QUOTA_ERROR,
+    is_line_chat,
+    line_following,
+    line_user_of,
+    pushes_since,
+    ticket_of_outbox_message,
+)
 
 # LINE answers 429 to more than 2,000 pushes a second; the relay's pacing stays far below,
 # so a 429 that is not the monthly quota only asks for a short pause.
 RATE_LIMIT_PAUSE_SECONDS = 5.0
 LINE_TIME = ZoneInfo("Asia/Tokyo")
+# Retry keys of one outbox row's pushes: the same row pushed again (after a timeout or a
+# crash before its outcome was stored) is accepted by LINE once.
+RETRY_KEYS = uuid.UUID("6f1d0f9e-3b0a-4f57-9a43-5b0c1d2e3f40")
 
 
 def next_month_start(now: datetime) -> datetime:
@@ -40,62 +50,59 @@ def month_start(now: datetime) -> datetime:
     return datetime(local.year, local.month, 1, tzinfo=LINE_TIME)
 
 
-class QuotaUsedUp(RetryLater):
-    """The month's push quota is used up: the message waits for next month, kept as it is."""
+def retry_key(outbox_id: int | None, part: int) -> str | None:
+    """LINE's X-Line-Retry-Key for one push of an outbox row (None for a row-less push)."""
+    return str(uuid.uuid5(RETRY_KEYS, f"{outbox_id}:{part}")) if outbox_id is not None else None
 
 
 class LineSender:
     """The relay's sender for LINE chats: pushes a prepared message as LINE messages."""
 
-    def __init__(
-        self,
-        db: async_sessionmaker[AsyncSession],
-        api: LineApi,
-        clock: Callable[[], datetime],
-        monthly_limit: int | None = None,
-    ) -> None:
-        self._db = db
+    def __init__(self, services: Services, api: LineApi) -> None:
+        self._services = services
         self._api = api
-        self._clock = clock
-        self._monthly_limit = monthly_limit
 
     async def send(self, chat_id: int, prepared: Prepared) -> int:
         """Pushes the message and returns LINE's message id (as an integer)."""
         if prepared.edit_message_id is not None:
             raise Rejected("LINE messages cannot be edited")
-        now = self._clock()
-        async with self._db() as session:
+        services = self._services
+        limit = services.settings.line_push_monthly_limit
+        now = services.clock()
+        async with services.db() as session:
             user = await line_user_of(session, chat_id)
             following = await line_following(session, chat_id)
-            used = (
-                await pushes_since(session, month_start(now))
-                if self._monthly_limit is not None
-                else 0
-            )
+            used = await pushes_since(session, month_start(now)) if limit is not None else 0
         if user is None or not following:
             raise RecipientGone("LINE user unfollowed or unknown")
-        if self._monthly_limit is not None and used >= self._monthly_limit:
-            raise self._quota(now, "LINE monthly limit of this council's plan")
+        if limit is not None and used >= limit:
+            raise await self._quota(prepared, now, f"{QUOTA_ERROR}: the plan's {limit} a month")
         messages = screen_messages(screen_from_markup(prepared.text, prepared.reply_markup))
-        if not messages:
-            return 0
         sent = 0
         try:
-            for start in range(0, len(messages), MAX_MESSAGES_PER_CALL):
-                sent = await self._api.push(user, messages[start : start + MAX_MESSAGES_PER_CALL])
+            for part, start in enumerate(range(0, len(messages), MAX_MESSAGES_PER_CALL)):
+                chunk = messages[start : start + MAX_MESSAGES_PER_CALL]
+                sent = await self._api.push(user, chunk, retry_key(prepared.outbox_id, part))
         except LineApiError as exc:
-            raise self._named(exc, now) from None
+            if exc.quota_exceeded:
+                raise await self._quota(prepared, now, f"{QUOTA_ERROR}: {exc.message}") from None
+            raise self._named(exc) from None
         return sent
 
-    def _quota(self, now: datetime, reason: str) -> QuotaUsedUp:
-        """A quota refusal: wait until the month turns (not a failed attempt, no retry loop)."""
-        return QuotaUsedUp(reason, (next_month_start(now) - now).total_seconds())
+    async def _quota(self, prepared: Prepared, now: datetime, reason: str) -> RetryLater:
+        """A quota refusal: the message waits for the next month (not a failed attempt, no
+        retry loop) and its ticket's card says so."""
+        if prepared.outbox_id is not None:
+            async with self._services.db.begin() as session:
+                ticket_id = await ticket_of_outbox_message(session, prepared.outbox_id)
+                if ticket_id is not None:
+                    await queue_card_refresh(session, self._services, ticket_id)
+        return RetryLater(reason, (next_month_start(now) - now).total_seconds())
 
-    def _named(self, exc: LineApiError, now: datetime) -> SendError:
-        """The relay's name for a LINE failure."""
+    @staticmethod
+    def _named(exc: LineApiError) -> SendError:
+        """The relay's name for a LINE failure other than the quota."""
         reason = f"LINE {exc.status}: {exc.message}"
-        if exc.quota_exceeded:
-            return self._quota(now, reason)
         if exc.status == 429:
             return RetryLater(reason, RATE_LIMIT_PAUSE_SECONDS)
         if exc.status in (401, 403) or exc.status >= 500 or exc.status == 0:

@@ -22,7 +22,7 @@ def attach_line(app: Application, services: Services, telegram: Sender) -> Sende
         return telegram
     api = LineApi(settings)
     app.bot_data[LINE_API_KEY] = api
-    line = LineSender(services.db, api, services.clock, settings.line_push_monthly_limit)
+    line = LineSender(services, api)
     return ChannelSender(telegram, line)
 
 
