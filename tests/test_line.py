@@ -7,6 +7,7 @@ from html import escape
 
 from sqlalchemy import func, select
 
+from bot.numbers.pushes import PUSHES_OF_LIMIT
 from bot.outbox.relay import Prepared
 from bot.staff.cards import LINE_QUOTA, UNREACHABLE
 from storage.line import LINE_CHAT_BASE
@@ -241,3 +242,18 @@ async def test_a_push_retried_after_a_lost_answer_is_delivered_once(line: LineDe
     await sender.send(rows[0].chat_id, prepared)
     pushed = [d for d in line.fake.seen_by(resident.user_id) if d.how == "push"]
     assert len(pushed) == 1
+
+
+async def test_stats_count_this_months_line_pushes(line: LineDesk) -> None:  # noqa: F811
+    """/stats shows the pushes used this month against the plan's limit."""
+    harness = line.harness
+    harness.services.settings.line_push_monthly_limit = 1000
+    resident = line.resident()
+    await resident.follow()
+    assert any("/delete" in text for text in resident.texts())  # the menu lists the commands
+    await food_request(line, resident, "ja")
+    await harness.relay()
+    admin = harness.staff(900001, "Admin")
+    await admin.send("/stats month")
+    expected = harness.ja().gettext(PUSHES_OF_LIMIT).format(used=1, limit=1000)
+    assert admin.said(escape(expected))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.channels.line.api import MAX_MESSAGES_PER_CALL, LineApi, LineApiError
 from bot.channels.line.render import screen_from_markup, screen_messages
+from bot.numbers.pushes import quota_month_start
 from bot.outbox.relay import (
     Prepared,
     RecipientGone,
@@ -31,7 +31,6 @@ from storage.line import (
 # LINE answers 429 to more than 2,000 pushes a second; the relay's pacing stays far below,
 # so a 429 that is not the monthly quota only asks for a short pause.
 RATE_LIMIT_PAUSE_SECONDS = 5.0
-LINE_TIME = ZoneInfo("Asia/Tokyo")
 # Retry keys of one outbox row's pushes: the same row pushed again (after a timeout or a
 # crash before its outcome was stored) is accepted by LINE once.
 RETRY_KEYS = uuid.UUID("6f1d0f9e-3b0a-4f57-9a43-5b0c1d2e3f40")
@@ -39,15 +38,9 @@ RETRY_KEYS = uuid.UUID("6f1d0f9e-3b0a-4f57-9a43-5b0c1d2e3f40")
 
 def next_month_start(now: datetime) -> datetime:
     """When LINE's monthly quota starts again (the first of next month, Japan time)."""
-    local = now.astimezone(LINE_TIME)
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-    return datetime(year, month, 1, tzinfo=LINE_TIME)
-
-
-def month_start(now: datetime) -> datetime:
-    """The start of the quota month `now` is in."""
-    local = now.astimezone(LINE_TIME)
-    return datetime(local.year, local.month, 1, tzinfo=LINE_TIME)
+    start = quota_month_start(now)
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    return start.replace(year=year, month=month)
 
 
 def retry_key(outbox_id: int | None, part: int) -> str | None:
@@ -72,7 +65,7 @@ class LineSender:
         async with services.db() as session:
             user = await line_user_of(session, chat_id)
             following = await line_following(session, chat_id)
-            used = await pushes_since(session, month_start(now)) if limit is not None else 0
+            used = await pushes_since(session, quota_month_start(now)) if limit is not None else 0
         if user is None or not following:
             raise RecipientGone("LINE user unfollowed or unknown")
         if limit is not None and used >= limit:
