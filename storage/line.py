@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
-from storage.models import LineEvent, LineUser, OutboxMessage, Resident
+from storage.models import LineEvent, LineUser, OutboxMessage, ProcessedUpdate, Resident
 
 # LINE ids are strings; inside, a LINE user goes by the chat id LINE_CHAT_BASE + their row id
 # and an event by the update id LINE_UPDATE_BASE + its row id. Telegram's user ids stay below
@@ -196,3 +196,15 @@ async def forget_line_users_without_residents(session: AsyncSession, before: dat
         delete(LineUser).where(LineUser.updated_at < before, ~has_resident)
     )
     return result.rowcount or 0
+
+
+async def last_telegram_update_id(session: AsyncSession) -> int:
+    """The highest Telegram update id handled so far (LINE's ids live far above; 0 if none)."""
+    return int(
+        await session.scalar(
+            select(func.max(ProcessedUpdate.update_id)).where(
+                ProcessedUpdate.update_id < LINE_UPDATE_BASE
+            )
+        )
+        or 0
+    )

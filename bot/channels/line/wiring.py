@@ -8,6 +8,7 @@ from bot.channels.line.api import LineApi
 from bot.channels.line.handling import LineEvents
 from bot.channels.line.sender import ChannelSender, LineSender
 from bot.channels.line.webhook import LineWebhook
+from bot.channels.telegram.sender import TelegramSender
 from bot.outbox.relay import Sender
 from bot.services import Services
 
@@ -50,3 +51,9 @@ async def close_line(app: Application) -> None:
     api = line_api(app)
     if api is not None:
         await api.close()
+
+
+def use_line_api(app: Application, services: Services, api: LineApi) -> None:
+    """Puts another LINE client (the console's local stand-in) in place of the configured one."""
+    app.bot_data[LINE_API_KEY] = api
+    services.relay.use_sender(ChannelSender(TelegramSender(app.bot), LineSender(services, api)))
