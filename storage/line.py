@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import BigInteger, cast, delete, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
@@ -189,7 +189,10 @@ async def forget_line_users_without_residents(session: AsyncSession, before: dat
     """Deletes LINE users untouched since `before` whose resident is gone (erased or idle)."""
     has_resident = (
         select(Resident.id)
-        .where(Resident.telegram_user_id == LineUser.id + LINE_CHAT_BASE)
+        .where(
+            Resident.telegram_user_id
+            == cast(LineUser.id, BigInteger) + literal(LINE_CHAT_BASE, BigInteger)
+        )
         .exists()
     )
     result = await session.execute(

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bot.numbers.pushes import PUSHES_OF_LIMIT
 from bot.outbox.relay import Prepared
 from bot.staff.cards import LINE_QUOTA, UNREACHABLE
+from bot.tickets.retention import apply_retention, purge_expired
 from storage.line import LINE_CHAT_BASE
 from storage.models import InboxUpdate, LineEvent, LineUser, OutboxMessage, Resident
 from tests.line_helpers import LineDesk, LineResident, line  # noqa: F401 - the fixture
@@ -257,3 +258,17 @@ async def test_stats_count_this_months_line_pushes(line: LineDesk) -> None:  # n
     await admin.send("/stats month")
     expected = harness.ja().gettext(PUSHES_OF_LIMIT).format(used=1, limit=1000)
     assert admin.said(escape(expected))
+
+
+async def test_retention_forgets_idle_line_users_and_old_event_ids(line: LineDesk) -> None:  # noqa: F811
+    """A LINE resident with nothing left is removed with their sealed LINE id; event ids older
+    than a week are forgotten."""
+    harness = line.harness
+    resident = line.resident()
+    await resident.follow()
+    harness.clock.advance(days=harness.settings.closed_retention_days + 1)
+    await apply_retention(harness.services, harness.clock())
+    await purge_expired(harness.services, harness.clock())
+    async with harness.db() as session:
+        for model in (Resident, LineUser, LineEvent):
+            assert await session.scalar(select(func.count()).select_from(model)) == 0
