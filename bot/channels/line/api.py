@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # LINE takes at most five messages per reply or push call.
 MAX_MESSAGES_PER_CALL = 5
+# Seconds a call may take (the SDK's default is five minutes, which would stall the worker).
+CALL_TIMEOUT = 10
 
 
 class LineApiError(Exception):
@@ -76,7 +78,7 @@ class LineApi:
     async def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
         """Answers an event with its reply token (free; single use; up to five messages)."""
         request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
-        await self._call(self._messaging().reply_message(request))
+        await self._call(self._messaging().reply_message(request, _request_timeout=CALL_TIMEOUT))
 
     async def push(
         self, user_id: str, messages: list[dict[str, Any]], retry_key: str | None = None
@@ -85,7 +87,9 @@ class LineApi:
         request = PushMessageRequest.from_dict({"to": user_id, "messages": messages})
         try:
             response = await self._call(
-                self._messaging().push_message(request, x_line_retry_key=retry_key)
+                self._messaging().push_message(
+                    request, x_line_retry_key=retry_key, _request_timeout=CALL_TIMEOUT
+                )
             )
         except LineApiError as exc:
             if exc.status == 409 and retry_key is not None:
@@ -98,7 +102,9 @@ class LineApi:
     async def language_of(self, user_id: str) -> str | None:
         """The language of a user's LINE app, when LINE tells it (None on any failure)."""
         try:
-            profile = await self._call(self._messaging().get_profile(user_id))
+            profile = await self._call(
+                self._messaging().get_profile(user_id, _request_timeout=CALL_TIMEOUT)
+            )
         except LineApiError as exc:
             log.info("no LINE profile (%s)", exc.status)
             return None
