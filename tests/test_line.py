@@ -13,7 +13,7 @@ from bot.staff.cards import LINE_QUOTA, UNREACHABLE
 from bot.tickets.retention import apply_retention, purge_expired
 from storage.line import LINE_CHAT_BASE
 from storage.models import InboxUpdate, LineEvent, LineUser, OutboxMessage, Resident
-from tests.line_helpers import LineDesk, LineResident, line  # noqa: F401 - the fixture
+from tests.line_helpers import LineDesk, LineResident, line, signature  # noqa: F401 - the fixture
 from tests.scripts import FORM_SCRIPTS, begin_form, play
 from tests.staff_helpers import add_staff, card_of
 
@@ -271,4 +271,24 @@ async def test_retention_forgets_idle_line_users_and_old_event_ids(line: LineDes
     await purge_expired(harness.services, harness.clock())
     async with harness.db() as session:
         for model in (Resident, LineUser, LineEvent):
+            assert await session.scalar(select(func.count()).select_from(model)) == 0
+
+
+async def test_the_webhook_refuses_what_is_not_line(line: LineDesk) -> None:  # noqa: F811
+    """A huge body is refused (413), a signed body that is not LINE's shape too (400), and a
+    group's message or an event without an id is taken (200) but stores nothing."""
+    big = b"{" + b" " * 1_000_001 + b"}"
+    answer = await line.client.post("/line", content=big, headers={"x-line-signature": "x"})
+    assert answer.status_code == 413
+    for body in (b"not json", b'{"events": {}}', b'{"events": [1]}'):
+        headers = {"x-line-signature": signature(body)}
+        assert (await line.client.post("/line", content=body, headers=headers)).status_code == 400
+    group = line.event("U" + "b" * 32, "message", message={"type": "text", "id": "1", "text": "x"})
+    group["source"] = {"type": "group", "groupId": "C1", "userId": "U" + "b" * 32}
+    nameless = line.event("U" + "c" * 32, "follow", follow={})
+    nameless.pop("webhookEventId")
+    assert await line.post([group, nameless]) == 200
+    assert await line.post([]) == 200  # LINE's "Verify" button
+    async with line.harness.db() as session:
+        for model in (InboxUpdate, LineEvent, LineUser):
             assert await session.scalar(select(func.count()).select_from(model)) == 0
