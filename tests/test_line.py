@@ -119,7 +119,7 @@ async def test_easy_japanese_intake_on_line(line: LineDesk) -> None:  # noqa: F8
     await harness.relay()
     [ticket] = await harness.tickets()
     assert ticket.locale == "ja_easy" and ticket.service == "food"
-    assert "ja_easy · LINE" in card_of(harness, ticket).text
+    assert "</b> · LINE" in card_of(harness, ticket).text
     assert resident.said(ticket.reference)
     assert resident.said(easy.gettext("Send")) or easy.gettext("Send") != "Send"
 

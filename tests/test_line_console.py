@@ -38,7 +38,7 @@ def test_piped_line_chat_completes_a_food_request(tmp_path: Path) -> None:
     out = result.stdout
     assert ja.gettext("Thank you. Your request has been sent.") in out
     assert "[2. " + ja.gettext("Food support") + "]" in out
-    assert "[staff chat]" in out and "ja · LINE" in out
+    assert "[staff chat]" in out and "新規受付" in out and " · LINE" in out
     assert "<b>" not in out
     assert (tmp_path / "madoguchi-line-chat.sqlite3").exists()
     assert not (tmp_path / "madoguchi-chat.sqlite3").exists()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import storage.tickets
+from bot.staff.desk import START_PRIVATE_CHAT
 from storage.staff import get_staff
 from tests.fakes import Harness
 from tests.staff_helpers import ADMIN_ID, add_staff, card_of, events, resident_request, ticket
@@ -164,16 +166,63 @@ async def test_a_long_queue_is_counted_only_so_far(harness: Harness, monkeypatch
     assert ja.gettext("Next") not in staff.labels()
 
 
-async def test_ticket_shows_everything_and_records_the_view(harness: Harness) -> None:
-    """/ticket shows answers, contact and history; the view is an event with who."""
+async def test_ticket_shows_everything_privately_and_records_the_view(harness: Harness) -> None:
+    """/ticket in the group: the group sees the ticket's line only; answers, contact and
+    history go to the asking staff member's private chat; the view is an event with who."""
     staff = await add_staff(harness, 700001, "佐藤")
     _, tk = await resident_request(harness, form="consultation")
     await staff.send(f"/ticket {tk.reference}")
-    details = staff.last.text
+    in_group = staff.last.text
+    assert tk.reference in in_group and "045-123-4567" not in in_group
+    assert "bills" not in in_group
+    details = harness.api.sent_to(700001)[-1].text
     assert "My mother cannot manage her bills any more." in details
     assert "045-123-4567" in details
     viewed = [e for e in await events(harness, tk.id) if e.kind == "viewed"]
     assert viewed and viewed[0].actor_id == 700001
+
+
+async def test_ticket_tells_a_staff_member_who_never_started_the_bot_how_to(
+    harness: Harness,
+) -> None:
+    """A private chat the bot cannot open (403): the group is told how to start it, and no
+    personal data is posted there instead."""
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    _, tk = await resident_request(harness, form="consultation")
+    harness.api.fail_next(
+        "sendMessage",
+        chat_id=700001,
+        status=403,
+        description="Forbidden: bot can't initiate conversation with a user",
+    )
+    await staff.send(f"/ticket {tk.reference}")
+    said = "\n".join(m.text for m in staff.messages()[-2:])
+    assert ja.gettext(START_PRIVATE_CHAT) in said
+    assert "045-123-4567" not in said and "bills" not in said
+    assert harness.errors == []
+
+
+async def test_a_long_history_comes_as_a_file_beside_a_short_view(harness: Harness) -> None:
+    """200 follow-ups: the private view shows the latest entries and fits one message; the
+    whole history is a text file with every message."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, tk = await resident_request(harness, form="consultation")
+    for number in range(200):
+        await resident.send(f"follow-up number {number}")
+    started = time.monotonic()
+    await staff.send(f"/ticket {tk.reference}")
+    took = time.monotonic() - started
+    print(f"\n/ticket with 200 follow-ups answered in {took:.2f} s")
+    assert took < 1
+    private = harness.api.sent_to(700001)
+    files = [m for m in private if m.document is not None]
+    assert len(files) == 1
+    history = files[0].document.decode("utf-8")
+    assert all(f"follow-up number {n}\n" in history + "\n" for n in range(200))
+    views = [m for m in private if m.document is None and tk.reference in m.text]
+    assert len(views) == 1 and len(views[0].text) < 4096
+    assert "follow-up number 199" in views[0].text and "follow-up number 0\n" not in views[0].text
 
 
 async def test_search_by_reference_phone_and_words(harness: Harness) -> None:

@@ -24,8 +24,8 @@ from storage.line import resident_channel, waiting_for_quota
 from storage.staff import StaffDTO, get_staff
 from storage.tickets import TicketDTO
 
-# A card is one message, so its buttons stay on it: long answers are shortened here
-# (the whole text is in /ticket).
+# A card is one message, so its buttons stay on it: long answers (when the card shows them)
+# are shortened here (the whole text is in /ticket).
 CARD_ANSWER_LIMIT = 300
 CARD_TEXT_LIMIT = 3900
 
@@ -47,6 +47,7 @@ UNREACHABLE = N_("⚠ The resident cannot be reached through the bot (they block
 LINE_QUOTA = N_(
     "⚠ LINE's monthly message quota is used up: messages to this resident wait until next month."
 )
+DETAILS_BY_COMMAND = N_("Details: /ticket {reference} (sent to you privately)")
 MINOR = N_("⚠ The resident said they are under 18: no details were asked. Please follow up.")
 
 CLAIM = N_("Take this")
@@ -78,7 +79,6 @@ async def render_card(
     ctx = staff_form_context(services)
     t = ctx.t
     form = FORMS[ticket.service]
-    answers = ticket.answers
     tz = services.settings.tz
     assignee = await get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
     # The assignee (or suggested 地区担当) is mentioned, so Telegram notifies them.
@@ -93,31 +93,32 @@ async def render_card(
                     name=mention(suggested)
                 )
     district = services.profile.district(ticket.district_key) if ticket.district_key else None
-    contact = (
-        engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
-        if "contact_method" in answers
-        else t.gettext("No reply wanted")
-    )
-    if ticket.phone:
-        contact += f" {engine.format_phone(ticket.phone)}"
+    shows = set(services.settings.card_shows)
     channel = await resident_channel(session, ticket.resident_id)
     fields = [
         (SERVICE, t.gettext(form.title)),
         (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
         (STATUS, t.gettext(STATUS_LABELS[ticket.status])),
         (DISTRICT, district.name.get(STAFF_LOCALE) if district else t.gettext("Don't know")),
-        (CONTACT, contact),
-        (RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
-        (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
-        (LANGUAGE, f"{ticket.locale} · LINE" if channel == "line" else ticket.locale),
     ]
-    if ticket.referred_to:
+    if shows & {"contact", "phone"}:
+        fields.append((CONTACT, _contact(ticket, ctx, shows)))
+    if "received" in shows:
+        fields.append((RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
+    if "last_activity" in shows:
+        fields.append(
+            (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        )
+    if "language" in shows:
+        fields.append((LANGUAGE, ticket.locale))
+    if ticket.referred_to and "referred" in shows:
         partner = services.profile.partner(ticket.referred_to)
         fields.append(
             (REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to)
         )
     header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
-    lines = [f"🆕 <b>{header}</b>"]
+    # Staff see at once that the resident is on LINE (its monthly push quota, no calls).
+    lines = [f"🆕 <b>{header}</b>" + (" · LINE" if channel == "line" else "")]
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[:3]]
     lines.append(f"{t.gettext(ASSIGNEE)}: {assignee_html}")
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[3:]]
@@ -132,18 +133,46 @@ async def render_card(
         lines.append(escape(t.gettext(LINE_QUOTA)))
     if ticket.minor:
         lines.append(escape(t.gettext(MINOR)))
-    lines.append("―――")
+    if "answers" in shows:
+        lines += _answer_lines(ticket, ctx, lines)
+    else:
+        lines.append(escape(t.gettext(DETAILS_BY_COMMAND).format(reference=ticket.reference)))
+    return Screen("\n".join(lines), card_buttons(services, ticket, menu))
+
+
+def _contact(ticket: TicketDTO, ctx: FormContext, shows: set[str]) -> str:
+    """How the resident wants to be contacted, with the phone number if the card shows it."""
+    form = FORMS[ticket.service]
+    answers = ticket.answers
+    contact = (
+        engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
+        if "contact_method" in answers
+        else ctx.t.gettext("No reply wanted")
+    )
+    if ticket.phone and "phone" in shows:
+        contact += f" {engine.format_phone(ticket.phone)}"
+    return contact
+
+
+def _answer_lines(ticket: TicketDTO, ctx: FormContext, above: list[str]) -> list[str]:
+    """The answers under a card's fields, shortened to keep the card one message."""
+    t = ctx.t
+    form = FORMS[ticket.service]
+    answers = ticket.answers
+    lines = ["―――"]
+    used = sum(len(x) + 1 for x in above)
     for step in form.visible_steps(answers):
         if step.key in answers and step.key not in ("contact_method", "district"):
             value = engine.display_answer(step, answers[step.key], ctx)
             if len(value) > CARD_ANSWER_LIMIT:
                 value = value[:CARD_ANSWER_LIMIT] + "…"
             line = f"<b>{escape(t.gettext(step.label))}</b>: {escape(value)}"
-            if sum(len(x) + 1 for x in lines) + len(line) > CARD_TEXT_LIMIT:
+            used += len(line) + 1
+            if used > CARD_TEXT_LIMIT:
                 lines.append("…")
                 break
             lines.append(line)
-    return Screen("\n".join(lines), card_buttons(services, ticket, menu))
+    return lines
 
 
 def card_buttons(

@@ -7,6 +7,7 @@ nothing about tickets.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
@@ -23,7 +24,7 @@ from bot.numbers.figures import collect_digest, collect_stats, period_bounds, we
 from bot.numbers.pushes import push_summary
 from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
 from bot.outbox.queue import enqueue
-from bot.screens import Button, Document, Reply, Screen, plain, rows_of
+from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
 from bot.services import Services
 from bot.staff.cards import render_card, staff_form_context
 from bot.staff.export import export_tickets
@@ -33,6 +34,7 @@ from bot.staff.views import (
     refusal,
     staff_list,
     ticket_details,
+    ticket_line,
     ticket_list,
 )
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
@@ -46,6 +48,7 @@ from storage.staff import (
     deactivate_staff,
     get_staff_by_user,
     recent_audit,
+    revoke_former_admins,
     save_staff,
     staff_names,
     staff_names_by_user,
@@ -63,6 +66,12 @@ from storage.tickets import (
 )
 
 QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
+SENT_PRIVATELY = N_("🔒 The details are in your private chat with me.")
+FILE_SENT_PRIVATELY = N_("🔒 The file is in your private chat with me.")
+START_PRIVATE_CHAT = N_(
+    "🔒 I cannot write to you privately yet. Please open a private chat with me, press "
+    "Start once, then ask again here (personal details are not shown in the group)."
+)
 REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
 
 
@@ -84,11 +93,19 @@ class StaffWho:
 async def staff_for_user(
     session: AsyncSession, services: Services, user_id: int, name: str
 ) -> StaffDTO | None:
-    """The staff member with a Telegram user id; an admin gets a staff row on first use."""
+    """The staff member with a Telegram user id; an admin gets a staff row on first use,
+    which ends when the id leaves the admin list."""
     staff = await get_staff_by_user(session, user_id)
-    if staff is None and user_id in services.settings.admin_ids:
-        now = services.clock()
-        staff = await save_staff(session, user_id, (name or str(user_id))[:64], [], now)
+    admin = user_id in services.settings.admin_ids
+    now = services.clock()
+    if staff is not None and staff.from_admin_list and not admin:
+        await revoke_former_admins(session, services.settings.admin_ids, now)
+        await add_audit(session, None, "admin_revoked", now, {"user_id": user_id})
+        return None
+    if staff is None and admin:
+        staff = await save_staff(
+            session, user_id, (name or str(user_id))[:64], [], now, from_admin_list=True
+        )
         await add_audit(session, user_id, "admin_as_staff", now)
     return staff
 
@@ -129,11 +146,13 @@ class StaffDesk:
 
     def refuse(self, toast: bool = False) -> Reply:
         """The one refusal, in the sender's language: the same for every non-staff sender
-        and every forged button."""
+        and every forged button (in a group, once in a while per sender)."""
         t = self.services.catalogs.translator_for(locale_from_language_code(self.who.language_code))
         if toast:
             self.reply.toast = refusal(t).text
-        else:
+        elif self.who.private or self.services.refusals.allow(
+            self.who.user_id, self.services.clock()
+        ):
             self.reply.screens = [refusal(t)]
         return self.reply
 
@@ -223,24 +242,39 @@ class StaffDesk:
         await self.show_details(staff, ticket)
 
     async def show_details(self, staff: StaffDTO, ticket: TicketDTO) -> None:
-        """Shows a ticket in full and records who looked at its personal data."""
+        """Shows a ticket in full to the asking staff member alone and records who looked at
+        its personal data; the group sees only the ticket's line."""
         now = self.services.clock()
         await add_ticket_event(
             self.session, ticket.id, "viewed", "staff", staff.telegram_user_id, now
         )
         events = await ticket_events(self.session, ticket.id)
-        self.reply.screens.append(
-            ticket_details(
-                ticket,
-                staff_form_context(self.services),
-                self.services.profile,
-                events,
-                await staff_names(self.session),
-                await staff_names_by_user(self.session),
-                self.calendar,
-                now,
-                self.services.settings.tz,
-            )
+        names = await staff_names(self.session)
+        details, history_file = ticket_details(
+            ticket,
+            staff_form_context(self.services),
+            self.services.profile,
+            events,
+            names,
+            await staff_names_by_user(self.session),
+            self.calendar,
+            now,
+            self.services.settings.tz,
+        )
+        files = [history_file] if history_file is not None else []
+        line = ticket_line(ticket, self.t, self.calendar, now, names)
+        self.send_privately([details], files, line + "\n" + self.t.gettext(SENT_PRIVATELY))
+
+    def send_privately(self, screens: list[Screen], documents: list[Document], note: str) -> None:
+        """Sends personal data to the asking staff member's private chat with the bot; in the
+        group, says `note` (or, if they never started the bot, how to start it)."""
+        if self.who.private:
+            self.reply.screens += screens
+            self.reply.documents += documents
+            return
+        self.say(note)
+        self.reply.private = PrivateDelivery(
+            screens, documents, unreachable=Screen(self.t.gettext(START_PRIVATE_CHAT))
         )
 
     async def cmd_assign(self, staff: StaffDTO, args: str) -> None:
@@ -382,7 +416,7 @@ class StaffDesk:
         """/export [from] [to] [xlsx]: tickets as a file (export module)."""
         exported = await export_tickets(self.session, self.services, self.t, staff, args)
         if isinstance(exported, Document):
-            self.reply.documents.append(exported)
+            self.send_privately([], [exported], self.t.gettext(FILE_SENT_PRIVATELY))
         else:
             self.say(exported)
 
@@ -418,15 +452,20 @@ class StaffDesk:
         label, start, end = bounds
         stats = await collect_stats(self.session, self.services, label, start, end)
         weeks = await weekly_intake(self.session, self.services, end - timedelta(days=1))
+        # Drawn in a worker thread: the event loop keeps answering residents meanwhile.
+        workbook, chart = await asyncio.gather(
+            asyncio.to_thread(report_xlsx, stats, self.t, self.services.profile),
+            asyncio.to_thread(weekly_chart_png, weeks, self.t),
+        )
         self.reply.documents += [
             Document(
                 f"madoguchi-report-{label}.xlsx",
-                report_xlsx(stats, self.t, self.services.profile),
+                workbook,
                 escape(self.t.gettext("Monthly report {period}").format(period=label)),
             ),
             Document(
                 f"madoguchi-intake-{label}.png",
-                weekly_chart_png(weeks, self.t),
+                chart,
                 escape(self.t.gettext(CHART_TITLE)),
                 picture=True,
             ),

@@ -11,7 +11,7 @@ from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
 from bot.i18n import N_, Translator
-from bot.screens import Button, Screen, rows_of
+from bot.screens import Button, Document, Screen, plain, rows_of
 from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
@@ -35,6 +35,8 @@ EVENT_LABELS = {
     "viewed": N_("details viewed"),
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+# How many of the latest history entries a ticket's details show; the rest come as a file.
+HISTORY_SHOWN = 15
 
 
 def bold(text: str) -> str:
@@ -115,8 +117,40 @@ def ticket_details(
     calendar: BusinessCalendar,
     now,
     tz,
-) -> Screen:
-    """Everything about a ticket: state, contact, every answer and the full history."""
+) -> tuple[Screen, Document | None]:
+    """Everything about a ticket: state, contact, every answer and the latest history; a
+    longer history comes whole as a text file beside it."""
+    t = ctx.t
+    summary = _ticket_summary(ticket, ctx, profile, names, calendar, now)
+    history = [_history_line(event, t, profile, actor_names, tz) for event in events]
+    shown = history[-HISTORY_SHOWN:]
+    lines = [*summary, "―――", bold(t.gettext("History"))]
+    if len(shown) < len(history):
+        lines.append(
+            escape(
+                t.gettext("(the latest {shown} of {total}; the whole history is in the file)")
+            ).format(shown=len(shown), total=len(history))
+        )
+    lines += shown
+    if len(shown) == len(history):
+        return Screen("\n".join(lines)), None
+    whole = "\n".join([*summary, "―――", bold(t.gettext("History")), *history])
+    return Screen("\n".join(lines)), Document(
+        f"madoguchi-{ticket.reference}-history.txt",
+        plain(whole).encode("utf-8"),
+        escape(t.gettext("History of {reference}").format(reference=ticket.reference)),
+    )
+
+
+def _ticket_summary(
+    ticket: TicketDTO,
+    ctx: FormContext,
+    profile: OfficeProfile,
+    names: dict[int, str],
+    calendar: BusinessCalendar,
+    now,
+) -> list[str]:
+    """A ticket's state, contact and every answer, as HTML lines."""
     t = ctx.t
     form = FORMS[ticket.service]
     district = profile.district(ticket.district_key) if ticket.district_key else None
@@ -147,25 +181,29 @@ def ticket_details(
         ctx,
     ):
         lines.append(f"<b>{escape(t.gettext(step.label))}</b>: {escape(answer)}")
-    lines += ["―――", bold(t.gettext("History"))]
-    for event in events:
-        when = event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        who = actor_names.get(event.actor_id or 0) or (
-            t.gettext("resident") if event.actor_type == "resident" else t.gettext("system")
-        )
-        label = t.gettext(EVENT_LABELS.get(event.kind, event.kind))
-        detail = ""
-        if event.kind in HISTORY_TEXT_KINDS and event.data.get("text"):
-            detail = ": " + escape(event.data["text"])
-        elif event.kind == "status":
-            detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
-        elif event.kind == "referred":
-            partner = profile.partner(event.data.get("partner", ""))
-            detail = ": " + escape(partner.name.get(t.locale) if partner else "")
-        elif event.kind == "closed" and event.data.get("reason"):
-            detail = ": " + escape(event.data["reason"])
-        lines.append(f"{when} {escape(who)} – {label}{detail}")
-    return Screen("\n".join(lines))
+    return lines
+
+
+def _history_line(
+    event: EventDTO, t: Translator, profile: OfficeProfile, actor_names: dict[int, str], tz
+) -> str:
+    """One entry of a ticket's history: when, who, what (HTML)."""
+    when = event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    who = actor_names.get(event.actor_id or 0) or (
+        t.gettext("resident") if event.actor_type == "resident" else t.gettext("system")
+    )
+    label = t.gettext(EVENT_LABELS.get(event.kind, event.kind))
+    detail = ""
+    if event.kind in HISTORY_TEXT_KINDS and event.data.get("text"):
+        detail = ": " + escape(event.data["text"])
+    elif event.kind == "status":
+        detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
+    elif event.kind == "referred":
+        partner = profile.partner(event.data.get("partner", ""))
+        detail = ": " + escape(partner.name.get(t.locale) if partner else "")
+    elif event.kind == "closed" and event.data.get("reason"):
+        detail = ": " + escape(event.data["reason"])
+    return f"{when} {escape(who)} – {label}{detail}"
 
 
 def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> Screen:

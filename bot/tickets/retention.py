@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage import inbox
+from storage.db import forget_erased
 from storage.line import forget_line_events_before, forget_line_users_without_residents
 from storage.models import TicketStatus
 from storage.residents import delete_drafts_older_than, delete_idle_residents
@@ -36,6 +37,8 @@ async def purge_expired(services: Services, now: datetime) -> None:
         removed += await inbox.forget_failed_before(session, cutoff)
         forgotten = await forget_updates_before(session, now - UPDATE_IDS_KEPT)
         forgotten += await forget_line_events_before(session, now - UPDATE_IDS_KEPT)
+    if removed:
+        await forget_erased(services.db)
     if removed or forgotten:
         log.info(
             "purged %d expired drafts or failed updates and %d old update ids", removed, forgotten
@@ -79,5 +82,7 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
             "residents": residents,
         }
         await record_retention_run(session, now, **counts)
+    if any(counts.values()):
+        await forget_erased(services.db)
     log.info("retention run: %s", counts)
     return counts

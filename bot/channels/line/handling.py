@@ -19,6 +19,7 @@ from bot.screens import Reply
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage import inbox
+from storage.db import forget_erased
 from storage.line import line_language, resident_id_of_chat, set_line_follow
 from storage.residents import set_resident_reachable
 from storage.updates import record_update, update_recorded
@@ -62,6 +63,8 @@ class LineEvents:
                     raise
             return
         services.outcomes.record_done(update_id)
+        if reply is not None and reply.erased:
+            await forget_erased(services.db)
         if reply is not None:
             await self.answer(event, chat, reply)
 

@@ -83,11 +83,16 @@ def reply_messages(reply: Reply) -> list[dict[str, Any]]:
     screens = ([reply.replace_pressed] if reply.replace_pressed is not None else []) + list(
         reply.screens
     )
+    # What is meant for the sender's private chat: a LINE resident's chat is private already.
+    documents = list(reply.documents)
+    if reply.private is not None:
+        screens += reply.private.screens
+        documents += reply.private.documents
     messages = [message for screen in screens for message in screen_messages(screen)]
     # Files cannot be pushed as bytes on LINE; their captions still say what they were.
     messages += [
         {"type": "text", "text": plain(document.caption)}
-        for document in reply.documents
+        for document in documents
         if document.caption.strip()
     ]
     # Only the newest quick replies can be pressed: drop older ones so they do not mislead.

@@ -59,6 +59,8 @@ class LineSender:
         """Pushes the message and returns LINE's message id (as an integer)."""
         if prepared.edit_message_id is not None:
             raise Rejected("LINE messages cannot be edited")
+        if prepared.delete_message_id is not None:
+            return 0  # LINE cannot take a message back (deletions are for staff chats only)
         services = self._services
         limit = services.settings.line_push_monthly_limit
         now = services.clock()
