@@ -62,6 +62,8 @@ class FakeLine:
     quota_used_up: bool = False
     calls: list[str] = field(default_factory=list)
     retry_keys: set[str] = field(default_factory=set)
+    # While set, every push is answered with this HTTP status (LINE in trouble).
+    push_status: int | None = None
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(500000000000000001)
@@ -119,6 +121,8 @@ class FakeLine:
         if method == "POST" and path == "/v2/bot/message/push":
             if self.quota_used_up:
                 raise Refusal(429, "You have reached your monthly limit.")
+            if self.push_status is not None:
+                raise Refusal(self.push_status, "Internal server error")
             check_messages(body.get("messages"))
             with self._lock:
                 if retry_key is not None and retry_key in self.retry_keys:

@@ -292,3 +292,21 @@ async def test_the_webhook_refuses_what_is_not_line(line: LineDesk) -> None:  # 
     async with line.harness.db() as session:
         for model in (InboxUpdate, LineEvent, LineUser):
             assert await session.scalar(select(func.count()).select_from(model)) == 0
+
+
+async def test_line_in_trouble_does_not_hold_up_telegram(line: LineDesk) -> None:  # noqa: F811
+    """While LINE answers 500 the LINE receipt waits and is tried again later; the card still
+    reaches the Telegram group at once; once LINE is back the receipt goes out once."""
+    harness = line.harness
+    resident = line.resident()
+    await resident.follow()
+    line.fake.push_status = 500
+    await food_request(line, resident, "ja")
+    await harness.relay()
+    [ticket] = await harness.tickets()
+    assert ticket.card_message_id is not None and card_of(harness, ticket)
+    assert not resident.said(ticket.reference)
+    line.fake.push_status = None
+    harness.clock.advance(minutes=5)
+    await harness.relay()
+    assert sum(ticket.reference in text for text in resident.texts()) == 1

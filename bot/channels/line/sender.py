@@ -15,7 +15,6 @@ from bot.outbox.relay import (
     RetryLater,
     Sender,
     SendError,
-    Unreachable,
 )
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
@@ -101,8 +100,9 @@ class LineSender:
         if exc.status == 429:
             return RetryLater(reason, RATE_LIMIT_PAUSE_SECONDS)
         if exc.status in (401, 403) or exc.status >= 500 or exc.status == 0:
-            # A wrong token or LINE's own trouble: the whole relay pauses and tries again.
-            return Unreachable(reason)
+            # A wrong token or LINE's own trouble: this message is tried again later with
+            # backoff; the relay does not pause, so Telegram's cards and answers go on.
+            return SendError(reason)
         if exc.status == 404:
             return RecipientGone(reason)
         return Rejected(reason)
