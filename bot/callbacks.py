@@ -60,6 +60,7 @@ STAFF_ACTIONS = (
     "rf",
     "reply",
     "close",
+    "cl",
     "reopen",
     "back",
     "view",

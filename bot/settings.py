@@ -52,6 +52,8 @@ class District(BaseModel):
     name: LocalizedText
     towns: list[str] = []
     coordinator_id: int | None = None
+    # Other names staff type for it (e.g. a number alone).
+    aliases: list[str] = []
 
 
 # The safety net's categories (bot.safety.CATEGORIES; a test keeps the two the same).
@@ -101,6 +103,8 @@ class Partner(BaseModel):
 
     key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     name: LocalizedText
+    # Short names staff type for it (県社協 for 神奈川県社会福祉協議会).
+    aliases: list[str] = []
 
 
 class OfficeProfile(BaseModel):

@@ -14,6 +14,7 @@ from bot.i18n import N_, STAFF_LOCALE
 from bot.screens import Button, Screen, rows_of
 from bot.services import Services
 from bot.tickets.lifecycle import (
+    OUTCOME_LABELS,
     PRIORITY_LABELS,
     SETTABLE_STATUSES,
     STATUS_LABELS,
@@ -56,6 +57,7 @@ CHANGE_PRIORITY = N_("Priority")
 REFER = N_("Refer")
 REPLY = N_("Reply")
 CLOSE = N_("Close")
+CLOSE_QUESTION = N_("Close this request? Choose what came of it (Back keeps it open).")
 REOPEN = N_("Reopen")
 BACK = N_("Back")
 
@@ -137,6 +139,8 @@ async def render_card(
         lines += _answer_lines(ticket, ctx, lines)
     else:
         lines.append(escape(t.gettext(DETAILS_BY_COMMAND).format(reference=ticket.reference)))
+    if menu == "close":
+        lines.append(f"<b>{escape(t.gettext(CLOSE_QUESTION))}</b>")
     return Screen("\n".join(lines), card_buttons(services, ticket, menu))
 
 
@@ -191,6 +195,9 @@ def card_buttons(
     if menu == "priority":
         options = [button(PRIORITY_LABELS[p], "pr", p) for p in PRIORITY_LABELS]
         return (*rows_of(options, 4), back)
+    if menu == "close":
+        options = [button(label, "cl", key) for key, label in OUTCOME_LABELS.items()]
+        return (*rows_of(options, 2), back)
     if menu == "refer":
         options = [
             Button(p.name.get(STAFF_LOCALE), callbacks.staff(ticket.id, "rf", p.key))

@@ -14,7 +14,7 @@ from bot.i18n import N_, Translator
 from bot.screens import Button, Document, Screen, plain, rows_of
 from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
-from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.tickets.lifecycle import OUTCOME_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from storage.staff import AuditDTO, StaffDTO
 from storage.tickets import EventDTO, TicketDTO, count_limit
 
@@ -33,8 +33,29 @@ EVENT_LABELS = {
     "delivery_failed": N_("delivery failed"),
     "resident_message": N_("message from resident"),
     "viewed": N_("details viewed"),
+    "crisis_flagged": N_("crisis words: marked urgent"),
+    "erased": N_("personal data erased"),
+    "told_taken_up": N_("resident told it was taken up"),
+}
+# Why the system closed a ticket (staff write their own reasons).
+SYSTEM_CLOSE_REASONS = {
+    "erasure": N_("the resident deleted their data"),
+    "retention": N_("retention"),
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+REPLY_HINT = N_(
+    "To answer a resident, reply to their message in this group or use the card's Reply "
+    "button. Anything else said in the group stays internal."
+)
+AUDIT_LABELS = {
+    "admin_as_staff": N_("admin became staff"),
+    "admin_revoked": N_("former admin no longer staff"),
+    "staff_add": N_("staff member added"),
+    "staff_remove": N_("staff member removed"),
+    "export": N_("export"),
+    "report": N_("monthly report"),
+    "search": N_("search"),
+}
 # How many of the latest history entries a ticket's details show; the rest come as a file.
 HISTORY_SHOWN = 15
 
@@ -184,6 +205,18 @@ def _ticket_summary(
     return lines
 
 
+def _close_detail(data: dict, t: Translator) -> str:
+    """What came of a closed ticket and why, as staff read it."""
+    parts = []
+    if data.get("outcome") in OUTCOME_LABELS:
+        parts.append(t.gettext(OUTCOME_LABELS[data["outcome"]]))
+    reason = data.get("reason")
+    if reason:
+        label = SYSTEM_CLOSE_REASONS.get(reason)
+        parts.append(t.gettext(label) if label else reason)
+    return "・".join(parts)
+
+
 def _history_line(
     event: EventDTO, t: Translator, profile: OfficeProfile, actor_names: dict[int, str], tz
 ) -> str:
@@ -201,8 +234,8 @@ def _history_line(
     elif event.kind == "referred":
         partner = profile.partner(event.data.get("partner", ""))
         detail = ": " + escape(partner.name.get(t.locale) if partner else "")
-    elif event.kind == "closed" and event.data.get("reason"):
-        detail = ": " + escape(event.data["reason"])
+    elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):
+        detail = ": " + escape(_close_detail(event.data, t))
     return f"{when} {escape(who)} – {label}{detail}"
 
 
@@ -242,7 +275,9 @@ def audit_list(
         )
         for e in events
     ]
-    rows += [(a.created_at, a.actor_id, a.action) for a in audit]
+    rows += [
+        (a.created_at, a.actor_id, t.gettext(AUDIT_LABELS.get(a.action, a.action))) for a in audit
+    ]
     rows.sort(key=lambda r: r[0], reverse=True)
     lines = [bold(t.gettext("Recent audit events"))]
     lines += [
