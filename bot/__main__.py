@@ -82,6 +82,11 @@ def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     if (refusal := encryption_refusal(chat_settings(settings, database))) is not None:
         print(refusal, file=sys.stderr)
         return 2
+    if getattr(args, "channel", "telegram") == "line":
+        from bot.channels.line.console import run_line_chat
+
+        asyncio.run(run_line_chat(settings, args.language, database=database))
+        return 0
     asyncio.run(run_chat(settings, args.language, database=database))
     return 0
 
@@ -334,6 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     chat.add_argument(
         "--database",
         help="the chat's database (URL or SQLite file); default <data dir>/madoguchi-chat.sqlite3",
+    )
+    chat.add_argument(
+        "--channel",
+        choices=("telegram", "line"),
+        default="telegram",
+        help="play a resident on Telegram (default) or on LINE (own database: "
+        "<data dir>/madoguchi-line-chat.sqlite3)",
     )
     for p in (parser, chat):
         p.add_argument("--language", default="ja", help="your Telegram language code (default ja)")

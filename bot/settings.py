@@ -177,6 +177,12 @@ class Settings(BaseSettings):
     # Where the health_port listener binds (loopback unless opened); with health_port set,
     # webhook mode serves /healthz and /metrics there instead of on the public listener.
     health_listen: str = "127.0.0.1"
+    # LINE's Messaging API: on when the channel secret and access token are both set.
+    line_channel_secret: SecretStr | None = None
+    line_channel_access_token: SecretStr | None = None
+    line_api_url: str = "https://api.line.me"
+    # The push messages the council's LINE plan allows a month (unset: LINE's refusal tells).
+    line_push_monthly_limit: int | None = Field(default=None, ge=0)
     auto_migrate: bool = True
     district_routing: Literal["assign", "suggest", "off"] = "assign"
     # What a ticket card in the staff group shows beyond its reference, service, priority,
@@ -254,6 +260,11 @@ class Settings(BaseSettings):
             return None
         path = self.encryption_key_file or self.data_dir / "madoguchi.key"
         return Keyring(read_or_create_key_file(path), source=f"the key file {path}")
+
+    @property
+    def line_enabled(self) -> bool:
+        """Whether residents can also reach the desk on LINE."""
+        return self.line_channel_secret is not None and self.line_channel_access_token is not None
 
     @property
     def is_postgres(self) -> bool:

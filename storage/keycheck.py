@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.crypto import PREFIX, EncryptionKeyError, Keyring
 from storage.db import create_engine
+from storage.line import rehash_line_users
 from storage.models import KeyCheck
 from storage.rotation import encrypted_columns, rehash_phones
 
@@ -40,6 +41,7 @@ async def key_refusal(url: str, keyring: Keyring) -> str | None:
                 return refusal
         if keyring.current not in known:
             await rehash_phones(engine, keyring, only_plain=True)
+            await rehash_line_users(engine, keyring, only_plain=True)
         for kid in sorted(known - set(keyring.ids)):
             if await _sealed_sample(engine, kid) is not None:
                 return left_out_key(keyring, kid)

@@ -96,6 +96,8 @@ class Resident(Base):
     drafts_started: Mapped[int] = mapped_column(Integer, default=0)
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The messenger the resident writes from: "telegram" or "line".
+    channel: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -336,3 +338,32 @@ class KeyCheck(Base):
     # Sealed with this key id's own key (plain Text: the current key must not re-seal it).
     sealed: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LineUser(Base):
+    """A LINE user who wrote to the bot: their sealed LINE user id and what LINE told about them.
+
+    Inside the bot they go by the chat id `LINE_CHAT_BASE + id` (storage/line.py), so residents,
+    the inbox and the outbox keep one integer chat id whatever the channel.
+    """
+
+    __tablename__ = "line_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A keyed hash of the LINE user id, to find the row without decrypting every one.
+    user_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(EncryptedText())
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    following: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LineEvent(Base):
+    """A LINE webhook event id already taken into the inbox; its update id is LINE_UPDATE_BASE + id."""
+
+    __tablename__ = "line_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

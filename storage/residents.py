@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO, KEEP, Keep, changed_fields
+from storage.line import channel_of, forget_line_user
 from storage.models import (
     Draft,
     InboxUpdate,
@@ -63,6 +64,7 @@ async def get_or_create_resident(
             telegram_user_id=telegram_user_id,
             chat_id=chat_id,
             language_code=language_code,
+            channel=channel_of(chat_id),
             screen="menu",
             drafts_started=0,
             created_at=now,
@@ -188,6 +190,7 @@ async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int)
     )
     await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
     await session.execute(delete(Resident).where(Resident.id == resident_id))
+    await forget_line_user(session, chat_id)
     return ticket_ids
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from storage.crypto import EncryptedJSON, EncryptedText, Keyring, needs_rotation
 from storage.db import create_engine
+from storage.line import rehash_line_users
 from storage.models import Base
 
 BATCH = 500
@@ -30,6 +31,7 @@ async def rotate(url: str, keyring: Keyring) -> dict[str, int]:
         for table, key, column in encrypted_columns():
             counts[f"{table}.{column}"] = await _rotate_column(engine, keyring, table, key, column)
         await rehash_phones(engine, keyring)
+        await rehash_line_users(engine, keyring)
     finally:
         await engine.dispose()
     return counts

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -44,6 +44,8 @@ class Prepared:
     photo: bytes | None = None
     # Delete this message of ours instead of sending anything.
     delete_message_id: int | None = None
+    # The outbox row this is (set by the relay), for senders that make a retry idempotent.
+    outbox_id: int | None = None
 
 
 class SendError(Exception):
@@ -288,7 +290,7 @@ class OutboxRelay:
         if interval:
             self._chat_ready_at[message.chat_id] = started + interval
         try:
-            sent_id = await sender.send(message.chat_id, prepared)
+            sent_id = await sender.send(message.chat_id, replace(prepared, outbox_id=message.id))
         except RetryLater as exc:
             self._metrics.outbox_failures.labels("retry_after").inc()
             # The channel asked us to slow down for this chat: that is not a failed attempt.

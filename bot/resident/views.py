@@ -47,6 +47,8 @@ def menu(t: Translator, greeting: bool = True) -> Screen:
     if not greeting:
         text = ""
     text += t.gettext("What can we help you with? Press a button or type its number.")
+    if greeting:
+        text += "\n" + t.gettext("Your requests and data: /mytickets /privacy /mydata /delete")
     buttons = [
         Button(numbered(i, t.gettext(MENU_LABELS[item])), callbacks.menu(item))
         for i, item in enumerate(callbacks.MENU_ITEMS, start=1)

@@ -21,6 +21,7 @@ from bot.tickets.lifecycle import (
     district_coordinator,
     is_open,
 )
+from storage.line import resident_channel, waiting_for_quota
 from storage.staff import StaffDTO, get_staff
 from storage.tickets import TicketDTO
 
@@ -44,6 +45,9 @@ LANGUAGE = N_("Language")
 REFERRED_TO = N_("Referred to")
 ENTERED_BY_STAFF = N_("Entered by staff ({name})")
 UNREACHABLE = N_("⚠ The resident cannot be reached through the bot (they blocked it).")
+LINE_QUOTA = N_(
+    "⚠ LINE's monthly message quota is used up: messages to this resident wait until next month."
+)
 DETAILS_BY_COMMAND = N_("Details: /ticket {reference} (sent to you privately)")
 MINOR = N_("⚠ The resident said they are under 18: no details were asked. Please follow up.")
 
@@ -92,6 +96,7 @@ async def render_card(
                 )
     district = services.profile.district(ticket.district_key) if ticket.district_key else None
     shows = set(services.settings.card_shows)
+    channel = await resident_channel(session, ticket.resident_id)
     fields = [
         (SERVICE, t.gettext(form.title)),
         (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
@@ -114,7 +119,8 @@ async def render_card(
             (REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to)
         )
     header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
-    lines = [f"🆕 <b>{header}</b>"]
+    # Staff see at once that the resident is on LINE (its monthly push quota, no calls).
+    lines = [f"🆕 <b>{header}</b>" + (" · LINE" if channel == "line" else "")]
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[:3]]
     lines.append(f"{t.gettext(ASSIGNEE)}: {assignee_html}")
     lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[3:]]
@@ -125,6 +131,8 @@ async def render_card(
         )
     if ticket.resident_unreachable:
         lines.append(t.gettext(UNREACHABLE))
+    if channel == "line" and await waiting_for_quota(session, ticket.resident_id):
+        lines.append(escape(t.gettext(LINE_QUOTA)))
     if ticket.minor:
         lines.append(escape(t.gettext(MINOR)))
     if "answers" in shows:

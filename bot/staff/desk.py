@@ -21,6 +21,7 @@ from bot.forms.engine import normalize, parse_phone
 from bot.i18n import LANGUAGE_NAMES, N_, STAFF_LOCALE, Translator, locale_from_language_code
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import collect_digest, collect_stats, period_bounds, weekly_intake
+from bot.numbers.pushes import push_summary
 from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
 from bot.outbox.queue import enqueue
 from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
@@ -513,7 +514,10 @@ class StaffDesk:
             self.say(self.t.gettext("Please write /stats week, /stats month or /stats 2026-11."))
             return
         stats = await collect_stats(self.session, self.services, *bounds)
-        self.say(render_stats(stats, self.t, self.services.profile))
+        text = render_stats(stats, self.t, self.services.profile)
+        if (pushes := await push_summary(self.session, self.services, self.t)) is not None:
+            text += "\n" + escape(pushes)
+        self.say(text)
 
     async def cmd_report(self, staff: StaffDTO, args: str) -> None:
         """/report YYYY-MM: the month's figures as XLSX and the 12-week chart as a picture."""

@@ -9,6 +9,7 @@ from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage import inbox
 from storage.db import forget_erased
+from storage.line import forget_line_events_before, forget_line_users_without_residents
 from storage.models import TicketStatus
 from storage.residents import delete_drafts_older_than, delete_idle_residents
 from storage.runs import record_retention_run
@@ -35,6 +36,7 @@ async def purge_expired(services: Services, now: datetime) -> None:
         removed = await delete_drafts_older_than(session, cutoff)
         removed += await inbox.forget_failed_before(session, cutoff)
         forgotten = await forget_updates_before(session, now - UPDATE_IDS_KEPT)
+        forgotten += await forget_line_events_before(session, now - UPDATE_IDS_KEPT)
     if removed:
         await forget_erased(services.db)
     if removed or forgotten:
@@ -68,6 +70,9 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
             )
             await queue_card_refresh(session, services, ticket_id)
         residents = await delete_idle_residents(
+            session, now - timedelta(days=s.closed_retention_days)
+        )
+        await forget_line_users_without_residents(
             session, now - timedelta(days=s.closed_retention_days)
         )
         counts = {

@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.calendar import BusinessCalendar
+from bot.channels.line.wiring import attach_line
 from bot.channels.telegram.context import LANES_KEY, SERVICES_KEY, MadoguchiContext
 from bot.channels.telegram.lanes import ChatLanes
 from bot.channels.telegram.sender import TelegramSender
@@ -100,6 +101,6 @@ def build_application(
     app.bot_data[LANES_KEY] = ChatLanes(app.process_error)
     services: Services = app.bot_data[SERVICES_KEY]
     services.relay.use_hooks(TicketDeliveryHooks(services))
-    services.relay.use_sender(TelegramSender(app.bot))
+    services.relay.use_sender(attach_line(app, services, TelegramSender(app.bot)))
     handlers.register(app)
     return app

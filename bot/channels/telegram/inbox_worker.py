@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from telegram import Update
 from telegram.ext import Application
 
+from bot.channels.line.handling import LineEvents, is_line_payload
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.outage import OutageNotices
 from bot.services import Services
@@ -56,8 +57,16 @@ def for_inbox(update: Update, payload: dict[str, Any] | None = None) -> tuple[in
 class InboxWorker:
     """Takes the head update of each chat from the inbox and runs the Application's handlers."""
 
-    def __init__(self, app: Application, notices: OutageNotices, concurrency: int = 4) -> None:
+    def __init__(
+        self,
+        app: Application,
+        notices: OutageNotices,
+        concurrency: int = 4,
+        line: LineEvents | None = None,
+    ) -> None:
         self._app = app
+        # Handles the inbox's LINE events when LINE is on (bot/channels/line/handling.py).
+        self._line = line
         self._notices = notices
         self._concurrency = concurrency
         self._wake = asyncio.Event()
@@ -131,10 +140,14 @@ class InboxWorker:
         async with services.db.begin() as session:
             if not await inbox.claim(session, head.update_id, now, now + LEASE):
                 return False
-        update = Update.de_json(head.payload, self._app.bot)
+        line = self._line if is_line_payload(head.payload) else None
+        update = None if line is not None else Update.de_json(head.payload, self._app.bot)
         services.outcomes.watch(head.update_id)
         try:
-            await self._app.process_update(update)
+            if line is not None:
+                await self._line_event(line, head)
+            else:
+                await self._app.process_update(update)
         finally:
             outcome = services.outcomes.take(head.update_id)
         error = outcome.error
@@ -147,14 +160,22 @@ class InboxWorker:
         await self._after_failure(update, head, error)
         return False
 
+    async def _line_event(self, line: LineEvents, head: inbox.InboxDTO) -> None:
+        """Runs a LINE event, noting a failure as the error handler does for Telegram's."""
+        try:
+            await line.process(head.payload)
+        except Exception as exc:  # noqa: BLE001 - every failure is kept for another try
+            log.warning("LINE event %s failed (%s)", head.update_id, type(exc).__name__)
+            self._services.outcomes.record_failure(head.update_id, exc)
+
     async def _after_failure(
-        self, update: Update, head: inbox.InboxDTO, error: BaseException
+        self, update: Update | None, head: inbox.InboxDTO, error: BaseException
     ) -> None:
         """Keeps a failed update for another try; tells the resident once if the database is down."""
         services = self._services
         unavailable = is_unavailable(error)
         services.metrics.handler_errors.labels("database" if unavailable else "handler").inc()
-        if unavailable:
+        if unavailable and update is not None:
             await self._notices.tell(self._app.bot, update)
         seconds = 1 if unavailable else RETRY_SECONDS[min(head.attempts, len(RETRY_SECONDS) - 1)]
         retry_at = services.clock() + timedelta(seconds=seconds)

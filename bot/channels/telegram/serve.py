@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import h11
 import uvicorn
+from starlette.routing import Route
 from telegram.ext import Application
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from bot.channels.line.wiring import close_line, line_events, line_webhook
 from bot.channels.telegram.context import LANES_KEY, SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
@@ -83,12 +85,13 @@ def http_server(
     webhook_path: str | None,
     health: bool = True,
     read_seconds: float = REQUEST_READ_SECONDS,
+    extra: Sequence[Route] = (),
 ) -> EmbeddedServer:
     """The HTTP server for the webhook (when a path is given) and /healthz and /metrics (when
     `health`), with bounded headers, read time, keep-alive and connections."""
     protocol = type("Protocol", (GuardedH11Protocol,), {"read_seconds": read_seconds})
     config = uvicorn.Config(
-        endpoints.asgi(webhook_path, health=health),
+        endpoints.asgi(webhook_path, health=health, extra=extra),
         host=host,
         port=port,
         http=protocol,
@@ -133,7 +136,14 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
     services: Services = app.bot_data[SERVICES_KEY]
     settings = services.settings
     notices = OutageNotices(services.catalogs)
-    worker = InboxWorker(app, notices, concurrency=1 if not settings.is_postgres else 4)
+    worker = InboxWorker(
+        app,
+        notices,
+        concurrency=1 if not settings.is_postgres else 4,
+        line=line_events(app, services),
+    )
+    line = line_webhook(services, worker.wake)
+    extra = [line.route()] if line is not None else []
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     endpoints = WebhookEndpoints(app, worker, notices, secret)
     if stop is None:
@@ -157,6 +167,7 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
                     settings.webhook_port,
                     path,
                     health=not separate_health,
+                    extra=extra,
                 )
             )
             await app.bot.set_webhook(
@@ -172,6 +183,18 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
             await app.bot.delete_webhook(drop_pending_updates=False)
             tasks.append(asyncio.create_task(UpdateFetcher(app, worker, notices).run(stop)))
             log.info("long polling")
+            if extra:
+                # LINE only posts: its webhook is served beside polling, on the webhook port.
+                servers.append(
+                    http_server(
+                        endpoints,
+                        settings.webhook_listen,
+                        settings.webhook_port,
+                        None,
+                        health=not separate_health,
+                        extra=extra,
+                    )
+                )
         tasks += [asyncio.create_task(server.serve()) for server in servers]
         await app.start()
         await stop.wait()
@@ -183,3 +206,4 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
         await drain_lanes(app)
         await app.stop()
         await services.relay.close()
+        await close_line(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -93,10 +94,13 @@ class WebhookEndpoints:
         """The application's services."""
         return self._app.bot_data[SERVICES_KEY]
 
-    def asgi(self, webhook_path: str | None, health: bool = True) -> Starlette:
+    def asgi(
+        self, webhook_path: str | None, health: bool = True, extra: Sequence[Route] = ()
+    ) -> Starlette:
         """The ASGI application: the webhook route when a path is given, /healthz and /metrics
-        unless `health` is False (they are then served by a listener of their own)."""
-        routes = []
+        unless `health` is False (they are then served by a listener of their own), and any
+        `extra` routes (LINE's webhook)."""
+        routes = list(extra)
         if health:
             routes += [
                 Route("/healthz", self.healthz, methods=["GET"]),
