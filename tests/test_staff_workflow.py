@@ -84,3 +84,26 @@ async def test_card_to_closed_and_the_resident_hears_back(harness: Harness) -> N
         "reopened",
     ):
         assert kind in kinds
+
+
+async def test_nothing_is_forgotten_assignee_is_told_and_answers_come_back(
+    harness: Harness,
+) -> None:
+    """/assign mentions the new assignee in a message of its own; a resident's message names
+    the assignee; an answer to a request waiting for the resident puts it back in progress."""
+    sato = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700002, "鈴木")
+    resident, tk = await resident_request(harness)
+    await sato.send(f"/assign {tk.reference} 鈴木")
+    await harness.relay()
+    notice = harness.staff_messages()[-1].text
+    assert "tg://user?id=700002" in notice and tk.reference in notice
+    await sato.send(f"/status {tk.reference} 返答待ち")
+    assert (await ticket(harness, tk.id)).status == "waiting"
+    await resident.send("はい、明日の午前なら大丈夫です")
+    await harness.relay()
+    relay = next(m for m in harness.staff_messages() if "明日の午前" in m.text)
+    assert "tg://user?id=700002" in relay.text
+    assert (await ticket(harness, tk.id)).status == "in_progress"
+    statuses = [e.data for e in await events(harness, tk.id) if e.kind == "status"]
+    assert statuses[-1] == {"from": "waiting", "to": "in_progress"}

@@ -71,7 +71,8 @@ async def add_resident_message(
 ) -> None:
     """Adds what the resident wrote to their ticket and shows it under the ticket's card.
 
-    A message about a resolved request opens it again: the resident still needs help.
+    A message about a resolved request opens it again: the resident still needs help; an
+    answer to a request waiting for them puts it back in progress.
     """
     now = services.clock()
     if ticket.status == TicketStatus.RESOLVED:
@@ -90,6 +91,18 @@ async def add_resident_message(
             resident.telegram_user_id,
             now,
             {"from": "resolved"},
+        )
+    elif ticket.status == TicketStatus.WAITING:
+        # The answer staff were waiting for: the ticket needs them again.
+        await update_ticket(session, ticket.id, now, TicketChange(status=TicketStatus.IN_PROGRESS))
+        await add_ticket_event(
+            session,
+            ticket.id,
+            "status",
+            "resident",
+            resident.telegram_user_id,
+            now,
+            {"from": TicketStatus.WAITING, "to": TicketStatus.IN_PROGRESS},
         )
     else:
         await update_ticket(session, ticket.id, now)

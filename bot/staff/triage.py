@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.forms.definitions import FORMS
 from bot.i18n import N_, STAFF_LOCALE, Translator, resident_locale
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
+from bot.staff.cards import mention
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES, PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS
 from storage.models import TicketStatus
@@ -48,6 +50,8 @@ STAFF_MESSAGE = N_("Message from the council about your request {reference}:")
 NO_REPLY_WANTED = N_(
     "{reference} is an anonymous opinion: the resident asked for no reply, so nothing was sent."
 )
+
+NOW_ASSIGNED = N_("📌 {name}: you now have {reference} ({service}), assigned by {by}.")
 
 
 class Triage:
@@ -117,6 +121,8 @@ class Triage:
             TicketChange(assignee_id=target.id, status=status),
         )
         await self.tell_taken_up(ticket)
+        if target.id != self.staff.id:
+            await self.tell_assignee(ticket, target)
         return self._say(
             N_("{reference} is now assigned to {name}."), ticket, name=escape(target.display_name)
         )
@@ -275,6 +281,27 @@ class Triage:
         )
         await self._change(ticket, "staff_reply", {"text": text})
         return self._say(N_("Reply to {reference} queued for delivery."), ticket)
+
+    async def tell_assignee(self, ticket: TicketDTO, target: StaffDTO) -> None:
+        """Mentions the new assignee in the staff group (a card edit notifies nobody)."""
+        chat = self.services.settings.staff_chat_id
+        if chat is None:
+            return
+        text = self.t.gettext(NOW_ASSIGNED).format(
+            name=mention(target),
+            reference=escape(ticket.reference),
+            service=escape(self.t.gettext(FORMS[ticket.service].title)),
+            by=escape(self.staff.display_name),
+        )
+        await enqueue(
+            self.session,
+            chat,
+            "assignment_notice",
+            Screen(text),
+            self.services.clock(),
+            ticket.id,
+            meta={"reply_to_card": True},
+        )
 
     async def tell_taken_up(self, ticket: TicketDTO) -> None:
         """Tells the resident, once, that a person has taken up their request."""

@@ -14,9 +14,10 @@ from bot.outbox.queue import enqueue, is_last_part, markup_json
 from bot.outbox.relay import Prepared
 from bot.screens import Screen
 from bot.services import Services
-from bot.staff.cards import render_card
+from bot.staff.cards import mention, render_card
 from storage.outbox import OutboxDTO, waiting_message
 from storage.residents import set_resident_reachable
+from storage.staff import get_staff
 from storage.tickets import add_ticket_event, get_ticket, set_card_message_id
 
 # Rows that go to a resident: a 403 means they blocked the bot.
@@ -55,8 +56,14 @@ class TicketDeliveryHooks:
         reply_to = message.meta.get("reply_to_message_id")
         if message.meta.get("reply_to_card") and ticket is not None:
             reply_to = ticket.card_message_id
+        text = message.text
+        if message.kind == "resident_message" and ticket is not None and ticket.assignee_id:
+            # The assignee is named, so Telegram tells them their resident wrote.
+            assignee = await get_staff(session, ticket.assignee_id)
+            if assignee is not None:
+                text = f"→ {mention(assignee)}\n{text}"
         return Prepared(
-            message.text,
+            text,
             message.reply_markup,
             reply_to_message_id=reply_to,
             force_reply=bool(message.meta.get("force_reply")),
