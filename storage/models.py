@@ -198,6 +198,8 @@ class Ticket(Base):
     erased: Mapped[bool] = mapped_column(Boolean, default=False)
     # The resident said they are under 18: no details were asked; staff follow up.
     minor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When staff want to look at it again (/remind); listed in that morning's digest.
+    follow_up_on: Mapped[date | None] = mapped_column(Date, index=True)
     first_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -52,6 +52,7 @@ class TicketDTO(DTO):
     first_action_bday: int | None
     resolved_bday: int | None
     created_at: datetime
+    follow_up_on: date | None = None
 
 
 class EventDTO(DTO):
@@ -201,6 +202,7 @@ class TicketChange:
     resolved_at: datetime | None | Keep = KEEP
     resolved_bday: int | None | Keep = KEEP
     closed_at: datetime | None | Keep = KEEP
+    follow_up_on: date | None | Keep = KEEP
 
 
 # A change of nothing but the activity time (a resident's message, say).
@@ -458,3 +460,17 @@ async def tickets_to_erase(
         )
     )
     return closed, [ticket_id for ticket_id in idle if ticket_id not in set(closed)]
+
+
+async def follow_ups_due(session: AsyncSession, day: date) -> list[tuple[str, int | None]]:
+    """(reference, assignee id) of open tickets whose follow-up date has come, earliest first."""
+    rows = await session.execute(
+        select(Ticket.reference, Ticket.assignee_id)
+        .where(
+            Ticket.follow_up_on.is_not(None),
+            Ticket.follow_up_on <= day,
+            open_ticket_condition(),
+        )
+        .order_by(Ticket.follow_up_on, Ticket.id)
+    )
+    return [(reference, assignee) for reference, assignee in rows]

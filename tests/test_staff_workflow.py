@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from bot.numbers.figures import collect_digest
+from bot.staff.dates import read_day
 from tests.fakes import Harness
 from tests.staff_helpers import add_staff, card_of, events, resident_request, ticket
 
@@ -107,3 +111,40 @@ async def test_nothing_is_forgotten_assignee_is_told_and_answers_come_back(
     assert (await ticket(harness, tk.id)).status == "in_progress"
     statuses = [e.data for e in await events(harness, tk.id) if e.kind == "status"]
     assert statuses[-1] == {"from": "waiting", "to": "in_progress"}
+
+
+async def test_a_follow_up_date_comes_back_in_that_mornings_digest(harness: Harness) -> None:
+    """/remind … 明日 shows on the card, is in the next day's digest with the assignee, not in
+    today's; a past or unreadable day is refused; なし clears it."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    _, tk = await resident_request(harness)
+    await staff.send(f"/assign {tk.reference} 自分")
+    await staff.send(f"/remind {tk.reference} きのう")
+    assert (await ticket(harness, tk.id)).follow_up_on is None
+    await staff.send(f"/remind {tk.reference} 明日 電話で確認")
+    tk = await ticket(harness, tk.id)
+    today = harness.services.calendar.local_day(harness.clock())
+    assert tk.follow_up_on == today + timedelta(days=1)
+    await harness.relay()
+    assert "⏰" in card_of(harness, tk).text
+    async with harness.db() as session:
+        assert (await collect_digest(session, harness.services, harness.clock())).follow_ups == []
+    harness.clock.advance(days=1)
+    async with harness.db() as session:
+        digest = await collect_digest(session, harness.services, harness.clock())
+    assert digest.follow_ups == [(tk.reference, "佐藤")]
+    await staff.send(f"/remind {tk.reference} なし")
+    assert (await ticket(harness, tk.id)).follow_up_on is None
+
+
+def test_days_as_staff_type_them() -> None:
+    """明日, 3日後, 来週, 12/3 (next such day), 12月3日, ISO; nonsense is None."""
+    today = date(2026, 11, 30)
+    assert read_day("明日", today) == date(2026, 12, 1)
+    assert read_day("3日後", today) == date(2026, 12, 3)
+    assert read_day("来週", today) == date(2026, 12, 7)
+    assert read_day("12/3", today) == date(2026, 12, 3)
+    assert read_day("１１月２日", today) == date(2027, 11, 2)
+    assert read_day("2026-12-24", today) == date(2026, 12, 24)
+    assert read_day("2月30日", today) is None
+    assert read_day("そのうち", today) is None

@@ -19,6 +19,7 @@ UNASSIGNED = N_("Unassigned: {count}")
 LONGEST = N_("Waiting longest")
 OVERDUE = N_("Over target: {count}")
 LOAD = N_("Open tickets per staff member")
+FOLLOW_UPS = N_("Follow-ups due today ({count})")
 NONE = N_("none")
 AGE = N_("{reference} ({days} business days)")
 MORE = N_("… and {count} more")
@@ -62,5 +63,12 @@ def render_digest(data: DigestData, t: Translator) -> list[str]:
     if data.overdue_count > len(data.overdue):
         overdue.append(escape(t.gettext(MORE).format(count=data.overdue_count - len(data.overdue))))
     section(t.gettext(OVERDUE).format(count=data.overdue_count), overdue)
+    section(
+        t.gettext(FOLLOW_UPS).format(count=len(data.follow_ups)),
+        [
+            f"・{escape(ref)}" + (f" ({escape(name)})" if name else "")
+            for ref, name in data.follow_ups
+        ],
+    )
     section(t.gettext(LOAD), [f"・{escape(name)}: {n}" for name, n in data.load])
     return [part for part in split_text("\n".join(lines).rstrip()) if part.strip()]

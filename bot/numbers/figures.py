@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import Services
 from storage import aggregates as agg
 from storage.models import Priority, Ticket, open_ticket_condition
+from storage.staff import staff_names
+from storage.tickets import follow_ups_due
 
 LIST_LIMIT = 10
 
@@ -30,6 +32,8 @@ class DigestData:
     overdue_count: int
     overdue: list[tuple[str, int]]
     load: list[tuple[str, int]]
+    # (reference, assignee's name or "") of open tickets whose follow-up date has come.
+    follow_ups: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
     urgent = (is_open, Ticket.priority == Priority.URGENT)
     unassigned = (is_open, Ticket.assignee_id.is_(None))
     overdue = agg.overdue_condition(today_bday, target_rules(services))
+    names = await staff_names(session)
 
     def aged(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [(ref, today_bday - bday) for ref, bday in rows]
@@ -92,6 +97,10 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
         overdue_count=await agg.count(session, overdue),
         overdue=aged(await agg.references(session, LIST_LIMIT, overdue, order=Ticket.created_bday)),
         load=await agg.load_per_staff(session),
+        follow_ups=[
+            (reference, names.get(assignee, "") if assignee else "")
+            for reference, assignee in await follow_ups_due(session, today)
+        ],
     )
 
 

@@ -10,7 +10,7 @@ from bot import callbacks
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
-from bot.i18n import N_, STAFF_LOCALE
+from bot.i18n import N_, STAFF_LOCALE, format_day
 from bot.screens import Button, Screen, rows_of
 from bot.services import Services
 from bot.tickets.lifecycle import (
@@ -57,6 +57,7 @@ CHANGE_PRIORITY = N_("Priority")
 REFER = N_("Refer")
 REPLY = N_("Reply")
 CLOSE = N_("Close")
+FOLLOW_UP_ON = N_("⏰ Follow up on {day}")
 CLOSE_QUESTION = N_("Close this request? Choose what came of it (Back keeps it open).")
 REOPEN = N_("Reopen")
 BACK = N_("Back")
@@ -129,6 +130,9 @@ async def render_card(
         lines.append(
             t.gettext(ENTERED_BY_STAFF).format(name=escape(by.display_name if by else "?"))
         )
+    if ticket.follow_up_on and is_open(ticket):
+        day = format_day(ticket.follow_up_on, STAFF_LOCALE)
+        lines.append(escape(t.gettext(FOLLOW_UP_ON).format(day=day)))
     if ticket.resident_unreachable:
         lines.append(t.gettext(UNREACHABLE))
     if channel == "line" and await waiting_for_quota(session, ticket.resident_id):

@@ -93,6 +93,11 @@ COMMANDS: tuple[StaffCommand, ...] = (
         (N_("/note 1234-5678 text – internal note (never sent to the resident)"),),
     ),
     StaffCommand(
+        "remind",
+        StaffDesk.cmd_remind,
+        (N_("/remind 1234-5678 day [note] – a follow-up date (tomorrow, 12/3 …) for the digest"),),
+    ),
+    StaffCommand(
         "reply", StaffDesk.cmd_reply, (N_("/reply 1234-5678 text – message to the resident"),)
     ),
     StaffCommand(

@@ -28,6 +28,7 @@ from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain,
 from bot.services import Services
 from bot.staff import words
 from bot.staff.cards import render_card, staff_form_context
+from bot.staff.dates import read_day
 from bot.staff.export import export_tickets
 from bot.staff.triage import NO_REPLY_WANTED, Triage
 from bot.staff.views import (
@@ -77,6 +78,12 @@ QUEUE_STATUSES = (
     TicketStatus.RESOLVED,
 )
 MINE = N_("Mine")
+# What clears a follow-up date.
+NO_DAY = ("なし", "取消", "取り消し", "off", "none")
+BAD_DAY = N_(
+    "I cannot read 「{typed}」 as a day to come. Write it like 明日, 3日後, 来週, 12/3 or "
+    "2026-12-03 (なし clears the date)."
+)
 REPLY_PROMPT = N_(
     "✉ Reply to {reference} ({service}; the resident reads {language}): answer this message "
     "with the text for the resident."
@@ -426,6 +433,22 @@ class StaffDesk:
         ticket = await self._ticket(args)
         if ticket is not None:
             self.say(await Triage(self.session, self.services, staff).reopen(ticket))
+
+    async def cmd_remind(self, staff: StaffDTO, args: str) -> None:
+        """/remind <ref> <day> [note]: a follow-up date (明日, 12/3, 3日後 …); なし clears it."""
+        ticket, rest = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        day_text, _, note = rest.partition(" ")
+        if normalize(day_text) in NO_DAY:
+            self.say(await Triage(self.session, self.services, staff).remind(ticket, None))
+            return
+        today = self.calendar.local_day(self.services.clock())
+        day = read_day(day_text, today)
+        if day is None or day < today:
+            self.say(self.t.gettext(BAD_DAY).format(typed=escape(day_text)))
+            return
+        self.say(await Triage(self.session, self.services, staff).remind(ticket, day, note.strip()))
 
     async def cmd_note(self, staff: StaffDTO, args: str) -> None:
         """/note <ref> <text>: internal only."""

@@ -7,13 +7,14 @@ the staff chat and, where the resident should know, tells them in their own lang
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from html import escape
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.definitions import FORMS
-from bot.i18n import N_, STAFF_LOCALE, Translator, resident_locale
+from bot.i18n import N_, STAFF_LOCALE, Translator, format_day, resident_locale
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
@@ -52,6 +53,8 @@ NO_REPLY_WANTED = N_(
 )
 
 NOW_ASSIGNED = N_("📌 {name}: you now have {reference} ({service}), assigned by {by}.")
+
+FOLLOW_UP_SET = N_("{reference}: follow up on {day}; it will be in that morning's digest.")
 
 
 class Triage:
@@ -233,6 +236,20 @@ class Triage:
             TicketChange(status=status, closed_at=None, resolved_at=None, resolved_bday=None),
         )
         return self._say(N_("{reference} is open again."), ticket)
+
+    async def remind(self, ticket: TicketDTO, day: date | None, note: str = "") -> str:
+        """Sets (or, with None, clears) the day staff want to look at a ticket again."""
+        if ticket.erased:
+            return self._erased(ticket)
+        if not self._is_open(ticket):
+            return self._closed(ticket)
+        data = {"on": day.isoformat() if day else None} | ({"note": note} if note else {})
+        await self._change(ticket, "reminder", data, TicketChange(follow_up_on=day))
+        if day is None:
+            return self._say(N_("{reference}: no follow-up date any more."), ticket)
+        return self.t.gettext(FOLLOW_UP_SET).format(
+            reference=escape(ticket.reference), day=format_day(day, self.t.locale)
+        )
 
     async def note(self, ticket: TicketDTO, text: str) -> str:
         """Adds an internal note; it never reaches the resident."""

@@ -36,6 +36,7 @@ EVENT_LABELS = {
     "crisis_flagged": N_("crisis words: marked urgent"),
     "erased": N_("personal data erased"),
     "told_taken_up": N_("resident told it was taken up"),
+    "reminder": N_("follow-up date set"),
 }
 # Why the system closed a ticket (staff write their own reasons).
 SYSTEM_CLOSE_REASONS = {
@@ -231,6 +232,10 @@ def _history_line(
         detail = ": " + escape(event.data["text"])
     elif event.kind == "status":
         detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
+    elif event.kind == "reminder":
+        detail = ": " + escape(event.data.get("on") or "–")
+        if event.data.get("note"):
+            detail += " " + escape(event.data["note"])
     elif event.kind == "referred":
         partner = profile.partner(event.data.get("partner", ""))
         detail = ": " + escape(partner.name.get(t.locale) if partner else "")
