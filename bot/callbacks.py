@@ -61,6 +61,7 @@ STAFF_ACTIONS = (
     "reply",
     "close",
     "cl",
+    "case",
     "reopen",
     "back",
     "view",
@@ -120,6 +121,12 @@ def form(round_: int, seq: int, action: str, index: int | None = None) -> str:
 def staff(ticket_id: int, action: str, arg: str | None = None) -> str:
     """Data for a button on a ticket card or list, acting on one ticket."""
     return f"s:{ticket_id}:{action}" + (f":{arg}" if arg else "")
+
+
+def open_case(resident_id: int) -> str:
+    """Data for the button on a crisis alert that opens a case for its resident (the number
+    names the resident, not a ticket)."""
+    return f"s:{resident_id}:case"
 
 
 def queue_page(filter_key: str, page: int) -> str:

@@ -233,3 +233,20 @@ async def sent_copies_about(
 async def last_message_id(session: AsyncSession) -> int:
     """The highest message id any chat gave a message we sent (0 if none)."""
     return int(await session.scalar(select(func.max(OutboxMessage.telegram_message_id))) or 0)
+
+
+async def attach_alerts(session: AsyncSession, resident_id: int, ticket_id: int) -> int:
+    """Ties crisis alerts about a resident that belong to no ticket yet to their new ticket,
+    so staff answering such an alert reach the resident; returns how many."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "crisis_alert", OutboxMessage.ticket_id.is_(None)
+        )
+    )
+    attached = 0
+    for row in rows:
+        if row.meta.get("resident_id") == resident_id:
+            row.ticket_id = ticket_id
+            attached += 1
+    await session.flush()
+    return attached

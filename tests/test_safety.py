@@ -10,7 +10,7 @@ import pytest
 from bot.resident import views
 from bot.safety import suggests_danger
 from tests.fakes import Harness
-from tests.scripts import begin_form
+from tests.scripts import FORM_SCRIPTS, Type, begin_form, play
 from tests.staff_helpers import add_staff, events, resident_request, ticket
 
 CORPUS = Path(__file__).parent / "data" / "crisis_corpus.tsv"
@@ -173,17 +173,51 @@ async def test_danger_in_a_photo_caption_is_seen(harness: Harness) -> None:
     assert resident.said("0120-279-338", since=-3)
 
 
-async def test_open_requests_become_urgent_even_while_filling_a_new_one(harness: Harness) -> None:
-    """Danger written in a new form also flags the resident's open requests; staff can reply to the alert."""
+async def test_words_in_a_new_request_belong_to_it_and_not_to_older_ones(harness: Harness) -> None:
+    """Danger written in a new form: the new request (and the ticket it becomes) is urgent;
+    the resident's open opinion is neither changed nor named; once the request is sent, staff
+    answering the alert reach the resident."""
+    en = harness.en()
     staff = await add_staff(harness, 700001, "佐藤")
-    resident, tk = await resident_request(harness, form="opinion")
-    await begin_form(harness, resident, harness.en(), "Consultation")
-    await resident.send("1")
-    await resident.send("1")
-    await resident.send("He beats me every night")
-    assert (await ticket(harness, tk.id)).priority == "urgent"
+    resident, opinion = await resident_request(harness, form="opinion")
+    title, steps, _ = FORM_SCRIPTS["consultation"]
+    danger = [
+        Type("He beats me every night") if isinstance(s, Type) and "bills" in s.text else s
+        for s in steps
+    ]
+    await begin_form(harness, resident, en, title)
+    await play(harness, resident, en, danger)
+    assert (await ticket(harness, opinion.id)).priority == "normal"
     await harness.relay()
     alert = next(m for m in harness.staff_messages() if "⚠" in m.text)
+    assert opinion.reference not in alert.text
+    await resident.click(en.gettext("Send"))
+    await harness.relay()
+    new = (await harness.tickets())[-1]
+    assert new.id != opinion.id and new.priority == "urgent"
     await staff.send("すぐにお電話します。", reply_to=alert)
     await harness.relay()
     assert resident.said("すぐにお電話します。", since=-2)
+
+
+async def test_an_alert_about_someone_without_a_request_can_be_answered(harness: Harness) -> None:
+    """No request to answer through: the alert's button opens an urgent case assigned to the
+    staff member, after which replying to the alert reaches the resident; a second press
+    opens nothing more."""
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident = harness.resident()
+    await resident.send("/start")
+    await resident.send("I want to die tonight, I have the pills ready")
+    await harness.relay()
+    alert = next(m for m in harness.staff_messages() if "⚠" in m.text)
+    await staff.click(ja.gettext("Open a case to answer them"), message=alert)
+    await harness.relay()
+    [case] = await harness.tickets()
+    assert (case.priority, case.status, case.source) == ("urgent", "assigned", "staff")
+    assert case.resident_id is not None
+    await staff.press(alert, f"s:{case.resident_id}:case")
+    assert len(await harness.tickets()) == 1
+    await staff.send("佐藤です。今からお電話してもいいですか。", reply_to=alert)
+    await harness.relay()
+    assert resident.said("今からお電話してもいいですか。", since=-2)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.screens import MAX_TEXT, Screen, split_text
+from bot.screens import MAX_TEXT, Button, Screen, split_text
 from storage.outbox import (
     OutboxDTO,
     add_outbox_message,
@@ -69,9 +69,11 @@ async def enqueue_joined(
     now: datetime,
     ticket_id: int | None = None,
     meta: dict[str, Any] | None = None,
+    rows: tuple[tuple[Button, ...], ...] = (),
 ) -> None:
     """Adds `line` to the message of this kind still waiting for this chat and ticket (with the
-    same `meta`) while it fits in one message; else writes a new message `head` + `line`.
+    same `meta`) while it fits in one message; else writes a new message `head` + `line` (with
+    the buttons `rows`).
 
     A resident who sends fifty messages while the staff group's pace holds the queue makes a
     few relays, not fifty, and nothing they wrote is left out.
@@ -85,7 +87,7 @@ async def enqueue_joined(
         joined = {**waiting.meta, "joined": waiting.meta.get("joined", 1) + 1}
         if await rewrite_waiting_message(session, waiting.id, f"{waiting.text}\n{line}", joined):
             return
-    await enqueue(session, chat_id, kind, Screen(f"{head}\n{line}"), now, ticket_id, meta)
+    await enqueue(session, chat_id, kind, Screen(f"{head}\n{line}", rows), now, ticket_id, meta)
 
 
 def is_last_part(message: OutboxDTO) -> bool:

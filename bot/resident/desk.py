@@ -557,8 +557,8 @@ class Desk:
         return None if day is None else format_day_and_time(day, opens, self.locale)
 
     async def on_danger(self, text: str, hit: Hit) -> None:
-        """Shows the crisis lines open now, marks the draft or open requests urgent, alerts
-        staff at once (and the on-call chat). The resident then carries on."""
+        """Shows the crisis lines open now, marks the draft (or, with none, the open requests)
+        urgent, alerts staff at once (and the on-call chat). The resident then carries on."""
         now = self.services.clock()
         local = now.astimezone(self.services.settings.tz)
         lines = lines_now(self.services.profile, self.locale, local)
@@ -566,12 +566,13 @@ class Desk:
         self.show(views.crisis_screen(self.t, lines, staff_back))
         flagged: list[TicketDTO] = []
         if self.draft is not None:
+            # Words typed into a new request belong to it (and to the ticket it becomes);
+            # the resident's other requests are left as they are.
             form, state = self.form_and_state()
             state.urgent = True
             await save_draft(self.session, self.resident.id, form.key, state.model_dump(), now)
             self.draft = await get_draft(self.session, self.resident.id)
-        # Open requests become urgent too, whether or not a new one is being filled in.
-        for ticket in await self.open_tickets():
+        for ticket in [] if self.draft is not None else await self.open_tickets():
             await update_ticket(
                 self.session, ticket.id, now, TicketChange(priority=Priority.URGENT)
             )

@@ -7,11 +7,12 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import callbacks
 from bot.forms.model import Form
 from bot.i18n import N_, STAFF_LOCALE, resident_locale
 from bot.outbox.queue import enqueue, enqueue_joined
 from bot.safety import Hit
-from bot.screens import Screen
+from bot.screens import Button, Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage.models import TicketStatus
@@ -144,6 +145,9 @@ async def add_resident_message(
     await queue_card_refresh(session, services, ticket.id)
 
 
+OPEN_CASE = N_("Open a case to answer them")
+
+
 async def alert_staff(
     session: AsyncSession,
     services: Services,
@@ -178,6 +182,8 @@ async def alert_staff(
     header = "\n".join([*(escape(line) for line in lines), escape(t.gettext(THEIR_WORDS))])
     # Tied to the resident's request where there is one, so staff can answer by replying; more
     # words from the same resident join an alert that is still waiting instead of a new one.
+    # With no request to answer through, a button lets staff open one for the resident.
+    rows = () if flagged else ((Button(t.gettext(OPEN_CASE), callbacks.open_case(resident.id)),),)
     for chat in dict.fromkeys(chats):
         await enqueue_joined(
             session,
@@ -188,4 +194,5 @@ async def alert_staff(
             services.clock(),
             flagged[0].id if flagged else None,
             meta={"resident_id": resident.id},
+            rows=rows,
         )

@@ -41,10 +41,11 @@ from bot.staff.views import (
     ticket_list,
 )
 from bot.staff.words import QUEUE_SHORT, Word, labels
-from bot.tickets.lifecycle import OUTCOME_LABELS, SETTABLE_STATUSES
+from bot.tickets.lifecycle import OUTCOME_LABELS, SETTABLE_STATUSES, open_case_for
 from bot.tickets.reference import parse_reference
 from storage.models import Priority, TicketStatus
 from storage.outbox import OutboxDTO, outbox_message_for
+from storage.residents import get_resident
 from storage.staff import (
     StaffDTO,
     active_staff,
@@ -78,6 +79,11 @@ QUEUE_STATUSES = (
     TicketStatus.RESOLVED,
 )
 MINE = N_("Mine")
+CASE_OPENED = N_(
+    "Opened {reference} for this resident, assigned to you: reply to the alert to answer them."
+)
+CASE_OPEN = N_("{reference} is already open for this resident: reply to the alert.")
+CASE_GONE = N_("This resident's data is no longer here (they may have deleted it).")
 # What clears a follow-up date.
 NO_DAY = ("なし", "取消", "取り消し", "off", "none")
 BAD_DAY = N_(
@@ -670,6 +676,9 @@ class StaffDesk:
         if parsed.action == "search":
             self.reply.replace_pressed = await self.search_screen(parsed.arg, parsed.page)
             return self.reply
+        if parsed.action == "case":
+            await self._open_case(staff, parsed.ticket_id)
+            return self.reply
         ticket = await get_ticket(self.session, parsed.ticket_id)
         if ticket is None:
             return self.refuse(toast=True)
@@ -714,6 +723,30 @@ class StaffDesk:
         }
         self.reply.toast = _toast(await results[action]())
         self.reply.outbox_waiting = True
+
+    async def _open_case(self, staff: StaffDTO, resident_id: int) -> None:
+        """Opens a case for the resident a crisis alert is about (once: a second press names
+        the case already open) so staff can answer them by replying to the alert."""
+        target = await outbox_message_for(
+            self.session, self.who.chat_id, self.who.pressed_message_id or 0
+        )
+        if target is None or target.kind != "crisis_alert":
+            self.refuse(toast=True)
+            return
+        if target.ticket_id is not None:
+            ticket = await get_ticket(self.session, target.ticket_id)
+            self.reply.toast = _toast(
+                self.t.gettext(CASE_OPEN).format(reference=ticket.reference if ticket else "")
+            )
+            return
+        resident = await get_resident(self.session, resident_id)
+        if resident is None or target.meta.get("resident_id") != resident_id:
+            self.reply.toast = _toast(self.t.gettext(CASE_GONE))
+            return
+        ticket = await open_case_for(self.session, self.services, resident, staff)
+        self.reply.clear_pressed_keyboard = True
+        self.reply.outbox_waiting = True
+        self.say(self.t.gettext(CASE_OPENED).format(reference=ticket.reference))
 
     async def _reply_prompt(self, ticket: TicketDTO) -> None:
         """Posts a prompt the staff member answers (as a reply) with the text for the resident."""

@@ -7,12 +7,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.definitions import UNKNOWN_DISTRICT
 from bot.forms.engine import DraftState
 from bot.forms.model import Form
-from bot.i18n import N_
+from bot.i18n import N_, STAFF_LOCALE
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
 from bot.tickets.reference import new_reference
 from storage.models import OPEN_STATUSES, Priority, TicketStatus
+from storage.outbox import attach_alerts
 from storage.residents import ResidentDTO, delete_draft
 from storage.staff import StaffDTO, active_staff
 from storage.tickets import TicketDTO, add_ticket_event, create_ticket, reference_taken
@@ -126,6 +127,9 @@ async def open_ticket(
         created_bday=services.calendar.ordinal_at(now),
         now=now,
     )
+    if resident is not None and entered_by is None and state.urgent:
+        # A crisis alert sent while this was a draft now answers to this ticket.
+        await attach_alerts(session, resident.id, ticket.id)
     actor = (
         ("staff", entered_by.telegram_user_id)
         if entered_by
@@ -153,6 +157,48 @@ async def open_ticket(
         )
     if services.settings.staff_chat_id is not None:
         # The card's text is rendered when it is sent, so it always shows the current state.
+        await enqueue(
+            session, services.settings.staff_chat_id, "ticket_card", Screen("…"), now, ticket.id
+        )
+    return ticket
+
+
+async def open_case_for(
+    session: AsyncSession, services: Services, resident: ResidentDTO, staff: StaffDTO
+) -> TicketDTO:
+    """Opens an urgent consultation for a resident a crisis alert is about, assigned to the
+    staff member who opened it, and ties the alert to it so staff can answer through the bot."""
+    now = services.clock()
+    ticket = await create_ticket(
+        session,
+        reference=await unused_reference(session),
+        resident_id=resident.id,
+        service="consultation",
+        status=TicketStatus.ASSIGNED,
+        priority=Priority.URGENT,
+        district_key=None,
+        contact_method="chat",
+        phone=None,
+        answers={},
+        locale=resident.locale or STAFF_LOCALE,
+        source="staff",
+        assignee_id=staff.id,
+        entered_by_id=staff.id,
+        minor=False,
+        created_bday=services.calendar.ordinal_at(now),
+        now=now,
+    )
+    await add_ticket_event(
+        session,
+        ticket.id,
+        "created",
+        "staff",
+        staff.telegram_user_id,
+        now,
+        {"service": ticket.service, "priority": ticket.priority, "from": "crisis_alert"},
+    )
+    await attach_alerts(session, resident.id, ticket.id)
+    if services.settings.staff_chat_id is not None:
         await enqueue(
             session, services.settings.staff_chat_id, "ticket_card", Screen("…"), now, ticket.id
         )
