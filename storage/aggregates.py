@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DigestRun, StaffMember, Ticket, open_ticket_condition
+from storage.models import DigestRun, StaffMember, Ticket, TicketEvent, open_ticket_condition
 
 
 @dataclass(frozen=True)
@@ -124,4 +124,33 @@ async def last_digest_before(session: AsyncSession, day: date) -> datetime | Non
         .where(DigestRun.day < day)
         .order_by(DigestRun.day.desc())
         .limit(1)
+    )
+
+
+async def closing_outcomes(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
+    """How often each outcome was chosen when tickets were closed in [start, end)."""
+    rows = await session.scalars(
+        select(TicketEvent.data).where(
+            TicketEvent.kind == "closed",
+            TicketEvent.created_at >= start,
+            TicketEvent.created_at < end,
+        )
+    )
+    counts: dict[str, int] = {}
+    for data in rows:
+        outcome = (data or {}).get("outcome")
+        if outcome:
+            counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+async def people_count(session: AsyncSession, *conditions) -> int:
+    """Distinct residents (実人数) behind the tickets matching the conditions."""
+    return int(
+        await session.scalar(
+            select(func.count(func.distinct(Ticket.resident_id))).where(
+                Ticket.resident_id.is_not(None), *conditions
+            )
+        )
+        or 0
     )

@@ -168,7 +168,7 @@ def test_report_and_digest_from_the_command_line(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     book = load_workbook(out / "madoguchi-report-2026-11.xlsx")
-    assert len(book.sheetnames) == 5
+    assert len(book.sheetnames) == 7  # summary, 4 breakdowns, outcomes, cases and people
     assert (out / "madoguchi-intake-2026-11.png").read_bytes()[:4] == b"\x89PNG"
     bad = subprocess.run(
         [sys.executable, "-m", "bot", "report", "November"],
@@ -189,3 +189,29 @@ def test_report_and_digest_from_the_command_line(tmp_path) -> None:
     )
     assert digest.returncode == 0, digest.stderr
     assert "朝のまとめ" in digest.stdout
+
+
+async def test_stats_count_people_once_and_outcomes_chosen_at_close(harness: Harness) -> None:
+    """Three requests from two residents: 延べ件数 3, 実人数 2; outcomes chosen at close are
+    counted by kind."""
+    from bot.numbers.figures import collect_stats
+    from tests.staff_helpers import add_staff, resident_request
+
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, first = await resident_request(harness, user_id=5001)
+    _, second = await resident_request(harness, user_id=5002, form="consultation")
+    await staff.send(f"/close {first.reference} 食糧提供")
+    await staff.send(f"/close {second.reference} 情報提供 電話で説明")
+    await resident.send("/start")
+    _, third = await resident_request(harness, user_id=5001, form="consultation")
+    await staff.send(f"/close {third.reference} 情報提供")
+    day = harness.services.calendar.local_day(harness.clock())
+    async with harness.db() as session:
+        stats = await collect_stats(
+            session, harness.services, "today", day, day + timedelta(days=1)
+        )
+    assert (stats.total, stats.people) == (3, 2)
+    assert stats.outcomes == {"food": 1, "info": 2}
+    await staff.send("/stats month")
+    ja = harness.ja()
+    assert ja.gettext("People (each resident once)") in staff.last.text

@@ -49,6 +49,10 @@ class StatsData:
     median_first_action: float | None
     median_resolution: float | None
     referrals: dict[str, int]
+    # Outcomes chosen when closing in the period, and distinct residents (実人数) behind the
+    # tickets received (those erased since count no more).
+    outcomes: dict[str, int] = field(default_factory=dict)
+    people: int = 0
 
     @property
     def total(self) -> int:
@@ -142,6 +146,8 @@ async def collect_stats(
         referrals=await agg.counts_by(
             session, Ticket.referred_to, *received, Ticket.referred_to.is_not(None)
         ),
+        outcomes=await agg.closing_outcomes(session, start_at, end_at),
+        people=await agg.people_count(session, *received),
     )
 
 

@@ -10,7 +10,7 @@ from bot.forms.definitions import FORMS
 from bot.i18n import N_, Translator
 from bot.numbers.figures import StatsData
 from bot.settings import OfficeProfile
-from bot.tickets.lifecycle import STATUS_LABELS
+from bot.tickets.lifecycle import OUTCOME_LABELS, STATUS_LABELS
 
 CHART_SIZE = (1000, 560)  # pixels
 
@@ -21,6 +21,10 @@ BY_STATUS = N_("By status (now)")
 MEDIAN_FIRST = N_("Median business days to first staff action: {days}")
 MEDIAN_RESOLVED = N_("Median business days to resolution: {days}")
 REFERRALS = N_("Referrals by partner")
+BY_OUTCOME = N_("Outcomes of tickets closed")
+PEOPLE_AND_CASES = N_("Cases and people")
+CASES = N_("Cases (each ticket received)")
+PEOPLE = N_("People (each resident once)")
 NO_DATA = N_("no data")
 UNKNOWN_DISTRICT = N_("Don't know")
 CHART_TITLE = N_("Intake by service, last 12 weeks")
@@ -66,6 +70,14 @@ def _labelled(
                 ((partner(k), n) for k, n in stats.referrals.items()),
                 key=lambda kv: (-kv[1], kv[0]),
             ),
+        ),
+        (
+            t.gettext(BY_OUTCOME),
+            [(t.gettext(label), stats.outcomes.get(k, 0)) for k, label in OUTCOME_LABELS.items()],
+        ),
+        (
+            t.gettext(PEOPLE_AND_CASES),
+            [(t.gettext(CASES), stats.total), (t.gettext(PEOPLE), stats.people)],
         ),
     ]
 
