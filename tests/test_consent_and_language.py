@@ -17,7 +17,7 @@ async def test_consent_is_asked_before_the_first_intake_and_stored(harness: Harn
     for element in (
         "collects what you tell us",
         "health, disability or money",
-        "partner agencies",
+        "staff ask you first",
         "police or fire",
         "overseas service",
         "deleted after 72 hours",

@@ -1,4 +1,4 @@
-"""The council's five intake forms (see SERVICES.md), declared as data."""
+"""The council's intake forms (see SERVICES.md), declared as data."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from bot.i18n import N_
 
 DISTRICTS = "districts"
 UNKNOWN_DISTRICT = "unknown"
+
+RECEIVED = N_("Thank you. We have received your request.")
 
 YES_NO_UNSURE = (
     Choice("yes", N_("Yes")),
@@ -52,9 +54,24 @@ def contact_steps(when: Condition | None = None) -> tuple[Step, ...]:
             label=N_("How to reach you"),
             prompt=N_("How should staff get back to you?"),
             choices=(
-                Choice("chat", N_("Reply in this chat")),
-                Choice("phone", N_("Phone call")),
-                Choice("counter", N_("I will come to the counter")),
+                Choice(
+                    "chat",
+                    N_("Reply in this chat"),
+                    receipt=N_("Staff will reply in this chat, in office hours."),
+                ),
+                Choice(
+                    "phone",
+                    N_("Phone call"),
+                    receipt=N_("Staff will call you, in office hours."),
+                ),
+                Choice(
+                    "counter",
+                    N_("I will come to the counter"),
+                    receipt=N_(
+                        "Please come to the counter in office hours and bring your reference "
+                        "number. Staff will not call you."
+                    ),
+                ),
             ),
             when=when,
         ),
@@ -88,13 +105,21 @@ def contact_steps(when: Condition | None = None) -> tuple[Step, ...]:
     )
 
 
-def district_step(when: Condition | None = None) -> Step:
-    """Returns the step that asks which district the resident lives in."""
+LIVES_IN = N_("Which district do you live in? You can also type the name of your town.")
+HELP_IN = N_("In which district is the help needed? You can also type the name of the town.")
+ACTIVITY_IN = N_(
+    "In which district does the activity take place? You can also type the name of the town."
+)
+
+
+def district_step(when: Condition | None = None, prompt: str = LIVES_IN) -> Step:
+    """Returns the step that asks for a district: where the resident lives, or where the help
+    or activity is (a facility does not live anywhere)."""
     return Step(
         key="district",
         kind=StepKind.CHOICE,
         label=N_("District"),
-        prompt=N_("Which district do you live in? You can also type the name of your town."),
+        prompt=prompt,
         choices_from=DISTRICTS,
         when=when,
     )
@@ -104,12 +129,8 @@ CONSULTATION = Form(
     key="consultation",
     title=N_("Consultation"),
     intro=N_("Tell us briefly what you would like to talk about. Staff will contact you."),
-    next_steps=N_(
-        "A staff member will read your request and contact you in office hours, "
-        "in the way you chose. If it is about a loan, this is a request for a "
-        "pre-consultation: the loan itself is decided by the prefectural council "
-        "with its own forms."
-    ),
+    next_steps=N_("A staff member in charge of the topic you chose will read your request."),
+    thanks=RECEIVED,
     steps=(
         Step(
             key="topic",
@@ -118,7 +139,13 @@ CONSULTATION = Form(
             prompt=N_("What would you like to talk about?"),
             choices=(
                 Choice(
-                    "anshin", N_("Help using welfare services or managing money (Anshin Center)")
+                    "anshin",
+                    N_("Help using welfare services or managing money (Anshin Center)"),
+                    button=N_("Anshin Center"),
+                    receipt=N_(
+                        "The Anshin Center will talk with you about using welfare services "
+                        "and managing money."
+                    ),
                 ),
                 Choice(
                     "loan",
@@ -127,10 +154,35 @@ CONSULTATION = Form(
                         "The loan itself is decided by the prefectural council with its own "
                         "forms. Here you can ask for a pre-consultation."
                     ),
+                    button=N_("Welfare fund loans"),
+                    receipt=N_(
+                        "This is a request for a pre-consultation about a welfare fund loan. "
+                        "Whether a loan is granted is decided by the prefectural council of "
+                        "social welfare, which needs its own forms."
+                    ),
                 ),
-                Choice("mobility", N_("Going out with a disability (Mobility Information Center)")),
-                Choice("hardship", N_("Difficulties in daily life")),
-                Choice("children", N_("Children and child-raising")),
+                Choice(
+                    "mobility",
+                    N_("Going out with a disability (Mobility Information Center)"),
+                    button=N_("Going out (disability)"),
+                    receipt=N_(
+                        "The Mobility Information Center will tell you about ways of going out "
+                        "and guide volunteers."
+                    ),
+                ),
+                Choice(
+                    "hardship",
+                    N_("Difficulties in daily life"),
+                    receipt=N_(
+                        "If needed, staff will also work with the ward office's Livelihood "
+                        "Support Division."
+                    ),
+                ),
+                Choice(
+                    "children",
+                    N_("Places for children, families with children in difficulty"),
+                    button=N_("Children and families"),
+                ),
                 Choice("other", N_("Something else")),
             ),
         ),
@@ -143,7 +195,11 @@ CONSULTATION = Form(
                 Choice("self", N_("Myself")),
                 Choice("family", N_("A family member")),
                 Choice("neighbour", N_("A neighbour")),
-                Choice("professional", N_("I am a professional or a welfare commissioner")),
+                Choice(
+                    "professional",
+                    N_("Someone I support (as a professional or welfare commissioner)"),
+                    button=N_("Someone I support"),
+                ),
             ),
         ),
         Step(
@@ -152,8 +208,8 @@ CONSULTATION = Form(
             label=N_("What is happening"),
             prompt=N_("Please tell us briefly what is happening."),
             hint=N_(
-                "Please do not write details about health or money here. "
-                "Staff will ask about them by phone or in person."
+                "You need not write details such as an illness or an amount of money. "
+                "Staff will ask what they need by phone or in person."
             ),
             max_length=400,
             sensitive=True,
@@ -168,9 +224,10 @@ FOOD_SUPPORT = Form(
     title=N_("Food support"),
     intro=N_("Temporary food support, arranged together with the ward office."),
     next_steps=N_(
-        "Staff will contact you and coordinate with the ward office's Livelihood Support "
-        "Division. Food is not sent automatically."
+        "Staff will coordinate with the ward office's Livelihood Support Division and talk "
+        "with you about how to receive food. This request alone does not bring food."
     ),
+    thanks=RECEIVED,
     steps=(
         Step(
             key="adults",
@@ -219,7 +276,7 @@ FOOD_SUPPORT = Form(
             key="pickup",
             kind=StepKind.CHOICE,
             label=N_("Can pick up"),
-            prompt=N_("Can you come to pick up the food?"),
+            prompt=N_("Can you come to pick up the food, for example at the council's counter?"),
             choices=(Choice("yes", N_("Yes")), Choice("no", N_("No"))),
         ),
         Step(
@@ -246,9 +303,10 @@ VOLUNTEER_REQUEST = Form(
     title=N_("I need a volunteer"),
     intro=N_("Tell us what help you need. The volunteer centre will look for a volunteer."),
     next_steps=N_(
-        "The volunteer centre will look for a suitable volunteer and contact you. "
+        "The volunteer centre will look for a suitable volunteer. "
         "A volunteer is not guaranteed, but we will tell you either way."
     ),
+    thanks=RECEIVED,
     steps=(
         Step(
             key="requester",
@@ -276,13 +334,13 @@ VOLUNTEER_REQUEST = Form(
             prompt=N_("When do you need help? A date, or a regular schedule."),
             max_length=200,
         ),
-        district_step(),
+        district_step(prompt=HELP_IN),
         Step(
             key="details",
             kind=StepKind.TEXT,
             label=N_("Details"),
             prompt=N_("Please describe the help you need."),
-            hint=N_("Please do not write details about health or money here."),
+            hint=N_("You need not write details such as an illness or an amount of money."),
             max_length=400,
             sensitive=True,
         ),
@@ -294,7 +352,8 @@ VOLUNTEER_REGISTRATION = Form(
     key="volunteer_registration",
     title=N_("I want to volunteer"),
     intro=N_("Thank you for wanting to help. Tell us a little about what you would like to do."),
-    next_steps=N_("The volunteer centre will contact you to talk about activities that suit you."),
+    next_steps=N_("The volunteer centre will talk with you about activities that suit you."),
+    thanks=N_("Thank you for wanting to volunteer. We have received your registration."),
     steps=(
         Step(
             key="interests",
@@ -360,9 +419,9 @@ OPINION = Form(
     title=N_("Opinion or complaint"),
     intro=N_("Your opinions help us improve. You may stay anonymous."),
     next_steps=N_(
-        "Your message goes to the staff in charge of opinions and complaints. "
-        "If you asked for a reply, they will contact you."
+        "Your message goes to the staff in charge of opinions and complaints, and helps us improve."
     ),
+    thanks=N_("Thank you for your message. We have received it."),
     steps=(
         Step(
             key="kind",
@@ -405,7 +464,15 @@ OPINION = Form(
             prompt=N_("Would you like a reply? If not, your message stays anonymous."),
             choices=(
                 Choice("yes", N_("Yes, please reply")),
-                Choice("no", N_("No, stay anonymous")),
+                Choice(
+                    "no",
+                    N_("No, stay anonymous"),
+                    receipt=N_(
+                        "As you asked, there will be no reply. We did not ask for your name or "
+                        "contact details. The message is still linked to your Telegram account "
+                        "in our system, as the privacy notice says."
+                    ),
+                ),
             ),
         ),
         *contact_steps(when=Equals("wants_reply", ("yes",))),
