@@ -302,7 +302,7 @@ async def test_consent_is_never_recorded_by_a_menu_number(harness: Harness) -> N
     menu = resident.last
     menu_buttons = dict(resident.buttons(menu))
     await resident.click("Consultation")
-    await resident.press(menu, menu_buttons["6. Office information"])
+    await resident.press(menu, menu_buttons["10. Office information"])
     await resident.send("1")
     row = await harness.resident_row(resident)
     assert row.consent_version is None

@@ -80,7 +80,7 @@ async def test_menu_items_by_number_or_label(harness: Harness) -> None:
     await resident.send("/start")
     await resident.send(ja.gettext("Office information"))
     assert resident.said(harness.services.profile.phone, since=-2)
-    await resident.send("6")
+    await resident.send("10")
     assert resident.said(harness.services.profile.phone, since=-2)
     await resident.send("hello?")
     assert resident.said(

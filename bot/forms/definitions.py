@@ -479,7 +479,261 @@ OPINION = Form(
     ),
 )
 
+GIVING = Form(
+    key="giving",
+    title=N_("I want to give (Goodwill Bank)"),
+    intro=N_(
+        "Thank you for thinking of giving. The council's Goodwill Bank takes money and goods "
+        "for people in need in the ward."
+    ),
+    next_steps=N_(
+        "Staff will contact you to arrange how to give. Nothing is collected automatically."
+    ),
+    thanks=N_("Thank you for your kindness. We have received your offer."),
+    steps=(
+        Step(
+            key="gift",
+            kind=StepKind.CHOICE,
+            label=N_("What to give"),
+            prompt=N_("What would you like to give?"),
+            choices=(
+                Choice("money", N_("Money")),
+                Choice(
+                    "food",
+                    N_("Food"),
+                    receipt=N_(
+                        "Food with a best-before date is welcome once staff have confirmed it."
+                    ),
+                ),
+                Choice("goods", N_("Household goods or appliances"), button=N_("Goods")),
+                Choice("other", N_("Other")),
+            ),
+        ),
+        Step(
+            key="description",
+            kind=StepKind.TEXT,
+            label=N_("Description"),
+            prompt=N_(
+                "Please describe briefly what you would like to give. (Photos cannot be sent yet.)"
+            ),
+            max_length=300,
+        ),
+        Step(
+            key="giver",
+            kind=StepKind.CHOICE,
+            label=N_("Giver"),
+            prompt=N_("Are you giving as an individual, or as a company or group?"),
+            choices=(
+                Choice("individual", N_("An individual")),
+                Choice("organisation", N_("A company or group")),
+            ),
+        ),
+        *contact_steps(),
+        district_step(),
+    ),
+)
+
+HOUSEHOLD_GOODS = Form(
+    key="household_goods",
+    title=N_("Household goods and appliances"),
+    intro=N_(
+        "The council passes on donated appliances and household goods to households that need them."
+    ),
+    next_steps=N_(
+        "Staff will check whether donated items are available and contact you. We cannot "
+        "promise any item."
+    ),
+    thanks=RECEIVED,
+    steps=(
+        Step(
+            key="for_whom",
+            kind=StepKind.CHOICE,
+            label=N_("For whom"),
+            prompt=N_("Which household needs the items?"),
+            choices=(
+                Choice("self", N_("My own household")),
+                Choice(
+                    "supported",
+                    N_("A household I support (as a professional or welfare commissioner)"),
+                    button=N_("A household I support"),
+                ),
+            ),
+        ),
+        Step(
+            key="items",
+            kind=StepKind.MULTI,
+            label=N_("Items needed"),
+            prompt=N_("What is needed? Choose all that apply, then press Done."),
+            choices=(
+                Choice("fridge", N_("Refrigerator")),
+                Choice("washer", N_("Washing machine")),
+                Choice("kitchen", N_("Rice cooker or microwave")),
+                Choice("heating", N_("Heater or fan")),
+                Choice("furniture", N_("Furniture or bedding")),
+                Choice("other", N_("Other")),
+            ),
+        ),
+        Step(
+            key="household",
+            kind=StepKind.NUMBER,
+            label=N_("People in the household"),
+            prompt=N_("How many people live in the household? Please type a number."),
+            min_value=1,
+            max_value=20,
+        ),
+        Step(
+            key="situation",
+            kind=StepKind.TEXT,
+            label=N_("Situation"),
+            prompt=N_("Please tell us briefly why the items are needed. You may skip this."),
+            hint=N_("You need not write details such as an illness or an amount of money."),
+            max_length=300,
+            optional=True,
+        ),
+        *contact_steps(),
+        district_step(),
+    ),
+)
+
+DISASTER_RELIEF = Form(
+    key="disaster_relief",
+    title=N_("Fire or flood damage (relief payment)"),
+    intro=N_(
+        "For households whose home was damaged by a fire, strong wind or flood. If there is "
+        "a fire now, call 119."
+    ),
+    next_steps=N_(
+        "Staff will check with the partner bodies whether the relief payment applies. Whether "
+        "it is paid is not decided in this chat."
+    ),
+    thanks=RECEIVED,
+    steps=(
+        Step(
+            key="cause",
+            kind=StepKind.CHOICE,
+            label=N_("What happened"),
+            prompt=N_("What happened to your home?"),
+            choices=(
+                Choice("fire", N_("Fire")),
+                Choice("wind", N_("Strong wind")),
+                Choice("flood", N_("Flood")),
+                Choice("other", N_("Other")),
+            ),
+        ),
+        Step(
+            key="happened_on",
+            kind=StepKind.TEXT,
+            label=N_("When it happened"),
+            prompt=N_("When did it happen? (for example: 28 November)"),
+            max_length=100,
+        ),
+        Step(
+            key="damage",
+            kind=StepKind.TEXT,
+            label=N_("Damage to the home"),
+            prompt=N_("Please describe the damage to your home briefly."),
+            max_length=300,
+            sensitive=True,
+        ),
+        Step(
+            key="household",
+            kind=StepKind.NUMBER,
+            label=N_("People in the household"),
+            prompt=N_("How many people live in the household? Please type a number."),
+            min_value=1,
+            max_value=20,
+        ),
+        Step(
+            key="certificate",
+            kind=StepKind.CHOICE,
+            label=N_("Damage certificate"),
+            prompt=N_(
+                "Do you have a damage certificate or report from the ward office or fire station?"
+            ),
+            choices=YES_NO_UNSURE,
+        ),
+        *contact_steps(),
+        district_step(),
+    ),
+    default_priority="high",
+)
+
+GROUPS = Form(
+    key="groups",
+    title=N_("Groups, schools and facilities"),
+    intro=N_(
+        "For groups, schools and facilities: grants, meeting rooms, welfare education and "
+        "district council matters."
+    ),
+    next_steps=N_("The staff member in charge of this will read your request."),
+    thanks=RECEIVED,
+    steps=(
+        Step(
+            key="organisation",
+            kind=StepKind.TEXT,
+            label=N_("Organisation"),
+            prompt=N_("What is the name of your group, school or facility?"),
+            max_length=100,
+        ),
+        Step(
+            key="matter",
+            kind=StepKind.CHOICE,
+            label=N_("Matter"),
+            prompt=N_("What is it about?"),
+            choices=(
+                Choice(
+                    "grant",
+                    N_("Grants (Fureai grant, year-end mutual aid fund)"),
+                    button=N_("Grants"),
+                    receipt=N_(
+                        "Grants follow the council's guidelines and deadlines; staff will "
+                        "tell you about them."
+                    ),
+                ),
+                Choice(
+                    "room",
+                    N_("Using a room at the welfare and health activity base"),
+                    button=N_("Meeting rooms"),
+                ),
+                Choice(
+                    "education",
+                    N_("Welfare education (equipment loan, lecturers, programme planning)"),
+                    button=N_("Welfare education"),
+                ),
+                Choice("district", N_("District council matters")),
+                Choice("other", N_("Something else")),
+            ),
+        ),
+        Step(
+            key="request",
+            kind=StepKind.TEXT,
+            label=N_("What and when"),
+            prompt=N_("What would you like, and when?"),
+            max_length=300,
+        ),
+        Step(
+            key="contact_person",
+            kind=StepKind.TEXT,
+            label=N_("Contact person"),
+            prompt=N_("Who is the contact person?"),
+            max_length=40,
+        ),
+        *contact_steps(),
+        district_step(prompt=ACTIVITY_IN),
+    ),
+)
+
 FORMS: dict[str, Form] = {
     form.key: form
-    for form in (CONSULTATION, FOOD_SUPPORT, VOLUNTEER_REQUEST, VOLUNTEER_REGISTRATION, OPINION)
+    for form in (
+        CONSULTATION,
+        FOOD_SUPPORT,
+        VOLUNTEER_REQUEST,
+        VOLUNTEER_REGISTRATION,
+        OPINION,
+        GIVING,
+        HOUSEHOLD_GOODS,
+        DISASTER_RELIEF,
+        GROUPS,
+    )
 }

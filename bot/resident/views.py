@@ -22,6 +22,10 @@ MENU_LABELS = {
     "volunteer_request": N_("I need a volunteer"),
     "volunteer_registration": N_("I want to volunteer"),
     "opinion": N_("Opinion or complaint"),
+    "giving": N_("I want to give"),
+    "household_goods": N_("Household goods and appliances"),
+    "disaster_relief": N_("Fire or flood damage"),
+    "groups": N_("Groups, schools and facilities"),
     "office": N_("Office information"),
     "language": N_("Language"),
 }
