@@ -38,6 +38,7 @@ def food_script(resident: int) -> list[str]:
         "1",
         "1",
         "22",
+        "1",
         "送信する",
     ]
 

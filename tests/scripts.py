@@ -41,6 +41,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             Type("Sato"),
             Click("Skip"),
             ClickDistrict(2),
+            Click("Ask me first"),
         ],
         {
             "topic": "anshin",
@@ -51,6 +52,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             "contact_name": "Sato",
             "contact_times": None,
             "district": "d03",
+            "share": "ask",
         },
     ),
     "food": (
@@ -65,6 +67,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             Type("I use a wheelchair."),
             Click("Reply in this chat"),
             Click("Don't know"),
+            Click("Yes, if it helps"),
         ],
         {
             "adults": 2,
@@ -76,6 +79,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             "pickup_note": "I use a wheelchair.",
             "contact_method": "chat",
             "district": "unknown",
+            "share": "yes",
         },
     ),
     "volunteer_request": (
@@ -167,6 +171,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             Click("Skip"),
             Click("Reply in this chat"),
             ClickDistrict(0),
+            Click("Ask me first"),
         ],
         {
             "for_whom": "supported",
@@ -175,6 +180,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             "situation": None,
             "contact_method": "chat",
             "district": "d01",
+            "share": "ask",
         },
     ),
     "disaster_relief": (
@@ -187,6 +193,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             Click("Not sure"),
             Click("I will come to the counter"),
             Click("Don't know"),
+            Click("No, only the council"),
         ],
         {
             "cause": "flood",
@@ -196,6 +203,7 @@ FORM_SCRIPTS: dict[str, tuple[str, list[object], dict[str, object]]] = {
             "certificate": "unsure",
             "contact_method": "counter",
             "district": "unknown",
+            "share": "no",
         },
     ),
     "groups": (

@@ -238,6 +238,7 @@ async def test_html_in_answers_is_escaped_everywhere(harness: Harness) -> None:
     await resident.send("<b>bold</b> & <script>")
     await resident.send("1")
     await resident.send("1")
+    await resident.send("1")
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in resident.last.text
     await resident.send("Send")
     await harness.relay()

@@ -43,6 +43,7 @@ def test_piped_chat_completes_a_food_request_in_japanese(tmp_path: Path) -> None
         "1",
         "1",
         "22",
+        "1",
         ja.gettext("Send"),
     ]
     result = _chat(lines, tmp_path)
@@ -81,6 +82,7 @@ def test_console_switches_to_the_staff_group_and_back(tmp_path: Path) -> None:
         "1",
         "1",
         "22",
+        "1",
         ja.gettext("Send"),
         ":staff",
         ja.gettext("Take this"),

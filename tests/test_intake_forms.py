@@ -55,29 +55,29 @@ async def test_japanese_is_the_default_and_really_japanese(harness: Harness) -> 
 
 
 async def test_progress_total_never_grows_when_a_branch_opens(harness: Harness) -> None:
-    """The counter counts a branch from the start: choosing phone keeps the total (5/8), and
-    choosing this chat closes the phone branch, so the total shrinks (5/5), never jumps up."""
+    """The counter counts a branch from the start: choosing phone keeps the total (5/9), and
+    choosing this chat closes the phone branch, so the total shrinks (5/6), never jumps up."""
     t = harness.en()
     resident = harness.resident()
     await begin_form(harness, resident, t, "Consultation")
-    assert "(1/8)" in resident.last.text
+    assert "(1/9)" in resident.last.text
     await resident.click("Something else")
     await resident.click("Myself")
     await resident.send("I need advice.")
-    assert "(4/8)" in resident.last.text
+    assert "(4/9)" in resident.last.text
     await resident.click("Phone call")
-    assert "(5/8)" in resident.last.text
+    assert "(5/9)" in resident.last.text
     await resident.click("Back")
     await resident.click("Reply in this chat")
-    assert "(5/5)" in resident.last.text
+    assert "(5/6)" in resident.last.text
 
 
 async def test_japanese_step_counter_uses_full_width_brackets(harness: Harness) -> None:
-    """「相談（1/8）」: the Japanese counter is in full-width brackets."""
+    """「相談（1/9）」: the Japanese counter is in full-width brackets."""
     ja = harness.ja()
     resident = harness.resident(language="ja")
     await begin_form(harness, resident, ja, "Consultation")
-    assert f"{ja.gettext('Consultation')}</b>（1/8）" in resident.last.text
+    assert f"{ja.gettext('Consultation')}</b>（1/9）" in resident.last.text
 
 
 async def test_priority_follows_food_urgency(harness: Harness) -> None:
@@ -85,7 +85,7 @@ async def test_priority_follows_food_urgency(harness: Harness) -> None:
     t = harness.en()
     resident = harness.resident()
     await begin_form(harness, resident, t, "Food support")
-    for answer in ("1", "0", "2", "Skip", "1", "1", "1", "22", "Send"):
+    for answer in ("1", "0", "2", "Skip", "1", "1", "1", "22", "1", "Send"):
         await resident.send(answer)
     [ticket] = await harness.tickets()
     assert ticket.priority == "high"

@@ -28,10 +28,11 @@ async def test_review_lists_every_answer(harness: Harness) -> None:
         "4. Allergies or dietary needs: (skipped)",
         "7. Why not: I use a wheelchair.",
         "9. District: Don&#x27;t know",
+        "10. Passing on to a partner: Yes, if it helps",
     ):
         assert line in review
     assert [label for label in resident.labels() if label.startswith("Change")] == [
-        f"Change {n}" for n in range(1, 10)
+        f"Change {n}" for n in range(1, 11)
     ]
 
 

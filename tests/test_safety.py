@@ -59,7 +59,7 @@ async def test_crisis_in_the_middle_of_a_form(harness: Harness) -> None:
     await harness.relay()
     [alert] = [m for m in harness.staff_messages() if "⚠" in m.text]
     assert "もう死にたいです" in alert.text
-    for answer in ("1", "22", ja.gettext("Send")):
+    for answer in ("1", "22", "1", ja.gettext("Send")):
         await resident.send(answer)
     [tk] = await harness.tickets()
     assert tk.priority == "urgent"

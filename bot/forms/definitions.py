@@ -125,6 +125,25 @@ def district_step(when: Condition | None = None, prompt: str = LIVES_IN) -> Step
     )
 
 
+def share_step() -> Step:
+    """Returns the step that asks before a request is passed to a partner (staff see the
+    answer on the card; the notice says staff ask first as a rule)."""
+    return Step(
+        key="share",
+        kind=StepKind.CHOICE,
+        label=N_("Passing on to a partner"),
+        prompt=N_(
+            "If a partner organisation, the district council or a welfare commissioner could "
+            "help, may staff pass your request on to them?"
+        ),
+        choices=(
+            Choice("ask", N_("Ask me first")),
+            Choice("yes", N_("Yes, if it helps")),
+            Choice("no", N_("No, only the council")),
+        ),
+    )
+
+
 CONSULTATION = Form(
     key="consultation",
     title=N_("Consultation"),
@@ -216,6 +235,7 @@ CONSULTATION = Form(
         ),
         *contact_steps(),
         district_step(),
+        share_step(),
     ),
 )
 
@@ -290,6 +310,7 @@ FOOD_SUPPORT = Form(
         ),
         *contact_steps(),
         district_step(),
+        share_step(),
     ),
     priority_rules=(
         PriorityRule("urgency", ("today",), "urgent"),
@@ -592,6 +613,7 @@ HOUSEHOLD_GOODS = Form(
         ),
         *contact_steps(),
         district_step(),
+        share_step(),
     ),
 )
 
@@ -654,6 +676,7 @@ DISASTER_RELIEF = Form(
         ),
         *contact_steps(),
         district_step(),
+        share_step(),
     ),
     default_priority="high",
 )
