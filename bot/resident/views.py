@@ -179,21 +179,19 @@ def privacy_facts(t: Translator, profile: OfficeProfile) -> list[str]:
             ),
         ]
     lines = [
-        escape(
-            holder
-            + " "
-            + t.gettext("Representative: {name}.").format(name=facts.representative.get(loc))
-        ),
+        escape(holder)
+        + "\n"
+        + escape(t.gettext("Representative: {name}.").format(name=facts.representative.get(loc))),
         escape(
             t.gettext(
                 "You can ask us to disclose, correct or delete your data, to stop using it, "
                 "or to stop giving it to others, by phone or at the counter."
             )
-            + " "
-            + facts.requests.get(loc)
-            + " "
-            + facts.fee.get(loc)
-        ),
+        )
+        + "\n"
+        + escape(facts.requests.get(loc))
+        + "\n"
+        + escape(facts.fee.get(loc)),
         escape(
             t.gettext("Complaints about how we handle personal data: {where}").format(
                 where=facts.complaints.get(loc)
@@ -231,10 +229,9 @@ def consent_full(t: Translator, profile: OfficeProfile, retention: Settings) -> 
         facts_lines[0],
         escape(
             t.gettext(
-                "Why: to answer your request for consultation, food support or volunteer help, "
-                "or your opinion, and to coordinate the support you need."
+                "Why: to answer your requests and opinions, and to coordinate the support you need."
             )
-            + " "
+            + "\n"
             + t.gettext(
                 "We also use anonymous counts for statistics and reports, in a form that "
                 "identifies no one."
