@@ -27,7 +27,7 @@ MENU_LABELS = {
     "disaster_relief": N_("Fire or flood damage"),
     "groups": N_("Groups, schools and facilities"),
     "office": N_("Office information"),
-    "language": N_("Language"),
+    "language": N_("Language / 言語"),
 }
 CONSENT_LABELS = {
     "agree": N_("I agree"),
