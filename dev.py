@@ -7,7 +7,8 @@
     python3 dev.py catalog  # after changing texts: refresh messages.pot and the .po files
 
 Each command creates ./.venv and installs the project into it on first use, and again
-whenever pyproject.toml changes.
+whenever pyproject.toml or requirements.lock changes; dependencies come from
+requirements.lock, each checked against its hash.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".madoguchi-installed"
+# Every dependency pinned with its hashes (refresh: see the README, "Dependencies").
+LOCK = "requirements.lock"
 
 
 def venv_python() -> Path:
@@ -34,7 +37,9 @@ def ensure_environment() -> Path:
     # Checked at run time so an older Python gets this message instead of a syntax error.
     if sys.version_info < (3, 11):  # noqa: UP036
         sys.exit(f"madoguchi needs Python 3.11 or newer; this is {sys.version.split()[0]}")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + (ROOT / LOCK).read_bytes()
+    ).hexdigest()
     python = venv_python()
     if python.exists() and STAMP.exists() and STAMP.read_text() == wanted:
         return python
@@ -44,7 +49,10 @@ def ensure_environment() -> Path:
     print("installing madoguchi and its dependencies into .venv …", flush=True)
     pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "-e", f"{ROOT}[test]"], check=True)
+    # Exactly the locked versions, each checked against its recorded hash ...
+    subprocess.run([*pip, "install", "--require-hashes", "-r", str(ROOT / LOCK)], check=True)
+    # ... then madoguchi itself, which brings nothing more.
+    subprocess.run([*pip, "install", "--no-deps", "-e", str(ROOT)], check=True)
     STAMP.write_text(wanted)
     return python
 

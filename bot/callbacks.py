@@ -63,6 +63,7 @@ STAFF_ACTIONS = (
     "rf",
     "reply",
     "close",
+    "cl",
     "reopen",
     "back",
     "view",

@@ -39,6 +39,17 @@ class Document:
 
 
 @dataclass
+class PrivateDelivery:
+    """Messages and files for the sender's private chat with the bot (personal data that a
+    group must not see), and what to say in the group when that chat cannot be reached."""
+
+    screens: list[Screen] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    # Said where the update came from when the sender has never started the bot.
+    unreachable: Screen | None = None
+
+
+@dataclass
 class Reply:
     """Everything an update answers with, sent after its transaction commits."""
 
@@ -51,6 +62,10 @@ class Reply:
     # Deliver waiting outbox messages now rather than at the relay's next tick.
     outbox_waiting: bool = False
     documents: list[Document] = field(default_factory=list)
+    # For the sender alone, in their private chat with the bot.
+    private: PrivateDelivery | None = None
+    # Personal data was erased: once committed, the database is asked to forget old copies.
+    erased: bool = False
 
 
 def plain(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -18,11 +18,16 @@ from bot.outbox.relay import OutboxRelay
 from bot.outcomes import HandlerOutcomes
 from bot.safety import SafetyNet, default_net
 from bot.settings import OfficeProfile, Settings
+from bot.throttle import Throttle
 
 
 def utc_now() -> datetime:
     """The current time in UTC."""
     return datetime.now(UTC)
+
+
+# A person who is not staff hears the refusal once in this time in a group.
+REFUSAL_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,9 @@ class Services:
     outcomes: HandlerOutcomes = field(default_factory=HandlerOutcomes)
     # The crisis net with the council's own phrases (built once per set of phrases).
     safety: SafetyNet = field(default_factory=default_net)
+    # Refusals to people who are not staff, at most one per person per window in a group, so
+    # that someone spamming commands there cannot fill the group's pace.
+    refusals: Throttle = field(default_factory=lambda: Throttle(REFUSAL_WINDOW))
     # Names this process in leases held in the database (one worker among several).
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 

@@ -18,6 +18,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROFILE = PROJECT_ROOT / "office_profile.example.toml"
 
 
+# Optional lines of a staff card: dates, the resident's language, the partner referred to,
+# the contact method, the phone number, and the answers.
+CardField = Literal[
+    "received", "last_activity", "language", "referred", "contact", "phone", "answers"
+]
+
+
 class LocalizedText(BaseModel):
     """A text given per locale; Japanese is required and the fallback."""
 
@@ -45,6 +52,8 @@ class District(BaseModel):
     name: LocalizedText
     towns: list[str] = []
     coordinator_id: int | None = None
+    # Other names staff type for it (e.g. a number alone).
+    aliases: list[str] = []
 
 
 # The safety net's categories (bot.safety.CATEGORIES; a test keeps the two the same).
@@ -94,6 +103,8 @@ class Partner(BaseModel):
 
     key: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     name: LocalizedText
+    # Short names staff type for it (県社協 for 神奈川県社会福祉協議会).
+    aliases: list[str] = []
 
 
 class PrivacyFacts(BaseModel):
@@ -190,6 +201,9 @@ class Settings(BaseSettings):
     health_listen: str = "127.0.0.1"
     auto_migrate: bool = True
     district_routing: Literal["assign", "suggest", "off"] = "assign"
+    # What a ticket card in the staff group shows beyond its reference, service, priority,
+    # status, assignee and district: anyone in the group reads it, so nothing personal by default.
+    card_shows: Annotated[list[CardField], NoDecode] = []
     staff_page_size: int = Field(default=10, ge=1, le=50)
     digest_time: time = time(8, 30)
     office_opens: time = time(9, 0)
@@ -208,6 +222,14 @@ class Settings(BaseSettings):
         """Accepts a comma- or space-separated list of numeric ids."""
         if isinstance(value, str):
             return [int(part) for part in value.replace(",", " ").split()]
+        return value
+
+    @field_validator("card_shows", mode="before")
+    @classmethod
+    def _split_fields(cls, value: object) -> object:
+        """Accepts a comma- or space-separated list of card fields."""
+        if isinstance(value, str):
+            return value.replace(",", " ").split()
         return value
 
     @field_validator("webhook_secret")

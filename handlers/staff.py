@@ -20,6 +20,8 @@ def _who(update: Update) -> StaffWho:
     user = update.effective_user
     anonymous = bool(message is not None and message.sender_chat is not None) or user is None
     reply_to = message.reply_to_message.message_id if message and message.reply_to_message else None
+    replied = message.reply_to_message if message else None
+    to_bot = bool(replied and replied.from_user and replied.from_user.id == update.get_bot().id)
     query = update.callback_query
     return StaffWho(
         user_id=user.id if user else 0,
@@ -31,6 +33,7 @@ def _who(update: Update) -> StaffWho:
         anonymous=anonymous,
         reply_to_message_id=reply_to,
         language_code=user.language_code if user else None,
+        reply_to_bot=to_bot,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import Keyring
+
+log = logging.getLogger(__name__)
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -61,3 +65,17 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Creates the sessionmaker every update and job uses."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def forget_erased(db: async_sessionmaker[AsyncSession]) -> None:
+    """After an erasure, makes SQLite drop the copies of old pages its write-ahead log still
+    holds (the database file itself was overwritten by secure_delete); PostgreSQL's
+    autovacuum reclaims dead rows by itself."""
+    async with db() as session:
+        if session.bind.dialect.name != "sqlite":
+            return
+        try:
+            # TRUNCATE copies every page into the file and empties the -wal file.
+            await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        except OperationalError as exc:
+            log.warning("could not checkpoint after an erasure: %s", type(exc).__name__)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -109,6 +110,9 @@ class StaffMember(Base):
     display_name: Mapped[str] = mapped_column(String(64))
     districts: Mapped[list[str]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Made on first use for an id in MADOGUCHI_ADMIN_IDS (not by /staff add): it lasts only as
+    # long as the id stays in that list.
+    from_admin_list: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

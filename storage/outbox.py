@@ -202,3 +202,29 @@ async def outbox_backlog(session: AsyncSession) -> tuple[int, int]:
         )
     )
     return sum(counts.get(s, 0) for s in UNDELIVERED), counts.get("failed", 0)
+
+
+async def sent_copies_about(
+    session: AsyncSession,
+    chat_ids: list[int],
+    kinds: tuple[str, ...],
+    ticket_ids: list[int],
+    resident_id: int,
+    sent_after: datetime,
+) -> list[OutboxDTO]:
+    """Messages of the given kinds sent to the given chats since `sent_after` about the
+    tickets or the resident (crisis alerts name the resident in their routing facts)."""
+    rows = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id.in_(chat_ids),
+            OutboxMessage.kind.in_(kinds),
+            OutboxMessage.status == "sent",
+            OutboxMessage.telegram_message_id.is_not(None),
+            OutboxMessage.sent_at > sent_after,
+        )
+    )
+    return [
+        OutboxDTO.model_validate(row)
+        for row in rows
+        if row.ticket_id in ticket_ids or row.meta.get("resident_id") == resident_id
+    ]

@@ -23,6 +23,7 @@ class StaffDTO(DTO):
     display_name: str
     districts: list[str]
     active: bool
+    from_admin_list: bool = False
 
 
 class AuditDTO(DTO):
@@ -57,6 +58,8 @@ async def save_staff(
     display_name: str,
     districts: list[str],
     now: datetime,
+    *,
+    from_admin_list: bool = False,
 ) -> StaffDTO:
     """Adds a staff member, or updates and reactivates an existing one."""
     row = await session.scalar(
@@ -71,6 +74,7 @@ async def save_staff(
         True,
         now,
     )
+    row.from_admin_list = from_admin_list
     await session.flush()
     return StaffDTO.model_validate(row)
 
@@ -121,3 +125,26 @@ async def recent_audit(session: AsyncSession, limit: int) -> list[AuditDTO]:
     """Returns the newest audit entries."""
     rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
     return [AuditDTO.model_validate(r) for r in rows]
+
+
+async def revoke_former_admins(
+    session: AsyncSession, admin_ids: list[int], now: datetime
+) -> list[int]:
+    """Deactivates staff rows made for admin ids no longer in the admin list; returns their
+    user ids."""
+    gone = list(
+        await session.scalars(
+            select(StaffMember.telegram_user_id).where(
+                StaffMember.from_admin_list.is_(True),
+                StaffMember.active.is_(True),
+                StaffMember.telegram_user_id.not_in(admin_ids),
+            )
+        )
+    )
+    if gone:
+        await session.execute(
+            update(StaffMember)
+            .where(StaffMember.telegram_user_id.in_(gone))
+            .values(active=False, updated_at=now)
+        )
+    return gone

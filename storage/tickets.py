@@ -348,13 +348,14 @@ async def references_of(session: AsyncSession, ticket_ids: set[int]) -> dict[int
 
 
 async def tickets_created_between(
-    session: AsyncSession, start: datetime, end: datetime
+    session: AsyncSession, start: datetime, end: datetime, limit: int | None = None
 ) -> list[TicketDTO]:
-    """Returns tickets created in [start, end), oldest first."""
+    """Returns tickets created in [start, end), oldest first (at most `limit`)."""
     rows = await session.scalars(
         select(Ticket)
         .where(Ticket.created_at >= start, Ticket.created_at < end)
         .order_by(Ticket.created_at, Ticket.id)
+        .limit(limit)
     )
     return [TicketDTO.model_validate(r) for r in rows]
 

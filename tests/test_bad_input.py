@@ -234,6 +234,7 @@ async def test_a_redelivered_send_never_makes_a_second_ticket(harness: Harness) 
 
 async def test_html_in_answers_is_escaped_everywhere(harness: Harness) -> None:
     """An answer with markup is shown literally to the resident and to staff."""
+    harness.settings.card_shows = ["answers"]
     resident = await _at_text_question(harness)
     await resident.send("<b>bold</b> & <script>")
     await resident.send("1")

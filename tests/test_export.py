@@ -9,10 +9,12 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pytest
 
 from bot.channels.telegram.local_api import StoredMessage
 from bot.forms import engine
 from bot.forms.definitions import FORMS
+from bot.staff import export
 from bot.staff.export import safe_cell
 from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
 from storage.staff import recent_audit, save_staff, staff_names
@@ -70,14 +72,16 @@ async def _file_ticket(harness: Harness, form_key: str, user_id: int) -> None:
 
 
 async def _staff_command(harness: Harness, user: UserClient, text: str) -> list[StoredMessage]:
-    """Sends a command in the staff group and returns what the bot sent there in answer."""
+    """Sends a command in the staff group and returns what the bot sent in answer, there and
+    in the sender's private chat (where files with personal data go)."""
     chat_id = harness.settings.staff_chat_id
-    before = len(harness.api.sent_to(chat_id))
+    before = len(harness.api.sent_to(chat_id)), len(harness.api.sent_to(user.user_id))
     payload = user.message_payload(text=text)
     payload["chat"] = {"id": chat_id, "type": "supergroup", "title": "staff"}
     payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     await user.deliver({"update_id": next(harness.update_ids), "message": payload})
-    return harness.api.sent_to(chat_id)[before:]
+    in_group = harness.api.sent_to(chat_id)[before[0] :]
+    return in_group + harness.api.sent_to(user.user_id)[before[1] :]
 
 
 async def _export(harness: Harness, text: str = "/export") -> StoredMessage:
@@ -378,3 +382,19 @@ def test_cells_that_would_run_as_formulas_get_an_apostrophe() -> None:
     assert safe_cell("\x01=1+2") == "'=1+2"
     for value in ("佐藤", "045-123-4567", "1234-5678", "", "a=b", "2026-11-27 10:00"):
         assert safe_cell(value) == value
+
+
+async def test_an_export_past_the_cap_is_refused_with_a_hint(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More tickets than one file may hold: no file, a hint to export a shorter period, and
+    nothing audited."""
+    await _one_ticket_per_form(harness)
+    monkeypatch.setattr(export, "MAX_EXPORT_TICKETS", 4)
+    sent = await _staff_command(
+        harness, harness.resident(ADMIN_ID, language="ja"), "/export 2026-11-01 2026-11-30"
+    )
+    assert [m for m in sent if m.document is not None] == []
+    assert harness.ja().gettext(export.TOO_MANY).format(limit=4) in sent[-1].text
+    async with harness.db() as session:
+        assert [a for a in await recent_audit(session, 10) if a.action == "export"] == []

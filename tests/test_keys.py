@@ -94,9 +94,10 @@ async def _staff_read(harness: Harness, reference: str) -> None:
     payload = admin.message_payload(text="/export 2026-11-01 2026-11-30")
     payload["chat"] = {"id": harness.settings.staff_chat_id, "type": "supergroup", "title": "s"}
     payload["entities"] = [{"type": "bot_command", "offset": 0, "length": 7}]
-    before = len(harness.staff_messages())
+    before = len(harness.api.sent_to(ADMIN_ID))
     await admin.deliver({"update_id": next(harness.update_ids), "message": payload})
-    documents = [m.document for m in harness.staff_messages()[before:] if m.document]
+    # A file with personal data goes to the asking staff member's private chat.
+    documents = [m.document for m in harness.api.sent_to(ADMIN_ID)[before:] if m.document]
     assert len(documents) == 1 and reference.encode() in documents[0]
     assert harness.errors == [], harness.errors
 

@@ -53,8 +53,9 @@ async def test_card_is_stored_with_the_ticket_before_any_send(harness: Harness) 
     assert row.text == "", "a delivered message's text (answers) is not kept"
 
 
-async def test_card_is_in_japanese_with_the_required_fields(harness: Harness) -> None:
-    """Reference, service, priority, district, contact and answers, in Japanese."""
+async def test_card_is_in_japanese_and_shows_the_group_no_personal_data(harness: Harness) -> None:
+    """By default: reference, service, priority, status, assignee, district, in Japanese; no
+    answers, contact or phone (everyone in the group reads the card)."""
     await _send_food_request(harness)
     await harness.relay()
     [card] = harness.staff_messages()
@@ -65,6 +66,26 @@ async def test_card_is_in_japanese_with_the_required_fields(harness: Harness) ->
         ja.gettext("Food support"),
         ja.gettext("Urgent"),
         ja.gettext("District"),
+        ja.gettext("Status"),
+        ja.gettext("Assignee"),
+    ):
+        assert fragment in card.text
+    for fragment in (
+        ja.gettext("Reply in this chat"),
+        ja.gettext("Adults in the household"),
+        "I use a wheelchair.",
+    ):
+        assert fragment not in card.text
+
+
+async def test_a_card_shows_contact_and_answers_when_configured(harness: Harness) -> None:
+    """MADOGUCHI_CARD_SHOWS=contact,answers puts the contact method and answers on the card."""
+    harness.settings.card_shows = ["contact", "answers"]
+    await _send_food_request(harness)
+    await harness.relay()
+    [card] = harness.staff_messages()
+    ja = harness.ja()
+    for fragment in (
         ja.gettext("Reply in this chat"),
         ja.gettext("Adults in the household"),
         "I use a wheelchair.",

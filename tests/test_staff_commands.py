@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
+import time
 
 import storage.tickets
+from bot.staff.desk import NOT_UNDERSTOOD, START_PRIVATE_CHAT
 from storage.staff import get_staff
 from tests.fakes import Harness
 from tests.staff_helpers import ADMIN_ID, add_staff, card_of, events, resident_request, ticket
@@ -138,7 +141,7 @@ async def test_queue_filters_and_pages(harness: Harness) -> None:
     await staff.send("/queue urgent")
     assert refs[0] in staff.last.text
     await staff.send("/queue nonsense")
-    assert staff.said(ja.gettext("Unknown filter. Use one of: {options}.").split("{")[0], since=-1)
+    assert staff.said(ja.gettext(NOT_UNDERSTOOD).split("{options}")[0].format(typed="nonsense"))
 
 
 async def test_a_long_queue_is_counted_only_so_far(harness: Harness, monkeypatch) -> None:
@@ -164,16 +167,63 @@ async def test_a_long_queue_is_counted_only_so_far(harness: Harness, monkeypatch
     assert ja.gettext("Next") not in staff.labels()
 
 
-async def test_ticket_shows_everything_and_records_the_view(harness: Harness) -> None:
-    """/ticket shows answers, contact and history; the view is an event with who."""
+async def test_ticket_shows_everything_privately_and_records_the_view(harness: Harness) -> None:
+    """/ticket in the group: the group sees the ticket's line only; answers, contact and
+    history go to the asking staff member's private chat; the view is an event with who."""
     staff = await add_staff(harness, 700001, "佐藤")
     _, tk = await resident_request(harness, form="consultation")
     await staff.send(f"/ticket {tk.reference}")
-    details = staff.last.text
+    in_group = staff.last.text
+    assert tk.reference in in_group and "045-123-4567" not in in_group
+    assert "bills" not in in_group
+    details = harness.api.sent_to(700001)[-1].text
     assert "My mother cannot manage her bills any more." in details
     assert "045-123-4567" in details
     viewed = [e for e in await events(harness, tk.id) if e.kind == "viewed"]
     assert viewed and viewed[0].actor_id == 700001
+
+
+async def test_ticket_tells_a_staff_member_who_never_started_the_bot_how_to(
+    harness: Harness,
+) -> None:
+    """A private chat the bot cannot open (403): the group is told how to start it, and no
+    personal data is posted there instead."""
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    _, tk = await resident_request(harness, form="consultation")
+    harness.api.fail_next(
+        "sendMessage",
+        chat_id=700001,
+        status=403,
+        description="Forbidden: bot can't initiate conversation with a user",
+    )
+    await staff.send(f"/ticket {tk.reference}")
+    said = "\n".join(m.text for m in staff.messages()[-2:])
+    assert ja.gettext(START_PRIVATE_CHAT) in said
+    assert "045-123-4567" not in said and "bills" not in said
+    assert harness.errors == []
+
+
+async def test_a_long_history_comes_as_a_file_beside_a_short_view(harness: Harness) -> None:
+    """200 follow-ups: the private view shows the latest entries and fits one message; the
+    whole history is a text file with every message."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, tk = await resident_request(harness, form="consultation")
+    for number in range(200):
+        await resident.send(f"follow-up number {number}")
+    started = time.monotonic()
+    await staff.send(f"/ticket {tk.reference}")
+    took = time.monotonic() - started
+    print(f"\n/ticket with 200 follow-ups answered in {took:.2f} s")
+    assert took < 1
+    private = harness.api.sent_to(700001)
+    files = [m for m in private if m.document is not None]
+    assert len(files) == 1
+    history = files[0].document.decode("utf-8")
+    assert all(f"follow-up number {n}\n" in history + "\n" for n in range(200))
+    views = [m for m in private if m.document is None and tk.reference in m.text]
+    assert len(views) == 1 and len(views[0].text) < 4096
+    assert "follow-up number 199" in views[0].text and "follow-up number 0\n" not in views[0].text
 
 
 async def test_search_by_reference_phone_and_words(harness: Harness) -> None:
@@ -201,8 +251,59 @@ async def test_assign_by_name_and_priority_and_status_by_label(harness: Harness)
     async with harness.db() as session:
         assignee = await get_staff(session, tk.assignee_id)
     assert (assignee.display_name, tk.priority, tk.status) == ("鈴木", "low", "in_progress")
-    await staff.send(f"/status {tk.reference} closed")
-    assert (await ticket(harness, tk.id)).status == "in_progress"
+    await staff.send(f"/status {tk.reference} new")
+    assert (await ticket(harness, tk.id)).status == "in_progress", "a ticket cannot go back to new"
+    await staff.send(f"/status {tk.reference} 完了")
+    assert (await ticket(harness, tk.id)).status == "closed"
+
+
+async def test_staff_can_say_everything_in_japanese(harness: Harness) -> None:
+    """Filters, statuses, priorities and partners in Japanese and short forms; errors list the
+    Japanese choices, never an English key."""
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700002, "鈴木")
+    _, first = await resident_request(harness, form="consultation")
+    _, second = await resident_request(harness, user_id=5002)
+    await staff.send(f"/assign {first.reference} 鈴木")
+    await staff.send(f"/status {first.reference} 返答待ち")
+    await staff.send(f"/priority {second.reference} 高い")
+    await staff.send(f"/refer {second.reference} 県社協")
+    first, second = await ticket(harness, first.id), await ticket(harness, second.id)
+    assert first.status == "waiting"
+    assert (second.priority, second.status, second.referred_to) == (
+        "high",
+        "referred",
+        "kanagawa_council",
+    )
+    for typed, shown, hidden in (
+        ("返答待ち", first, second),
+        ("鈴木", first, second),
+        ("未担当", second, first),
+        ("つなぎ済み", second, first),
+        ("相談", first, second),
+        (ja.gettext("Food support"), second, first),
+    ):
+        await staff.send(f"/queue {typed}")
+        text = staff.last.text
+        assert shown.reference in text and hidden.reference not in text, typed
+    await staff.send(f"/priority {first.reference} とても")
+    error = staff.last.text
+    assert ja.gettext("Urgent") in error and "urgent" not in error
+
+
+async def test_an_ambiguous_name_asks_which_one(harness: Harness) -> None:
+    """Two staff called 佐藤: /assign … 佐藤 changes nothing and lists both with their ids."""
+    staff = await add_staff(harness, 700001, "佐藤 一郎")
+    await add_staff(harness, 700002, "佐藤 花子")
+    _, tk = await resident_request(harness)
+    await staff.send(f"/assign {tk.reference} 佐藤")
+    assert "700001" in staff.last.text and "700002" in staff.last.text
+    assert (await ticket(harness, tk.id)).assignee_id is None
+    await staff.send(f"/assign {tk.reference} 花子")
+    tk = await ticket(harness, tk.id)
+    async with harness.db() as session:
+        assert (await get_staff(session, tk.assignee_id)).display_name == "佐藤 花子"
 
 
 async def test_district_coordinator_is_assigned(harness: Harness) -> None:
@@ -232,7 +333,9 @@ async def test_staff_management_by_admins(harness: Harness) -> None:
         "Sorry, this is only for council staff."
     )  # ja client
     await admin.send("/audit")
-    assert "staff_add" in admin.last.text and "staff_remove" in admin.last.text
+    ja = harness.ja()
+    assert ja.gettext("staff member added") in admin.last.text
+    assert ja.gettext("staff member removed") in admin.last.text
 
 
 async def test_resident_lists_their_tickets(harness: Harness) -> None:
@@ -309,3 +412,21 @@ async def test_staff_help_in_a_private_chat(harness: Harness) -> None:
     resident = harness.resident(5001)
     await resident.send("/help")
     assert not resident.said("/queue")
+
+
+async def test_history_and_audit_show_no_internal_keys(harness: Harness) -> None:
+    """The ticket history and /audit speak Japanese: no snake_case keys, no system reasons."""
+    admin = harness.staff(ADMIN_ID, "Admin")
+    await admin.send("/staff add 700001 佐藤")
+    staff = harness.staff(700001, "佐藤")
+    resident, tk = await resident_request(harness, form="consultation")
+    await resident.send("I want to die tonight, I have the pills ready")
+    await staff.send(f"/assign {tk.reference} 自分")
+    await staff.send(f"/note {tk.reference} 電話で確認")
+    await resident.send("/delete")
+    await resident.click("Yes, delete my data")
+    await staff.send(f"/ticket {tk.reference}")
+    await admin.send("/audit 50")
+    shown = harness.api.sent_to(700001)[-1].text + "\n" + admin.last.text
+    keys = re.findall(r"\b[a-z]+_[a-z_]+\b|\berasure\b|\bretention\b", shown)
+    assert keys == [], keys

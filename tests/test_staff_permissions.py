@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.staff.commands import ADMIN_COMMANDS, STAFF_COMMANDS
+from storage.staff import get_staff_by_user
 from tests.fakes import Harness, UserClient
 from tests.staff_helpers import ADMIN_ID, add_staff, card_of, events, resident_request, ticket
 
@@ -153,3 +154,24 @@ async def test_forged_or_stale_card_data(harness: Harness, data: str) -> None:
     await staff.press(card_of(harness, tk), data)
     after = await _state(harness, tk.id)
     assert after[:4] == before[:4]
+
+
+async def test_an_admin_removed_from_the_admin_list_is_no_longer_staff(harness: Harness) -> None:
+    """The staff row made for an admin id ends when the id leaves MADOGUCHI_ADMIN_IDS; a
+    member added with /staff add stays."""
+    admin = harness.staff(ADMIN_ID, "Admin")
+    await admin.send("/queue")
+    await admin.send("/staff add 700001 佐藤")
+    harness.settings.admin_ids = []
+    before = len(harness.staff_messages())
+    await admin.send("/queue")
+    said = [m.text for m in harness.staff_messages()[before:]]
+    assert said == [harness.en().gettext("Sorry, this is only for council staff.")] or said == [
+        harness.ja().gettext("Sorry, this is only for council staff.")
+    ]
+    async with harness.db() as session:
+        assert await get_staff_by_user(session, ADMIN_ID) is None
+        assert await get_staff_by_user(session, 700001) is not None
+    staff = harness.staff(700001, "佐藤")
+    await staff.send("/queue")
+    assert harness.staff_messages()[-1].text != said[0]

@@ -42,6 +42,8 @@ class Prepared:
     edit_message_id: int | None = None
     force_reply: bool = False
     photo: bytes | None = None
+    # Delete this message of ours instead of sending anything.
+    delete_message_id: int | None = None
 
 
 class SendError(Exception):

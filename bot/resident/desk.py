@@ -525,6 +525,7 @@ class Desk:
         if action == "yes":
             await erase_resident(self.session, self.services, self.resident)
             self.reply.outbox_waiting = True
+            self.reply.erased = True
             self.show(views.deleted(self.t))
             return
         await self.set_screen(ResidentScreen.MENU)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
 from storage.models import TicketStatus
+from storage.outbox import add_outbox_message, sent_copies_about
 from storage.residents import ResidentDTO, delete_resident, get_draft
 from storage.tickets import (
     TicketChange,
@@ -26,6 +28,10 @@ from storage.tickets import (
     update_ticket,
 )
 
+# What a group holds of a resident's own words, and how long a bot may delete its messages
+# there (Telegram allows 48 hours; the margin covers a relay that is behind).
+GROUP_COPY_KINDS = ("resident_message", "crisis_alert")
+DELETABLE_FOR = timedelta(hours=47)
 ERASED_FOR_STAFF = N_(
     "{reference}: the resident asked for their personal data to be deleted. The request was "
     "closed and its answers and contact details removed."
@@ -136,6 +142,7 @@ async def erase_resident(session: AsyncSession, services: Services, resident: Re
     staff_t: Translator = services.catalogs.translator_for(STAFF_LOCALE)
     tickets = await tickets_of_resident(session, resident.id)
     await delete_resident(session, resident.id, resident.chat_id)
+    await remove_group_copies(session, services, [t.id for t in tickets], resident.id)
     for ticket in tickets:
         await add_ticket_event(session, ticket.id, "erased", "system", None, now)
         if ticket.status in OPEN_STATUSES:
@@ -158,3 +165,24 @@ async def erase_resident(session: AsyncSession, services: Services, resident: Re
                     ticket.id,
                 )
         await queue_card_refresh(session, services, ticket.id)
+
+
+async def remove_group_copies(
+    session: AsyncSession, services: Services, ticket_ids: list[int], resident_id: int
+) -> None:
+    """Asks the relay to delete the resident's words we posted to staff chats (relays and
+    crisis alerts) while Telegram still lets a bot delete them."""
+    now = services.clock()
+    chats = [c for c in (services.settings.staff_chat_id, services.settings.oncall_chat_id) if c]
+    copies = await sent_copies_about(
+        session, chats, GROUP_COPY_KINDS, ticket_ids, resident_id, now - DELETABLE_FOR
+    )
+    for copy in copies:
+        await add_outbox_message(
+            session,
+            copy.chat_id,
+            "delete_message",
+            "",
+            now,
+            meta={"message_id": copy.telegram_message_id},
+        )

@@ -648,6 +648,14 @@ def consent_withdrawn(t: Translator) -> Screen:
     )
 
 
+WHAT_STAYS = N_(
+    "What stays: anonymous counts (which service, which district, which dates), with no name "
+    "and none of your words. I also delete the messages I passed on to the staff chat in the "
+    "last 48 hours; Telegram does not let me delete older ones, so for those please ask the "
+    "council."
+)
+
+
 def delete_confirm(t: Translator) -> Screen:
     """Asks before everything about the resident is erased."""
     buttons = [
@@ -660,7 +668,9 @@ def delete_confirm(t: Translator) -> Screen:
                 "Delete all your personal data? Your open requests will be closed and staff told. "
                 "This cannot be undone."
             )
-        ),
+        )
+        + "\n\n"
+        + escape(t.gettext(WHAT_STAYS)),
         rows_of(buttons, 1),
     )
 

@@ -14,6 +14,7 @@ from bot.i18n import N_, STAFF_LOCALE
 from bot.screens import Button, Screen, rows_of
 from bot.services import Services
 from bot.tickets.lifecycle import (
+    OUTCOME_LABELS,
     PRIORITY_LABELS,
     SETTABLE_STATUSES,
     STATUS_LABELS,
@@ -23,8 +24,8 @@ from bot.tickets.lifecycle import (
 from storage.staff import StaffDTO, get_staff
 from storage.tickets import TicketDTO
 
-# A card is one message, so its buttons stay on it: long answers are shortened here
-# (the whole text is in /ticket).
+# A card is one message, so its buttons stay on it: long answers (when the card shows them)
+# are shortened here (the whole text is in /ticket).
 CARD_ANSWER_LIMIT = 300
 CARD_TEXT_LIMIT = 3900
 
@@ -43,6 +44,7 @@ LANGUAGE = N_("Language")
 REFERRED_TO = N_("Referred to")
 ENTERED_BY_STAFF = N_("Entered by staff ({name})")
 UNREACHABLE = N_("⚠ The resident cannot be reached through the bot (they blocked it).")
+DETAILS_BY_COMMAND = N_("Details: /ticket {reference} (sent to you privately)")
 MINOR = N_("⚠ The resident said they are under 18: no details were asked. Please follow up.")
 
 CLAIM = N_("Take this")
@@ -51,6 +53,7 @@ CHANGE_PRIORITY = N_("Priority")
 REFER = N_("Refer")
 REPLY = N_("Reply")
 CLOSE = N_("Close")
+CLOSE_QUESTION = N_("Close this request? Choose what came of it (Back keeps it open).")
 REOPEN = N_("Reopen")
 BACK = N_("Back")
 
@@ -74,7 +77,6 @@ async def render_card(
     ctx = staff_form_context(services)
     t = ctx.t
     form = FORMS[ticket.service]
-    answers = ticket.answers
     tz = services.settings.tz
     assignee = await get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
     # The assignee (or suggested 地区担当) is mentioned, so Telegram notifies them.
@@ -89,24 +91,24 @@ async def render_card(
                     name=mention(suggested)
                 )
     district = services.profile.district(ticket.district_key) if ticket.district_key else None
-    contact = (
-        engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
-        if "contact_method" in answers
-        else t.gettext("No reply wanted")
-    )
-    if ticket.phone:
-        contact += f" {engine.format_phone(ticket.phone)}"
+    shows = set(services.settings.card_shows)
     fields = [
         (SERVICE, t.gettext(form.title)),
         (PRIORITY, t.gettext(PRIORITY_LABELS[ticket.priority])),
         (STATUS, t.gettext(STATUS_LABELS[ticket.status])),
         (DISTRICT, district.name.get(STAFF_LOCALE) if district else t.gettext("Don't know")),
-        (CONTACT, contact),
-        (RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
-        (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
-        (LANGUAGE, ticket.locale),
     ]
-    if ticket.referred_to:
+    if shows & {"contact", "phone"}:
+        fields.append((CONTACT, _contact(ticket, ctx, shows)))
+    if "received" in shows:
+        fields.append((RECEIVED, ticket.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")))
+    if "last_activity" in shows:
+        fields.append(
+            (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
+        )
+    if "language" in shows:
+        fields.append((LANGUAGE, ticket.locale))
+    if ticket.referred_to and "referred" in shows:
         partner = services.profile.partner(ticket.referred_to)
         fields.append(
             (REFERRED_TO, partner.name.get(STAFF_LOCALE) if partner else ticket.referred_to)
@@ -125,18 +127,48 @@ async def render_card(
         lines.append(t.gettext(UNREACHABLE))
     if ticket.minor:
         lines.append(escape(t.gettext(MINOR)))
-    lines.append("―――")
+    if "answers" in shows:
+        lines += _answer_lines(ticket, ctx, lines)
+    else:
+        lines.append(escape(t.gettext(DETAILS_BY_COMMAND).format(reference=ticket.reference)))
+    if menu == "close":
+        lines.append(f"<b>{escape(t.gettext(CLOSE_QUESTION))}</b>")
+    return Screen("\n".join(lines), card_buttons(services, ticket, menu))
+
+
+def _contact(ticket: TicketDTO, ctx: FormContext, shows: set[str]) -> str:
+    """How the resident wants to be contacted, with the phone number if the card shows it."""
+    form = FORMS[ticket.service]
+    answers = ticket.answers
+    contact = (
+        engine.display_answer(form.step("contact_method"), answers["contact_method"], ctx)
+        if "contact_method" in answers
+        else ctx.t.gettext("No reply wanted")
+    )
+    if ticket.phone and "phone" in shows:
+        contact += f" {engine.format_phone(ticket.phone)}"
+    return contact
+
+
+def _answer_lines(ticket: TicketDTO, ctx: FormContext, above: list[str]) -> list[str]:
+    """The answers under a card's fields, shortened to keep the card one message."""
+    t = ctx.t
+    form = FORMS[ticket.service]
+    answers = ticket.answers
+    lines = ["―――"]
+    used = sum(len(x) + 1 for x in above)
     for step in form.visible_steps(answers):
         if step.key in answers and step.key not in ("contact_method", "district"):
             value = engine.display_answer(step, answers[step.key], ctx)
             if len(value) > CARD_ANSWER_LIMIT:
                 value = value[:CARD_ANSWER_LIMIT] + "…"
             line = f"<b>{escape(t.gettext(step.label))}</b>: {escape(value)}"
-            if sum(len(x) + 1 for x in lines) + len(line) > CARD_TEXT_LIMIT:
+            used += len(line) + 1
+            if used > CARD_TEXT_LIMIT:
                 lines.append("…")
                 break
             lines.append(line)
-    return Screen("\n".join(lines), card_buttons(services, ticket, menu))
+    return lines
 
 
 def card_buttons(
@@ -155,6 +187,9 @@ def card_buttons(
     if menu == "priority":
         options = [button(PRIORITY_LABELS[p], "pr", p) for p in PRIORITY_LABELS]
         return (*rows_of(options, 4), back)
+    if menu == "close":
+        options = [button(label, "cl", key) for key, label in OUTCOME_LABELS.items()]
+        return (*rows_of(options, 2), back)
     if menu == "refer":
         options = [
             Button(p.name.get(STAFF_LOCALE), callbacks.staff(ticket.id, "rf", p.key))

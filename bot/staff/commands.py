@@ -14,7 +14,7 @@ from html import escape
 from bot.i18n import N_, Translator
 from bot.screens import Reply, Screen
 from bot.staff.desk import StaffDesk
-from bot.staff.views import bold
+from bot.staff.views import REPLY_HINT, bold
 from storage.staff import StaffDTO
 
 Run = Callable[[StaffDesk, StaffDTO, str], Awaitable[None]]
@@ -50,32 +50,37 @@ ELSEWHERE_NEWTICKET = N_(
     "me and send /newticket there."
 )
 CLOSE_AND_REOPEN_HELP = N_("/close 1234-5678 [reason] – close; /reopen 1234-5678 – reopen")
-REPLY_HINT = N_(
-    "To answer a resident, reply to their message in this group or use the card's Reply "
-    "button. Anything else said in the group stays internal."
-)
 
 COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand(
         "queue",
         StaffDesk.cmd_queue,
-        (N_("/queue [new|mine|urgent|unassigned|service|district] – open tickets, oldest first"),),
+        (
+            N_(
+                "/queue [filter] – open tickets, oldest first (new, mine, urgent, unassigned, a status, "
+                "a service, a district or a colleague's name)"
+            ),
+        ),
     ),
     StaffCommand(
         "ticket",
         StaffDesk.cmd_ticket,
-        (N_("/ticket 1234-5678 – details, answers, contact and history"),),
+        (N_("/ticket 1234-5678 – details, answers, contact and history (sent to you privately)"),),
     ),
     StaffCommand("assign", StaffDesk.cmd_assign, (N_("/assign 1234-5678 me|name – assign"),)),
     StaffCommand(
         "status",
         StaffDesk.cmd_status,
-        (N_("/status 1234-5678 in_progress|waiting|resolved – change the status"),),
+        (
+            N_(
+                "/status 1234-5678 status – change the status (in progress, waiting, resolved, closed)"
+            ),
+        ),
     ),
     StaffCommand(
         "priority",
         StaffDesk.cmd_priority,
-        (N_("/priority 1234-5678 urgent|high|normal|low – change the priority"),),
+        (N_("/priority 1234-5678 level – change the priority (urgent, high, normal, low)"),),
     ),
     StaffCommand(
         "refer", StaffDesk.cmd_refer, (N_("/refer 1234-5678 partner [note] – refer to a partner"),)
@@ -110,8 +115,8 @@ COMMANDS: tuple[StaffCommand, ...] = (
         "staff",
         StaffDesk.cmd_staff,
         (
-            N_("/staff add <user id> <name> [district keys] – add or update a staff member"),
-            N_("/staff remove <user id> – remove a staff member"),
+            N_("/staff add user-id name [districts] – add or update a staff member"),
+            N_("/staff remove user-id – remove a staff member"),
             N_("/staff list – list staff"),
         ),
         who=Who.ADMIN,

@@ -7,7 +7,8 @@ nothing about tickets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from html import escape
 
@@ -17,27 +18,31 @@ from bot import callbacks
 from bot.callbacks import StaffButtonData
 from bot.forms.definitions import FORMS
 from bot.forms.engine import normalize, parse_phone
-from bot.i18n import N_, STAFF_LOCALE, Translator, locale_from_language_code
+from bot.i18n import LANGUAGE_NAMES, N_, STAFF_LOCALE, Translator, locale_from_language_code
 from bot.numbers.digest import render_digest
 from bot.numbers.figures import collect_digest, collect_stats, period_bounds, weekly_intake
 from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_chart_png
 from bot.outbox.queue import enqueue
-from bot.screens import Button, Document, Reply, Screen, plain, rows_of
+from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
 from bot.services import Services
+from bot.staff import words
 from bot.staff.cards import render_card, staff_form_context
 from bot.staff.export import export_tickets
-from bot.staff.triage import Triage
+from bot.staff.triage import NO_REPLY_WANTED, Triage
 from bot.staff.views import (
+    REPLY_HINT,
     audit_list,
     refusal,
     staff_list,
     ticket_details,
+    ticket_line,
     ticket_list,
 )
-from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.staff.words import QUEUE_SHORT, Word, labels
+from bot.tickets.lifecycle import OUTCOME_LABELS, SETTABLE_STATUSES
 from bot.tickets.reference import parse_reference
-from storage.models import Priority
-from storage.outbox import outbox_message_for
+from storage.models import Priority, TicketStatus
+from storage.outbox import OutboxDTO, outbox_message_for
 from storage.staff import (
     StaffDTO,
     active_staff,
@@ -45,6 +50,7 @@ from storage.staff import (
     deactivate_staff,
     get_staff_by_user,
     recent_audit,
+    revoke_former_admins,
     save_staff,
     staff_names,
     staff_names_by_user,
@@ -61,7 +67,34 @@ from storage.tickets import (
     ticket_page,
 )
 
-QUEUE_FILTERS = ("new", "mine", "urgent", "unassigned")
+# Statuses /queue can list on their own ("new" is a simple filter; closed tickets are done).
+QUEUE_STATUSES = (
+    TicketStatus.ASSIGNED,
+    TicketStatus.IN_PROGRESS,
+    TicketStatus.WAITING,
+    TicketStatus.REFERRED,
+    TicketStatus.RESOLVED,
+)
+MINE = N_("Mine")
+REPLY_PROMPT = N_(
+    "✉ Reply to {reference} ({service}; the resident reads {language}): answer this message "
+    "with the text for the resident."
+)
+NOT_A_RESIDENT_MESSAGE = N_(
+    "Your reply stays in this group: it answers a card, not the resident. To answer the "
+    "resident of {reference}, press Reply on its card or reply to one of their own messages."
+)
+USE_REFER = N_(
+    "To refer {reference} to a partner, write /refer {reference} and the partner's name."
+)
+AMBIGUOUS = N_("「{typed}」 could mean several: {options}. Please write one of them in full.")
+NOT_UNDERSTOOD = N_("I do not know 「{typed}」. You can write: {options}.")
+SENT_PRIVATELY = N_("🔒 The details are in your private chat with me.")
+FILE_SENT_PRIVATELY = N_("🔒 The file is in your private chat with me.")
+START_PRIVATE_CHAT = N_(
+    "🔒 I cannot write to you privately yet. Please open a private chat with me, press "
+    "Start once, then ask again here (personal details are not shown in the group)."
+)
 REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
 
 
@@ -78,16 +111,26 @@ class StaffWho:
     language_code: str | None = None
     pressed_message_id: int | None = None
     private: bool = False
+    # The message replied to was one of the bot's own.
+    reply_to_bot: bool = False
 
 
 async def staff_for_user(
     session: AsyncSession, services: Services, user_id: int, name: str
 ) -> StaffDTO | None:
-    """The staff member with a Telegram user id; an admin gets a staff row on first use."""
+    """The staff member with a Telegram user id; an admin gets a staff row on first use,
+    which ends when the id leaves the admin list."""
     staff = await get_staff_by_user(session, user_id)
-    if staff is None and user_id in services.settings.admin_ids:
-        now = services.clock()
-        staff = await save_staff(session, user_id, (name or str(user_id))[:64], [], now)
+    admin = user_id in services.settings.admin_ids
+    now = services.clock()
+    if staff is not None and staff.from_admin_list and not admin:
+        await revoke_former_admins(session, services.settings.admin_ids, now)
+        await add_audit(session, None, "admin_revoked", now, {"user_id": user_id})
+        return None
+    if staff is None and admin:
+        staff = await save_staff(
+            session, user_id, (name or str(user_id))[:64], [], now, from_admin_list=True
+        )
         await add_audit(session, user_id, "admin_as_staff", now)
     return staff
 
@@ -128,11 +171,13 @@ class StaffDesk:
 
     def refuse(self, toast: bool = False) -> Reply:
         """The one refusal, in the sender's language: the same for every non-staff sender
-        and every forged button."""
+        and every forged button (in a group, once in a while per sender)."""
         t = self.services.catalogs.translator_for(locale_from_language_code(self.who.language_code))
         if toast:
             self.reply.toast = refusal(t).text
-        else:
+        elif self.who.private or self.services.refusals.allow(
+            self.who.user_id, self.services.clock()
+        ):
             self.reply.screens = [refusal(t)]
         return self.reply
 
@@ -158,49 +203,79 @@ class StaffDesk:
         return await self._ticket(first), rest.strip()
 
     async def cmd_queue(self, staff: StaffDTO, args: str) -> None:
-        """/queue [filter]: open tickets, oldest first."""
-        if self._queue_query(staff, args) is None:
-            options = ", ".join(
-                (*QUEUE_FILTERS, *FORMS, *(d.key for d in self.services.profile.districts))
-            )
-            self.say(
-                self.t.gettext("Unknown filter. Use one of: {options}.").format(
-                    options=escape(options)
-                )
-            )
+        """/queue [filter]: open tickets, oldest first; filters in Japanese or by key."""
+        filters = await self._queue_filters(staff)
+        found = words.read(args, [word for word, _ in filters]) if args.strip() else []
+        if args.strip() and len(found) != 1:
+            self._not_understood(args, found, [word for word, _ in filters])
             return
         self.reply.screens.append(await self.queue_screen(staff, args, 0))
 
-    def _queue_query(self, staff: StaffDTO, filter_text: str) -> tuple[str, TicketQuery] | None:
-        """The canonical key and query of a /queue filter, or None if the filter is unknown."""
-        key = normalize(filter_text)
-        simple = {
-            "all": TicketQuery(open_only=True),
-            "new": TicketQuery(statuses=("new",)),
-            "mine": TicketQuery(open_only=True, assignee_id=staff.id),
-            "urgent": TicketQuery(open_only=True, priority=Priority.URGENT),
-            "unassigned": TicketQuery(open_only=True, unassigned=True),
-        }
-        if key in simple or not key:
-            return key or "all", simple[key or "all"]
-        for form in FORMS.values():
-            if key in (form.key, normalize(self.t.gettext(form.title))):
-                return form.key, TicketQuery(open_only=True, service=form.key)
-        for district in self.services.profile.districts:
-            if key in (district.key, normalize(district.name.get(STAFF_LOCALE))):
-                return district.key, TicketQuery(open_only=True, district_key=district.key)
-        return None
+    def _not_understood(self, typed: str, found: list[Word], choices: list[Word]) -> None:
+        """Says that a typed word names several things (and which), or none (and the choices)."""
+        if found:
+            self.say(
+                self.t.gettext(AMBIGUOUS).format(typed=escape(typed), options=escape(labels(found)))
+            )
+            return
+        self.say(
+            self.t.gettext(NOT_UNDERSTOOD).format(
+                typed=escape(typed), options=escape(labels(choices))
+            )
+        )
+
+    async def _queue_filters(self, staff: StaffDTO) -> list[tuple[Word, TicketQuery]]:
+        """Every /queue filter with its query: the simple ones, a status, a service, a
+        district or a colleague's name."""
+        t = self.t
+        simple = [
+            (Word("all", t.gettext("all open"), QUEUE_SHORT["all"]), TicketQuery(open_only=True)),
+            (Word("new", t.gettext("New"), QUEUE_SHORT["new"]), TicketQuery(statuses=("new",))),
+            (
+                Word("mine", t.gettext(MINE), QUEUE_SHORT["mine"]),
+                TicketQuery(open_only=True, assignee_id=staff.id),
+            ),
+            (
+                Word("urgent", t.gettext("Urgent"), QUEUE_SHORT["urgent"]),
+                TicketQuery(open_only=True, priority=Priority.URGENT),
+            ),
+            (
+                Word("unassigned", t.gettext("Unassigned"), QUEUE_SHORT["unassigned"]),
+                TicketQuery(open_only=True, unassigned=True),
+            ),
+        ]
+        by_status = [
+            (replace(word, key=f"st_{word.key}"), TicketQuery(statuses=(word.key,)))
+            for word in words.statuses(t, QUEUE_STATUSES)
+        ]
+        by_service = [
+            (Word(form.key, t.gettext(form.title)), TicketQuery(open_only=True, service=form.key))
+            for form in FORMS.values()
+        ]
+        by_district = [
+            (word, TicketQuery(open_only=True, district_key=word.key))
+            for word in words.districts(self.services.profile, STAFF_LOCALE)
+        ]
+        by_colleague = [
+            (
+                Word(f"by_{member.id}", member.display_name, (str(member.telegram_user_id),)),
+                TicketQuery(open_only=True, assignee_id=member.id),
+            )
+            for member in await active_staff(self.session)
+        ]
+        return simple + by_status + by_service + by_district + by_colleague
 
     async def queue_screen(self, staff: StaffDTO, filter_text: str, page: int) -> Screen:
         """One page of /queue, with buttons to turn pages (they carry the canonical filter)."""
-        key, query = self._queue_query(staff, filter_text) or ("all", TicketQuery(open_only=True))
+        filters = await self._queue_filters(staff)
+        found = words.read(filter_text, [word for word, _ in filters]) if filter_text else []
+        word, query = next(
+            ((w, q) for w, q in filters if len(found) == 1 and w == found[0]), filters[0]
+        )
+        key = word.key
         size = self.services.settings.staff_page_size
         tickets, total = await ticket_page(self.session, query, page * size, size)
-        title = self.t.gettext("Queue: {filter}").format(
-            filter=escape(filter_text)
-            if filter_text and key != "all"
-            else self.t.gettext("all open")
-        )
+        title = self.t.gettext("Queue: {filter}").format(filter=escape(word.label))
         return ticket_list(
             title,
             tickets,
@@ -222,92 +297,128 @@ class StaffDesk:
         await self.show_details(staff, ticket)
 
     async def show_details(self, staff: StaffDTO, ticket: TicketDTO) -> None:
-        """Shows a ticket in full and records who looked at its personal data."""
+        """Shows a ticket in full to the asking staff member alone and records who looked at
+        its personal data; the group sees only the ticket's line."""
         now = self.services.clock()
         await add_ticket_event(
             self.session, ticket.id, "viewed", "staff", staff.telegram_user_id, now
         )
         events = await ticket_events(self.session, ticket.id)
-        self.reply.screens.append(
-            ticket_details(
-                ticket,
-                staff_form_context(self.services),
-                self.services.profile,
-                events,
-                await staff_names(self.session),
-                await staff_names_by_user(self.session),
-                self.calendar,
-                now,
-                self.services.settings.tz,
-            )
+        names = await staff_names(self.session)
+        details, history_file = ticket_details(
+            ticket,
+            staff_form_context(self.services),
+            self.services.profile,
+            events,
+            names,
+            await staff_names_by_user(self.session),
+            self.calendar,
+            now,
+            self.services.settings.tz,
+        )
+        files = [history_file] if history_file is not None else []
+        line = ticket_line(ticket, self.t, self.calendar, now, names)
+        self.send_privately([details], files, line + "\n" + self.t.gettext(SENT_PRIVATELY))
+
+    def send_privately(self, screens: list[Screen], documents: list[Document], note: str) -> None:
+        """Sends personal data to the asking staff member's private chat with the bot; in the
+        group, says `note` (or, if they never started the bot, how to start it)."""
+        if self.who.private:
+            self.reply.screens += screens
+            self.reply.documents += documents
+            return
+        self.say(note)
+        self.reply.private = PrivateDelivery(
+            screens, documents, unreachable=Screen(self.t.gettext(START_PRIVATE_CHAT))
         )
 
     async def cmd_assign(self, staff: StaffDTO, args: str) -> None:
-        """/assign <ref> me|<name or user id>."""
+        """/assign <ref> me|自分|<name, part of a name or user id>."""
         ticket, target_text = await self._ticket_and_rest(args)
         if ticket is None:
             return
-        target = (
-            staff
-            if normalize(target_text) in ("me", "自分", "")
-            else await self._find_staff(target_text)
-        )
-        if target is None:
-            self.say(
-                self.t.gettext("No staff member called {name}. See /staff list.").format(
-                    name=escape(target_text)
+        if normalize(target_text) in ("me", "自分", "私", ""):
+            target = staff
+        else:
+            members = await active_staff(self.session)
+            found = words.read(target_text, words.colleagues(members))
+            if len(found) > 1:
+                named = [Word(w.key, f"{w.label}（ID {w.key}）") for w in found]
+                self._not_understood(target_text, named, [])
+                return
+            if not found:
+                self.say(
+                    self.t.gettext("No staff member called {name}. See /staff list.").format(
+                        name=escape(target_text)
+                    )
                 )
-            )
-            return
+                return
+            target = next(m for m in members if str(m.telegram_user_id) == found[0].key)
         self.say(await Triage(self.session, self.services, staff).assign(ticket, target))
 
-    async def _find_staff(self, text: str) -> StaffDTO | None:
-        """A staff member by user id or display name."""
-        wanted = normalize(text)
-        for member in await active_staff(self.session):
-            if wanted in (str(member.telegram_user_id), normalize(member.display_name)):
-                return member
-        return None
-
     async def cmd_status(self, staff: StaffDTO, args: str) -> None:
-        """/status <ref> <status>."""
-        ticket, status = await self._ticket_and_rest(args)
-        if ticket is not None:
-            key = self._label_key(status, STATUS_LABELS)
-            self.say(await Triage(self.session, self.services, staff).set_status(ticket, key))
+        """/status <ref> <status>: in Japanese or by key; 完了 closes, つなぎ points to /refer."""
+        ticket, typed = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        found = words.read(typed, words.statuses(self.t))
+        settable = words.statuses(self.t, (*SETTABLE_STATUSES, TicketStatus.CLOSED))
+        if len(found) != 1 or found[0].key == TicketStatus.NEW:
+            self._not_understood(typed, found, settable)
+            return
+        triage = Triage(self.session, self.services, staff)
+        key = found[0].key
+        if key == TicketStatus.CLOSED:
+            self.say(await triage.close(ticket))
+        elif key == TicketStatus.REFERRED:
+            self.say(self.t.gettext(USE_REFER).format(reference=ticket.reference))
+        else:
+            self.say(await triage.set_status(ticket, key))
 
     async def cmd_priority(self, staff: StaffDTO, args: str) -> None:
-        """/priority <ref> <level>."""
-        ticket, level = await self._ticket_and_rest(args)
-        if ticket is not None:
-            key = self._label_key(level, PRIORITY_LABELS)
-            self.say(await Triage(self.session, self.services, staff).set_priority(ticket, key))
-
-    def _label_key(self, text: str, labels: dict[str, str]) -> str:
-        """Reads a status or priority given as its key or its Japanese label."""
-        typed = normalize(text)
-        for key, label in labels.items():
-            if typed in (key, normalize(self.t.gettext(label))):
-                return key
-        return typed
+        """/priority <ref> <level>: in Japanese (緊急, 高い …) or by key."""
+        ticket, typed = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        choices = words.priorities(self.t)
+        found = words.read(typed, choices)
+        if len(found) != 1:
+            self._not_understood(typed, found, choices)
+            return
+        self.say(
+            await Triage(self.session, self.services, staff).set_priority(ticket, found[0].key)
+        )
 
     async def cmd_refer(self, staff: StaffDTO, args: str) -> None:
-        """/refer <ref> <partner> [note]."""
+        """/refer <ref> <partner> [note]: the partner by name, short name (県社協) or key."""
         ticket, rest = await self._ticket_and_rest(args)
         if ticket is None:
             return
         partner_text, _, note = rest.partition(" ")
-        key = normalize(partner_text)
-        for partner in self.services.profile.partners:
-            if key == normalize(partner.name.get(STAFF_LOCALE)):
-                key = partner.key
-        self.say(await Triage(self.session, self.services, staff).refer(ticket, key, note.strip()))
+        choices = words.partners(self.services.profile, STAFF_LOCALE)
+        found = words.read(partner_text, choices)
+        if len(found) != 1:
+            self._not_understood(partner_text, found, choices)
+            return
+        self.say(
+            await Triage(self.session, self.services, staff).refer(
+                ticket, found[0].key, note.strip()
+            )
+        )
 
     async def cmd_close(self, staff: StaffDTO, args: str) -> None:
-        """/close <ref> [reason]."""
-        ticket, reason = await self._ticket_and_rest(args)
-        if ticket is not None:
-            self.say(await Triage(self.session, self.services, staff).close(ticket, reason))
+        """/close <ref> [outcome] [reason]: the outcome in Japanese (情報提供 …) or by key."""
+        ticket, rest = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        first, _, reason = rest.partition(" ")
+        outcomes = [Word(k, self.t.gettext(v)) for k, v in OUTCOME_LABELS.items()]
+        found = words.exact(first, outcomes)
+        outcome = found[0].key if len(found) == 1 else None
+        reason = reason.strip() if outcome else rest
+        self.say(
+            await Triage(self.session, self.services, staff).close(ticket, reason, outcome=outcome)
+        )
 
     async def cmd_reopen(self, staff: StaffDTO, args: str) -> None:
         """/reopen <ref>."""
@@ -335,7 +446,10 @@ class StaffDesk:
             return
         self.say(
             await Triage(self.session, self.services, staff).reply(
-                ticket, text, self.who.chat_id, self.who.message_id
+                ticket,
+                text,
+                self.who.chat_id,
+                self.who.message_id,
             )
         )
 
@@ -381,7 +495,7 @@ class StaffDesk:
         """/export [from] [to] [xlsx]: tickets as a file (export module)."""
         exported = await export_tickets(self.session, self.services, self.t, staff, args)
         if isinstance(exported, Document):
-            self.reply.documents.append(exported)
+            self.send_privately([], [exported], self.t.gettext(FILE_SENT_PRIVATELY))
         else:
             self.say(exported)
 
@@ -414,15 +528,20 @@ class StaffDesk:
         label, start, end = bounds
         stats = await collect_stats(self.session, self.services, label, start, end)
         weeks = await weekly_intake(self.session, self.services, end - timedelta(days=1))
+        # Drawn in a worker thread: the event loop keeps answering residents meanwhile.
+        workbook, chart = await asyncio.gather(
+            asyncio.to_thread(report_xlsx, stats, self.t, self.services.profile),
+            asyncio.to_thread(weekly_chart_png, weeks, self.t),
+        )
         self.reply.documents += [
             Document(
                 f"madoguchi-report-{label}.xlsx",
-                report_xlsx(stats, self.t, self.services.profile),
+                workbook,
                 escape(self.t.gettext("Monthly report {period}").format(period=label)),
             ),
             Document(
                 f"madoguchi-intake-{label}.png",
-                weekly_chart_png(weeks, self.t),
+                chart,
                 escape(self.t.gettext(CHART_TITLE)),
                 picture=True,
             ),
@@ -543,7 +662,7 @@ class StaffDesk:
         """Acts on one ticket from a card button."""
         triage = Triage(self.session, self.services, staff)
         action = parsed.action
-        if action in ("status", "priority", "refer", "back"):
+        if action in ("status", "priority", "refer", "close", "back"):
             menu = "main" if action == "back" else action
             self.reply.replace_pressed = await render_card(
                 self.session, self.services, ticket, menu
@@ -555,12 +674,15 @@ class StaffDesk:
         if action == "reply":
             await self._reply_prompt(ticket)
             return
+        if action == "cl" and parsed.arg not in OUTCOME_LABELS:
+            self.refuse(toast=True)
+            return
         results = {
             "claim": lambda: triage.claim(ticket),
             "st": lambda: triage.set_status(ticket, parsed.arg),
             "pr": lambda: triage.set_priority(ticket, parsed.arg),
             "rf": lambda: triage.refer(ticket, parsed.arg),
-            "close": lambda: triage.close(ticket),
+            "cl": lambda: triage.close(ticket, outcome=parsed.arg),
             "reopen": lambda: triage.reopen(ticket),
         }
         self.reply.toast = _toast(await results[action]())
@@ -568,9 +690,16 @@ class StaffDesk:
 
     async def _reply_prompt(self, ticket: TicketDTO) -> None:
         """Posts a prompt the staff member answers (as a reply) with the text for the resident."""
-        text = self.t.gettext(
-            "✉ Reply to {reference}: answer this message with the text for the resident."
-        ).format(reference=escape(ticket.reference))
+        if ticket.answers.get("wants_reply") == "no":
+            self.reply.toast = _toast(
+                self.t.gettext(NO_REPLY_WANTED).format(reference=ticket.reference)
+            )
+            return
+        text = self.t.gettext(REPLY_PROMPT).format(
+            reference=escape(ticket.reference),
+            service=escape(self.t.gettext(FORMS[ticket.service].title)),
+            language=escape(LANGUAGE_NAMES.get(ticket.locale, ticket.locale)),
+        )
         await enqueue(
             self.session,
             self.who.chat_id,
@@ -588,7 +717,9 @@ class StaffDesk:
     async def group_reply(self, text: str) -> Reply | None:
         """Relays a staff member's reply to a resident's message or a reply prompt.
 
-        Returns None when the message answers anything else: that stays internal.
+        Returns None when the message answers anything else: that stays internal (a staff
+        member who answered one of the bot's other messages in the group is told how to reach
+        the resident).
         """
         if self.who.reply_to_message_id is None:
             return None
@@ -596,17 +727,39 @@ class StaffDesk:
             self.session, self.who.chat_id, self.who.reply_to_message_id
         )
         if target is None or target.kind not in REPLY_TARGET_KINDS or target.ticket_id is None:
-            return None
+            return await self._how_to_answer(target)
         staff = await self.identify()
         if staff is None:
             return self.refuse()
         ticket = await get_ticket(self.session, target.ticket_id)
         self.say(
             await Triage(self.session, self.services, staff).reply(
-                ticket, text, self.who.chat_id, self.who.message_id
+                ticket,
+                text,
+                self.who.chat_id,
+                self.who.message_id,
+                to_crisis=target.kind == "crisis_alert",
             )
         )
         self.reply.outbox_waiting = True
+        return self.reply
+
+    async def _how_to_answer(self, target: OutboxDTO | None) -> Reply | None:
+        """Tells staff who replied in the group to a message of ours with no resident behind
+        it (a card, a notice) how to reach the resident; None for anything else."""
+        if not self.who.reply_to_bot or self.who.private:
+            return None
+        if await self.identify() is None:
+            return None
+        ticket = (
+            await get_ticket(self.session, target.ticket_id)
+            if target and target.ticket_id
+            else None
+        )
+        if ticket is not None:
+            self.say(self.t.gettext(NOT_A_RESIDENT_MESSAGE).format(reference=ticket.reference))
+        else:
+            self.say(self.t.gettext(REPLY_HINT))
         return self.reply
 
 

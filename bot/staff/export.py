@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -49,6 +50,12 @@ BAD_DATES = N_(
 )
 START_AFTER_END = N_("The start date {start} is after the end date {end}.")
 CAPTION = N_("Tickets received from {start} to {end}: {count}")
+TOO_MANY = N_(
+    "More than {limit} tickets were received in that time: please export a shorter period, "
+    "for example one month at a time."
+)
+# One file holds at most this many tickets (a year of a ward's requests fits several times).
+MAX_EXPORT_TICKETS = 5000
 
 FORMATS = ("csv", "xlsx")
 DATE_WORD = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -213,12 +220,16 @@ async def export_tickets(
             start=request.start.isoformat(), end=request.end.isoformat()
         )
     start, end = utc_range(request.start, request.end, tz)
-    tickets = await tickets_created_between(session, start, end)
+    tickets = await tickets_created_between(session, start, end, limit=MAX_EXPORT_TICKETS + 1)
+    if len(tickets) > MAX_EXPORT_TICKETS:
+        return t.gettext(TOO_MANY).format(limit=MAX_EXPORT_TICKETS)
     ctx = staff_form_context(services)
     names = await staff_names(session)
     rows = [ticket_row(ticket, ctx, services.profile, names, tz) for ticket in tickets]
     header = [t.gettext(column) for column in COLUMNS]
-    content = to_xlsx(header, rows) if request.fmt == "xlsx" else to_csv(header, rows)
+    # The file is built in a worker thread: the event loop keeps answering residents.
+    build = to_xlsx if request.fmt == "xlsx" else to_csv
+    content = await asyncio.to_thread(build, header, rows)
     caption = t.gettext(CAPTION).format(
         start=request.start.isoformat(), end=request.end.isoformat(), count=len(rows)
     )

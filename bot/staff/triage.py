@@ -45,6 +45,10 @@ RESOLVED = N_(
 CLOSED = N_("Your request {reference} has been closed. If you still need help, send /start.")
 STAFF_MESSAGE = N_("Message from the council about your request {reference}:")
 
+NO_REPLY_WANTED = N_(
+    "{reference} is an anonymous opinion: the resident asked for no reply, so nothing was sent."
+)
+
 
 class Triage:
     """Staff actions on tickets, for one staff member inside one update's transaction."""
@@ -121,7 +125,7 @@ class Triage:
         """Changes the status to one staff may set directly."""
         if status not in SETTABLE_STATUSES:
             return self.t.gettext(N_("Unknown status. Use one of: {options}.")).format(
-                options=", ".join(SETTABLE_STATUSES)
+                options="、".join(self.t.gettext(STATUS_LABELS[k]) for k in SETTABLE_STATUSES)
             )
         if not self._is_open(ticket):
             return self._closed(ticket)
@@ -152,7 +156,7 @@ class Triage:
         """Changes the priority."""
         if priority not in PRIORITY_LABELS:
             return self.t.gettext(N_("Unknown priority. Use one of: {options}.")).format(
-                options=", ".join(PRIORITY_LABELS)
+                options="、".join(self.t.gettext(label) for label in PRIORITY_LABELS.values())
             )
         if not self._is_open(ticket):
             return self._closed(ticket)
@@ -173,7 +177,7 @@ class Triage:
         partner = self.services.profile.partner(partner_key)
         if partner is None:
             return self.t.gettext(N_("Unknown partner. Use one of: {options}.")).format(
-                options=", ".join(p.key for p in self.services.profile.partners)
+                options="、".join(p.name.get(STAFF_LOCALE) for p in self.services.profile.partners)
             )
         if not self._is_open(ticket):
             return self._closed(ticket)
@@ -191,8 +195,8 @@ class Triage:
             partner=escape(partner.name.get(STAFF_LOCALE)),
         )
 
-    async def close(self, ticket: TicketDTO, reason: str = "") -> str:
-        """Closes a ticket, with an optional reason."""
+    async def close(self, ticket: TicketDTO, reason: str = "", outcome: str | None = None) -> str:
+        """Closes a ticket, with an optional reason and what came of it."""
         if ticket.erased:
             return self._erased(ticket)
         if ticket.status == TicketStatus.CLOSED:
@@ -203,7 +207,8 @@ class Triage:
         change = TicketChange(status=TicketStatus.CLOSED, closed_at=now)
         if ticket.resolved_bday is None:
             change = replace(change, resolved_bday=self.services.calendar.ordinal_at(now))
-        await self._change(ticket, "closed", {"reason": reason} if reason else {}, change)
+        data = ({"reason": reason} if reason else {}) | ({"outcome": outcome} if outcome else {})
+        await self._change(ticket, "closed", data, change)
         if not was_resolved:
             await self.notify_resident(ticket, CLOSED)
         return self._say(N_("{reference} is closed."), ticket)
@@ -231,9 +236,21 @@ class Triage:
         return self._say(N_("Note added to {reference} (staff only)."), ticket)
 
     async def reply(
-        self, ticket: TicketDTO, text: str, notify_chat_id: int, notify_message_id: int | None
+        self,
+        ticket: TicketDTO,
+        text: str,
+        notify_chat_id: int,
+        notify_message_id: int | None,
+        *,
+        to_crisis: bool = False,
     ) -> str:
-        """Relays a message to the resident through the outbox; staff hear whether it arrived."""
+        """Relays a message to the resident through the outbox; staff hear whether it arrived.
+
+        An anonymous opinion gets no reply, unless staff answer a crisis alert: someone who
+        may be in danger is reached however they asked to be left alone.
+        """
+        if ticket.answers.get("wants_reply") == "no" and not to_crisis:
+            return self._say(NO_REPLY_WANTED, ticket)
         resident = (
             await get_resident(self.session, ticket.resident_id) if ticket.resident_id else None
         )

@@ -11,10 +11,10 @@ from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
 from bot.i18n import N_, Translator
-from bot.screens import Button, Screen, rows_of
+from bot.screens import Button, Document, Screen, plain, rows_of
 from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
-from bot.tickets.lifecycle import PRIORITY_LABELS, STATUS_LABELS
+from bot.tickets.lifecycle import OUTCOME_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from storage.staff import AuditDTO, StaffDTO
 from storage.tickets import EventDTO, TicketDTO, count_limit
 
@@ -33,8 +33,31 @@ EVENT_LABELS = {
     "delivery_failed": N_("delivery failed"),
     "resident_message": N_("message from resident"),
     "viewed": N_("details viewed"),
+    "crisis_flagged": N_("crisis words: marked urgent"),
+    "erased": N_("personal data erased"),
+    "told_taken_up": N_("resident told it was taken up"),
+}
+# Why the system closed a ticket (staff write their own reasons).
+SYSTEM_CLOSE_REASONS = {
+    "erasure": N_("the resident deleted their data"),
+    "retention": N_("retention"),
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+REPLY_HINT = N_(
+    "To answer a resident, reply to their message in this group or use the card's Reply "
+    "button. Anything else said in the group stays internal."
+)
+AUDIT_LABELS = {
+    "admin_as_staff": N_("admin became staff"),
+    "admin_revoked": N_("former admin no longer staff"),
+    "staff_add": N_("staff member added"),
+    "staff_remove": N_("staff member removed"),
+    "export": N_("export"),
+    "report": N_("monthly report"),
+    "search": N_("search"),
+}
+# How many of the latest history entries a ticket's details show; the rest come as a file.
+HISTORY_SHOWN = 15
 
 
 def bold(text: str) -> str:
@@ -115,8 +138,40 @@ def ticket_details(
     calendar: BusinessCalendar,
     now,
     tz,
-) -> Screen:
-    """Everything about a ticket: state, contact, every answer and the full history."""
+) -> tuple[Screen, Document | None]:
+    """Everything about a ticket: state, contact, every answer and the latest history; a
+    longer history comes whole as a text file beside it."""
+    t = ctx.t
+    summary = _ticket_summary(ticket, ctx, profile, names, calendar, now)
+    history = [_history_line(event, t, profile, actor_names, tz) for event in events]
+    shown = history[-HISTORY_SHOWN:]
+    lines = [*summary, "―――", bold(t.gettext("History"))]
+    if len(shown) < len(history):
+        lines.append(
+            escape(
+                t.gettext("(the latest {shown} of {total}; the whole history is in the file)")
+            ).format(shown=len(shown), total=len(history))
+        )
+    lines += shown
+    if len(shown) == len(history):
+        return Screen("\n".join(lines)), None
+    whole = "\n".join([*summary, "―――", bold(t.gettext("History")), *history])
+    return Screen("\n".join(lines)), Document(
+        f"madoguchi-{ticket.reference}-history.txt",
+        plain(whole).encode("utf-8"),
+        escape(t.gettext("History of {reference}").format(reference=ticket.reference)),
+    )
+
+
+def _ticket_summary(
+    ticket: TicketDTO,
+    ctx: FormContext,
+    profile: OfficeProfile,
+    names: dict[int, str],
+    calendar: BusinessCalendar,
+    now,
+) -> list[str]:
+    """A ticket's state, contact and every answer, as HTML lines."""
     t = ctx.t
     form = FORMS[ticket.service]
     district = profile.district(ticket.district_key) if ticket.district_key else None
@@ -147,25 +202,41 @@ def ticket_details(
         ctx,
     ):
         lines.append(f"<b>{escape(t.gettext(step.label))}</b>: {escape(answer)}")
-    lines += ["―――", bold(t.gettext("History"))]
-    for event in events:
-        when = event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        who = actor_names.get(event.actor_id or 0) or (
-            t.gettext("resident") if event.actor_type == "resident" else t.gettext("system")
-        )
-        label = t.gettext(EVENT_LABELS.get(event.kind, event.kind))
-        detail = ""
-        if event.kind in HISTORY_TEXT_KINDS and event.data.get("text"):
-            detail = ": " + escape(event.data["text"])
-        elif event.kind == "status":
-            detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
-        elif event.kind == "referred":
-            partner = profile.partner(event.data.get("partner", ""))
-            detail = ": " + escape(partner.name.get(t.locale) if partner else "")
-        elif event.kind == "closed" and event.data.get("reason"):
-            detail = ": " + escape(event.data["reason"])
-        lines.append(f"{when} {escape(who)} – {label}{detail}")
-    return Screen("\n".join(lines))
+    return lines
+
+
+def _close_detail(data: dict, t: Translator) -> str:
+    """What came of a closed ticket and why, as staff read it."""
+    parts = []
+    if data.get("outcome") in OUTCOME_LABELS:
+        parts.append(t.gettext(OUTCOME_LABELS[data["outcome"]]))
+    reason = data.get("reason")
+    if reason:
+        label = SYSTEM_CLOSE_REASONS.get(reason)
+        parts.append(t.gettext(label) if label else reason)
+    return "・".join(parts)
+
+
+def _history_line(
+    event: EventDTO, t: Translator, profile: OfficeProfile, actor_names: dict[int, str], tz
+) -> str:
+    """One entry of a ticket's history: when, who, what (HTML)."""
+    when = event.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    who = actor_names.get(event.actor_id or 0) or (
+        t.gettext("resident") if event.actor_type == "resident" else t.gettext("system")
+    )
+    label = t.gettext(EVENT_LABELS.get(event.kind, event.kind))
+    detail = ""
+    if event.kind in HISTORY_TEXT_KINDS and event.data.get("text"):
+        detail = ": " + escape(event.data["text"])
+    elif event.kind == "status":
+        detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
+    elif event.kind == "referred":
+        partner = profile.partner(event.data.get("partner", ""))
+        detail = ": " + escape(partner.name.get(t.locale) if partner else "")
+    elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):
+        detail = ": " + escape(_close_detail(event.data, t))
+    return f"{when} {escape(who)} – {label}{detail}"
 
 
 def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> Screen:
@@ -204,7 +275,9 @@ def audit_list(
         )
         for e in events
     ]
-    rows += [(a.created_at, a.actor_id, a.action) for a in audit]
+    rows += [
+        (a.created_at, a.actor_id, t.gettext(AUDIT_LABELS.get(a.action, a.action))) for a in audit
+    ]
     rows.sort(key=lambda r: r[0], reverse=True)
     lines = [bold(t.gettext("Recent audit events"))]
     lines += [

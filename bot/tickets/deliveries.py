@@ -3,6 +3,7 @@ cards edited in place, relays threaded under the card, and the outcome recorded.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from html import escape
 
@@ -47,6 +48,8 @@ class TicketDeliveryHooks:
                 markup_json(card),
                 edit_message_id=ticket.card_message_id if message.kind == "card_edit" else None,
             )
+        if message.kind == "delete_message":
+            return Prepared("", delete_message_id=message.meta["message_id"])
         if message.kind == "weekly_chart":
             return await self._weekly_chart(session, message)
         reply_to = message.meta.get("reply_to_message_id")
@@ -67,7 +70,8 @@ class TicketDeliveryHooks:
         t = self._services.catalogs.translator_for(STAFF_LOCALE)
         last_day = date.fromisoformat(message.meta["last_day"])
         weeks = await weekly_intake(session, self._services, last_day)
-        return Prepared(escape(t.gettext(CHART_TITLE)), photo=weekly_chart_png(weeks, t))
+        chart = await asyncio.to_thread(weekly_chart_png, weeks, t)  # off the event loop
+        return Prepared(escape(t.gettext(CHART_TITLE)), photo=chart)
 
     async def delivered(
         self, session: AsyncSession, message: OutboxDTO, telegram_message_id: int | None

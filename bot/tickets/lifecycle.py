@@ -35,6 +35,16 @@ SETTABLE_STATUSES = (
     TicketStatus.WAITING,
     TicketStatus.RESOLVED,
 )
+# What came of a ticket, chosen when it is closed (counted in /stats and /report).
+OUTCOME_LABELS = {
+    "info": N_("Information given"),
+    "referral": N_("Connected to another agency"),
+    "ongoing": N_("Continuing support"),
+    "food": N_("Food provided"),
+    "matched": N_("Volunteer matched"),
+    "no_contact": N_("Could not reach the resident"),
+    "other": N_("Other"),
+}
 PRIORITY_LABELS = {
     Priority.URGENT: N_("Urgent"),
     Priority.HIGH: N_("High"),

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from storage import inbox
+from storage.db import forget_erased
 from storage.models import TicketStatus
 from storage.residents import delete_drafts_older_than, delete_idle_residents
 from storage.runs import record_retention_run
@@ -34,6 +35,8 @@ async def purge_expired(services: Services, now: datetime) -> None:
         removed = await delete_drafts_older_than(session, cutoff)
         removed += await inbox.forget_failed_before(session, cutoff)
         forgotten = await forget_updates_before(session, now - UPDATE_IDS_KEPT)
+    if removed:
+        await forget_erased(services.db)
     if removed or forgotten:
         log.info(
             "purged %d expired drafts or failed updates and %d old update ids", removed, forgotten
@@ -74,5 +77,7 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
             "residents": residents,
         }
         await record_retention_run(session, now, **counts)
+    if any(counts.values()):
+        await forget_erased(services.db)
     log.info("retention run: %s", counts)
     return counts

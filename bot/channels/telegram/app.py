@@ -12,7 +12,8 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.calendar import BusinessCalendar
-from bot.channels.telegram.context import SERVICES_KEY, MadoguchiContext
+from bot.channels.telegram.context import LANES_KEY, SERVICES_KEY, MadoguchiContext
+from bot.channels.telegram.lanes import ChatLanes
 from bot.channels.telegram.sender import TelegramSender
 from bot.i18n import Catalogs
 from bot.metrics import Metrics
@@ -96,6 +97,7 @@ def build_application(
         safety=net_for(profile.safety_phrases),
         worker_id=worker_id,
     )
+    app.bot_data[LANES_KEY] = ChatLanes(app.process_error)
     services: Services = app.bot_data[SERVICES_KEY]
     services.relay.use_hooks(TicketDeliveryHooks(services))
     services.relay.use_sender(TelegramSender(app.bot))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.channels.telegram.lanes import ChatLanes
 from bot.services import Services
 
 SERVICES_KEY = "madoguchi.services"
+LANES_KEY = "madoguchi.lanes"
 
 
 class MadoguchiContext(CallbackContext[ExtBot, dict, dict, dict]):
@@ -21,3 +23,8 @@ class MadoguchiContext(CallbackContext[ExtBot, dict, dict, dict]):
     def services(self) -> Services:
         """The services of this Application."""
         return self.application.bot_data[SERVICES_KEY]
+
+    @property
+    def lanes(self) -> ChatLanes:
+        """The group chats' answer lanes of this Application."""
+        return self.application.bot_data[LANES_KEY]

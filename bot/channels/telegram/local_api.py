@@ -272,6 +272,10 @@ class LocalBotApi(BaseRequest):
     _api_editMessageText = _edit
     _api_editMessageReplyMarkup = _edit
 
+    def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        self.messages.pop((int(params["chat_id"]), int(params["message_id"])), None)
+        return True
+
 
 def _markup(value: Any) -> dict[str, Any] | None:
     """Reads reply_markup, which PTB may pass as an object or as JSON text."""

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
+from bot.channels.telegram.context import LANES_KEY
 from bot.channels.telegram.local_api import LocalBotApi, StoredMessage
 
 _DECORATION = re.compile(r"^(?:[^\w(]+\s*)?(?:\d+\.\s)?|\s*[^\w)]+$")
@@ -73,6 +74,8 @@ class LocalUser:
         """Gives one update to the application, as Telegram would."""
         self.last_update = payload
         await self.app.process_update(Update.de_json(payload, self.app.bot))
+        # Locally, a group's answers are awaited too, so that what follows sees them.
+        await self.app.bot_data[LANES_KEY].drain()
         return payload
 
     async def send(

@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.channels.telegram.context import MadoguchiContext
-from bot.screens import Reply, Screen, split_text
+from bot.screens import Document, PrivateDelivery, Reply, Screen, split_text
 from storage import inbox
+from storage.db import forget_erased
 from storage.updates import record_update, update_recorded
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
             await inbox.remove(session, update.update_id)
             reply = await work(session)
         services.outcomes.record_done(update.update_id)
+        if reply is not None and reply.erased:
+            await forget_erased(services.db)
         return reply
     except IntegrityError:
         async with services.db() as session:
@@ -53,48 +56,96 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
 
 
 async def send_reply(update: Update, context: MadoguchiContext, reply: Reply) -> None:
-    """Sends a committed reply: the toast, keyboard changes, then the screens in order."""
+    """Sends a committed reply: the toast and anything private at once; the rest at once in a
+    private chat, or through the group's lane so that no one waits for the group's pace."""
     query = update.callback_query
     if query is not None:
         await _quietly(query.answer(reply.toast), "answer the button press")
-        if reply.replace_pressed is not None:
-            await _quietly(
-                _edit_pressed(query.edit_message_text, reply.replace_pressed),
-                "edit the pressed message",
-            )
-        elif reply.clear_pressed_keyboard:
-            await _quietly(
-                _edit_pressed(query.edit_message_reply_markup, None), "remove the pressed keyboard"
-            )
     chat = update.effective_chat
-    for screen in reply.screens:
+    unreachable = None
+    if reply.private is not None:
+        unreachable = await _send_privately(update, context, reply.private)
+    if chat.type == ChatType.PRIVATE:
+        await _send_to_chat(update, context, reply, unreachable)
+    else:
+        context.lanes.submit(
+            chat.id, lambda: _send_to_chat(update, context, reply, unreachable), update
+        )
+    if reply.outbox_waiting:
+        deliver_outbox_soon(context)
+
+
+async def _send_to_chat(
+    update: Update, context: MadoguchiContext, reply: Reply, unreachable: Screen | None
+) -> None:
+    """Edits the pressed message, then sends the screens and files in the update's chat."""
+    query = update.callback_query
+    if query is not None and reply.replace_pressed is not None:
+        await _quietly(
+            _edit_pressed(query.edit_message_text, reply.replace_pressed),
+            "edit the pressed message",
+        )
+    elif query is not None and reply.clear_pressed_keyboard:
+        await _quietly(
+            _edit_pressed(query.edit_message_reply_markup, None), "remove the pressed keyboard"
+        )
+    chat_id = update.effective_chat.id
+    screens = [*reply.screens, unreachable] if unreachable is not None else reply.screens
+    await send_screens(context, chat_id, screens)
+    await send_documents(context, chat_id, reply.documents)
+
+
+async def _send_privately(
+    update: Update, context: MadoguchiContext, private: PrivateDelivery
+) -> Screen | None:
+    """Sends the private part to the sender's own chat; returns what to say where the update
+    came from if that chat cannot be reached (they never started the bot)."""
+    user = update.effective_user
+    try:
+        await send_screens(context, user.id, private.screens)
+        await send_documents(context, user.id, private.documents)
+    except (Forbidden, BadRequest) as exc:
+        if update.effective_chat.id == user.id or private.unreachable is None:
+            raise
+        log.info("could not reach a staff member privately: %s", type(exc).__name__)
+        return private.unreachable
+    return None
+
+
+async def send_screens(context: MadoguchiContext, chat_id: int, screens: list[Screen]) -> None:
+    """Sends screens in order, each split into messages Telegram accepts."""
+    for screen in screens:
         parts = [part for part in split_text(screen.text) if part.strip()]
         for number, part in enumerate(parts, start=1):
             await context.bot.send_message(
-                chat_id=chat.id,
+                chat_id=chat_id,
                 text=part,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(screen) if number == len(parts) else None,
                 disable_web_page_preview=True,
             )
-    for document in reply.documents:
+
+
+async def send_documents(
+    context: MadoguchiContext, chat_id: int, documents: list[Document]
+) -> None:
+    """Sends files, and pictures as photos."""
+    for document in documents:
         if document.picture:
             await context.bot.send_photo(
-                chat_id=chat.id,
+                chat_id=chat_id,
                 photo=document.content,
                 caption=document.caption or None,
                 parse_mode=ParseMode.HTML,
             )
             continue
         await context.bot.send_document(
-            chat_id=chat.id,
+            chat_id=chat_id,
             document=document.content,
             filename=document.filename,
             caption=document.caption or None,
             parse_mode=ParseMode.HTML,
         )
-    if reply.outbox_waiting:
-        deliver_outbox_soon(context)
 
 
 async def _edit_pressed(edit: Callable[..., Awaitable[object]], screen: Screen | None) -> None:

@@ -19,7 +19,8 @@ from bot.outbox.relay import (
 
 
 class TelegramSender:
-    """The relay's sender for Telegram chats: HTML messages, edits, photos, force-reply."""
+    """The relay's sender for Telegram chats: HTML messages, edits, deletions, photos,
+    force-reply."""
 
     def __init__(self, bot: Bot) -> None:
         self._bot = bot
@@ -46,6 +47,9 @@ class TelegramSender:
     async def _send(self, chat_id: int, prepared: Prepared) -> int:
         """Makes the one Bot API call a prepared message needs."""
         bot = self._bot
+        if prepared.delete_message_id is not None:
+            await bot.delete_message(chat_id=chat_id, message_id=prepared.delete_message_id)
+            return prepared.delete_message_id
         markup: InlineKeyboardMarkup | ForceReply | None = None
         if prepared.force_reply:
             markup = ForceReply(selective=False)

@@ -14,14 +14,17 @@ import uvicorn
 from telegram.ext import Application
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from bot.channels.telegram.context import SERVICES_KEY
+from bot.channels.telegram.context import LANES_KEY, SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import ALLOWED_UPDATES, UpdateFetcher
 from bot.channels.telegram.webhook import WebhookEndpoints
 from bot.services import Services
+from storage.staff import add_audit, revoke_former_admins
 
 log = logging.getLogger(__name__)
+# How long a stopping worker waits for answers queued for a group's pace.
+LANES_DRAIN_SECONDS = 10.0
 
 # A request (headers and body) must arrive within this long of the connection opening or of
 # the previous answer; an idle kept-alive connection is closed after KEEP_ALIVE_SECONDS.
@@ -100,6 +103,24 @@ def http_server(
     return EmbeddedServer(config)
 
 
+async def revoke_removed_admins(services: Services) -> None:
+    """Ends the staff rows of ids that have left MADOGUCHI_ADMIN_IDS since the last run."""
+    async with services.db.begin() as session:
+        gone = await revoke_former_admins(session, services.settings.admin_ids, services.clock())
+        for user_id in gone:
+            await add_audit(session, None, "admin_revoked", services.clock(), {"user_id": user_id})
+    if gone:
+        log.info("%d former admin(s) are no longer staff", len(gone))
+
+
+async def drain_lanes(app: Application) -> None:
+    """Gives answers still waiting for a group's pace a few seconds to leave before stopping."""
+    try:
+        await app.bot_data[LANES_KEY].drain(timeout=LANES_DRAIN_SECONDS)
+    except TimeoutError:
+        log.warning("stopped with answers to a group still unsent")
+
+
 def stop_on_signals(stop: asyncio.Event) -> None:
     """Sets `stop` on SIGINT or SIGTERM."""
     loop = asyncio.get_running_loop()
@@ -125,6 +146,7 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
     if separate_health:
         servers.append(http_server(endpoints, settings.health_listen, settings.health_port, None))
     async with app:
+        await revoke_removed_admins(services)
         tasks = [asyncio.create_task(worker.run(stop))]
         if webhook:
             path = urlsplit(settings.webhook_url).path or "/"
@@ -158,5 +180,6 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
             server.should_exit = True
         services.relay.stop()
         await asyncio.gather(*tasks)
+        await drain_lanes(app)
         await app.stop()
         await services.relay.close()
