@@ -36,6 +36,7 @@ def food_script(resident: int) -> list[str]:
         "スキップ",
         "2",
         "1",
+        "2",
         "1",
         "22",
         "1",

@@ -76,7 +76,7 @@ async def test_the_chats_own_conversations_keep_its_database_its_own(tmp_path: P
     """A request, the staff taking it and answering: a second run still accepts the database."""
     settings = _bot_settings(tmp_path)
     lines = "\n".join(
-        ["/start", "2", "1", "2", "1", "1", "スキップ", "2", "1", "1", "22", "1", "送信する"]
+        ["/start", "2", "1", "2", "1", "1", "スキップ", "2", "1", "2", "1", "22", "1", "送信する"]
         + [":staff", "担当する", ":resident", "よろしく", ":staff", "^ 明日お電話します"]
         + [":dm", "/help", ":resident", "/start"]
     )

@@ -155,7 +155,7 @@ async def test_an_ordinary_food_request_gets_no_same_day_route(harness: Harness)
     t = harness.en()
     resident = harness.resident()
     await begin_form(harness, resident, t, "Food support")
-    for answer in ("1", "0", "2", "Skip", "1", "1", "1", "22", "1", "Send"):
+    for answer in ("1", "0", "2", "Skip", "1", "1", "2", "1", "22", "1", "Send"):
         await resident.send(answer)
     await harness.relay()
     assert not any(t.gettext(views.NO_FOOD_TODAY) in m for m in resident.texts())

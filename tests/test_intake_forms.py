@@ -85,7 +85,7 @@ async def test_priority_follows_food_urgency(harness: Harness) -> None:
     t = harness.en()
     resident = harness.resident()
     await begin_form(harness, resident, t, "Food support")
-    for answer in ("1", "0", "2", "Skip", "1", "1", "1", "22", "1", "Send"):
+    for answer in ("1", "0", "2", "Skip", "1", "1", "2", "1", "22", "1", "Send"):
         await resident.send(answer)
     [ticket] = await harness.tickets()
     assert ticket.priority == "high"

@@ -308,6 +308,25 @@ FOOD_SUPPORT = Form(
             sensitive=True,
             when=Equals("pickup", ("no",)),
         ),
+        Step(
+            key="goods",
+            kind=StepKind.CHOICE,
+            label=N_("Also lacks household goods"),
+            prompt=N_(
+                "Do you also lack appliances or household goods (for example a refrigerator)?"
+            ),
+            choices=(
+                Choice(
+                    "yes",
+                    N_("Yes"),
+                    receipt=N_(
+                        "Staff will also check whether donated appliances or household goods "
+                        "are available. We cannot promise any item."
+                    ),
+                ),
+                Choice("no", N_("No")),
+            ),
+        ),
         *contact_steps(),
         district_step(),
         share_step(),
