@@ -27,18 +27,21 @@ class ButtonFamily(StrEnum):
     SEARCH = "k"
 
 
-MENU_ITEMS = (
+# Every service (a form each), then office information and the language.
+SERVICE_ITEMS = (
     "consultation",
     "food",
     "volunteer_request",
     "volunteer_registration",
     "opinion",
-    "office",
-    "language",
+    "giving",
+    "household_goods",
+    "disaster_relief",
+    "groups",
 )
+MENU_ITEMS = (*SERVICE_ITEMS, "office", "language")
 CONSENT_ACTIONS = ("agree", "decline", "full")
 RESUME_ACTIONS = ("continue", "over")
-SERVICE_ITEMS = MENU_ITEMS[:5]
 DELETE_ACTIONS = ("yes", "no")
 
 

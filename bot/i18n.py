@@ -97,11 +97,19 @@ class Catalogs:
         return self._translators.get(locale or DEFAULT_LOCALE, self._translators[DEFAULT_LOCALE])
 
 
-def format_day(day, locale: str) -> str:
-    """A date written the way the recipient's language writes it (Babel)."""
-    from babel.dates import format_date
+# Japanese dates the way a Japanese office writes them: 11月30日（月）, full-width brackets.
+JAPANESE_DAY = "M月d日（E）"
+JAPANESE_MOMENT = "y年M月d日（E）H:mm"
 
-    return format_date(day, format="full", locale=BABEL_LOCALES.get(locale, locale))
+
+def format_day(day, locale: str) -> str:
+    """A day for residents, e.g. 11月30日（月） or "Mon, Nov 30" (Babel for other languages)."""
+    from babel.dates import format_date, format_skeleton
+
+    babel_locale = BABEL_LOCALES.get(locale, locale)
+    if babel_locale == "ja":
+        return format_date(day, format=JAPANESE_DAY, locale="ja")
+    return format_skeleton("MMMMEd", day, locale=babel_locale)
 
 
 def format_day_and_time(day, at, locale: str) -> str:
@@ -109,16 +117,20 @@ def format_day_and_time(day, at, locale: str) -> str:
     from babel.dates import format_time
 
     babel_locale = BABEL_LOCALES.get(locale, locale)
-    return f"{format_day(day, locale)} {format_time(at, format='short', locale=babel_locale)}"
+    space = "" if babel_locale == "ja" else " "
+    return f"{format_day(day, locale)}{space}{format_time(at, format='short', locale=babel_locale)}"
 
 
 def format_moment(moment, locale: str, tz) -> str:
-    """A date and time written the way the recipient's language writes them (Babel)."""
-    from babel.dates import format_datetime
+    """A date and time for residents, e.g. 2026年11月30日（月）5:43 (no seconds)."""
+    from babel.dates import format_datetime, format_skeleton, format_time
 
-    return format_datetime(
-        moment, format="medium", tzinfo=tz, locale=BABEL_LOCALES.get(locale, locale)
-    )
+    babel_locale = BABEL_LOCALES.get(locale, locale)
+    local = moment.astimezone(tz)
+    if babel_locale == "ja":
+        return format_datetime(local, format=JAPANESE_MOMENT, locale="ja")
+    day = format_skeleton("yMMMEd", local, locale=babel_locale)
+    return f"{day} {format_time(local, format='short', locale=babel_locale)}"
 
 
 def resident_locale(resident: ResidentDTO) -> str:

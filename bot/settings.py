@@ -107,6 +107,24 @@ class Partner(BaseModel):
     aliases: list[str] = []
 
 
+class PrivacyFacts(BaseModel):
+    """What the privacy notice states about the council as data holder (APPI Art. 32)."""
+
+    # The council's representative (代表者), e.g. 会長 and name.
+    representative: LocalizedText
+    # Where and how to ask for disclosure, correction, stopping use or stopping third-party
+    # provision (窓口・電話・書面).
+    requests: LocalizedText
+    # The fee for a disclosure request, e.g. 「手数料はかかりません」.
+    fee: LocalizedText
+    # Where to complain about the handling of personal data (苦情の申出先).
+    complaints: LocalizedText
+    # The council's personal-data policy (個人情報保護方針), if published.
+    policy_url: str | None = None
+    # The messenger's operator and its country (外国にある第三者の把握), e.g. Telegram.
+    messenger_operator: LocalizedText
+
+
 class OfficeProfile(BaseModel):
     """Facts about the council, read from a TOML file an operator maintains."""
 
@@ -121,6 +139,10 @@ class OfficeProfile(BaseModel):
     crisis_lines: list[CrisisLine] = []
     # What a resident with no food today can do today (same-day route), shown at once.
     food_today: LocalizedText | None = None
+    # The facts the privacy notice needs beyond name, address and phone (APPI Art. 32).
+    privacy: PrivacyFacts | None = None
+    # How interpretation works for residents who do not read Japanese (staff work in Japanese).
+    interpretation: LocalizedText | None = None
     # The council's own phrases for the safety net, by category (added to the built-in ones).
     safety_phrases: dict[SafetyCategory, list[str]] = {}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -57,6 +59,31 @@ class UserClient(LocalUser):
     def labels(self) -> list[str]:
         """Labels of the newest keyboard."""
         return [label for label, _ in self.buttons()]
+
+    async def click(self, label: str, message: StoredMessage | None = None) -> dict[str, Any]:
+        """Presses a button by its label; a long option whose button is short is found, as a
+        resident finds it, by its numbered line in the message body ("3. label")."""
+        message = message or self.last_keyboard_message()
+        try:
+            return await super().click(label, message)
+        except LookupError:
+            if message is None:
+                raise
+            number = _numbered_line(html.unescape(message.text or ""), label)
+            if number is None:
+                raise
+            pattern = re.compile(rf"^[^\w]*{number}\. ")
+            [data] = [d for text, d in self.buttons(message) if pattern.match(text)]
+            return await self.press(message, data)
+
+
+def _numbered_line(text: str, label: str) -> int | None:
+    """The number of the body line "n. label" that is exactly this label."""
+    for line in text.split("\n"):
+        match = re.fullmatch(r"(\d+)\. (.*)", re.sub(r"<[^>]+>", "", line).strip())
+        if match and match.group(2) == label:
+            return int(match.group(1))
+    return None
 
 
 def settings_for_test(database_url: str, **overrides: Any) -> Settings:

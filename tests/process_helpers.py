@@ -36,8 +36,10 @@ def food_script(resident: int) -> list[str]:
         "スキップ",
         "2",
         "1",
+        "2",
         "1",
         "22",
+        "1",
         "送信する",
     ]
 

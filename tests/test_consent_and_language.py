@@ -17,7 +17,7 @@ async def test_consent_is_asked_before_the_first_intake_and_stored(harness: Harn
     for element in (
         "collects what you tell us",
         "health, disability or money",
-        "partner agencies",
+        "staff ask you first",
         "police or fire",
         "overseas service",
         "deleted after 72 hours",
@@ -80,7 +80,7 @@ async def test_menu_items_by_number_or_label(harness: Harness) -> None:
     await resident.send("/start")
     await resident.send(ja.gettext("Office information"))
     assert resident.said(harness.services.profile.phone, since=-2)
-    await resident.send("6")
+    await resident.send("10")
     assert resident.said(harness.services.profile.phone, since=-2)
     await resident.send("hello?")
     assert resident.said(

@@ -9,11 +9,14 @@ from pathlib import Path
 
 from bot.i18n import Catalogs
 
+# The checkout under test (not whichever copy the virtualenv installed).
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def _chat(lines: list[str], data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Runs `python -m bot chat` with lines on standard input."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
-    env.update(MADOGUCHI_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8")
+    env.update(MADOGUCHI_DATA_DIR=str(data_dir), PYTHONIOENCODING="utf-8", PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "bot", "chat", *args],
         input="\n".join(lines) + "\n",
@@ -38,14 +41,16 @@ def test_piped_chat_completes_a_food_request_in_japanese(tmp_path: Path) -> None
         ja.gettext("Skip"),
         "2",
         "1",
+        "2",
         "1",
         "22",
+        "1",
         ja.gettext("Send"),
     ]
     result = _chat(lines, tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert ja.gettext("Thank you. Your request has been sent.") in out
+    assert ja.gettext("Thank you. We have received your request.") in out
     assert "[staff chat]" in out
     assert ja.gettext("Food support") in out
     assert (tmp_path / "madoguchi-chat.sqlite3").exists()
@@ -60,7 +65,7 @@ def test_chat_resumes_a_draft_from_an_earlier_run(tmp_path: Path) -> None:
     second = _chat(["/start", "1"], tmp_path)
     assert second.returncode == 0, second.stderr
     assert ja.gettext("Continue where I stopped") in second.stdout
-    assert "(2/" in second.stdout
+    assert "（2/" in second.stdout
 
 
 def test_console_switches_to_the_staff_group_and_back(tmp_path: Path) -> None:
@@ -76,8 +81,10 @@ def test_console_switches_to_the_staff_group_and_back(tmp_path: Path) -> None:
         ja.gettext("Skip"),
         "2",
         "1",
+        "2",
         "1",
         "22",
+        "1",
         ja.gettext("Send"),
         ":staff",
         ja.gettext("Take this"),

@@ -83,7 +83,7 @@ async def test_the_chats_own_conversations_keep_its_database_its_own(tmp_path: P
     """A request, the staff taking it and answering: a second run still accepts the database."""
     settings = _bot_settings(tmp_path)
     lines = "\n".join(
-        ["/start", "2", "1", "2", "1", "1", "スキップ", "2", "1", "1", "22", "送信する"]
+        ["/start", "2", "1", "2", "1", "1", "スキップ", "2", "1", "2", "1", "22", "1", "送信する"]
         + [":staff", "担当する", ":resident", "よろしく", ":staff", "^ 明日お電話します"]
         + [":dm", "/help", ":resident", "/start"]
     )
@@ -113,7 +113,22 @@ async def test_a_second_run_never_reuses_a_message_id(tmp_path: Path) -> None:
     """After a run, the next run's first message id is above every id the database recorded,
     so a reply to an old message can never reach another ticket."""
     settings = _bot_settings(tmp_path)
-    request = ["/start", "2", "1", "2", "1", "1", "スキップ", "2", "1", "1", "22", "送信する"]
+    request = [
+        "/start",
+        "2",
+        "1",
+        "2",
+        "1",
+        "1",
+        "スキップ",
+        "2",
+        "1",
+        "2",
+        "1",
+        "22",
+        "1",
+        "送信する",
+    ]
     script = "\n".join([*request, ":staff", "担当する", ":resident", "よろしく"])
     await run_chat(settings, "ja", io.StringIO(script + "\n"), io.StringIO())
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / CHAT_DATABASE}", settings.keyring())

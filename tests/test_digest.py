@@ -220,7 +220,7 @@ async def test_digest_figures(harness: Harness) -> None:
     assert {ref for ref, _ in data.overdue} == {old.reference, food.reference, urgent.reference}
     assert data.load == [("佐藤", 1)]
     text = "\n".join(render_digest(data, ja))
-    assert old.reference in text and "佐藤: 1" in text
+    assert old.reference in text and "佐藤：1件" in text
 
 
 def test_long_digests_are_split_under_the_limit(harness: Harness) -> None:
@@ -244,7 +244,7 @@ def test_long_digests_are_split_under_the_limit(harness: Harness) -> None:
     assert len(parts) > 1
     assert all(len(part) <= 4096 for part in parts)
     joined = "\n".join(parts)
-    assert all(f"職員{i:03d}: {i}" in joined for i in range(600))
+    assert all(f"職員{i:03d}：{i}件" in joined for i in range(600))
 
 
 async def test_monday_digest_comes_with_the_weekly_chart(harness: Harness) -> None:
@@ -286,4 +286,4 @@ async def test_a_month_of_business_mornings(harness: Harness) -> None:
     # Each digest counts the food tickets created since the previous digest's claim (08:30).
     for previous, day, text in zip(expected, expected[1:], digests[1:], strict=False):
         created = sum(n for d, n in created_per_day.items() if previous <= d < day)
-        assert f"{harness.ja().gettext('Food support')}: {created}" in text
+        assert f"{harness.ja().gettext('Food support')}：{created}件" in text

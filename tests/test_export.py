@@ -154,7 +154,7 @@ def _expected_row(harness: Harness, ticket: TicketDTO, names: dict[int, str]) ->
     ]
 
 
-async def _five_tickets(harness: Harness) -> list[TicketDTO]:
+async def _one_ticket_per_form(harness: Harness) -> list[TicketDTO]:
     """One ticket of every form, minutes apart; one assigned, one referred, one closed."""
     for user_id, form_key in enumerate(FORM_SCRIPTS, start=5001):
         await _file_ticket(harness, form_key, user_id)
@@ -189,18 +189,18 @@ async def _names(harness: Harness) -> dict[int, str]:
 
 async def test_csv_has_a_japanese_header_and_every_ticket_cell_by_cell(harness: Harness) -> None:
     """/export sends this month's tickets as a UTF-8 (BOM) CSV that matches the database."""
-    tickets = await _five_tickets(harness)
+    tickets = await _one_ticket_per_form(harness)
     document = await _export(harness)
     ja = harness.ja()
     assert document.filename == "madoguchi-tickets-2026-11-01_2026-11-27.csv"
     assert document.text == ja.gettext("Tickets received from {start} to {end}: {count}").format(
-        start="2026-11-01", end="2026-11-27", count=5
+        start="2026-11-01", end="2026-11-27", count=len(FORM_SCRIPTS)
     )
     header, *rows = _csv_rows(document)
     assert header == [ja.gettext(column) for column in HEADER_IDS]
     names = await _names(harness)
     expected = [_expected_row(harness, ticket, names) for ticket in tickets]
-    assert len(rows) == len(expected) == 5
+    assert len(rows) == len(expected) == len(FORM_SCRIPTS)
     for row, wanted in zip(rows, expected, strict=True):
         for column, cell, wanted_cell in zip(header, row, wanted, strict=True):
             assert cell == wanted_cell, (column, cell, wanted_cell)
@@ -208,7 +208,7 @@ async def test_csv_has_a_japanese_header_and_every_ticket_cell_by_cell(harness: 
 
 async def test_formula_like_answers_are_defused_in_the_csv(harness: Harness) -> None:
     """A typed '=HYPERLINK(…)', '@…' or staff name '=1+2' gets a leading apostrophe."""
-    await _five_tickets(harness)
+    await _one_ticket_per_form(harness)
     header, *rows = _csv_rows(await _export(harness))
     ja = harness.ja()
     by_service = {row[header.index(ja.gettext("Service"))]: row for row in rows}
@@ -226,7 +226,7 @@ async def test_formula_like_answers_are_defused_in_the_csv(harness: Harness) -> 
 
 async def test_xlsx_has_the_same_header_and_rows(harness: Harness) -> None:
     """/export … xlsx sends a workbook with a bold header and the same, defused cells."""
-    tickets = await _five_tickets(harness)
+    tickets = await _one_ticket_per_form(harness)
     document = await _export(harness, "/export 2026-11-01 xlsx")
     assert document.filename == "madoguchi-tickets-2026-11-01_2026-11-27.xlsx"
     header, *rows = _xlsx_rows(document)
@@ -318,7 +318,7 @@ async def test_bad_dates_are_explained_and_no_file_is_sent(harness: Harness) -> 
 
 async def test_each_export_is_audited_without_personal_data(harness: Harness) -> None:
     """Who exported which range, how many tickets and in what format; no answers, no phone."""
-    tickets = await _five_tickets(harness)
+    tickets = await _one_ticket_per_form(harness)
     await _export(harness, "/export 2026-11-01 2026-11-30")
     harness.clock.advance(minutes=1)
     await _export(harness, "/export xlsx")
@@ -328,12 +328,17 @@ async def test_each_export_is_audited_without_personal_data(harness: Harness) ->
         (
             ADMIN_ID,
             "export",
-            {"from": "2026-11-01", "to": "2026-11-30", "count": 5, "format": "csv"},
+            {"from": "2026-11-01", "to": "2026-11-30", "count": len(FORM_SCRIPTS), "format": "csv"},
         ),
         (
             ADMIN_ID,
             "export",
-            {"from": "2026-11-01", "to": "2026-11-27", "count": 5, "format": "xlsx"},
+            {
+                "from": "2026-11-01",
+                "to": "2026-11-27",
+                "count": len(FORM_SCRIPTS),
+                "format": "xlsx",
+            },
         ),
     ]
     stored = json.dumps([a.detail for a in audit], ensure_ascii=False)
@@ -350,7 +355,7 @@ async def test_each_export_is_audited_without_personal_data(harness: Harness) ->
 
 async def test_someone_who_is_not_staff_gets_no_file(harness: Harness) -> None:
     """A group member who is not staff gets the one refusal and nothing is exported."""
-    await _five_tickets(harness)
+    await _one_ticket_per_form(harness)
     sent = await _staff_command(harness, harness.resident(424242, language="ja"), "/export")
     assert [(m.text, m.document) for m in sent] == [
         (harness.ja().gettext("Sorry, this is only for council staff."), None)
@@ -384,7 +389,7 @@ async def test_an_export_past_the_cap_is_refused_with_a_hint(
 ) -> None:
     """More tickets than one file may hold: no file, a hint to export a shorter period, and
     nothing audited."""
-    await _five_tickets(harness)
+    await _one_ticket_per_form(harness)
     monkeypatch.setattr(export, "MAX_EXPORT_TICKETS", 4)
     sent = await _staff_command(
         harness, harness.resident(ADMIN_ID, language="ja"), "/export 2026-11-01 2026-11-30"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import pytest
 
 from bot.forms.definitions import FORMS
@@ -34,7 +36,7 @@ async def test_resident_completes_form(harness: Harness, form_key: str, locale: 
     assert await harness.relay() == 2, "the staff card and the resident's receipt"
     confirmation = resident.last.text
     assert ticket.reference in confirmation
-    assert t.gettext(FORMS[form_key].next_steps) in confirmation
+    assert escape(t.gettext(FORMS[form_key].next_steps)) in confirmation
     [card] = harness.staff_messages()
     ja = harness.ja()
     assert ticket.reference in card.text
@@ -52,18 +54,30 @@ async def test_japanese_is_the_default_and_really_japanese(harness: Harness) -> 
     assert "Food support" not in " ".join(resident.labels())
 
 
-async def test_progress_counts_only_relevant_steps(harness: Harness) -> None:
-    """Progress shows 'n/total' and the total grows when an answer makes a step relevant."""
+async def test_progress_total_never_grows_when_a_branch_opens(harness: Harness) -> None:
+    """The counter counts a branch from the start: choosing phone keeps the total (5/9), and
+    choosing this chat closes the phone branch, so the total shrinks (5/6), never jumps up."""
     t = harness.en()
     resident = harness.resident()
     await begin_form(harness, resident, t, "Consultation")
-    assert "(1/5)" in resident.last.text
+    assert "(1/9)" in resident.last.text
     await resident.click("Something else")
     await resident.click("Myself")
     await resident.send("I need advice.")
-    assert "(4/5)" in resident.last.text
+    assert "(4/9)" in resident.last.text
     await resident.click("Phone call")
-    assert "(5/8)" in resident.last.text
+    assert "(5/9)" in resident.last.text
+    await resident.click("Back")
+    await resident.click("Reply in this chat")
+    assert "(5/6)" in resident.last.text
+
+
+async def test_japanese_step_counter_uses_full_width_brackets(harness: Harness) -> None:
+    """「相談（1/9）」: the Japanese counter is in full-width brackets."""
+    ja = harness.ja()
+    resident = harness.resident(language="ja")
+    await begin_form(harness, resident, ja, "Consultation")
+    assert f"{ja.gettext('Consultation')}</b>（1/9）" in resident.last.text
 
 
 async def test_priority_follows_food_urgency(harness: Harness) -> None:
@@ -71,7 +85,7 @@ async def test_priority_follows_food_urgency(harness: Harness) -> None:
     t = harness.en()
     resident = harness.resident()
     await begin_form(harness, resident, t, "Food support")
-    for answer in ("1", "0", "2", "Skip", "1", "1", "1", "22", "Send"):
+    for answer in ("1", "0", "2", "Skip", "1", "1", "2", "1", "22", "1", "Send"):
         await resident.send(answer)
     [ticket] = await harness.tickets()
     assert ticket.priority == "high"
@@ -133,4 +147,4 @@ async def test_a_complete_intake_in_every_other_language(harness: Harness, local
     [ticket] = await harness.tickets()
     assert ticket.answers == expected and ticket.locale == locale
     assert ticket.reference in resident.last.text
-    assert t.gettext(FORMS["food"].next_steps) in resident.last.text
+    assert escape(t.gettext(FORMS["food"].next_steps)) in resident.last.text

@@ -31,12 +31,12 @@ def test_piped_line_chat_completes_a_food_request(tmp_path: Path) -> None:
     """Plain text and quick replies as on LINE; the card in the staff chat says LINE; the
     Telegram console's database is left alone."""
     ja = Catalogs().translator_for("ja")
-    lines = ["/start", "2", "1", "2", "1", "1", ja.gettext("Skip"), "2", "1", "1", "22"]
+    lines = ["/start", "2", "1", "2", "1", "1", ja.gettext("Skip"), "2", "1", "2", "1", "22", "1"]
     lines += [ja.gettext("Send"), ":staff", "/queue"]
     result = _chat(lines, tmp_path, "--channel", "line")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert ja.gettext("Thank you. Your request has been sent.") in out
+    assert ja.gettext("Thank you. We have received your request.") in out
     assert "[2. " + ja.gettext("Food support") + "]" in out
     assert "[staff chat]" in out and "新規受付" in out and " · LINE" in out
     assert "<b>" not in out

@@ -38,6 +38,7 @@ async def test_complete_intake_and_staff_work_log_nothing_personal(
     await resident.send("Please call after six")
     await resident.send("99")  # an invalid district: a kind error, logged or not
     await resident.send("1")
+    await resident.send("1")
     await resident.click("Send")
     await harness.relay()
     [tk] = await harness.tickets()

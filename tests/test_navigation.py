@@ -27,11 +27,13 @@ async def test_review_lists_every_answer(harness: Harness) -> None:
         "3. How urgent: No food for today",
         "4. Allergies or dietary needs: (skipped)",
         "7. Why not: I use a wheelchair.",
-        "9. District: Don&#x27;t know",
+        "8. Also lacks household goods: Yes",
+        "10. District: Don&#x27;t know",
+        "11. Passing on to a partner: Yes, if it helps",
     ):
         assert line in review
     assert [label for label in resident.labels() if label.startswith("Change")] == [
-        f"Change {n}" for n in range(1, 10)
+        f"Change {n}" for n in range(1, 12)
     ]
 
 
@@ -65,7 +67,7 @@ async def test_edit_that_hides_a_step_drops_its_answer(harness: Harness) -> None
 async def test_edit_that_reveals_a_step_asks_it_then_returns(harness: Harness) -> None:
     """Switching contact to phone asks for the number (and optional details) before review."""
     resident = await _food_at_review(harness)
-    await resident.click("Change 8")
+    await resident.click("Change 9")
     await resident.click("Phone call")
     assert "phone number" in resident.last.text
     await resident.send("090-1234-5678")

@@ -8,7 +8,7 @@ from tests.fakes import Harness
 from tests.scripts import FORM_SCRIPTS, begin_form, play
 from tests.test_digest import tokyo
 
-NOTICE = "The office is closed now. Staff will reply from {day}, in office hours."
+NOTICE = "The office is closed now. Staff will be back: {day}."
 
 
 async def _send_at(harness: Harness, moment, language: str = "en") -> str:
@@ -29,11 +29,11 @@ async def _send_at(harness: Harness, moment, language: str = "en") -> str:
     [
         (
             tokyo(2026, 11, 20, 18, 0),
-            "Tuesday, November 24, 2026",
+            "Tue, November 24",
         ),  # Friday evening; Mon 23 is a holiday
-        (tokyo(2026, 11, 23, 10, 0), "Tuesday, November 24, 2026"),  # on the holiday itself
-        (tokyo(2026, 11, 24, 8, 0), "Tuesday, November 24, 2026"),  # before opening
-        (tokyo(2026, 12, 28, 17, 30), "Monday, January 4, 2027"),  # into the year-end closure
+        (tokyo(2026, 11, 23, 10, 0), "tomorrow, Tue, November 24"),  # on the holiday itself
+        (tokyo(2026, 11, 24, 8, 0), "today, Tue, November 24"),  # before opening
+        (tokyo(2026, 12, 28, 17, 30), "Mon, January 4"),  # into the year-end closure
         (tokyo(2026, 11, 24, 10, 0), None),  # office hours: no notice
     ],
 )
@@ -48,7 +48,11 @@ async def test_reply_day_around_holidays(harness: Harness, moment, day: str | No
 
 
 async def test_reply_day_in_japanese(harness: Harness) -> None:
-    """In Japanese the date is written the Japanese way."""
+    """In Japanese the date is written the way an office writes it: 11月24日（火）, with 明日 or
+    本日 in front when it is tomorrow or today."""
     ja = harness.ja()
     receipt = await _send_at(harness, tokyo(2026, 11, 20, 18, 0), "ja")
-    assert ja.gettext(NOTICE).format(day="2026年11月24日火曜日") in receipt
+    assert ja.gettext(NOTICE).format(day="11月24日（火）") in receipt
+    assert "2026" not in receipt.split("受付番号")[0]
+    ja_receipt = await _send_at(harness, tokyo(2026, 11, 24, 8, 0), "ja")
+    assert ja.gettext(NOTICE).format(day="本日11月24日（火）") in ja_receipt

@@ -51,14 +51,15 @@ async def test_crisis_in_the_middle_of_a_form(harness: Harness) -> None:
     await resident.send("1")
     await resident.send("夫から毎日殴られています。もう死にたいです。")
     assert resident.said("110", since=-3) and resident.said("0120-279-889", since=-3)
-    assert resident.said(ja.gettext(views.STAFF_TOLD), since=-3)
+    council = harness.services.profile.name.get("ja")
+    assert resident.said(ja.gettext(views.STAFF_TOLD).format(council=council), since=-3)
     assert resident.said(ja.gettext(views.CARRY_ON), since=-3)
     assert ja.gettext("How should staff get back to you?") in resident.last.text
     assert (await harness.draft_state(resident))["urgent"] is True
     await harness.relay()
     [alert] = [m for m in harness.staff_messages() if "⚠" in m.text]
     assert "もう死にたいです" in alert.text
-    for answer in ("1", "22", ja.gettext("Send")):
+    for answer in ("1", "22", "1", ja.gettext("Send")):
         await resident.send(answer)
     [tk] = await harness.tickets()
     assert tk.priority == "urgent"

@@ -342,7 +342,7 @@ async def test_resident_lists_their_tickets(harness: Harness) -> None:
     """/mytickets lists the resident's requests with status, in their language."""
     resident, tk = await resident_request(harness)
     await resident.send("/mytickets")
-    assert tk.reference in resident.last.text and "New" in resident.last.text
+    assert tk.reference in resident.last.text and "Request received" in resident.last.text
 
 
 async def test_staff_record_a_request_taken_by_phone(harness: Harness) -> None:

@@ -1,4 +1,4 @@
-"""The council's five intake forms (see SERVICES.md), declared as data."""
+"""The council's intake forms (see SERVICES.md), declared as data."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from bot.i18n import N_
 
 DISTRICTS = "districts"
 UNKNOWN_DISTRICT = "unknown"
+
+RECEIVED = N_("Thank you. We have received your request.")
 
 YES_NO_UNSURE = (
     Choice("yes", N_("Yes")),
@@ -52,9 +54,24 @@ def contact_steps(when: Condition | None = None) -> tuple[Step, ...]:
             label=N_("How to reach you"),
             prompt=N_("How should staff get back to you?"),
             choices=(
-                Choice("chat", N_("Reply in this chat")),
-                Choice("phone", N_("Phone call")),
-                Choice("counter", N_("I will come to the counter")),
+                Choice(
+                    "chat",
+                    N_("Reply in this chat"),
+                    receipt=N_("Staff will reply in this chat, in office hours."),
+                ),
+                Choice(
+                    "phone",
+                    N_("Phone call"),
+                    receipt=N_("Staff will call you, in office hours."),
+                ),
+                Choice(
+                    "counter",
+                    N_("I will come to the counter"),
+                    receipt=N_(
+                        "Please come to the counter in office hours and bring your reference "
+                        "number. Staff will not call you."
+                    ),
+                ),
             ),
             when=when,
         ),
@@ -88,15 +105,42 @@ def contact_steps(when: Condition | None = None) -> tuple[Step, ...]:
     )
 
 
-def district_step(when: Condition | None = None) -> Step:
-    """Returns the step that asks which district the resident lives in."""
+LIVES_IN = N_("Which district do you live in? You can also type the name of your town.")
+HELP_IN = N_("In which district is the help needed? You can also type the name of the town.")
+ACTIVITY_IN = N_(
+    "In which district does the activity take place? You can also type the name of the town."
+)
+
+
+def district_step(when: Condition | None = None, prompt: str = LIVES_IN) -> Step:
+    """Returns the step that asks for a district: where the resident lives, or where the help
+    or activity is (a facility does not live anywhere)."""
     return Step(
         key="district",
         kind=StepKind.CHOICE,
         label=N_("District"),
-        prompt=N_("Which district do you live in? You can also type the name of your town."),
+        prompt=prompt,
         choices_from=DISTRICTS,
         when=when,
+    )
+
+
+def share_step() -> Step:
+    """Returns the step that asks before a request is passed to a partner (staff see the
+    answer on the card; the notice says staff ask first as a rule)."""
+    return Step(
+        key="share",
+        kind=StepKind.CHOICE,
+        label=N_("Passing on to a partner"),
+        prompt=N_(
+            "If a partner organisation, the district council or a welfare commissioner could "
+            "help, may staff pass your request on to them?"
+        ),
+        choices=(
+            Choice("ask", N_("Ask me first")),
+            Choice("yes", N_("Yes, if it helps")),
+            Choice("no", N_("No, only the council")),
+        ),
     )
 
 
@@ -104,12 +148,8 @@ CONSULTATION = Form(
     key="consultation",
     title=N_("Consultation"),
     intro=N_("Tell us briefly what you would like to talk about. Staff will contact you."),
-    next_steps=N_(
-        "A staff member will read your request and contact you in office hours, "
-        "in the way you chose. If it is about a loan, this is a request for a "
-        "pre-consultation: the loan itself is decided by the prefectural council "
-        "with its own forms."
-    ),
+    next_steps=N_("A staff member in charge of the topic you chose will read your request."),
+    thanks=RECEIVED,
     steps=(
         Step(
             key="topic",
@@ -118,7 +158,13 @@ CONSULTATION = Form(
             prompt=N_("What would you like to talk about?"),
             choices=(
                 Choice(
-                    "anshin", N_("Help using welfare services or managing money (Anshin Center)")
+                    "anshin",
+                    N_("Help using welfare services or managing money (Anshin Center)"),
+                    button=N_("Anshin Center"),
+                    receipt=N_(
+                        "The Anshin Center will talk with you about using welfare services "
+                        "and managing money."
+                    ),
                 ),
                 Choice(
                     "loan",
@@ -127,10 +173,35 @@ CONSULTATION = Form(
                         "The loan itself is decided by the prefectural council with its own "
                         "forms. Here you can ask for a pre-consultation."
                     ),
+                    button=N_("Welfare fund loans"),
+                    receipt=N_(
+                        "This is a request for a pre-consultation about a welfare fund loan. "
+                        "Whether a loan is granted is decided by the prefectural council of "
+                        "social welfare, which needs its own forms."
+                    ),
                 ),
-                Choice("mobility", N_("Going out with a disability (Mobility Information Center)")),
-                Choice("hardship", N_("Difficulties in daily life")),
-                Choice("children", N_("Children and child-raising")),
+                Choice(
+                    "mobility",
+                    N_("Going out with a disability (Mobility Information Center)"),
+                    button=N_("Going out (disability)"),
+                    receipt=N_(
+                        "The Mobility Information Center will tell you about ways of going out "
+                        "and guide volunteers."
+                    ),
+                ),
+                Choice(
+                    "hardship",
+                    N_("Difficulties in daily life"),
+                    receipt=N_(
+                        "If needed, staff will also work with the ward office's Livelihood "
+                        "Support Division."
+                    ),
+                ),
+                Choice(
+                    "children",
+                    N_("Places for children, families with children in difficulty"),
+                    button=N_("Children and families"),
+                ),
                 Choice("other", N_("Something else")),
             ),
         ),
@@ -143,7 +214,11 @@ CONSULTATION = Form(
                 Choice("self", N_("Myself")),
                 Choice("family", N_("A family member")),
                 Choice("neighbour", N_("A neighbour")),
-                Choice("professional", N_("I am a professional or a welfare commissioner")),
+                Choice(
+                    "professional",
+                    N_("Someone I support (as a professional or welfare commissioner)"),
+                    button=N_("Someone I support"),
+                ),
             ),
         ),
         Step(
@@ -152,14 +227,15 @@ CONSULTATION = Form(
             label=N_("What is happening"),
             prompt=N_("Please tell us briefly what is happening."),
             hint=N_(
-                "Please do not write details about health or money here. "
-                "Staff will ask about them by phone or in person."
+                "You need not write details such as an illness or an amount of money. "
+                "Staff will ask what they need by phone or in person."
             ),
             max_length=400,
             sensitive=True,
         ),
         *contact_steps(),
         district_step(),
+        share_step(),
     ),
 )
 
@@ -168,9 +244,10 @@ FOOD_SUPPORT = Form(
     title=N_("Food support"),
     intro=N_("Temporary food support, arranged together with the ward office."),
     next_steps=N_(
-        "Staff will contact you and coordinate with the ward office's Livelihood Support "
-        "Division. Food is not sent automatically."
+        "Staff will coordinate with the ward office's Livelihood Support Division and talk "
+        "with you about how to receive food. This request alone does not bring food."
     ),
+    thanks=RECEIVED,
     steps=(
         Step(
             key="adults",
@@ -219,7 +296,7 @@ FOOD_SUPPORT = Form(
             key="pickup",
             kind=StepKind.CHOICE,
             label=N_("Can pick up"),
-            prompt=N_("Can you come to pick up the food?"),
+            prompt=N_("Can you come to pick up the food, for example at the council's counter?"),
             choices=(Choice("yes", N_("Yes")), Choice("no", N_("No"))),
         ),
         Step(
@@ -231,8 +308,28 @@ FOOD_SUPPORT = Form(
             sensitive=True,
             when=Equals("pickup", ("no",)),
         ),
+        Step(
+            key="goods",
+            kind=StepKind.CHOICE,
+            label=N_("Also lacks household goods"),
+            prompt=N_(
+                "Do you also lack appliances or household goods (for example a refrigerator)?"
+            ),
+            choices=(
+                Choice(
+                    "yes",
+                    N_("Yes"),
+                    receipt=N_(
+                        "Staff will also check whether donated appliances or household goods "
+                        "are available. We cannot promise any item."
+                    ),
+                ),
+                Choice("no", N_("No")),
+            ),
+        ),
         *contact_steps(),
         district_step(),
+        share_step(),
     ),
     priority_rules=(
         PriorityRule("urgency", ("today",), "urgent"),
@@ -246,9 +343,10 @@ VOLUNTEER_REQUEST = Form(
     title=N_("I need a volunteer"),
     intro=N_("Tell us what help you need. The volunteer centre will look for a volunteer."),
     next_steps=N_(
-        "The volunteer centre will look for a suitable volunteer and contact you. "
+        "The volunteer centre will look for a suitable volunteer. "
         "A volunteer is not guaranteed, but we will tell you either way."
     ),
+    thanks=RECEIVED,
     steps=(
         Step(
             key="requester",
@@ -276,13 +374,13 @@ VOLUNTEER_REQUEST = Form(
             prompt=N_("When do you need help? A date, or a regular schedule."),
             max_length=200,
         ),
-        district_step(),
+        district_step(prompt=HELP_IN),
         Step(
             key="details",
             kind=StepKind.TEXT,
             label=N_("Details"),
             prompt=N_("Please describe the help you need."),
-            hint=N_("Please do not write details about health or money here."),
+            hint=N_("You need not write details such as an illness or an amount of money."),
             max_length=400,
             sensitive=True,
         ),
@@ -294,7 +392,8 @@ VOLUNTEER_REGISTRATION = Form(
     key="volunteer_registration",
     title=N_("I want to volunteer"),
     intro=N_("Thank you for wanting to help. Tell us a little about what you would like to do."),
-    next_steps=N_("The volunteer centre will contact you to talk about activities that suit you."),
+    next_steps=N_("The volunteer centre will talk with you about activities that suit you."),
+    thanks=N_("Thank you for wanting to volunteer. We have received your registration."),
     steps=(
         Step(
             key="interests",
@@ -360,9 +459,9 @@ OPINION = Form(
     title=N_("Opinion or complaint"),
     intro=N_("Your opinions help us improve. You may stay anonymous."),
     next_steps=N_(
-        "Your message goes to the staff in charge of opinions and complaints. "
-        "If you asked for a reply, they will contact you."
+        "Your message goes to the staff in charge of opinions and complaints, and helps us improve."
     ),
+    thanks=N_("Thank you for your message. We have received it."),
     steps=(
         Step(
             key="kind",
@@ -405,14 +504,278 @@ OPINION = Form(
             prompt=N_("Would you like a reply? If not, your message stays anonymous."),
             choices=(
                 Choice("yes", N_("Yes, please reply")),
-                Choice("no", N_("No, stay anonymous")),
+                Choice(
+                    "no",
+                    N_("No, stay anonymous"),
+                    receipt=N_(
+                        "As you asked, there will be no reply. We did not ask for your name or "
+                        "contact details. The message is still linked to your Telegram account "
+                        "in our system, as the privacy notice says."
+                    ),
+                ),
             ),
         ),
         *contact_steps(when=Equals("wants_reply", ("yes",))),
     ),
 )
 
+GIVING = Form(
+    key="giving",
+    title=N_("I want to give (Goodwill Bank)"),
+    intro=N_(
+        "Thank you for thinking of giving. The council's Goodwill Bank takes money and goods "
+        "for people in need in the ward."
+    ),
+    next_steps=N_(
+        "Staff will contact you to arrange how to give. Nothing is collected automatically."
+    ),
+    thanks=N_("Thank you for your kindness. We have received your offer."),
+    steps=(
+        Step(
+            key="gift",
+            kind=StepKind.CHOICE,
+            label=N_("What to give"),
+            prompt=N_("What would you like to give?"),
+            choices=(
+                Choice("money", N_("Money")),
+                Choice(
+                    "food",
+                    N_("Food"),
+                    receipt=N_(
+                        "Food with a best-before date is welcome once staff have confirmed it."
+                    ),
+                ),
+                Choice("goods", N_("Household goods or appliances"), button=N_("Goods")),
+                Choice("other", N_("Other")),
+            ),
+        ),
+        Step(
+            key="description",
+            kind=StepKind.TEXT,
+            label=N_("Description"),
+            prompt=N_(
+                "Please describe briefly what you would like to give. (Photos cannot be sent yet.)"
+            ),
+            max_length=300,
+        ),
+        Step(
+            key="giver",
+            kind=StepKind.CHOICE,
+            label=N_("Giver"),
+            prompt=N_("Are you giving as an individual, or as a company or group?"),
+            choices=(
+                Choice("individual", N_("An individual")),
+                Choice("organisation", N_("A company or group")),
+            ),
+        ),
+        *contact_steps(),
+        district_step(),
+    ),
+)
+
+HOUSEHOLD_GOODS = Form(
+    key="household_goods",
+    title=N_("Household goods and appliances"),
+    intro=N_(
+        "The council passes on donated appliances and household goods to households that need them."
+    ),
+    next_steps=N_(
+        "Staff will check whether donated items are available and contact you. We cannot "
+        "promise any item."
+    ),
+    thanks=RECEIVED,
+    steps=(
+        Step(
+            key="for_whom",
+            kind=StepKind.CHOICE,
+            label=N_("For whom"),
+            prompt=N_("Which household needs the items?"),
+            choices=(
+                Choice("self", N_("My own household")),
+                Choice(
+                    "supported",
+                    N_("A household I support (as a professional or welfare commissioner)"),
+                    button=N_("A household I support"),
+                ),
+            ),
+        ),
+        Step(
+            key="items",
+            kind=StepKind.MULTI,
+            label=N_("Items needed"),
+            prompt=N_("What is needed? Choose all that apply, then press Done."),
+            choices=(
+                Choice("fridge", N_("Refrigerator")),
+                Choice("washer", N_("Washing machine")),
+                Choice("kitchen", N_("Rice cooker or microwave")),
+                Choice("heating", N_("Heater or fan")),
+                Choice("furniture", N_("Furniture or bedding")),
+                Choice("other", N_("Other")),
+            ),
+        ),
+        Step(
+            key="household",
+            kind=StepKind.NUMBER,
+            label=N_("People in the household"),
+            prompt=N_("How many people live in the household? Please type a number."),
+            min_value=1,
+            max_value=20,
+        ),
+        Step(
+            key="situation",
+            kind=StepKind.TEXT,
+            label=N_("Situation"),
+            prompt=N_("Please tell us briefly why the items are needed. You may skip this."),
+            hint=N_("You need not write details such as an illness or an amount of money."),
+            max_length=300,
+            optional=True,
+        ),
+        *contact_steps(),
+        district_step(),
+        share_step(),
+    ),
+)
+
+DISASTER_RELIEF = Form(
+    key="disaster_relief",
+    title=N_("Fire or flood damage (relief payment)"),
+    intro=N_(
+        "For households whose home was damaged by a fire, strong wind or flood. If there is "
+        "a fire now, call 119."
+    ),
+    next_steps=N_(
+        "Staff will check with the partner bodies whether the relief payment applies. Whether "
+        "it is paid is not decided in this chat."
+    ),
+    thanks=RECEIVED,
+    steps=(
+        Step(
+            key="cause",
+            kind=StepKind.CHOICE,
+            label=N_("What happened"),
+            prompt=N_("What happened to your home?"),
+            choices=(
+                Choice("fire", N_("Fire")),
+                Choice("wind", N_("Strong wind")),
+                Choice("flood", N_("Flood")),
+                Choice("other", N_("Other")),
+            ),
+        ),
+        Step(
+            key="happened_on",
+            kind=StepKind.TEXT,
+            label=N_("When it happened"),
+            prompt=N_("When did it happen? (for example: 28 November)"),
+            max_length=100,
+        ),
+        Step(
+            key="damage",
+            kind=StepKind.TEXT,
+            label=N_("Damage to the home"),
+            prompt=N_("Please describe the damage to your home briefly."),
+            max_length=300,
+            sensitive=True,
+        ),
+        Step(
+            key="household",
+            kind=StepKind.NUMBER,
+            label=N_("People in the household"),
+            prompt=N_("How many people live in the household? Please type a number."),
+            min_value=1,
+            max_value=20,
+        ),
+        Step(
+            key="certificate",
+            kind=StepKind.CHOICE,
+            label=N_("Damage certificate"),
+            prompt=N_(
+                "Do you have a damage certificate or report from the ward office or fire station?"
+            ),
+            choices=YES_NO_UNSURE,
+        ),
+        *contact_steps(),
+        district_step(),
+        share_step(),
+    ),
+    default_priority="high",
+)
+
+GROUPS = Form(
+    key="groups",
+    title=N_("Groups, schools and facilities"),
+    intro=N_(
+        "For groups, schools and facilities: grants, meeting rooms, welfare education and "
+        "district council matters."
+    ),
+    next_steps=N_("The staff member in charge of this will read your request."),
+    thanks=RECEIVED,
+    steps=(
+        Step(
+            key="organisation",
+            kind=StepKind.TEXT,
+            label=N_("Organisation"),
+            prompt=N_("What is the name of your group, school or facility?"),
+            max_length=100,
+        ),
+        Step(
+            key="matter",
+            kind=StepKind.CHOICE,
+            label=N_("Matter"),
+            prompt=N_("What is it about?"),
+            choices=(
+                Choice(
+                    "grant",
+                    N_("Grants (Fureai grant, year-end mutual aid fund)"),
+                    button=N_("Grants"),
+                    receipt=N_(
+                        "Grants follow the council's guidelines and deadlines; staff will "
+                        "tell you about them."
+                    ),
+                ),
+                Choice(
+                    "room",
+                    N_("Using a room at the welfare and health activity base"),
+                    button=N_("Meeting rooms"),
+                ),
+                Choice(
+                    "education",
+                    N_("Welfare education (equipment loan, lecturers, programme planning)"),
+                    button=N_("Welfare education"),
+                ),
+                Choice("district", N_("District council matters")),
+                Choice("other", N_("Something else")),
+            ),
+        ),
+        Step(
+            key="request",
+            kind=StepKind.TEXT,
+            label=N_("What and when"),
+            prompt=N_("What would you like, and when?"),
+            max_length=300,
+        ),
+        Step(
+            key="contact_person",
+            kind=StepKind.TEXT,
+            label=N_("Contact person"),
+            prompt=N_("Who is the contact person?"),
+            max_length=40,
+        ),
+        *contact_steps(),
+        district_step(prompt=ACTIVITY_IN),
+    ),
+)
+
 FORMS: dict[str, Form] = {
     form.key: form
-    for form in (CONSULTATION, FOOD_SUPPORT, VOLUNTEER_REQUEST, VOLUNTEER_REGISTRATION, OPINION)
+    for form in (
+        CONSULTATION,
+        FOOD_SUPPORT,
+        VOLUNTEER_REQUEST,
+        VOLUNTEER_REGISTRATION,
+        OPINION,
+        GIVING,
+        HOUSEHOLD_GOODS,
+        DISASTER_RELIEF,
+        GROUPS,
+    )
 }

@@ -29,6 +29,8 @@ NO_CONTINUE = N_("No, continue")
 TALK_TO_STAFF = N_("Talk to staff instead")
 SKIPPED = N_("(skipped)")
 CHANGE = N_("Change {number}")
+# Between the answers of a multi-choice step (「、」 in Japanese).
+LIST_SEPARATOR = N_(", ")
 
 
 class DraftState(BaseModel):
@@ -136,10 +138,22 @@ def choice_label(choice: Choice, t: Translator) -> str:
 
 
 def progress(form: Form, state: DraftState) -> tuple[int, int]:
-    """Returns the current step's position and the number of steps, e.g. (3, 7)."""
-    visible = [s.key for s in form.visible_steps(state.answers)]
-    position = visible.index(state.step) + 1 if state.step in visible else len(visible)
-    return position, len(visible)
+    """Returns the current step's position and the number of steps, e.g. (3, 7).
+
+    Steps that may still apply count from the start, so the total never grows when an answer
+    opens a branch; it only shrinks when an answer closes one.
+    """
+    answers = state.answers
+    counted = [s.key for s in form.steps if s.may_be_shown(answers)]
+    position = counted.index(state.step) + 1 if state.step in counted else len(counted)
+    return position, len(counted)
+
+
+def button_label(choice: Choice, t: Translator) -> str:
+    """Returns the short label of a choice for its button."""
+    if choice.button is not None:
+        return t.gettext(choice.button)
+    return choice_label(choice, t)
 
 
 def display_answer(step: Step, value: Any, ctx: FormContext) -> str:
@@ -149,7 +163,7 @@ def display_answer(step: Step, value: Any, ctx: FormContext) -> str:
     if step.kind in (StepKind.CHOICE, StepKind.MULTI):
         by_value = {c.value: choice_label(c, ctx.t) for c in choices_for(step, ctx)}
         values = value if isinstance(value, list) else [value]
-        return ", ".join(by_value.get(v, str(v)) for v in values)
+        return ctx.t.gettext(LIST_SEPARATOR).join(by_value.get(v, str(v)) for v in values)
     if step.kind is StepKind.PHONE:
         return format_phone(value)
     return str(value)
@@ -440,6 +454,8 @@ def _match_one(choices: tuple[Choice, ...], typed: str, t: Translator) -> Choice
         return choices[index] if 0 <= index < len(choices) else None
     for choice in choices:
         names = {choice_label(choice, t), choice.label, choice.value, *choice.aliases}
+        if choice.button is not None:
+            names |= {t.gettext(choice.button), choice.button}
         if typed in {normalize(n) for n in names}:
             return choice
     return None

@@ -19,13 +19,19 @@ class StepKind(StrEnum):
 
 @dataclass(frozen=True)
 class Choice:
-    """One option of a choice step; `label` is a message id unless `translate` is false."""
+    """One option of a choice step; `label` is a message id unless `translate` is false.
+
+    `button` is a short message id for the button when the label is long (the full label is
+    listed in the message body); `receipt` is a line the receipt adds when this was chosen.
+    """
 
     value: str
     label: str
     note: str | None = None
     translate: bool = True
     aliases: tuple[str, ...] = ()
+    button: str | None = None
+    receipt: str | None = None
 
 
 class Condition(Protocol):
@@ -33,6 +39,10 @@ class Condition(Protocol):
 
     def holds(self, answers: dict[str, Any]) -> bool:
         """Returns whether the condition is met."""
+        ...
+
+    def possible(self, answers: dict[str, Any]) -> bool:
+        """Returns whether the condition can still be met once later steps are answered."""
         ...
 
 
@@ -47,6 +57,10 @@ class Equals:
         """Returns whether the answer is one of the values."""
         return answers.get(self.step) in self.values
 
+    def possible(self, answers: dict[str, Any]) -> bool:
+        """Met, or its step is not answered yet."""
+        return self.step not in answers or self.holds(answers)
+
 
 @dataclass(frozen=True)
 class NotIn:
@@ -59,6 +73,10 @@ class NotIn:
         """Returns whether the answer is none of the values."""
         return answers.get(self.step) not in self.values
 
+    def possible(self, answers: dict[str, Any]) -> bool:
+        """Met, or its step is not answered yet."""
+        return self.step not in answers or self.holds(answers)
+
 
 @dataclass(frozen=True)
 class AllOf:
@@ -69,6 +87,10 @@ class AllOf:
     def holds(self, answers: dict[str, Any]) -> bool:
         """Returns whether all conditions hold."""
         return all(c.holds(answers) for c in self.conditions)
+
+    def possible(self, answers: dict[str, Any]) -> bool:
+        """Returns whether every condition can still be met."""
+        return all(c.possible(answers) for c in self.conditions)
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,10 @@ class Step:
         """Returns whether this step applies, given the answers so far."""
         return self.when is None or self.when.holds(answers)
 
+    def may_be_shown(self, answers: dict[str, Any]) -> bool:
+        """Returns whether this step applies or may still apply once earlier steps are answered."""
+        return self.when is None or self.when.possible(answers)
+
 
 @dataclass(frozen=True)
 class PriorityRule:
@@ -126,6 +152,8 @@ class Form:
     intro: str
     next_steps: str
     steps: tuple[Step, ...]
+    # The receipt's first line (a message id): a request is received, an opinion thanked for.
+    thanks: str
     priority_rules: tuple[PriorityRule, ...] = ()
     default_priority: str = "normal"
     same_day: SameDayNeed | None = None
@@ -148,6 +176,15 @@ class Form:
     def visible_steps(self, answers: dict[str, Any]) -> list[Step]:
         """Returns the steps that apply, in order."""
         return [s for s in self.steps if s.shown(answers)]
+
+    def receipt_notes(self, answers: dict[str, Any]) -> list[str]:
+        """The receipt lines (message ids) of the choices made on the steps that apply."""
+        notes = []
+        for step in self.visible_steps(answers):
+            picked = answers.get(step.key)
+            values = picked if isinstance(picked, list) else [picked]
+            notes += [c.receipt for c in step.choices if c.value in values and c.receipt]
+        return notes
 
     def priority(self, answers: dict[str, Any]) -> str:
         """Returns the priority a ticket from these answers starts with."""

@@ -23,6 +23,8 @@ FOLLOW_UPS = N_("Follow-ups due today ({count})")
 NONE = N_("none")
 AGE = N_("{reference} ({days} business days)")
 MORE = N_("… and {count} more")
+# One counted line: 「・食糧支援：1件」 in Japanese.
+COUNT_LINE = N_("・{label}: {count}")
 
 
 def render_digest(data: DigestData, t: Translator) -> list[str]:
@@ -35,7 +37,11 @@ def render_digest(data: DigestData, t: Translator) -> list[str]:
         lines.append("")
 
     def counted(counts: dict[str, int], label) -> list[str]:
-        return [f"・{escape(label(key))}: {n}" for key, n in counts.items() if n]
+        return [
+            escape(t.gettext(COUNT_LINE).format(label=label(key), count=n))
+            for key, n in counts.items()
+            if n
+        ]
 
     def refs(shown: list[str], total: int) -> list[str]:
         entries = [", ".join(escape(r) for r in shown)] if shown else []
@@ -70,5 +76,8 @@ def render_digest(data: DigestData, t: Translator) -> list[str]:
             for ref, name in data.follow_ups
         ],
     )
-    section(t.gettext(LOAD), [f"・{escape(name)}: {n}" for name, n in data.load])
+    section(
+        t.gettext(LOAD),
+        [escape(t.gettext(COUNT_LINE).format(label=name, count=n)) for name, n in data.load],
+    )
     return [part for part in split_text("\n".join(lines).rstrip()) if part.strip()]

@@ -8,6 +8,7 @@ from html import escape
 
 from bot.forms.definitions import FORMS
 from bot.i18n import N_, Translator
+from bot.numbers.digest import COUNT_LINE
 from bot.numbers.figures import StatsData
 from bot.settings import OfficeProfile
 from bot.tickets.lifecycle import OUTCOME_LABELS, STATUS_LABELS
@@ -94,7 +95,9 @@ def render_stats(stats: StatsData, t: Translator, profile: OfficeProfile) -> str
     ]
     for title, rows in _labelled(stats, t, profile):
         lines += ["", f"<b>{escape(title)}</b>"]
-        lines += [f"・{escape(label)}: {n}" for label, n in rows] or [escape(t.gettext(NO_DATA))]
+        lines += [
+            escape(t.gettext(COUNT_LINE).format(label=label, count=n)) for label, n in rows
+        ] or [escape(t.gettext(NO_DATA))]
     lines += [
         "",
         escape(t.gettext(MEDIAN_FIRST).format(days=_days(stats.median_first_action, t))),

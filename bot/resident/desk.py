@@ -266,7 +266,7 @@ class Desk:
             self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
         else:
             await self.set_screen(ResidentScreen.MENU, pending_service=None)
-            self.show(views.menu(self.t))
+            self.show(views.menu(self.t, profile=self.services.profile))
 
     async def command_help(self) -> None:
         """/help: what the bot can do (and the staff commands for staff), then where they are."""
@@ -553,8 +553,12 @@ class Desk:
 
     def staff_back(self, day: date | None) -> str | None:
         """When staff are back on that day, in the resident's words; None for no day."""
-        opens = self.services.settings.office_opens
-        return None if day is None else format_day_and_time(day, opens, self.locale)
+        settings = self.services.settings
+        if day is None:
+            return None
+        today = self.services.clock().astimezone(settings.tz).date()
+        written = format_day_and_time(day, settings.office_opens, self.locale)
+        return views.relative_day(self.t, day, today, written)
 
     async def on_danger(self, text: str, hit: Hit) -> None:
         """Shows the crisis lines open now, marks the draft (or, with none, the open requests)
@@ -563,7 +567,11 @@ class Desk:
         local = now.astimezone(self.services.settings.tz)
         lines = lines_now(self.services.profile, self.locale, local)
         staff_back = self.staff_back(self.staff_reply_day())
-        self.show(views.crisis_screen(self.t, lines, staff_back))
+        self.show(
+            views.crisis_screen(
+                self.t, lines, staff_back, self.services.profile.name.get(self.locale)
+            )
+        )
         flagged: list[TicketDTO] = []
         if self.draft is not None:
             # Words typed into a new request belong to it (and to the ticket it becomes);
@@ -831,7 +839,14 @@ class Desk:
                 else None
             )
             receipt = views.submitted(
-                t, form, ticket.reference, self.services.profile, reply_day, same_day
+                t,
+                form,
+                ticket.reference,
+                self.services.profile,
+                outcome.state.answers,
+                reply_day,
+                same_day,
+                today=self.services.clock().astimezone(self.services.settings.tz).date(),
             )
             await enqueue(
                 self.session,

@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import DraftState, FormContext
-from bot.i18n import N_, STAFF_LOCALE, Translator, format_day, format_moment
+from bot.i18n import LANGUAGE_NAMES, N_, STAFF_LOCALE, Translator, format_day, format_moment
 from bot.outbox.queue import enqueue
+from bot.resident.statuses import resident_status
 from bot.screens import Document, Screen, plain, split_text
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
-from bot.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
+from bot.tickets.lifecycle import OPEN_STATUSES
 from storage.models import TicketStatus
 from storage.outbox import add_outbox_message, sent_copies_about
 from storage.residents import ResidentDTO, delete_resident, get_draft
@@ -48,10 +49,14 @@ async def my_data(
     heading = t.gettext("Everything we store about you")
     lines = [f"<b>{escape(heading)}</b>", ""]
     lines.append(
-        t.gettext("Telegram account number: {user_id}").format(user_id=resident.telegram_user_id)
+        t.gettext("Telegram user ID (a number): {user_id}").format(
+            user_id=resident.telegram_user_id
+        )
     )
     lines.append(
-        t.gettext("Language: {language}").format(language=escape(resident.locale or t.locale))
+        t.gettext("Language: {language}").format(
+            language=escape(LANGUAGE_NAMES.get(resident.locale or t.locale, t.locale))
+        )
     )
     if resident.consent_at:
         lines.append(
@@ -75,7 +80,9 @@ async def my_data(
         unfinished = t.gettext("Unfinished request: {title}").format(title=t.gettext(form.title))
         lines += ["", f"<b>{escape(unfinished)}</b>"]
         lines += [
-            f"{escape(t.gettext(step.label))}: {escape(answer)}"
+            escape(
+                t.gettext("{label}: {answer}").format(label=t.gettext(step.label), answer=answer)
+            )
             for step, answer in engine.review_items(form, state, ctx)
         ]
     tickets = await tickets_of_resident(session, resident.id)
@@ -89,7 +96,7 @@ async def my_data(
                 t.gettext("Request {reference} ({title}, {status}, received {when})").format(
                     reference=ticket.reference,
                     title=t.gettext(form.title),
-                    status=t.gettext(STATUS_LABELS[ticket.status]),
+                    status=t.gettext(resident_status(ticket.status)),
                     when=format_day(ticket.created_at.astimezone(tz).date(), t.locale),
                 )
             )
@@ -97,7 +104,9 @@ async def my_data(
         ]
         state = DraftState(form=form.key, step=None, mode="review", answers=ticket.answers)
         lines += [
-            f"{escape(t.gettext(step.label))}: {escape(answer)}"
+            escape(
+                t.gettext("{label}: {answer}").format(label=t.gettext(step.label), answer=answer)
+            )
             for step, answer in engine.review_items(form, state, ctx)
         ]
         for event in events:

@@ -12,9 +12,9 @@ from bot.forms.definitions import FORMS
 from bot.forms.engine import DraftState, FormContext
 from bot.forms.model import Form, StepKind
 from bot.i18n import LANGUAGE_NAMES, N_, Translator, format_day
+from bot.resident.statuses import resident_status
 from bot.screens import Button, Screen, rows_of
 from bot.settings import CrisisLine, OfficeProfile, Settings
-from bot.tickets.lifecycle import STATUS_LABELS
 
 MENU_LABELS = {
     "consultation": N_("Consultation"),
@@ -22,8 +22,12 @@ MENU_LABELS = {
     "volunteer_request": N_("I need a volunteer"),
     "volunteer_registration": N_("I want to volunteer"),
     "opinion": N_("Opinion or complaint"),
+    "giving": N_("I want to give"),
+    "household_goods": N_("Household goods and appliances"),
+    "disaster_relief": N_("Fire or flood damage"),
+    "groups": N_("Groups, schools and facilities"),
     "office": N_("Office information"),
-    "language": N_("Language"),
+    "language": N_("Language / 言語"),
 }
 CONSENT_LABELS = {
     "agree": N_("I agree"),
@@ -41,25 +45,43 @@ def numbered(number: int, label: str) -> str:
     return f"{number}. {label}"
 
 
-def menu(t: Translator, greeting: bool = True) -> Screen:
-    """The main menu: every service, office information and language."""
-    text = t.gettext("Hello. This is the front desk of the Council of Social Welfare.") + "\n"
-    if not greeting:
-        text = ""
-    text += t.gettext("What can we help you with? Press a button or type its number.")
+def option_lines(labels: list[str]) -> list[str]:
+    """The options in full as numbered lines of the message body (buttons stay short)."""
+    return [escape(numbered(i, label)) for i, label in enumerate(labels, start=1)]
+
+
+def menu(t: Translator, greeting: bool = True, profile: OfficeProfile | None = None) -> Screen:
+    """The main menu: every service, office information and language, listed and as buttons."""
+    lines = []
+    if greeting and profile is not None:
+        lines.append(
+            escape(
+                t.gettext("Hello. This is the front desk of {council}.").format(
+                    council=profile.name.get(t.locale)
+                )
+            )
+        )
+    elif greeting:
+        lines.append(
+            escape(t.gettext("Hello. This is the front desk of the Council of Social Welfare."))
+        )
+    lines.append(escape(t.gettext("What can we help you with? Press a button or type its number.")))
+    lines += option_lines([t.gettext(MENU_LABELS[item]) for item in callbacks.MENU_ITEMS])
     if greeting:
-        text += "\n" + t.gettext("Your requests and data: /mytickets /privacy /mydata /delete")
+        lines.append(
+            escape(t.gettext("Your requests and data: /mytickets /privacy /mydata /delete"))
+        )
     buttons = [
         Button(numbered(i, t.gettext(MENU_LABELS[item])), callbacks.menu(item))
         for i, item in enumerate(callbacks.MENU_ITEMS, start=1)
     ]
-    return Screen(text, rows_of(buttons, 1))
+    return Screen("\n".join(lines), rows_of(buttons, 1))
 
 
 def menu_hint(t: Translator) -> Screen:
     """The menu again, for text that did not match any of its items."""
     return Screen(
-        t.gettext("Sorry, I did not understand that. Please choose from the menu.")
+        escape(t.gettext("Sorry, I did not understand that. Please choose from the menu."))
         + "\n"
         + menu(t, greeting=False).text,
         menu(t).rows,
@@ -90,9 +112,22 @@ def talk_to_staff(t: Translator, profile: OfficeProfile) -> Screen:
     )
 
 
+JAPANESE_REPLIES = N_("Staff work in Japanese, so their replies may come in Japanese.")
+
+
+def japanese_replies(t: Translator, profile: OfficeProfile) -> list[str]:
+    """For residents who do not read Japanese: replies may be in Japanese, and interpretation."""
+    if t.locale.startswith("ja"):
+        return []
+    lines = [escape(t.gettext(JAPANESE_REPLIES))]
+    if profile.interpretation is not None:
+        lines.append(escape(profile.interpretation.get(t.locale)))
+    return lines
+
+
 def consent_summary(t: Translator, profile: OfficeProfile, retention: Settings) -> Screen:
     """The short consent notice with agree, decline and full-text buttons."""
-    name = escape(profile.name.get(t.locale))
+    name = profile.name.get(t.locale)
     points = [
         t.gettext("{council} collects what you tell us here, to answer your request.").format(
             council=name
@@ -102,8 +137,8 @@ def consent_summary(t: Translator, profile: OfficeProfile, retention: Settings) 
             "are comfortable with."
         ),
         t.gettext(
-            "We share it only when needed for your support: with partner agencies such as "
-            "the ward office, and with a volunteer only the minimum."
+            "Before passing your request to a partner, a district council or a welfare "
+            "commissioner, staff ask you first, as a rule. A volunteer receives only the minimum."
         ),
         t.gettext("If a life is in danger, we may contact the police or fire service."),
         t.gettext(
@@ -111,8 +146,8 @@ def consent_summary(t: Translator, profile: OfficeProfile, retention: Settings) 
             "by phone or in person."
         ),
         t.gettext(
-            "Unfinished answers are deleted after {hours} hours. You can ask to see or "
-            "delete your data at any time."
+            "Unfinished answers are deleted after {hours} hours. You can ask to see, correct or "
+            "delete your data, or to stop its use, at any time."
         ).format(hours=retention.draft_retention_hours),
         t.gettext("This is not an emergency service. Staff reply in office hours."),
         t.gettext(
@@ -121,68 +156,157 @@ def consent_summary(t: Translator, profile: OfficeProfile, retention: Settings) 
     ]
     heading = t.gettext("Before we start: how we handle your information")
     text = (
-        f"<b>{heading}</b>\n"
-        + "\n".join(f"• {p}" for p in points)
+        f"<b>{escape(heading)}</b>\n"
+        + "\n".join(f"• {escape(p)}" for p in points)
         + "\n"
-        + t.gettext("Do you agree?")
+        + "".join(f"{line}\n" for line in japanese_replies(t, profile))
+        + escape(t.gettext("Do you agree?"))
     )
     return Screen(text, _consent_buttons(t))
 
 
+def privacy_facts(t: Translator, profile: OfficeProfile) -> list[str]:
+    """The notice's lines on the data holder and the resident's rights (APPI Art. 32)."""
+    loc = t.locale
+    facts = profile.privacy
+    holder = t.gettext("Who handles it: {council}, {address}, phone {phone}.").format(
+        council=profile.name.get(loc), address=profile.address.get(loc), phone=profile.phone
+    )
+    if facts is None:
+        return [
+            escape(holder),
+            escape(
+                t.gettext(
+                    "You can ask us to disclose, correct or delete your data, to stop using it, "
+                    "or to stop giving it to others, by phone or at the counter."
+                )
+            ),
+        ]
+    lines = [
+        escape(holder)
+        + "\n"
+        + escape(t.gettext("Representative: {name}.").format(name=facts.representative.get(loc))),
+        escape(
+            t.gettext(
+                "You can ask us to disclose, correct or delete your data, to stop using it, "
+                "or to stop giving it to others, by phone or at the counter."
+            )
+        )
+        + "\n"
+        + escape(facts.requests.get(loc))
+        + "\n"
+        + escape(facts.fee.get(loc)),
+        escape(
+            t.gettext("Complaints about how we handle personal data: {where}").format(
+                where=facts.complaints.get(loc)
+            )
+        ),
+    ]
+    if facts.policy_url:
+        lines.append(
+            escape(t.gettext("Our personal data policy: {url}").format(url=facts.policy_url))
+        )
+    return lines
+
+
 def consent_full(t: Translator, profile: OfficeProfile, retention: Settings) -> Screen:
-    """The full consent notice, with the same buttons."""
+    """The full consent notice, with the same buttons; every fact comes from the profile."""
     loc = t.locale
     partners = "\n".join(f"  – {escape(p.name.get(loc))}" for p in profile.partners)
     heading = t.gettext("How we handle your information (full notice)")
-    sections = [
-        f"<b>{heading}</b>",
-        t.gettext("Who collects it: {council} (phone {phone}).").format(
-            council=escape(profile.name.get(loc)), phone=escape(profile.phone)
-        ),
+    facts = profile.privacy
+    telegram = (
         t.gettext(
-            "Why: to answer your request for consultation, food support or volunteer help, "
-            "or your opinion, and to coordinate the support you need."
-        ),
-        t.gettext(
-            "What: the answers you give in this chat and your Telegram account number. Some "
-            "questions may touch on health, disability, money or being a victim of a crime; "
-            "this is sensitive information and we ask for it only with your consent."
-        ),
-        t.gettext("Who may receive it, only when needed for your support:") + "\n" + partners,
-        t.gettext(
-            "Loans are decided by the prefectural council of social welfare, which receives "
-            "what a loan consultation needs. Volunteers receive only the minimum."
-        ),
-        t.gettext(
-            "If a life or someone's safety is in danger, we may tell the police or the fire "
-            "service."
-        ),
-        t.gettext(
+            "Telegram is run by {operator}, outside Japan. Your messages pass through its "
+            "servers, which the council does not control, so it is better to tell us details "
+            "by phone or in person."
+        ).format(operator=facts.messenger_operator.get(loc))
+        if facts is not None
+        else t.gettext(
             "Telegram is a service run outside Japan. Your messages pass through it, so it "
             "is better to tell us details by phone or in person."
+        )
+    )
+    facts_lines = privacy_facts(t, profile)
+    sections = [
+        f"<b>{escape(heading)}</b>",
+        facts_lines[0],
+        escape(
+            t.gettext(
+                "Why: to answer your requests and opinions, and to coordinate the support you need."
+            )
+            + "\n"
+            + t.gettext(
+                "We also use anonymous counts for statistics and reports, in a form that "
+                "identifies no one."
+            )
         ),
-        t.gettext(
-            "How long: unfinished answers are deleted after {hours} hours; the personal data "
-            "of a finished request is deleted {days} days after it is closed, and that of a "
-            "volunteer registration {volunteer_days} days after its last activity, keeping only "
-            "anonymous counts."
-        ).format(
-            hours=retention.draft_retention_hours,
-            days=retention.closed_retention_days,
-            volunteer_days=retention.volunteer_retention_days,
+        escape(
+            t.gettext(
+                "What: the answers you give in this chat and your Telegram user ID (a number). "
+                "Some questions may touch on health, disability, money or being a victim of a "
+                "crime; this is sensitive information and we ask for it only with your consent."
+            )
         ),
-        t.gettext(
-            "You can ask to see or delete your data at any time, by phone or at the counter."
+        escape(t.gettext("Who may receive it, only when needed for your support:"))
+        + "\n"
+        + partners,
+        escape(
+            t.gettext(
+                "Before passing your request to a partner, a district council or a welfare "
+                "commissioner, staff ask you first, as a rule. A volunteer receives only the "
+                "minimum."
+            )
         ),
-        t.gettext(
-            "This chat is not an emergency service. Staff reply in office hours. In an "
-            "emergency call 110 (police) or 119 (fire and ambulance)."
+        escape(
+            t.gettext(
+                "Loans are decided by the prefectural council of social welfare, which receives "
+                "what a loan consultation needs. If you register as a volunteer, the person or "
+                "facility you are matched with receives what they need to contact you."
+            )
         ),
-        t.gettext(
-            "Agreeing is your choice. If you do not agree, you can still get help by phone "
-            "or at the counter."
+        escape(
+            t.gettext(
+                "If a life or someone's safety is in danger, we may tell the police or the fire "
+                "service."
+            )
+        ),
+        escape(telegram),
+        escape(
+            t.gettext(
+                "An anonymous opinion carries no name or contact details, but in our system it "
+                "is linked to your Telegram account (you can see it with /mydata)."
+            )
+        ),
+        escape(
+            t.gettext(
+                "How long: unfinished answers are deleted after {hours} hours; the personal data "
+                "of a finished request is deleted {days} days after it is closed, and that of a "
+                "volunteer registration {volunteer_days} days after its last activity, keeping "
+                "only anonymous counts."
+            ).format(
+                hours=retention.draft_retention_hours,
+                days=retention.closed_retention_days,
+                volunteer_days=retention.volunteer_retention_days,
+            )
+        ),
+        *facts_lines[1:],
+        escape(
+            t.gettext(
+                "This chat is not an emergency service. Staff reply in office hours. In an "
+                "emergency call 110 (police) or 119 (fire and ambulance)."
+            )
+        ),
+        *japanese_replies(t, profile),
+        escape(
+            t.gettext(
+                "Agreeing is your choice. If you do not agree, you can still get help by phone "
+                "or at the counter."
+            )
         ),
     ]
+    if profile.example:
+        sections.append(escape(t.gettext("(These details are an example and not yet confirmed.)")))
     return Screen("\n\n".join(sections), _consent_buttons(t, full=False))
 
 
@@ -230,7 +354,8 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     t = ctx.t
     step = form.step(state.step)
     position, total = engine.progress(form, state)
-    lines = [f"<b>{escape(t.gettext(form.title))}</b> ({position}/{total})", t.gettext(step.prompt)]
+    counter = t.gettext(" ({position}/{total})").format(position=position, total=total)
+    lines = [f"<b>{escape(t.gettext(form.title))}</b>{escape(counter)}", t.gettext(step.prompt)]
     if state.for_staff:
         lines.insert(
             0, t.gettext("(Recorded by staff for someone who phoned or came to the counter)")
@@ -245,10 +370,12 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
     buttons: list[Button] = []
     choices = engine.choices_for(step, ctx)
     per_row = 1
+    if choices:
+        lines += option_lines([engine.choice_label(c, t) for c in choices])
     if step.kind is StepKind.CHOICE:
         buttons = [
             Button(
-                numbered(i, engine.choice_label(c, t)),
+                numbered(i, engine.button_label(c, t)),
                 callbacks.form(state.round, state.seq, "pick", i - 1),
             )
             for i, c in enumerate(choices, start=1)
@@ -258,7 +385,7 @@ def question(form: Form, state: DraftState, ctx: FormContext) -> Screen:
         selected = engine.current_selection(step, state)
         buttons = [
             Button(
-                ("☑ " if c.value in selected else "☐ ") + numbered(i, engine.choice_label(c, t)),
+                ("☑ " if c.value in selected else "☐ ") + numbered(i, engine.button_label(c, t)),
                 callbacks.form(state.round, state.seq, "toggle", i - 1),
             )
             for i, c in enumerate(choices, start=1)
@@ -310,7 +437,11 @@ def review(form: Form, state: DraftState, ctx: FormContext) -> Screen:
         "",
     ]
     lines += [
-        f"{i}. {escape(t.gettext(step.label))}: {escape(answer)}"
+        escape(
+            numbered(
+                i, t.gettext("{label}: {answer}").format(label=t.gettext(step.label), answer=answer)
+            )
+        )
         for i, (step, answer) in enumerate(items, start=1)
     ]
     lines += [
@@ -363,30 +494,47 @@ def cancelled(t: Translator) -> Screen:
     )
 
 
+TODAY = N_("today, {day}")
+TOMORROW = N_("tomorrow, {day}")
+
+
+def relative_day(t: Translator, day: date, today: date | None, written: str) -> str:
+    """A written day with 'today' or 'tomorrow' in front when it is one of those."""
+    if today is not None and day == today:
+        return t.gettext(TODAY).format(day=written)
+    if today is not None and (day - today).days == 1:
+        return t.gettext(TOMORROW).format(day=written)
+    return written
+
+
 def submitted(
     t: Translator,
     form: Form,
     reference: str,
     profile: OfficeProfile,
+    answers: dict,
     reply_day: date | None = None,
     same_day: SameDay | None = None,
+    today: date | None = None,
 ) -> Screen:
     """The reference number, what happens next, office hours and, out of hours, when staff reply."""
     spoken = reference
     lines = [
-        t.gettext("Thank you. Your request has been sent."),
+        escape(t.gettext(form.thanks)),
         t.gettext("Your reference number is <b>{reference}</b>.").format(reference=spoken),
         t.gettext("Please tell staff this number when you call or visit."),
         "",
-        t.gettext(form.next_steps),
+        escape(t.gettext(form.next_steps)),
+        *(escape(t.gettext(note)) for note in form.receipt_notes(answers)),
+        *japanese_replies(t, profile),
         "",
         *(same_day_route(t, profile, same_day) if same_day is not None else []),
         *(
             [
                 escape(
-                    t.gettext(
-                        "The office is closed now. Staff will reply from {day}, in office hours."
-                    ).format(day=format_day(reply_day, t.locale))
+                    t.gettext("The office is closed now. Staff will be back: {day}.").format(
+                        day=relative_day(t, reply_day, today, format_day(reply_day, t.locale))
+                    )
                 )
             ]
             if reply_day
@@ -432,7 +580,7 @@ def notice(text: str) -> Screen:
 
 
 WARM_WORDS = N_("Thank you for telling us. Your safety matters to us.")
-STAFF_TOLD = N_("Staff of the council have been told and will contact you as soon as they can.")
+STAFF_TOLD = N_("Staff of {council} have been told and will contact you as soon as they can.")
 NOBODY_READS = N_(
     "Nobody reads messages here until {moment}. If you need help before then, please call "
     "one of these numbers now."
@@ -452,11 +600,13 @@ def crisis_line(line: CrisisLine, locale: str) -> str:
     return text
 
 
-def crisis_screen(t: Translator, lines: list[CrisisLine], staff_back: str | None) -> Screen:
+def crisis_screen(
+    t: Translator, lines: list[CrisisLine], staff_back: str | None, council: str
+) -> Screen:
     """The crisis screen: a warm word, whether anyone reads this now, and the lines to call
     (`staff_back` is when staff next read messages, None while they are in)."""
     reading = (
-        t.gettext(STAFF_TOLD)
+        t.gettext(STAFF_TOLD).format(council=council)
         if staff_back is None
         else t.gettext(NOBODY_READS).format(moment=staff_back)
     )
@@ -566,10 +716,15 @@ def my_tickets(t: Translator, tickets: list) -> Screen:
     """The resident's requests with their status."""
     if not tickets:
         return Screen(t.gettext("You have no requests yet. Send /start to make one."))
-    lines = [t.gettext("Your requests:")]
+    lines = [escape(t.gettext("Your requests:"))]
     lines += [
-        f"{escape(tk.reference)} · {escape(t.gettext(FORMS[tk.service].title))} · "
-        f"{escape(t.gettext(STATUS_LABELS[tk.status]))}"
+        escape(
+            t.gettext("{reference} · {title} · {status}").format(
+                reference=tk.reference,
+                title=t.gettext(FORMS[tk.service].title),
+                status=t.gettext(resident_status(tk.status)),
+            )
+        )
         for tk in tickets
     ]
     return Screen("\n".join(lines))
