@@ -130,7 +130,7 @@ async def test_queue_filters_and_pages(harness: Harness) -> None:
     await staff.send("/queue")
     page = staff.last
     assert refs[0] in page.text and refs[1] in page.text and refs[2] not in page.text
-    assert "(1/2, 3)" in page.text
+    assert "（1/2ページ・全3件）" in page.text
     await staff.click(ja.gettext("Next"), message=page)
     assert refs[2] in page.text and refs[0] not in page.text
     await staff.send(f"/assign {refs[1]} me")
@@ -157,13 +157,13 @@ async def test_a_long_queue_is_counted_only_so_far(harness: Harness, monkeypatch
         harness.clock.advance(days=1)
     await staff.send("/queue")
     page = staff.last
-    assert "(1/2+, 2+)" in page.text and refs[0] in page.text
+    assert "（1/2+ページ・全2+件）" in page.text and refs[0] in page.text
     await staff.click(ja.gettext("Next"), message=page)
-    assert "(2/2+, 2+)" in page.text and refs[1] in page.text
+    assert "（2/2+ページ・全2+件）" in page.text and refs[1] in page.text
     await staff.click(ja.gettext("Next"), message=page)
-    assert "(3/3+, 3+)" in page.text and refs[2] in page.text, "counted further for a later page"
+    assert "（3/3+ページ・全3+件）" in page.text and refs[2] in page.text, "counted further for a later page"
     await staff.click(ja.gettext("Next"), message=page)
-    assert "(4/4, 4)" in page.text and refs[3] in page.text
+    assert "（4/4ページ・全4件）" in page.text and refs[3] in page.text
     assert ja.gettext("Next") not in staff.labels()
 
 
@@ -388,7 +388,7 @@ async def test_search_results_are_paged(harness: Harness) -> None:
     ]
     await staff.send("/search wheelchair")
     page = staff.last
-    assert "(1/2, 3)" in page.text and refs[2] not in page.text
+    assert "（1/2ページ・全3件）" in page.text and refs[2] not in page.text
     await staff.click(ja.gettext("Next"), message=page)
     assert refs[2] in page.text
 

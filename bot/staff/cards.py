@@ -10,7 +10,7 @@ from bot import callbacks
 from bot.forms import engine
 from bot.forms.definitions import FORMS
 from bot.forms.engine import FormContext
-from bot.i18n import N_, STAFF_LOCALE, format_day
+from bot.i18n import LANGUAGE_NAMES, N_, STAFF_LOCALE, format_day
 from bot.screens import Button, Screen, rows_of
 from bot.services import Services
 from bot.tickets.lifecycle import (
@@ -113,7 +113,7 @@ async def render_card(
             (LAST_ACTIVITY, ticket.last_activity_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"))
         )
     if "language" in shows:
-        fields.append((LANGUAGE, ticket.locale))
+        fields.append((LANGUAGE, LANGUAGE_NAMES.get(ticket.locale, ticket.locale)))
     if ticket.referred_to and "referred" in shows:
         partner = services.profile.partner(ticket.referred_to)
         fields.append(

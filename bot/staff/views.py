@@ -44,6 +44,7 @@ SYSTEM_CLOSE_REASONS = {
     "retention": N_("retention"),
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+PAGE_AND_TOTAL = N_(" (page {page}/{pages}, {count} in all)")
 REPLY_HINT = N_(
     "To answer a resident, reply to their message in this group or use the card's Reply "
     "button. Anything else said in the group stays internal."
@@ -115,7 +116,10 @@ def ticket_list(
     more = total > limit  # counted only this far: "1000+"
     pages = (min(total, limit) + page_size - 1) // page_size
     count = f"{limit}+" if more else str(total)
-    lines = [f"<b>{title}</b> ({page + 1}/{pages}{'+' if more else ''}, {count})"]
+    position = t.gettext(PAGE_AND_TOTAL).format(
+        page=page + 1, pages=f"{pages}{'+' if more else ''}", count=count
+    )
+    lines = [f"<b>{title}</b>{escape(position)}"]
     lines += [ticket_line(tk, t, calendar, now, names) for tk in tickets]
     buttons = [Button(tk.reference, callbacks.staff(tk.id, "view")) for tk in tickets]
     rows = list(rows_of(buttons, 3))
