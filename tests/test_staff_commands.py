@@ -161,7 +161,9 @@ async def test_a_long_queue_is_counted_only_so_far(harness: Harness, monkeypatch
     await staff.click(ja.gettext("Next"), message=page)
     assert "（2/2+ページ・全2+件）" in page.text and refs[1] in page.text
     await staff.click(ja.gettext("Next"), message=page)
-    assert "（3/3+ページ・全3+件）" in page.text and refs[2] in page.text, "counted further for a later page"
+    assert "（3/3+ページ・全3+件）" in page.text and refs[2] in page.text, (
+        "counted further for a later page"
+    )
     await staff.click(ja.gettext("Next"), message=page)
     assert "（4/4ページ・全4件）" in page.text and refs[3] in page.text
     assert ja.gettext("Next") not in staff.labels()

@@ -21,7 +21,13 @@ from telegram.ext import Application
 from bot.channels.line.local_api import LocalLineApi
 from bot.channels.line.wiring import line_events, line_webhook, use_line_api
 from bot.channels.telegram.app import build_application
-from bot.channels.telegram.console import LOCAL_ADMIN_ID, LOCAL_CHATS, LOCAL_STAFF_CHAT_ID
+from bot.channels.telegram.console import (
+    LOCAL_ADMIN_ID,
+    LOCAL_CHATS,
+    LOCAL_STAFF_CHAT_ID,
+    continue_message_ids,
+    open_chat_database,
+)
 from bot.channels.telegram.console import chat_settings as telegram_chat_settings
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker
@@ -31,9 +37,9 @@ from bot.channels.telegram.outage import OutageNotices
 from bot.screens import plain
 from bot.services import Services
 from bot.settings import Settings
-from storage import migrate
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_sessionmaker
 from storage.line import LINE_CHAT_BASE, last_telegram_update_id
+from storage.outbox import last_message_id
 from storage.traces import traces_outside
 
 LINE_CHAT_DATABASE = "madoguchi-line-chat.sqlite3"
@@ -204,10 +210,7 @@ async def run_line_chat(
     """Runs the local LINE chat on its own database until end of input."""
     settings = line_chat_settings(settings, database)
     url = settings.resolved_database_url
-    if settings.auto_migrate:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_engine(url, settings.keyring())
+    engine = await open_chat_database(settings)
     bot_api = LocalBotApi(only_chats=LOCAL_CHATS)
     app = build_application(settings, create_sessionmaker(engine), bot_api, rate_limit=False)
     api = LocalLineApi(language=language)
@@ -218,6 +221,7 @@ async def run_line_chat(
         await refuse_foreign(services, out)
         async with services.db() as session:
             update_ids = itertools.count(await last_telegram_update_id(session) + 1)
+            continue_message_ids(bot_api, await last_message_id(session))
         console.staff = LocalUser(
             app, bot_api, LOCAL_ADMIN_ID, "ja", update_ids, "Admin", group_id=LOCAL_STAFF_CHAT_ID
         )

@@ -7,7 +7,7 @@ import itertools
 import sys
 from typing import TextIO
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from telegram.ext import Application
 
 from bot.channels.telegram.app import build_application
@@ -169,6 +169,16 @@ async def refuse_foreign(app: Application, out: TextIO) -> None:
         raise SystemExit(2)
 
 
+async def open_chat_database(settings: Settings) -> AsyncEngine:
+    """The engine of a local chat's database, migrated first when the settings say so."""
+    url = settings.resolved_database_url
+    if settings.auto_migrate:
+        if not settings.is_postgres:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(migrate.upgrade, url)
+    return create_engine(url, settings.keyring())
+
+
 def continue_message_ids(api: LocalBotApi, last_used: int) -> None:
     """Makes the local chat's message ids go on from an earlier run's, as Telegram's do, so a
     reply to an old message can never find a newer one under the same id."""
@@ -185,11 +195,7 @@ async def run_chat(
     """Runs the local chat on its own database until end of input."""
     settings = chat_settings(settings, database)
     url = settings.resolved_database_url
-    if settings.auto_migrate:
-        if not settings.is_postgres:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_engine(url, settings.keyring())
+    engine = await open_chat_database(settings)
     api = LocalBotApi(only_chats=LOCAL_CHATS)
     app = build_application(settings, create_sessionmaker(engine), api, rate_limit=False)
     try:
