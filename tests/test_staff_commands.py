@@ -348,7 +348,8 @@ async def test_resident_lists_their_tickets(harness: Harness) -> None:
 
 
 async def test_staff_record_a_request_taken_by_phone(harness: Harness) -> None:
-    """/newticket in a private chat: the same form, the ticket marked as entered by staff."""
+    """/newticket in a private chat: the same form, the ticket marked as entered by staff,
+    assigned to them, with the person's spoken consent recorded."""
     from tests.scripts import FORM_SCRIPTS, play
 
     ja = harness.ja()
@@ -368,6 +369,10 @@ async def test_staff_record_a_request_taken_by_phone(harness: Harness) -> None:
     assert tk.entered_by_id is not None
     assert dm.said(tk.reference)
     assert "佐藤" in card_of(harness, await ticket(harness, tk.id)).text
+    # The call stays with whoever took it, and how the person agreed is on record.
+    assert (tk.assignee_id, tk.status) == (tk.entered_by_id, "assigned")
+    [created] = [e for e in await events(harness, tk.id) if e.kind == "created"]
+    assert created.data["consent"] == "oral"
 
 
 async def test_newticket_is_refused_to_residents(harness: Harness) -> None:

@@ -38,6 +38,7 @@ def _command(name: str, reference: str) -> str:
         "close": reference,
         "reopen": reference,
         "note": f"{reference} 内部メモ",
+        "person": reference,
         "remind": f"{reference} 明日",
         "reply": f"{reference} こんにちは",
         "search": reference,

@@ -148,3 +148,21 @@ def test_days_as_staff_type_them() -> None:
     assert read_day("2026-12-24", today) == date(2026, 12, 24)
     assert read_day("2月30日", today) is None
     assert read_day("そのうち", today) is None
+
+
+async def test_the_person_behind_the_tickets_in_one_view(harness: Harness) -> None:
+    """/person shows every request of the same resident, newest first, with notes and phone,
+    privately; another resident's request is not in it."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, first = await resident_request(harness, form="consultation")
+    await staff.send(f"/note {first.reference} 家族に確認済み")
+    await resident.send("/start")
+    _, second = await resident_request(harness, form="food")
+    _, stranger = await resident_request(harness, user_id=5002)
+    await staff.send(f"/person {second.reference}")
+    view = harness.api.sent_to(700001)[-1].text
+    assert first.reference in view and second.reference in view
+    assert stranger.reference not in view
+    assert "家族に確認済み" in view and "045-123-4567" in view
+    assert view.index(second.reference) < view.index(first.reference)
+    assert "家族に確認済み" not in staff.last.text

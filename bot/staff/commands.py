@@ -93,6 +93,11 @@ COMMANDS: tuple[StaffCommand, ...] = (
         (N_("/note 1234-5678 text – internal note (never sent to the resident)"),),
     ),
     StaffCommand(
+        "person",
+        StaffDesk.cmd_person,
+        (N_("/person 1234-5678 – every request of the same person, with notes (sent privately)"),),
+    ),
+    StaffCommand(
         "remind",
         StaffDesk.cmd_remind,
         (N_("/remind 1234-5678 day [note] – a follow-up date (tomorrow, 12/3 …) for the digest"),),

@@ -34,6 +34,7 @@ from bot.staff.triage import NO_REPLY_WANTED, Triage
 from bot.staff.views import (
     REPLY_HINT,
     audit_list,
+    person_view,
     refusal,
     staff_list,
     ticket_details,
@@ -68,6 +69,7 @@ from storage.tickets import (
     references_of,
     ticket_events,
     ticket_page,
+    tickets_of_resident,
 )
 
 # Statuses /queue can list on their own ("new" is a simple filter; closed tickets are done).
@@ -79,6 +81,9 @@ QUEUE_STATUSES = (
     TicketStatus.RESOLVED,
 )
 MINE = N_("Mine")
+NO_PERSON = N_(
+    "{reference} has no resident behind it in the bot (taken by phone, or their data was erased)."
+)
 CASE_OPENED = N_(
     "Opened {reference} for this resident, assigned to you: reply to the alert to answer them."
 )
@@ -455,6 +460,29 @@ class StaffDesk:
             self.say(self.t.gettext(BAD_DAY).format(typed=escape(day_text)))
             return
         self.say(await Triage(self.session, self.services, staff).remind(ticket, day, note.strip()))
+
+    async def cmd_person(self, staff: StaffDTO, args: str) -> None:
+        """/person <ref>: every request of the resident behind a ticket, with notes and phone
+        numbers, sent privately; the view is recorded on each request."""
+        ticket = await self._ticket(args)
+        if ticket is None:
+            return
+        if ticket.resident_id is None:
+            self.say(self.t.gettext(NO_PERSON).format(reference=ticket.reference))
+            return
+        now = self.services.clock()
+        tickets = await tickets_of_resident(self.session, ticket.resident_id)
+        notes = {}
+        for each in tickets:
+            await add_ticket_event(
+                self.session, each.id, "viewed", "staff", staff.telegram_user_id, now
+            )
+            history = await ticket_events(self.session, each.id)
+            notes[each.id] = [e.data["text"] for e in history if e.kind == "note" and e.data]
+        names = await staff_names(self.session)
+        view = person_view(tickets, notes, self.t, self.calendar, now, names)
+        line = ticket_line(ticket, self.t, self.calendar, now, names)
+        self.send_privately([view], [], line + "\n" + self.t.gettext(SENT_PRIVATELY))
 
     async def cmd_note(self, staff: StaffDTO, args: str) -> None:
         """/note <ref> <text>: internal only."""

@@ -44,6 +44,8 @@ SYSTEM_CLOSE_REASONS = {
     "retention": N_("retention"),
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
+PERSON_TITLE = N_("The person behind this request: {count} request(s)")
+CONSENT_ORAL = N_("taken by staff; the person agreed to the privacy notice aloud")
 PAGE_AND_TOTAL = N_(" (page {page}/{pages}, {count} in all)")
 REPLY_HINT = N_(
     "To answer a resident, reply to their message in this group or use the card's Reply "
@@ -236,6 +238,8 @@ def _history_line(
         detail = ": " + escape(event.data["text"])
     elif event.kind == "status":
         detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
+    elif event.kind == "created" and event.data.get("consent") == "oral":
+        detail = ": " + escape(t.gettext(CONSENT_ORAL))
     elif event.kind == "reminder":
         detail = ": " + escape(event.data.get("on") or "–")
         if event.data.get("note"):
@@ -293,4 +297,24 @@ def audit_list(
         f"{when.astimezone(tz).strftime('%Y-%m-%d %H:%M')} {actor or '-'} {escape(what)}"
         for when, actor, what in rows[:limit]
     ]
+    return Screen("\n".join(lines))
+
+
+def person_view(
+    tickets: list[TicketDTO],
+    notes: dict[int, list[str]],
+    t: Translator,
+    calendar: BusinessCalendar,
+    now,
+    names: dict[int, str],
+) -> Screen:
+    """Everything staff know about one resident: each of their requests (newest first) with
+    its notes, and the phone numbers they gave."""
+    lines = [bold(escape(t.gettext(PERSON_TITLE).format(count=len(tickets))))]
+    phones = dict.fromkeys(engine.format_phone(tk.phone) for tk in tickets if tk.phone)
+    if phones:
+        lines.append(escape(t.gettext("Phone: {phone}").format(phone="、".join(phones))))
+    for ticket in sorted(tickets, key=lambda tk: (tk.created_at, tk.id), reverse=True):
+        lines += ["", ticket_line(ticket, t, calendar, now, names)]
+        lines += [f"・{escape(note)}" for note in notes.get(ticket.id, [])]
     return Screen("\n".join(lines))

@@ -106,14 +106,16 @@ async def open_ticket(
     district = answers.get("district")
     district_key = district if district not in (None, UNKNOWN_DISTRICT) else None
     coordinator = None
-    if services.settings.district_routing == "assign":
+    if services.settings.district_routing == "assign" and entered_by is None:
         coordinator = await district_coordinator(session, services, district_key)
+    # A request taken by phone or at the counter stays with whoever took it.
+    assignee = entered_by or coordinator
     ticket = await create_ticket(
         session,
         reference=await unused_reference(session),
         resident_id=None if entered_by else resident.id if resident else None,
         service=form.key,
-        status=TicketStatus.ASSIGNED if coordinator else TicketStatus.NEW,
+        status=TicketStatus.ASSIGNED if assignee else TicketStatus.NEW,
         priority=Priority.URGENT if state.urgent else form.priority(answers),
         district_key=district_key,
         contact_method=answers.get("contact_method"),
@@ -121,7 +123,7 @@ async def open_ticket(
         answers=answers,
         locale=locale,
         source="staff" if entered_by else "resident",
-        assignee_id=coordinator.id if coordinator else None,
+        assignee_id=assignee.id if assignee else None,
         entered_by_id=entered_by.id if entered_by else None,
         minor=state.minor,
         created_bday=services.calendar.ordinal_at(now),
@@ -143,7 +145,9 @@ async def open_ticket(
         actor[1],
         now,
         {"service": form.key, "priority": ticket.priority}
-        | ({"minor": True} if state.minor else {}),
+        | ({"minor": True} if state.minor else {})
+        # Staff read the privacy notice aloud and the person agreed before the form began.
+        | ({"consent": "oral"} if entered_by else {}),
     )
     if coordinator is not None:
         await add_ticket_event(
