@@ -310,3 +310,20 @@ async def test_line_in_trouble_does_not_hold_up_telegram(line: LineDesk) -> None
     harness.clock.advance(minutes=5)
     await harness.relay()
     assert sum(ticket.reference in text for text in resident.texts()) == 1
+
+
+async def test_a_line_resident_is_never_named_by_a_telegram_id(line: LineDesk) -> None:  # noqa: F811
+    """A crisis alert about a LINE resident with no request says they are on LINE (with the
+    button to open a case), and /mydata tells them they write on LINE."""
+    harness = line.harness
+    en, ja = harness.en(), harness.ja()
+    line.fake.languages["U" + "a" * 32] = "en"
+    resident = line.resident()
+    await resident.follow()
+    await resident.send("I want to die tonight, I have the pills ready")
+    await harness.relay()
+    alert = next(m for m in harness.staff_messages() if "⚠" in m.text)
+    assert ja.gettext("on LINE: answer by opening a case") in alert.text
+    assert "Telegram" not in alert.text
+    await resident.send("/mydata")
+    assert resident.said(en.gettext("You write to us on LINE."))

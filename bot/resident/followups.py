@@ -15,6 +15,7 @@ from bot.safety import Hit
 from bot.screens import Button, Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
+from storage.line import channel_of
 from storage.models import TicketStatus
 from storage.residents import ResidentDTO
 from storage.tickets import (
@@ -32,13 +33,14 @@ CRISIS_TICKETS = N_(
 )
 CRISIS_DRAFT = N_(
     '⚠ URGENT – a resident filling in "{service}" wrote words suggesting danger to life or '
-    "safety. They were shown the emergency lines; their request is not sent yet (Telegram "
-    "user {user_id})."
+    "safety. They were shown the emergency lines; their request is not sent yet ({who})."
 )
 CRISIS_NO_TICKET = N_(
     "⚠ URGENT – a resident with no open request wrote words suggesting danger to life or "
-    "safety. They were shown the emergency lines (Telegram user {user_id})."
+    "safety. They were shown the emergency lines ({who})."
 )
+TELEGRAM_USER = N_("Telegram user {user_id}")
+LINE_USER = N_("on LINE: answer by opening a case")
 THEIR_WORDS = N_("Their words:")
 # Relays of one ticket's messages shown in full within a minute; past that, one line each.
 FLOOD_RELAYS = 20
@@ -148,6 +150,14 @@ async def add_resident_message(
 OPEN_CASE = N_("Open a case to answer them")
 
 
+def who_they_are(resident: ResidentDTO, t) -> str:
+    """How staff can tell who a resident is: their Telegram id, or that they write on LINE
+    (a LINE user id is of no use to staff)."""
+    if channel_of(resident.chat_id) == "line":
+        return t.gettext(LINE_USER)
+    return t.gettext(TELEGRAM_USER).format(user_id=resident.telegram_user_id)
+
+
 async def alert_staff(
     session: AsyncSession,
     services: Services,
@@ -171,10 +181,10 @@ async def alert_staff(
         head = t.gettext(CRISIS_TICKETS).format(references=escape(", ".join(references)))
     elif drafting is not None:
         head = t.gettext(CRISIS_DRAFT).format(
-            service=escape(t.gettext(drafting.title)), user_id=resident.telegram_user_id
+            service=escape(t.gettext(drafting.title)), who=who_they_are(resident, t)
         )
     else:
-        head = t.gettext(CRISIS_NO_TICKET).format(user_id=resident.telegram_user_id)
+        head = t.gettext(CRISIS_NO_TICKET).format(who=who_they_are(resident, t))
     kind = t.gettext(KIND_OF_DANGER).format(
         category=t.gettext(CATEGORY_LABELS[hit.category]), words=f"「{hit.words}」"
     )

@@ -17,6 +17,7 @@ from bot.screens import Document, Screen, plain, split_text
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
+from storage.line import channel_of
 from storage.models import TicketStatus
 from storage.outbox import add_outbox_message, sent_copies_about
 from storage.residents import ResidentDTO, delete_resident, get_draft
@@ -48,11 +49,14 @@ async def my_data(
     tz = services.settings.tz
     heading = t.gettext("Everything we store about you")
     lines = [f"<b>{escape(heading)}</b>", ""]
-    lines.append(
-        t.gettext("Telegram user ID (a number): {user_id}").format(
-            user_id=resident.telegram_user_id
+    if channel_of(resident.chat_id) == "line":
+        lines.append(escape(t.gettext("You write to us on LINE.")))
+    else:
+        lines.append(
+            t.gettext("Telegram user ID (a number): {user_id}").format(
+                user_id=resident.telegram_user_id
+            )
         )
-    )
     lines.append(
         t.gettext("Language: {language}").format(
             language=escape(LANGUAGE_NAMES.get(resident.locale or t.locale, t.locale))
