@@ -154,3 +154,20 @@ async def people_count(session: AsyncSession, *conditions) -> int:
         )
         or 0
     )
+
+
+async def logged_contacts(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
+    """How many contacts of each kind staff logged in [start, end)."""
+    rows = await session.scalars(
+        select(TicketEvent.data).where(
+            TicketEvent.kind == "contact",
+            TicketEvent.created_at >= start,
+            TicketEvent.created_at < end,
+        )
+    )
+    counts: dict[str, int] = {}
+    for data in rows:
+        kind = (data or {}).get("type")
+        if kind:
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts

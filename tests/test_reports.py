@@ -168,7 +168,9 @@ def test_report_and_digest_from_the_command_line(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     book = load_workbook(out / "madoguchi-report-2026-11.xlsx")
-    assert len(book.sheetnames) == 7  # summary, 4 breakdowns, outcomes, cases and people
+    assert (
+        len(book.sheetnames) == 10
+    )  # summary, 4 breakdowns, outcomes, people, food, topics, contacts
     assert (out / "madoguchi-intake-2026-11.png").read_bytes()[:4] == b"\x89PNG"
     bad = subprocess.run(
         [sys.executable, "-m", "bot", "report", "November"],
@@ -215,3 +217,27 @@ async def test_stats_count_people_once_and_outcomes_chosen_at_close(harness: Har
     await staff.send("/stats month")
     ja = harness.ja()
     assert ja.gettext("People (each resident once)") in staff.last.text
+
+
+async def test_stats_count_food_people_topics_and_logged_contacts(harness: Harness) -> None:
+    """Food support by households and the people in them, consultations by topic, and the
+    contacts staff logged with /contact, in Japanese words."""
+    from bot.numbers.figures import collect_stats
+    from tests.staff_helpers import add_staff, resident_request
+
+    staff = await add_staff(harness, 700001, "佐藤")
+    _, food = await resident_request(harness, user_id=5001, form="food")
+    _, consult = await resident_request(harness, user_id=5002, form="consultation")
+    await staff.send(f"/contact {consult.reference} 電話 本人と話した")
+    await staff.send(f"/contact {food.reference} 訪問")
+    await staff.send(f"/contact {food.reference} そのへん")
+    day = harness.services.calendar.local_day(harness.clock())
+    async with harness.db() as session:
+        stats = await collect_stats(
+            session, harness.services, "today", day, day + timedelta(days=1)
+        )
+    answers = food.answers
+    assert stats.food_households == 1
+    assert stats.food_people == int(answers["adults"]) + int(answers["children"])
+    assert stats.topics == {consult.answers["topic"]: 1}
+    assert stats.contacts == {"phone": 1, "home_visit": 1}

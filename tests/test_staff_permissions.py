@@ -39,6 +39,7 @@ def _command(name: str, reference: str) -> str:
         "reopen": reference,
         "note": f"{reference} 内部メモ",
         "person": reference,
+        "contact": f"{reference} 電話",
         "remind": f"{reference} 明日",
         "reply": f"{reference} こんにちは",
         "search": reference,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +12,7 @@ from bot.services import Services
 from storage import aggregates as agg
 from storage.models import Priority, Ticket, open_ticket_condition
 from storage.staff import staff_names
-from storage.tickets import follow_ups_due
+from storage.tickets import TicketDTO, follow_ups_due, tickets_created_between
 
 LIST_LIMIT = 10
 
@@ -53,6 +54,12 @@ class StatsData:
     # tickets received (those erased since count no more).
     outcomes: dict[str, int] = field(default_factory=dict)
     people: int = 0
+    # Food support: households (requests) and the people living in them; consultations by
+    # topic; contacts staff logged, by kind. Erased requests no longer have their answers.
+    food_households: int = 0
+    food_people: int = 0
+    topics: dict[str, int] = field(default_factory=dict)
+    contacts: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -148,7 +155,33 @@ async def collect_stats(
         ),
         outcomes=await agg.closing_outcomes(session, start_at, end_at),
         people=await agg.people_count(session, *received),
+        **answer_counts(await tickets_created_between(session, start_at, end_at)),
+        contacts=await agg.logged_contacts(session, start_at, end_at),
     )
+
+
+def answer_counts(tickets: list[TicketDTO]) -> dict[str, Any]:
+    """What the answers of a period's requests add up to: food households and people, and
+    consultations by topic."""
+    food = [t.answers for t in tickets if t.service == "food" and t.answers]
+    topics: dict[str, int] = {}
+    for ticket in tickets:
+        topic = ticket.answers.get("topic") if ticket.service == "consultation" else None
+        if topic:
+            topics[topic] = topics.get(topic, 0) + 1
+    return {
+        "food_households": len(food),
+        "food_people": sum(_number(a.get("adults")) + _number(a.get("children")) for a in food),
+        "topics": topics,
+    }
+
+
+def _number(value: object) -> int:
+    """A stored count as a number (0 when missing or unreadable)."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 async def weekly_intake(

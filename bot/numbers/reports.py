@@ -11,7 +11,7 @@ from bot.i18n import N_, Translator
 from bot.numbers.digest import COUNT_LINE
 from bot.numbers.figures import StatsData
 from bot.settings import OfficeProfile
-from bot.tickets.lifecycle import OUTCOME_LABELS, STATUS_LABELS
+from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, STATUS_LABELS
 
 CHART_SIZE = (1000, 560)  # pixels
 
@@ -26,6 +26,13 @@ BY_OUTCOME = N_("Outcomes of tickets closed")
 PEOPLE_AND_CASES = N_("Cases and people")
 CASES = N_("Cases (each ticket received)")
 PEOPLE = N_("People (each resident once)")
+FOOD_SUPPORT = N_("Food support: households and people")
+HOUSEHOLDS = N_("Households")
+FOOD_PEOPLE = N_("People in them")
+BY_TOPIC = N_("Consultations by topic")
+CONTACTS = N_("Contacts logged by staff")
+# The consultation topics, in the form's order.
+TOPICS = FORMS["consultation"].step("topic").choices
 NO_DATA = N_("no data")
 UNKNOWN_DISTRICT = N_("Don't know")
 CHART_TITLE = N_("Intake by service, last 12 weeks")
@@ -51,6 +58,9 @@ def _labelled(
     def partner(key: str) -> str:
         found = profile.partner(key)
         return found.name.get(t.locale) if found else key
+
+    def topic(choice) -> str:
+        return t.gettext(choice.label)
 
     def status(key: str) -> str:
         return t.gettext(STATUS_LABELS[key]) if key in STATUS_LABELS else key
@@ -79,6 +89,18 @@ def _labelled(
         (
             t.gettext(PEOPLE_AND_CASES),
             [(t.gettext(CASES), stats.total), (t.gettext(PEOPLE), stats.people)],
+        ),
+        (
+            t.gettext(FOOD_SUPPORT),
+            [
+                (t.gettext(HOUSEHOLDS), stats.food_households),
+                (t.gettext(FOOD_PEOPLE), stats.food_people),
+            ],
+        ),
+        (t.gettext(BY_TOPIC), [(topic(c), stats.topics.get(c.value, 0)) for c in TOPICS]),
+        (
+            t.gettext(CONTACTS),
+            [(t.gettext(label), stats.contacts.get(k, 0)) for k, label in CONTACT_LABELS.items()],
         ),
     ]
 

@@ -98,6 +98,15 @@ COMMANDS: tuple[StaffCommand, ...] = (
         (N_("/person 1234-5678 – every request of the same person, with notes (sent privately)"),),
     ),
     StaffCommand(
+        "contact",
+        StaffDesk.cmd_contact,
+        (
+            N_(
+                "/contact 1234-5678 kind [note] – log a call, office visit, home visit or accompanied visit"
+            ),
+        ),
+    ),
+    StaffCommand(
         "remind",
         StaffDesk.cmd_remind,
         (N_("/remind 1234-5678 day [note] – a follow-up date (tomorrow, 12/3 …) for the digest"),),

@@ -41,8 +41,8 @@ from bot.staff.views import (
     ticket_line,
     ticket_list,
 )
-from bot.staff.words import QUEUE_SHORT, Word, labels
-from bot.tickets.lifecycle import OUTCOME_LABELS, SETTABLE_STATUSES, open_case_for
+from bot.staff.words import CONTACT_SHORT, QUEUE_SHORT, Word, labels
+from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, SETTABLE_STATUSES, open_case_for
 from bot.tickets.reference import parse_reference
 from storage.models import Priority, TicketStatus
 from storage.outbox import OutboxDTO, outbox_message_for
@@ -483,6 +483,26 @@ class StaffDesk:
         view = person_view(tickets, notes, self.t, self.calendar, now, names)
         line = ticket_line(ticket, self.t, self.calendar, now, names)
         self.send_privately([view], [], line + "\n" + self.t.gettext(SENT_PRIVATELY))
+
+    async def cmd_contact(self, staff: StaffDTO, args: str) -> None:
+        """/contact <ref> <kind> [note]: logs a call, a visit to the office, a home visit or an
+        accompanied visit (電話, 来所, 訪問, 同行)."""
+        ticket, rest = await self._ticket_and_rest(args)
+        if ticket is None:
+            return
+        kind_text, _, note = rest.partition(" ")
+        choices = [
+            Word(k, self.t.gettext(v), CONTACT_SHORT.get(k, ())) for k, v in CONTACT_LABELS.items()
+        ]
+        found = words.read(kind_text, choices)
+        if len(found) != 1:
+            self._not_understood(kind_text, found, choices)
+            return
+        self.say(
+            await Triage(self.session, self.services, staff).log_contact(
+                ticket, found[0].key, note.strip()
+            )
+        )
 
     async def cmd_note(self, staff: StaffDTO, args: str) -> None:
         """/note <ref> <text>: internal only."""

@@ -20,7 +20,13 @@ from bot.screens import Screen
 from bot.services import Services
 from bot.staff.cards import mention
 from bot.tickets.deliveries import queue_card_refresh
-from bot.tickets.lifecycle import OPEN_STATUSES, PRIORITY_LABELS, SETTABLE_STATUSES, STATUS_LABELS
+from bot.tickets.lifecycle import (
+    CONTACT_LABELS,
+    OPEN_STATUSES,
+    PRIORITY_LABELS,
+    SETTABLE_STATUSES,
+    STATUS_LABELS,
+)
 from storage.models import TicketStatus
 from storage.residents import ResidentDTO, get_resident
 from storage.staff import StaffDTO, get_staff
@@ -54,6 +60,7 @@ NO_REPLY_WANTED = N_(
 
 NOW_ASSIGNED = N_("📌 {name}: you now have {reference} ({service}), assigned by {by}.")
 
+CONTACT_LOGGED = N_("{reference}: {kind} recorded.")
 FOLLOW_UP_SET = N_("{reference}: follow up on {day}; it will be in that morning's digest.")
 
 
@@ -249,6 +256,16 @@ class Triage:
             return self._say(N_("{reference}: no follow-up date any more."), ticket)
         return self.t.gettext(FOLLOW_UP_SET).format(
             reference=escape(ticket.reference), day=format_day(day, self.t.locale)
+        )
+
+    async def log_contact(self, ticket: TicketDTO, kind: str, note: str = "") -> str:
+        """Records a contact with the resident (a call, a visit …) in the ticket's history."""
+        if ticket.erased:
+            return self._erased(ticket)
+        data = {"type": kind} | ({"note": note} if note else {})
+        await self._change(ticket, "contact", data)
+        return self.t.gettext(CONTACT_LOGGED).format(
+            reference=escape(ticket.reference), kind=self.t.gettext(CONTACT_LABELS[kind])
         )
 
     async def note(self, ticket: TicketDTO, text: str) -> str:

@@ -14,7 +14,7 @@ from bot.i18n import N_, Translator
 from bot.screens import Button, Document, Screen, plain, rows_of
 from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
-from bot.tickets.lifecycle import OUTCOME_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, PRIORITY_LABELS, STATUS_LABELS
 from storage.staff import AuditDTO, StaffDTO
 from storage.tickets import EventDTO, TicketDTO, count_limit
 
@@ -37,6 +37,7 @@ EVENT_LABELS = {
     "erased": N_("personal data erased"),
     "told_taken_up": N_("resident told it was taken up"),
     "reminder": N_("follow-up date set"),
+    "contact": N_("contact"),
 }
 # Why the system closed a ticket (staff write their own reasons).
 SYSTEM_CLOSE_REASONS = {
@@ -240,6 +241,10 @@ def _history_line(
         detail = ": " + escape(t.gettext(STATUS_LABELS.get(event.data.get("to"), "")))
     elif event.kind == "created" and event.data.get("consent") == "oral":
         detail = ": " + escape(t.gettext(CONSENT_ORAL))
+    elif event.kind == "contact" and event.data.get("type") in CONTACT_LABELS:
+        detail = ": " + escape(t.gettext(CONTACT_LABELS[event.data["type"]]))
+        if event.data.get("note"):
+            detail += " " + escape(event.data["note"])
     elif event.kind == "reminder":
         detail = ": " + escape(event.data.get("on") or "–")
         if event.data.get("note"):

@@ -29,6 +29,12 @@ PRIORITY_SHORT = {
     Priority.NORMAL: ("普通", "中"),
     Priority.LOW: ("低い",),
 }
+CONTACT_SHORT = {
+    "phone": ("電話",),
+    "office_visit": ("来所", "窓口"),
+    "home_visit": ("訪問", "家庭訪問"),
+    "accompany": ("同行",),
+}
 QUEUE_SHORT = {
     "all": ("全部", "すべて", "全件", "未完了"),
     "new": ("新規", "新着"),

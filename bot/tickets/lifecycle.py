@@ -36,6 +36,13 @@ SETTABLE_STATUSES = (
     TicketStatus.WAITING,
     TicketStatus.RESOLVED,
 )
+# Kinds of contact with a resident that staff log (/contact), counted in /stats and /report.
+CONTACT_LABELS = {
+    "phone": N_("Phone call"),
+    "office_visit": N_("Visit to the office"),
+    "home_visit": N_("Home visit"),
+    "accompany": N_("Accompanied"),
+}
 # What came of a ticket, chosen when it is closed (counted in /stats and /report).
 OUTCOME_LABELS = {
     "info": N_("Information given"),
