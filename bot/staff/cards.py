@@ -28,6 +28,8 @@ from storage.tickets import TicketDTO
 # A card is one message, so its buttons stay on it: long answers (when the card shows them)
 # are shortened here (the whole text is in /ticket).
 CARD_ANSWER_LIMIT = 300
+# Cards are in Japanese: a label and its value are joined by a full-width colon.
+COLON = "："
 CARD_TEXT_LIMIT = 3900
 
 NEW_REQUEST = N_("New request {reference}")
@@ -122,9 +124,9 @@ async def render_card(
     header = t.gettext(NEW_REQUEST).format(reference=escape(ticket.reference))
     # Staff see at once that the resident is on LINE (its monthly push quota, no calls).
     lines = [f"🆕 <b>{header}</b>" + (" · LINE" if channel == "line" else "")]
-    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[:3]]
-    lines.append(f"{t.gettext(ASSIGNEE)}: {assignee_html}")
-    lines += [f"{t.gettext(label)}: {escape(value)}" for label, value in fields[3:]]
+    lines += [f"{t.gettext(label)}{COLON}{escape(value)}" for label, value in fields[:3]]
+    lines.append(f"{t.gettext(ASSIGNEE)}{COLON}{assignee_html}")
+    lines += [f"{t.gettext(label)}{COLON}{escape(value)}" for label, value in fields[3:]]
     if ticket.entered_by_id:
         by = await get_staff(session, ticket.entered_by_id)
         lines.append(
