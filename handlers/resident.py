@@ -7,6 +7,7 @@ from telegram.constants import ChatType
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.channels.telegram.context import MadoguchiContext
+from bot.channels.telegram.files import fetch_upload
 from bot.channels.telegram.replies import run_once, send_reply
 from bot.resident import desk as frontdesk
 from bot.resident.desk import Event, Who
@@ -57,9 +58,15 @@ async def on_button(update: Update, context: MadoguchiContext) -> None:
 
 
 async def on_other_message(update: Update, context: MadoguchiContext) -> None:
-    """Handles a sticker, photo, voice note, location or anything else that is not text."""
-    caption = update.effective_message.caption or ""
-    await _handle(update, context, Event("other", text=caption))
+    """Handles a photo or file (fetched from Telegram when it may be kept), a sticker, voice
+    note, location or anything else that is not text."""
+    message = update.effective_message
+    caption = message.caption or ""
+    upload = await fetch_upload(message)
+    if upload is None:
+        await _handle(update, context, Event("other", text=caption))
+        return
+    await _handle(update, context, Event("upload", text=caption, upload=upload))
 
 
 async def on_edited_message(update: Update, context: MadoguchiContext) -> None:

@@ -369,3 +369,19 @@ class LineEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     webhook_event_id: Mapped[str] = mapped_column(String(64), unique=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Attachment(Base):
+    """A photo or PDF a resident sent for their request (a letter, a 督促状), sealed at rest and
+    erased with the ticket's personal data."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(EncryptedText())
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    # The file's bytes as base64 text, so they are sealed like every other sensitive column.
+    content: Mapped[str] = mapped_column(EncryptedText())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

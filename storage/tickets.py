@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.crypto import keyring_of
 from storage.dto import DTO, KEEP, Keep, changed_fields
 from storage.models import (
+    Attachment,
     OutboxMessage,
     Ticket,
     TicketEvent,
@@ -405,6 +406,8 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
             erased=True,
         )
     )
+    # Files the resident sent (letters, bills) are theirs too.
+    await session.execute(delete(Attachment).where(Attachment.ticket_id.in_(ticket_ids)))
     # Any event may carry words staff or the resident typed (notes, reasons, messages).
     await session.execute(
         update(TicketEvent).where(TicketEvent.ticket_id.in_(ticket_ids)).values(data={})

@@ -35,6 +35,17 @@ from bot.resident.crisis import lines_now
 from bot.resident.followups import add_resident_message, alert_staff
 from bot.resident.privacy import erase_resident, my_data
 from bot.resident.state import ResidentScreen
+from bot.resident.uploads import (
+    MAX_UPLOAD_BYTES,
+    MAX_UPLOADS,
+    UPLOAD_ADDED,
+    UPLOAD_AFTER_FORM,
+    UPLOAD_NEEDS_REQUEST,
+    UPLOAD_TOO_MANY,
+    Upload,
+    add_upload,
+    upload_problem,
+)
 from bot.safety import Hit, says_minor
 from bot.screens import Reply, Screen
 from bot.services import Services
@@ -44,6 +55,7 @@ from bot.staff.views import refusal
 from bot.tickets import lifecycle as tickets
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
+from storage.attachments import count_attachments
 from storage.dto import KEEP, Keep
 from storage.models import Priority, TicketStatus
 from storage.residents import (
@@ -87,9 +99,10 @@ class Who:
 class Event:
     """What the resident did, already stripped of Telegram types."""
 
-    kind: Literal["command", "text", "button", "other", "edited"]
+    kind: Literal["command", "text", "button", "other", "edited", "upload"]
     text: str = ""
     data: str | None = None
+    upload: Upload | None = None
 
 
 def _pick_numbered(text: str, options: list[tuple[str, list[str]]]) -> str | None:
@@ -489,6 +502,31 @@ class Desk:
             ),
             self.where_you_are(),
         )
+
+    async def on_upload(self, upload: Upload, caption: str) -> None:
+        """Adds a photo or PDF (a letter, a bill) to the resident's newest open request, within
+        limits; says kindly why not otherwise."""
+        if self.draft is not None:
+            self.show(views.notice(self.t.gettext(UPLOAD_AFTER_FORM)), self.where_you_are())
+            return
+        tickets = await self.open_tickets()
+        if not tickets:
+            self.show(
+                views.notice(self.t.gettext(UPLOAD_NEEDS_REQUEST)),
+                views.menu(self.t, greeting=False),
+            )
+            return
+        problem = upload_problem(upload)
+        ticket = max(tickets, key=lambda tk: (tk.created_at, tk.id))
+        if problem is None and await count_attachments(self.session, ticket.id) >= MAX_UPLOADS:
+            problem = UPLOAD_TOO_MANY
+        if problem is not None:
+            message = self.t.gettext(problem).format(megabytes=MAX_UPLOAD_BYTES // 2**20)
+            self.show(views.notice(message))
+            return
+        await add_upload(self.session, self.services, self.resident, ticket, upload, caption)
+        self.reply.outbox_waiting = True
+        self.show(views.notice(self.t.gettext(UPLOAD_ADDED).format(reference=ticket.reference)))
 
     async def on_other(self, kind: str) -> None:
         """Answers stickers, photos, voice notes, locations and edited messages."""
@@ -956,6 +994,8 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
         await desk.on_text(event.text)
     elif event.kind == "button":
         await desk.on_button(event.data)
+    elif event.kind == "upload" and event.upload is not None:
+        await desk.on_upload(event.upload, event.text)
     else:
         await desk.on_other(event.kind)
     return desk.reply

@@ -17,6 +17,7 @@ from bot.screens import Document, Screen, plain, split_text
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
+from storage.attachments import attachments_of
 from storage.line import channel_of
 from storage.models import TicketStatus
 from storage.outbox import add_outbox_message, sent_copies_about
@@ -33,6 +34,7 @@ from storage.tickets import (
 # there (Telegram allows 48 hours; the margin covers a relay that is behind).
 GROUP_COPY_KINDS = ("resident_message", "crisis_alert")
 DELETABLE_FOR = timedelta(hours=47)
+FILE_YOU_SENT = N_("A file you sent: {name} ({kilobytes} KB)")
 ERASED_FOR_STAFF = N_(
     "{reference}: the resident asked for their personal data to be deleted. The request was "
     "closed and its answers and contact details removed."
@@ -91,6 +93,7 @@ async def my_data(
         ]
     tickets = await tickets_of_resident(session, resident.id)
     events = await resident_events(session, [tk.id for tk in tickets])
+    files = await attachments_of(session, [tk.id for tk in tickets])
     for ticket in tickets:
         form = FORMS[ticket.service]
         lines += [
@@ -129,6 +132,13 @@ async def my_data(
                     )
                 )
             )
+        lines += [
+            escape(
+                t.gettext(FILE_YOU_SENT).format(name=f.filename, kilobytes=max(1, f.size // 1024))
+            )
+            for f in files
+            if f.ticket_id == ticket.id
+        ]
     lines += ["", escape(t.gettext("To delete all of this, send /delete."))]
     text = "\n".join(lines)
     parts = split_text(text)

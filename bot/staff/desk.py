@@ -44,6 +44,7 @@ from bot.staff.views import (
 from bot.staff.words import CONTACT_SHORT, QUEUE_SHORT, Word, labels
 from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, SETTABLE_STATUSES, open_case_for
 from bot.tickets.reference import parse_reference
+from storage.attachments import attachment_content, attachments_of
 from storage.models import Priority, TicketStatus
 from storage.outbox import OutboxDTO, outbox_message_for
 from storage.residents import get_resident
@@ -81,6 +82,7 @@ QUEUE_STATUSES = (
     TicketStatus.RESOLVED,
 )
 MINE = N_("Mine")
+FROM_RESIDENT = N_("Sent by the resident of {reference}")
 NO_PERSON = N_(
     "{reference} has no resident behind it in the bot (taken by phone, or their data was erased)."
 )
@@ -336,6 +338,10 @@ class StaffDesk:
             self.services.settings.tz,
         )
         files = [history_file] if history_file is not None else []
+        for attachment in await attachments_of(self.session, [ticket.id]):
+            content = await attachment_content(self.session, attachment.id)
+            caption = self.t.gettext(FROM_RESIDENT).format(reference=ticket.reference)
+            files.append(Document(attachment.filename, content, escape(caption)))
         line = ticket_line(ticket, self.t, self.calendar, now, names)
         self.send_privately([details], files, line + "\n" + self.t.gettext(SENT_PRIVATELY))
 

@@ -17,6 +17,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
+STAND_IN_FILE = b"\xff\xd8\xff\xe0 a photo sent in a local chat"
 BOT_USER = {"id": 1, "is_bot": True, "first_name": "madoguchi", "username": "madoguchi_local_bot"}
 # The tags Telegram's HTML parse mode accepts; anything else is refused, as Telegram does.
 TELEGRAM_TAGS = {
@@ -117,6 +118,8 @@ class LocalBotApi(BaseRequest):
     # When set, the only chats that exist: a call for any other is answered as if Telegram
     # were unreachable, so the outbox relay keeps that message waiting, untouched.
     only_chats: frozenset[int] | None = None
+    # Files users sent, by file id, as getFile and a download would give them.
+    files: dict[str, bytes] = field(default_factory=dict)
     _next_message_id: int = 1000
 
     @property
@@ -158,7 +161,10 @@ class LocalBotApi(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
-        """Answers one Bot API request."""
+        """Answers one Bot API request, or a file download."""
+        if "/file/bot" in url:
+            # Telegram has every file a user sent; a test that gave none gets a small stand-in.
+            return 200, self.files.get(url.rsplit("/", 1)[-1], STAND_IN_FILE)
         name = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         if request_data is not None and request_data.contains_files:
@@ -226,6 +232,15 @@ class LocalBotApi(BaseRequest):
 
     def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT_USER
+
+    def _api_getFile(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params["file_id"])
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(self.files.get(file_id, b"")),
+            "file_path": f"files/{file_id}",
+        }
 
     def _api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         return []
