@@ -127,20 +127,23 @@ async def last_digest_before(session: AsyncSession, day: date) -> datetime | Non
     )
 
 
-async def closing_outcomes(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
-    """How often each outcome was chosen when tickets were closed in [start, end)."""
+async def event_field_counts(
+    session: AsyncSession, kind: str, field: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    """How often each value of one field of a kind of ticket event was recorded in
+    [start, end) (the outcome of closings, the type of logged contacts)."""
     rows = await session.scalars(
         select(TicketEvent.data).where(
-            TicketEvent.kind == "closed",
+            TicketEvent.kind == kind,
             TicketEvent.created_at >= start,
             TicketEvent.created_at < end,
         )
     )
     counts: dict[str, int] = {}
     for data in rows:
-        outcome = (data or {}).get("outcome")
-        if outcome:
-            counts[outcome] = counts.get(outcome, 0) + 1
+        value = (data or {}).get(field)
+        if value:
+            counts[value] = counts.get(value, 0) + 1
     return counts
 
 
@@ -154,20 +157,3 @@ async def people_count(session: AsyncSession, *conditions) -> int:
         )
         or 0
     )
-
-
-async def logged_contacts(session: AsyncSession, start: datetime, end: datetime) -> dict[str, int]:
-    """How many contacts of each kind staff logged in [start, end)."""
-    rows = await session.scalars(
-        select(TicketEvent.data).where(
-            TicketEvent.kind == "contact",
-            TicketEvent.created_at >= start,
-            TicketEvent.created_at < end,
-        )
-    )
-    counts: dict[str, int] = {}
-    for data in rows:
-        kind = (data or {}).get("type")
-        if kind:
-            counts[kind] = counts.get(kind, 0) + 1
-    return counts

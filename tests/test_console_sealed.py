@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from bot.channels.telegram.console import (
     CHAT_DATABASE,
-    continue_message_ids,
     foreign_use,
     run_chat,
 )
@@ -136,7 +135,7 @@ async def test_a_second_run_never_reuses_a_message_id(tmp_path: Path) -> None:
         rows = (await session.scalars(select(OutboxMessage))).all()
         used = [r.telegram_message_id for r in rows if r.telegram_message_id]
         api = LocalBotApi()
-        continue_message_ids(api, await last_message_id(session))
+        api.continue_after(await last_message_id(session))
     await engine.dispose()
     assert used
     assert api.new_message_id() > max(used)

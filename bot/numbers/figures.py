@@ -153,10 +153,10 @@ async def collect_stats(
         referrals=await agg.counts_by(
             session, Ticket.referred_to, *received, Ticket.referred_to.is_not(None)
         ),
-        outcomes=await agg.closing_outcomes(session, start_at, end_at),
+        outcomes=await agg.event_field_counts(session, "closed", "outcome", start_at, end_at),
         people=await agg.people_count(session, *received),
         **answer_counts(await tickets_created_between(session, start_at, end_at)),
-        contacts=await agg.logged_contacts(session, start_at, end_at),
+        contacts=await agg.event_field_counts(session, "contact", "type", start_at, end_at),
     )
 
 

@@ -145,8 +145,7 @@ async def staff_for_user(
     admin = user_id in services.settings.admin_ids
     now = services.clock()
     if staff is not None and staff.from_admin_list and not admin:
-        await revoke_former_admins(session, services.settings.admin_ids, now)
-        await add_audit(session, None, "admin_revoked", now, {"user_id": user_id})
+        await revoke_removed_admins(session, services)
         return None
     if staff is None and admin:
         staff = await save_staff(
@@ -154,6 +153,16 @@ async def staff_for_user(
         )
         await add_audit(session, user_id, "admin_as_staff", now)
     return staff
+
+
+async def revoke_removed_admins(session: AsyncSession, services: Services) -> list[int]:
+    """Ends the staff rows of ids that have left MADOGUCHI_ADMIN_IDS, each audited; returns
+    their user ids."""
+    now = services.clock()
+    gone = await revoke_former_admins(session, services.settings.admin_ids, now)
+    for user_id in gone:
+        await add_audit(session, None, "admin_revoked", now, {"user_id": user_id})
+    return gone
 
 
 class StaffDesk:

@@ -25,7 +25,6 @@ from bot.channels.telegram.console import (
     LOCAL_ADMIN_ID,
     LOCAL_CHATS,
     LOCAL_STAFF_CHAT_ID,
-    continue_message_ids,
     open_chat_database,
 )
 from bot.channels.telegram.console import chat_settings as telegram_chat_settings
@@ -221,7 +220,7 @@ async def run_line_chat(
         await refuse_foreign(services, out)
         async with services.db() as session:
             update_ids = itertools.count(await last_telegram_update_id(session) + 1)
-            continue_message_ids(bot_api, await last_message_id(session))
+            bot_api.continue_after(await last_message_id(session))
         console.staff = LocalUser(
             app, bot_api, LOCAL_ADMIN_ID, "ja", update_ids, "Admin", group_id=LOCAL_STAFF_CHAT_ID
         )

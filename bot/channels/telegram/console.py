@@ -179,12 +179,6 @@ async def open_chat_database(settings: Settings) -> AsyncEngine:
     return create_engine(url, settings.keyring())
 
 
-def continue_message_ids(api: LocalBotApi, last_used: int) -> None:
-    """Makes the local chat's message ids go on from an earlier run's, as Telegram's do, so a
-    reply to an old message can never find a newer one under the same id."""
-    api.continue_after(last_used)
-
-
 async def run_chat(
     settings: Settings,
     language: str,
@@ -203,7 +197,8 @@ async def run_chat(
         # Update ids go on from the last run's, as Telegram's do, so none is taken for a redelivery.
         async with app.bot_data[SERVICES_KEY].db() as session:
             last_update_id = await last_processed_update_id(session)
-            continue_message_ids(api, await last_message_id(session))
+            # Message ids too: a reply to an old message must never find a newer one.
+            api.continue_after(await last_message_id(session))
         update_ids = itertools.count(last_update_id + 1)
         admin = LOCAL_ADMIN_ID
         users = {

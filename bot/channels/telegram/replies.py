@@ -105,7 +105,8 @@ async def _send_privately(
         await send_screens(context, user.id, private.screens)
         await send_documents(context, user.id, private.documents)
     except (Forbidden, BadRequest) as exc:
-        if update.effective_chat.id == user.id or private.unreachable is None:
+        unreachable = isinstance(exc, Forbidden) or "chat not found" in exc.message.lower()
+        if not unreachable or update.effective_chat.id == user.id or private.unreachable is None:
             raise
         log.info("could not reach a staff member privately: %s", type(exc).__name__)
         return private.unreachable

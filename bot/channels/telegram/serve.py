@@ -22,7 +22,7 @@ from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import ALLOWED_UPDATES, UpdateFetcher
 from bot.channels.telegram.webhook import WebhookEndpoints
 from bot.services import Services
-from storage.staff import add_audit, revoke_former_admins
+from bot.staff.desk import revoke_removed_admins
 
 log = logging.getLogger(__name__)
 # How long a stopping worker waits for answers queued for a group's pace.
@@ -106,12 +106,10 @@ def http_server(
     return EmbeddedServer(config)
 
 
-async def revoke_removed_admins(services: Services) -> None:
+async def revoke_admins_removed_since_last_run(services: Services) -> None:
     """Ends the staff rows of ids that have left MADOGUCHI_ADMIN_IDS since the last run."""
     async with services.db.begin() as session:
-        gone = await revoke_former_admins(session, services.settings.admin_ids, services.clock())
-        for user_id in gone:
-            await add_audit(session, None, "admin_revoked", services.clock(), {"user_id": user_id})
+        gone = await revoke_removed_admins(session, services)
     if gone:
         log.info("%d former admin(s) are no longer staff", len(gone))
 
@@ -156,7 +154,7 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
     if separate_health:
         servers.append(http_server(endpoints, settings.health_listen, settings.health_port, None))
     async with app:
-        await revoke_removed_admins(services)
+        await revoke_admins_removed_since_last_run(services)
         tasks = [asyncio.create_task(worker.run(stop))]
         if webhook:
             path = urlsplit(settings.webhook_url).path or "/"
