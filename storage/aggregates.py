@@ -9,7 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DigestRun, StaffMember, Ticket, TicketEvent, open_ticket_condition
+from storage.models import (
+    DigestRun,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    open_ticket_condition,
+)
 
 
 @dataclass(frozen=True)
@@ -45,13 +51,19 @@ def overdue_condition(today_bday: int, rules: Sequence[TargetRule]):
             ),
         )
         overdue.append(
-            and_(matches, *(not_(e) for e in earlier), Ticket.created_bday < today_bday - rule.days)
+            and_(
+                matches,
+                *(not_(e) for e in earlier),
+                Ticket.created_bday + Ticket.paused_bdays < today_bday - rule.days,
+            )
         )
         earlier.append(matches)
     return and_(
         open_ticket_condition(),
         # A plain range first, so the planner walks the open-tickets index by intake day.
         Ticket.created_bday < today_bday - loosest,
+        # The clock stops while staff wait on the resident; days spent waiting do not count.
+        Ticket.status != TicketStatus.WAITING,
         or_(*overdue),
     )
 
@@ -74,23 +86,6 @@ async def references(
         .limit(limit)
     )
     return [(ref, bday) for ref, bday in rows.all()]
-
-
-async def load_per_staff(session: AsyncSession) -> list[tuple[str, int]]:
-    """Open tickets per assigned staff member, most loaded first."""
-    # Counted over the open-tickets index alone, then named: a join would read every row.
-    per_assignee = (
-        select(Ticket.assignee_id.label("staff_id"), func.count().label("open"))
-        .where(open_ticket_condition(), Ticket.assignee_id.is_not(None))
-        .group_by(Ticket.assignee_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(StaffMember.display_name, per_assignee.c.open)
-        .join(per_assignee, per_assignee.c.staff_id == StaffMember.id)
-        .order_by(per_assignee.c.open.desc(), StaffMember.display_name)
-    )
-    return [(name, n) for name, n in rows.all()]
 
 
 async def median_days(

@@ -115,6 +115,10 @@ class StaffMember(Base):
     # Made on first use for an id in MADOGUCHI_ADMIN_IDS (not by /staff add): it lasts only as
     # long as the id stays in that list.
     from_admin_list: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Added under every reply they send a resident (/signature).
+    signature: Mapped[str | None] = mapped_column(String(64))
+    # Told of assignments and residents' messages in a private chat instead of a group mention.
+    notify_privately: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -209,6 +213,12 @@ class Ticket(Base):
     created_bday: Mapped[int] = mapped_column(Integer)
     first_action_bday: Mapped[int | None] = mapped_column(Integer)
     resolved_bday: Mapped[int | None] = mapped_column(Integer)
+    # Service targets pause while staff wait on the resident: business days spent waiting so
+    # far, and the day the current wait began (None when not waiting).
+    paused_bdays: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting_since_bday: Mapped[int | None] = mapped_column(Integer)
+    # Tickets of one household share this id (the lowest ticket id among them; /household).
+    household_id: Mapped[int | None] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -247,6 +257,18 @@ class RetentionRun(Base):
     closed_tickets: Mapped[int] = mapped_column(Integer)
     volunteer_registrations: Mapped[int] = mapped_column(Integer)
     residents: Mapped[int] = mapped_column(Integer)
+
+
+class CannedReply(Base):
+    """A reply text admins prepared (定型文), chosen from a button list when answering."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(40), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AuditEntry(Base):

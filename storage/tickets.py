@@ -54,6 +54,9 @@ class TicketDTO(DTO):
     resolved_bday: int | None
     created_at: datetime
     follow_up_on: date | None = None
+    paused_bdays: int = 0
+    waiting_since_bday: int | None = None
+    household_id: int | None = None
 
 
 class EventDTO(DTO):
@@ -211,12 +214,28 @@ NO_CHANGE = TicketChange()
 
 
 async def update_ticket(
-    session: AsyncSession, ticket_id: int, now: datetime, change: TicketChange = NO_CHANGE
+    session: AsyncSession,
+    ticket_id: int,
+    now: datetime,
+    change: TicketChange = NO_CHANGE,
+    bday: int | None = None,
 ) -> TicketDTO:
-    """Applies a change to a ticket, marks the activity time and returns the ticket."""
+    """Applies a change to a ticket, marks the activity time and returns the ticket.
+
+    `bday` is today's business-day ordinal: with it, a move into or out of "waiting on the
+    resident" starts or ends a pause of the ticket's service target.
+    """
     row = await session.get_one(Ticket, ticket_id)
+    was_waiting = row.status == TicketStatus.WAITING
     for name, value in changed_fields(change).items():
         setattr(row, name, value)
+    waiting = row.status == TicketStatus.WAITING
+    if waiting and not was_waiting:
+        row.waiting_since_bday = bday
+    elif was_waiting and not waiting:
+        if bday is not None and row.waiting_since_bday is not None:
+            row.paused_bdays = (row.paused_bdays or 0) + max(0, bday - row.waiting_since_bday)
+        row.waiting_since_bday = None
     row.updated_at = row.last_activity_at = now
     await session.flush()
     return TicketDTO.model_validate(row)

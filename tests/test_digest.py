@@ -15,7 +15,7 @@ from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.local_api import LocalBotApi
 from bot.numbers.daily import digest_due, send_daily_digest
 from bot.numbers.digest import render_digest
-from bot.numbers.figures import DigestData
+from bot.numbers.figures import AssigneeLoad, DigestData
 from storage.db import create_engine, create_sessionmaker
 from storage.models import DigestRun
 from storage.outbox import outbox_messages
@@ -218,14 +218,14 @@ async def test_digest_figures(harness: Harness) -> None:
     assert data.longest_waiting[0] == (old.reference, 8)
     # Targets: urgent 0 days (1 day old: over), food 1 day (2 days old: over), others 3 (8: over).
     assert {ref for ref, _ in data.overdue} == {old.reference, food.reference, urgent.reference}
-    assert data.load == [("佐藤", 1)]
+    assert data.by_assignee == [AssigneeLoad("佐藤", 1, overdue=1)]
     text = "\n".join(render_digest(data, ja))
-    assert old.reference in text and "佐藤：1件" in text
+    assert old.reference in text and "佐藤：1件（目標超過1件" in text
 
 
 def test_long_digests_are_split_under_the_limit(harness: Harness) -> None:
     """A digest longer than 4096 characters becomes several messages; nothing is lost."""
-    load = [(f"職員{i:03d}", i) for i in range(600)]
+    load = [AssigneeLoad(f"職員{i:03d}", i) for i in range(600)]
     data = DigestData(
         day=date(2026, 11, 27),
         since=None,
@@ -238,7 +238,7 @@ def test_long_digests_are_split_under_the_limit(harness: Harness) -> None:
         longest_waiting=[],
         overdue_count=0,
         overdue=[],
-        load=load,
+        by_assignee=load,
     )
     parts = render_digest(data, harness.ja())
     assert len(parts) > 1

@@ -6,7 +6,7 @@ from html import escape
 
 from bot.forms.definitions import FORMS
 from bot.i18n import N_, Translator
-from bot.numbers.figures import DigestData
+from bot.numbers.figures import AssigneeLoad, DigestData
 from bot.screens import split_text
 from bot.tickets.lifecycle import OPEN_STATUSES, STATUS_LABELS
 
@@ -19,6 +19,8 @@ UNASSIGNED = N_("Unassigned: {count}")
 LONGEST = N_("Waiting longest")
 OVERDUE = N_("Over target: {count}")
 LOAD = N_("Open tickets per staff member")
+# 「・佐藤：5件（目標超過1件・返答待ち2件・フォローアップ1件）」 in Japanese.
+LOAD_DETAIL = N_("{overdue} over target, {waiting} waiting on the resident, {due} follow-ups due")
 FOLLOW_UPS = N_("Follow-ups due today ({count})")
 NONE = N_("none")
 AGE = N_("{reference} ({days} business days)")
@@ -76,8 +78,16 @@ def render_digest(data: DigestData, t: Translator) -> list[str]:
             for ref, name in data.follow_ups
         ],
     )
-    section(
-        t.gettext(LOAD),
-        [escape(t.gettext(COUNT_LINE).format(label=name, count=n)) for name, n in data.load],
-    )
+    section(t.gettext(LOAD), [assignee_line(load, t) for load in data.by_assignee])
     return [part for part in split_text("\n".join(lines).rstrip()) if part.strip()]
+
+
+def assignee_line(load: AssigneeLoad, t: Translator) -> str:
+    """One staff member's line: open tickets, and what needs them first when anything does."""
+    line = t.gettext(COUNT_LINE).format(label=load.name, count=load.open)
+    if load.overdue or load.waiting or load.follow_ups:
+        detail = t.gettext(LOAD_DETAIL).format(
+            overdue=load.overdue, waiting=load.waiting, due=load.follow_ups
+        )
+        line += f"（{detail}）"
+    return escape(line)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import Services
 from storage import aggregates as agg
-from storage.models import Priority, Ticket, open_ticket_condition
+from storage.models import Priority, Ticket, TicketStatus, open_ticket_condition
 from storage.staff import staff_names
 from storage.tickets import TicketDTO, follow_ups_due, tickets_created_between
 
@@ -32,9 +32,21 @@ class DigestData:
     longest_waiting: list[tuple[str, int]]
     overdue_count: int
     overdue: list[tuple[str, int]]
-    load: list[tuple[str, int]]
     # (reference, assignee's name or "") of open tickets whose follow-up date has come.
     follow_ups: list[tuple[str, str]] = field(default_factory=list)
+    # One line per staff member with open tickets, for the weekly team meeting.
+    by_assignee: list[AssigneeLoad] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AssigneeLoad:
+    """One staff member's open tickets: how many, over target, waiting on the resident, due."""
+
+    name: str
+    open: int
+    overdue: int = 0
+    waiting: int = 0
+    follow_ups: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +103,7 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
     unassigned = (is_open, Ticket.assignee_id.is_(None))
     overdue = agg.overdue_condition(today_bday, target_rules(services))
     names = await staff_names(session)
+    follow_ups = await follow_ups_due(session, today)
 
     def aged(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [(ref, today_bday - bday) for ref, bday in rows]
@@ -107,12 +120,40 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
         longest_waiting=aged(await agg.references(session, 5, is_open)),
         overdue_count=await agg.count(session, overdue),
         overdue=aged(await agg.references(session, LIST_LIMIT, overdue, order=Ticket.created_bday)),
-        load=await agg.load_per_staff(session),
         follow_ups=[
             (reference, names.get(assignee, "") if assignee else "")
-            for reference, assignee in await follow_ups_due(session, today)
+            for reference, assignee in follow_ups
         ],
+        by_assignee=await assignee_loads(session, names, overdue, follow_ups),
     )
+
+
+async def assignee_loads(
+    session: AsyncSession, names: dict[int, str], overdue, follow_ups: list[tuple[str, int | None]]
+) -> list[AssigneeLoad]:
+    """Each assignee's open, over-target, waiting and due tickets, most loaded first."""
+    is_open = open_ticket_condition()
+    assigned = Ticket.assignee_id.is_not(None)
+    open_ = await agg.counts_by(session, Ticket.assignee_id, is_open, assigned)
+    late = await agg.counts_by(session, Ticket.assignee_id, overdue, assigned)
+    waiting = await agg.counts_by(
+        session, Ticket.assignee_id, is_open, assigned, Ticket.status == TicketStatus.WAITING
+    )
+    due: dict[int, int] = {}
+    for _, assignee in follow_ups:
+        if assignee is not None:
+            due[assignee] = due.get(assignee, 0) + 1
+    loads = [
+        AssigneeLoad(
+            names.get(staff_id, "?"),
+            n,
+            late.get(staff_id, 0),
+            waiting.get(staff_id, 0),
+            due.get(staff_id, 0),
+        )
+        for staff_id, n in open_.items()
+    ]
+    return sorted(loads, key=lambda load: (-load.open, load.name))
 
 
 def period_bounds(period: str, today: date) -> tuple[str, date, date] | None:

@@ -97,7 +97,13 @@ async def add_resident_message(
         )
     elif ticket.status == TicketStatus.WAITING:
         # The answer staff were waiting for: the ticket needs them again.
-        await update_ticket(session, ticket.id, now, TicketChange(status=TicketStatus.IN_PROGRESS))
+        await update_ticket(
+            session,
+            ticket.id,
+            now,
+            TicketChange(status=TicketStatus.IN_PROGRESS),
+            services.calendar.ordinal_at(now),
+        )
         await add_ticket_event(
             session,
             ticket.id,

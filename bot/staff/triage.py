@@ -86,10 +86,10 @@ class Triage:
     ) -> TicketDTO:
         """Applies a change, records the event and queues the card refresh."""
         now = self.services.clock()
+        bday = self.services.calendar.ordinal_at(now)
         if ticket.first_action_at is None:
-            bday = self.services.calendar.ordinal_at(now)
             change = replace(change, first_action_at=now, first_action_bday=bday)
-        changed = await update_ticket(self.session, ticket.id, now, change)
+        changed = await update_ticket(self.session, ticket.id, now, change, bday)
         await add_ticket_event(
             self.session, ticket.id, kind, "staff", self.staff.telegram_user_id, now, data
         )

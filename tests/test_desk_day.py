@@ -1,0 +1,55 @@
+"""The staff desk's day: targets pause while waiting on the resident, the digest's per-assignee
+lines, households, merges and moved messages, canned replies and signatures."""
+
+from __future__ import annotations
+
+from bot.numbers.figures import collect_digest
+from storage.staff import get_staff_by_user
+from tests.fakes import Harness
+from tests.staff_helpers import add_staff, ticket
+from tests.test_digest import make_ticket, tokyo
+
+
+async def overdue_references(harness: Harness) -> set[str]:
+    """References the digest would list as over target now."""
+    async with harness.db() as session:
+        data = await collect_digest(session, harness.services, harness.clock())
+    return {reference for reference, _ in data.overdue}
+
+
+async def test_the_target_pauses_while_staff_wait_on_the_resident(harness: Harness) -> None:
+    """Days spent waiting on the resident do not count against the 3-day target."""
+    sato = await add_staff(harness, 700001, "佐藤")
+    case = await make_ticket(harness, tokyo(2026, 11, 16, 10), status="in_progress")
+    harness.clock.now = tokyo(2026, 11, 17, 10)
+    await sato.send(f"/status {case.reference} 返答待ち")
+    harness.clock.now = tokyo(2026, 11, 25, 9)
+    assert case.reference not in await overdue_references(harness)
+    harness.clock.now = tokyo(2026, 11, 26, 10)
+    await sato.send(f"/status {case.reference} 対応中")
+    paused = await ticket(harness, case.id)
+    # Waiting 17 → 26 Nov: 18, 19, 20, 24, 25, 26 (the 23rd is a holiday) = 6 business days.
+    assert (paused.paused_bdays, paused.waiting_since_bday) == (6, None)
+    harness.clock.now = tokyo(2026, 11, 27, 8, 30)
+    # 8 business days since intake, 6 of them waiting: 2, under the target of 3.
+    assert case.reference not in await overdue_references(harness)
+    harness.clock.now = tokyo(2026, 12, 2, 8, 30)
+    assert case.reference in await overdue_references(harness)
+
+
+async def test_the_digest_has_a_line_per_assignee(harness: Harness) -> None:
+    """Open, over target, waiting and due tickets per staff member, for the team meeting."""
+    await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700002, "鈴木")
+    async with harness.db() as session:
+        sato = await get_staff_by_user(session, 700001)
+        suzuki = await get_staff_by_user(session, 700002)
+    await make_ticket(harness, tokyo(2026, 11, 16, 10), status="assigned", assignee_id=sato.id)
+    await make_ticket(harness, tokyo(2026, 11, 26, 10), status="waiting", assignee_id=sato.id)
+    await make_ticket(harness, tokyo(2026, 11, 26, 11), status="assigned", assignee_id=suzuki.id)
+    harness.clock.now = tokyo(2026, 11, 27, 8, 30)
+    async with harness.db() as session:
+        data = await collect_digest(session, harness.services, harness.clock())
+    lines = {load.name: (load.open, load.overdue, load.waiting) for load in data.by_assignee}
+    assert lines == {"佐藤": (2, 1, 1), "鈴木": (1, 0, 0)}
+    assert [load.name for load in data.by_assignee] == ["佐藤", "鈴木"]
