@@ -3,10 +3,11 @@ lines, households, merges and moved messages, canned replies and signatures."""
 
 from __future__ import annotations
 
+from bot import callbacks
 from bot.numbers.figures import collect_digest
 from storage.staff import get_staff_by_user
 from tests.fakes import Harness
-from tests.staff_helpers import add_staff, ticket
+from tests.staff_helpers import add_staff, events, resident_request, ticket
 from tests.test_digest import make_ticket, tokyo
 
 
@@ -53,3 +54,33 @@ async def test_the_digest_has_a_line_per_assignee(harness: Harness) -> None:
     lines = {load.name: (load.open, load.overdue, load.waiting) for load in data.by_assignee}
     assert lines == {"佐藤": (2, 1, 1), "鈴木": (1, 0, 0)}
     assert [load.name for load in data.by_assignee] == ["佐藤", "鈴木"]
+
+
+async def test_ticket_in_the_private_chat_carries_the_cards_actions(harness: Harness) -> None:
+    """/ticket privately: take it, change its status and close it with buttons, no typing."""
+    ja = harness.ja()
+    await add_staff(harness, 700001, "佐藤")
+    _, request = await resident_request(harness)
+    private = harness.staff(700001, "佐藤", in_group=False)
+    await private.send(f"/ticket {request.reference}")
+    details = private.last
+    assert ja.gettext("Take this") in [label for label, _ in private.buttons(details)]
+    await private.click(ja.gettext("Take this"), message=details)
+    assert (await ticket(harness, request.id)).status == "assigned"
+    await private.click(ja.gettext("Status"), message=details)
+    await private.click(ja.gettext("In progress"), message=details)
+    assert (await ticket(harness, request.id)).status == "in_progress"
+    await private.click(ja.gettext("Close"), message=details)
+    await private.click(ja.gettext("Information given"), message=details)
+    closed = await ticket(harness, request.id)
+    assert closed.status == "closed"
+    assert [e.data.get("outcome") for e in await events(harness, request.id) if e.kind == "closed"]
+
+
+async def test_private_buttons_of_someone_not_staff_are_refused(harness: Harness) -> None:
+    """A resident who forges a card button in their own chat changes nothing."""
+    _, request = await resident_request(harness)
+    stranger = harness.resident(5009)
+    await stranger.send("/start")
+    await stranger.press(stranger.last, callbacks.staff(request.id, "cl", "info"))
+    assert (await ticket(harness, request.id)).status == "new"

@@ -27,7 +27,7 @@ from bot.outbox.queue import enqueue
 from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
 from bot.services import Services
 from bot.staff import words
-from bot.staff.cards import render_card, staff_form_context
+from bot.staff.cards import card_buttons, render_card, staff_form_context
 from bot.staff.dates import read_day
 from bot.staff.export import export_tickets
 from bot.staff.triage import NO_REPLY_WANTED, Triage
@@ -117,6 +117,8 @@ START_PRIVATE_CHAT = N_(
     "Start once, then ask again here (personal details are not shown in the group)."
 )
 REPLY_TARGET_KINDS = ("resident_message", "reply_prompt", "crisis_alert")
+# Card buttons that change the ticket (the others open a menu, the details or a reply prompt).
+CHANGING_ACTIONS = ("claim", "st", "pr", "rf", "cl", "reopen")
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,8 @@ class StaffDesk:
             now,
             self.services.settings.tz,
         )
+        # The staff member's own copy carries the card's actions, so nothing needs typing.
+        details = replace(details, rows=card_buttons(self.services, ticket))
         files = [history_file] if history_file is not None else []
         for attachment in await attachments_of(self.session, [ticket.id]):
             content = await attachment_content(self.session, attachment.id)
@@ -749,10 +753,15 @@ class StaffDesk:
             self.who.chat_id == self.services.settings.staff_chat_id
             and self.who.pressed_message_id == ticket.card_message_id
         )
-        if parsed.action != "view" and not on_card:
-            # A card's buttons act only on that card; lists only open tickets.
+        if parsed.action != "view" and not (on_card or self.who.private):
+            # In the group a card's buttons act only on that card, and lists only open tickets;
+            # a staff member's private copy of /ticket carries the same actions.
             return self.refuse(toast=True)
         await self._card_action(staff, ticket, parsed)
+        if self.who.private and parsed.action in CHANGING_ACTIONS:
+            # The private copy shows the ticket as it is now, with its actions again.
+            current = await get_ticket(self.session, ticket.id)
+            self.reply.replace_pressed = await render_card(self.session, self.services, current)
         return self.reply
 
     async def _card_action(
