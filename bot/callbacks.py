@@ -68,6 +68,10 @@ STAFF_ACTIONS = (
     "reopen",
     "back",
     "view",
+    "canned",
+    "cn",
+    "cs",
+    "cx",
 )
 _STAFF = re.compile(r"s:(\d{1,12}):([a-z]{2,8})(?::([a-z0-9_]{1,40}))?")
 _QUEUE = re.compile(r"q:([a-z0-9_]{1,40}):(\d{1,5})")

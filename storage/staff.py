@@ -24,6 +24,8 @@ class StaffDTO(DTO):
     districts: list[str]
     active: bool
     from_admin_list: bool = False
+    signature: str | None = None
+    notify_privately: bool = False
 
 
 class AuditDTO(DTO):
@@ -87,6 +89,20 @@ async def deactivate_staff(session: AsyncSession, telegram_user_id: int, now: da
         .values(active=False, updated_at=now)
     )
     return (result.rowcount or 0) > 0
+
+
+async def set_signature(session: AsyncSession, staff_id: int, signature: str | None) -> None:
+    """Sets (or with None clears) the line added under a staff member's replies."""
+    await session.execute(
+        update(StaffMember).where(StaffMember.id == staff_id).values(signature=signature)
+    )
+
+
+async def set_notify_privately(session: AsyncSession, staff_id: int, privately: bool) -> None:
+    """Sets whether a staff member is told of their tickets in a private chat."""
+    await session.execute(
+        update(StaffMember).where(StaffMember.id == staff_id).values(notify_privately=privately)
+    )
 
 
 async def active_staff(session: AsyncSession) -> list[StaffDTO]:

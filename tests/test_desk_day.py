@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.numbers.figures import collect_digest
+from storage.canned import canned_replies
 from storage.staff import get_staff_by_user
 from tests.fakes import Harness
-from tests.staff_helpers import add_staff, events, resident_request, ticket
+from tests.staff_helpers import ADMIN_ID, add_staff, card_of, events, resident_request, ticket
 from tests.test_digest import make_ticket, tokyo
 
 
@@ -84,3 +85,62 @@ async def test_private_buttons_of_someone_not_staff_are_refused(harness: Harness
     await stranger.send("/start")
     await stranger.press(stranger.last, callbacks.staff(request.id, "cl", "info"))
     assert (await ticket(harness, request.id)).status == "new"
+
+
+async def test_a_canned_reply_is_seen_before_it_is_sent_once(harness: Harness) -> None:
+    """Admins keep 定型文; staff pick one on the card, read the preview, send it once; the
+    signature goes under it; a forged Send changes nothing."""
+    ja = harness.ja()
+    admin = harness.staff(ADMIN_ID, "Admin")
+    await admin.send("/canned 追加 来所案内 窓口は平日9時から17時まで開いています。")
+    staff = await add_staff(harness, 700001, "佐藤")
+    await staff.send("/canned 追加 勝手に 職員は追加できない")
+    assert staff.said(ja.gettext("Only admins can add or remove canned replies."))
+    await staff.send("/signature 神奈川区社協 佐藤")
+    resident, request = await resident_request(harness)
+    card = card_of(harness, await ticket(harness, request.id))
+    await staff.click(ja.gettext("Canned reply"), message=card)
+    await staff.click("来所案内", message=card)
+    await harness.relay()
+    preview = staff.messages()[-1]
+    assert "窓口は平日9時から17時まで開いています。" in preview.text
+    assert request.reference in preview.text
+    assert not resident.said("窓口は平日9時から")
+    await staff.click(ja.gettext("Send it"), message=preview)
+    await harness.relay()
+    await harness.relay()
+    assert resident.said("窓口は平日9時から17時まで開いています。", since=-1)
+    assert resident.said("神奈川区社協 佐藤", since=-1)
+    seen = len(resident.messages())
+    async with harness.db() as session:
+        [canned] = await canned_replies(session)
+    canned_id = str(canned.id)
+    # Pressed again (a double tap, or an old preview) and forged on the card: nothing more.
+    await staff.press(preview, callbacks.staff(request.id, "cs", canned_id))
+    await staff.press(card, callbacks.staff(request.id, "cs", canned_id))
+    await harness.relay()
+    assert len(resident.messages()) == seen
+    sent = [e for e in await events(harness, request.id) if e.kind == "staff_reply"]
+    assert len(sent) == 1
+
+
+async def test_staff_who_asked_are_told_privately(harness: Harness) -> None:
+    """/notify 個別: an assignment and a resident's message reach the assignee privately,
+    without a mention in the group and without the resident's words."""
+    await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700002, "鈴木")
+    private = harness.staff(700002, "鈴木", in_group=False)
+    await private.send("/notify 個別")
+    resident, request = await resident_request(harness)
+    sato = harness.staff(700001, "佐藤")
+    await sato.send(f"/assign {request.reference} 鈴木")
+    await harness.relay()
+    told = harness.api.sent_to(700002)
+    assert any(request.reference in m.text for m in told)
+    assert not any("@" in m.text and "鈴木" in m.text for m in harness.staff_messages()[-2:])
+    before = len(harness.api.sent_to(700002))
+    await resident.send("Thank you, I will wait for your call.")
+    await harness.relay()
+    notices = harness.api.sent_to(700002)[before:]
+    assert len(notices) == 1 and request.reference in notices[0].text
+    assert "I will wait" not in notices[0].text

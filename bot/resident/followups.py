@@ -15,9 +15,11 @@ from bot.safety import Hit
 from bot.screens import Button, Screen
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
+from bot.tickets.notices import RESIDENT_WROTE, tell_privately
 from storage.line import channel_of
 from storage.models import TicketStatus
 from storage.residents import ResidentDTO
+from storage.staff import get_staff
 from storage.tickets import (
     TicketChange,
     TicketDTO,
@@ -151,6 +153,10 @@ async def add_resident_message(
         meta={"reply_to_card": True},
     )
     await queue_card_refresh(session, services, ticket.id)
+    assignee = await get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
+    if assignee is not None and assignee.notify_privately and recent == 1:
+        # Once per burst of messages: the words themselves are in the group, under the card.
+        await tell_privately(session, services, assignee, ticket, RESIDENT_WROTE)
 
 
 OPEN_CASE = N_("Open a case to answer them")

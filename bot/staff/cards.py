@@ -21,6 +21,7 @@ from bot.tickets.lifecycle import (
     district_coordinator,
     is_open,
 )
+from storage.canned import CannedDTO, canned_replies
 from storage.line import resident_channel, waiting_for_quota
 from storage.staff import StaffDTO, get_staff
 from storage.tickets import TicketDTO
@@ -58,6 +59,9 @@ CHANGE_STATUS = N_("Status")
 CHANGE_PRIORITY = N_("Priority")
 REFER = N_("Refer")
 REPLY = N_("Reply")
+CANNED = N_("Canned reply")
+CANNED_CHOOSE = N_("Which canned reply? You will see it before it is sent.")
+CANNED_NONE_YET = N_("There are no canned replies yet: admins add them with /canned 追加.")
 CLOSE = N_("Close")
 FOLLOW_UP_ON = N_("⏰ Follow up on {day}")
 CLOSE_QUESTION = N_("Close this request? Choose what came of it (Back keeps it open).")
@@ -147,7 +151,10 @@ async def render_card(
         lines.append(escape(t.gettext(DETAILS_BY_COMMAND).format(reference=ticket.reference)))
     if menu == "close":
         lines.append(f"<b>{escape(t.gettext(CLOSE_QUESTION))}</b>")
-    return Screen("\n".join(lines), card_buttons(services, ticket, menu))
+    canned = await canned_replies(session) if menu == "canned" else []
+    if menu == "canned":
+        lines.append(f"<b>{escape(t.gettext(CANNED_CHOOSE if canned else CANNED_NONE_YET))}</b>")
+    return Screen("\n".join(lines), card_buttons(services, ticket, menu, canned))
 
 
 def _contact(ticket: TicketDTO, ctx: FormContext, shows: set[str]) -> str:
@@ -186,7 +193,7 @@ def _answer_lines(ticket: TicketDTO, ctx: FormContext, above: list[str]) -> list
 
 
 def card_buttons(
-    services: Services, ticket: TicketDTO, menu: str = "main"
+    services: Services, ticket: TicketDTO, menu: str = "main", canned: list[CannedDTO] = ()
 ) -> tuple[tuple[Button, ...], ...]:
     """The card's buttons: the main actions, or one of the choice menus."""
     t = services.catalogs.translator_for(STAFF_LOCALE)
@@ -204,6 +211,9 @@ def card_buttons(
     if menu == "close":
         options = [button(label, "cl", key) for key, label in OUTCOME_LABELS.items()]
         return (*rows_of(options, 2), back)
+    if menu == "canned":
+        options = [Button(c.title, callbacks.staff(ticket.id, "cn", str(c.id))) for c in canned]
+        return (*rows_of(options, 2), back)
     if menu == "refer":
         options = [
             Button(p.name.get(STAFF_LOCALE), callbacks.staff(ticket.id, "rf", p.key))
@@ -216,5 +226,6 @@ def card_buttons(
     first += [button(CHANGE_STATUS, "status"), button(CHANGE_PRIORITY, "priority")]
     return (
         tuple(first),
-        (button(REFER, "refer"), button(REPLY, "reply"), button(CLOSE, "close")),
+        (button(REFER, "refer"), button(REPLY, "reply"), button(CANNED, "canned")),
+        (button(CLOSE, "close"),),
     )

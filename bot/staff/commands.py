@@ -13,6 +13,7 @@ from html import escape
 
 from bot.i18n import N_, Translator
 from bot.screens import Reply, Screen
+from bot.staff import canned, preferences
 from bot.staff.desk import StaffDesk
 from bot.staff.views import REPLY_HINT, bold
 from storage.staff import StaffDTO
@@ -113,6 +114,24 @@ COMMANDS: tuple[StaffCommand, ...] = (
     ),
     StaffCommand(
         "reply", StaffDesk.cmd_reply, (N_("/reply 1234-5678 text – message to the resident"),)
+    ),
+    StaffCommand(
+        "canned",
+        canned.cmd_canned,
+        (
+            N_("/canned – the canned replies (定型文); the card's Canned reply button sends one"),
+            N_("/canned 追加 title text, /canned 削除 title – add or remove a canned reply"),
+        ),
+    ),
+    StaffCommand(
+        "signature",
+        preferences.cmd_signature,
+        (N_("/signature text – a line under your replies to residents (なし clears it)"),),
+    ),
+    StaffCommand(
+        "notify",
+        preferences.cmd_notify,
+        (N_("/notify 個別|グループ – be told of your tickets privately or by a group mention"),),
     ),
     StaffCommand(
         "search",

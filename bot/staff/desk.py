@@ -26,7 +26,7 @@ from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_c
 from bot.outbox.queue import enqueue
 from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
 from bot.services import Services
-from bot.staff import words
+from bot.staff import canned, words
 from bot.staff.cards import card_buttons, render_card, staff_form_context
 from bot.staff.dates import read_day
 from bot.staff.export import export_tickets
@@ -749,6 +749,10 @@ class StaffDesk:
         ticket = await get_ticket(self.session, parsed.ticket_id)
         if ticket is None:
             return self.refuse(toast=True)
+        if parsed.action in ("cs", "cx"):
+            if not await canned.answer_preview(self, staff, ticket, parsed.action, parsed.arg):
+                return self.refuse(toast=True)
+            return self.reply
         on_card = (
             self.who.chat_id == self.services.settings.staff_chat_id
             and self.who.pressed_message_id == ticket.card_message_id
@@ -770,7 +774,7 @@ class StaffDesk:
         """Acts on one ticket from a card button."""
         triage = Triage(self.session, self.services, staff)
         action = parsed.action
-        if action in ("status", "priority", "refer", "close", "back"):
+        if action in ("status", "priority", "refer", "close", "canned", "back"):
             menu = "main" if action == "back" else action
             self.reply.replace_pressed = await render_card(
                 self.session, self.services, ticket, menu
@@ -781,6 +785,12 @@ class StaffDesk:
             return
         if action == "reply":
             await self._reply_prompt(ticket)
+            return
+        if action == "cn":
+            if not parsed.arg.isdecimal():
+                self.refuse(toast=True)
+                return
+            await canned.preview(self, ticket, parsed.arg)
             return
         if action == "cl" and parsed.arg not in OUTCOME_LABELS:
             self.refuse(toast=True)

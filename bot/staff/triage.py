@@ -27,6 +27,7 @@ from bot.tickets.lifecycle import (
     SETTABLE_STATUSES,
     STATUS_LABELS,
 )
+from bot.tickets.notices import tell_privately
 from storage.models import TicketStatus
 from storage.residents import ResidentDTO, get_resident
 from storage.staff import StaffDTO, get_staff
@@ -59,6 +60,7 @@ NO_REPLY_WANTED = N_(
 )
 
 NOW_ASSIGNED = N_("📌 {name}: you now have {reference} ({service}), assigned by {by}.")
+NOW_ASSIGNED_TO_YOU = N_("📌 You now have {reference} ({service}).")
 
 CONTACT_LOGGED = N_("{reference}: {kind} recorded.")
 FOLLOW_UP_SET = N_("{reference}: follow up on {day}; it will be in that morning's digest.")
@@ -283,6 +285,7 @@ class Triage:
         notify_message_id: int | None,
         *,
         to_crisis: bool = False,
+        preview: int | None = None,
     ) -> str:
         """Relays a message to the resident through the outbox; staff hear whether it arrived.
 
@@ -304,20 +307,26 @@ class Triage:
             )
         t = self.resident_translator(resident, ticket)
         body = t.gettext(STAFF_MESSAGE).format(reference=escape(ticket.reference))
+        signature = f"\n\n{escape(self.staff.signature)}" if self.staff.signature else ""
         await enqueue(
             self.session,
             resident.chat_id,
             "staff_reply",
-            Screen(f"{body}\n\n{escape(text)}"),
+            Screen(f"{body}\n\n{escape(text)}{signature}"),
             self.services.clock(),
             ticket.id,
             meta={"notify_chat_id": notify_chat_id, "notify_message_id": notify_message_id},
         )
-        await self._change(ticket, "staff_reply", {"text": text})
+        sent = {"text": text, **({"preview": preview} if preview is not None else {})}
+        await self._change(ticket, "staff_reply", sent)
         return self._say(N_("Reply to {reference} queued for delivery."), ticket)
 
     async def tell_assignee(self, ticket: TicketDTO, target: StaffDTO) -> None:
-        """Mentions the new assignee in the staff group (a card edit notifies nobody)."""
+        """Tells the new assignee (a card edit notifies nobody): by a mention in the staff
+        group, or privately if they asked for that (/notify)."""
+        if target.notify_privately:
+            await tell_privately(self.session, self.services, target, ticket, NOW_ASSIGNED_TO_YOU)
+            return
         chat = self.services.settings.staff_chat_id
         if chat is None:
             return

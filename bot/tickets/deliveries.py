@@ -58,9 +58,10 @@ class TicketDeliveryHooks:
             reply_to = ticket.card_message_id
         text = message.text
         if message.kind == "resident_message" and ticket is not None and ticket.assignee_id:
-            # The assignee is named, so Telegram tells them their resident wrote.
+            # The assignee is named, so Telegram tells them their resident wrote (unless they
+            # asked to be told privately: see followups.relay_to_staff).
             assignee = await get_staff(session, ticket.assignee_id)
-            if assignee is not None:
+            if assignee is not None and not assignee.notify_privately:
                 text = f"→ {mention(assignee)}\n{text}"
         return Prepared(
             text,
