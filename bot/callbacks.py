@@ -110,9 +110,10 @@ def resume(action: str) -> str:
     return f"r:{action}"
 
 
-def new_ticket(form_key: str) -> str:
-    """Data for a staff member choosing the form of a request taken by phone or at the counter."""
-    return f"n:{form_key}"
+def new_ticket(form_key: str, household_of: int | None = None) -> str:
+    """Data for a staff member choosing the form of a request taken by phone or at the counter
+    (with the ticket whose household it joins, if any)."""
+    return f"n:{form_key}" + (f":{household_of}" if household_of else "")
 
 
 def follow_up(ticket_id: int) -> str:
@@ -190,6 +191,10 @@ def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:
         ButtonFamily.ERASE: DELETE_ACTIONS,
         ButtonFamily.WITHDRAW: ("withdraw",),
     }
+    if family is ButtonFamily.NEW_TICKET and ":" in rest:
+        item, _, ticket_id = rest.partition(":")
+        valid = item in SERVICE_ITEMS and ticket_id.isdecimal() and len(ticket_id) <= 12
+        return ButtonData(family, item, index=int(ticket_id)) if valid else None
     if family in allowed:
         return ButtonData(family, rest) if rest in allowed[family] else None
     if family is ButtonFamily.FOLLOW_UP and rest.isdecimal() and len(rest) <= 12:

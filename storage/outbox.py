@@ -43,24 +43,24 @@ async def add_outbox_message(
     reply_markup: dict[str, Any] | None = None,
     meta: dict[str, Any] | None = None,
     lane: int = 1,
-) -> None:
-    """Writes a message to the outbox in the caller's transaction."""
-    session.add(
-        OutboxMessage(
-            chat_id=chat_id,
-            kind=kind,
-            lane=lane,
-            ticket_id=ticket_id,
-            text=text,
-            reply_markup=reply_markup,
-            meta=meta or {},
-            status="pending",
-            attempts=0,
-            not_before=now,
-            created_at=now,
-        )
+) -> int:
+    """Writes a message to the outbox in the caller's transaction; returns its id."""
+    row = OutboxMessage(
+        chat_id=chat_id,
+        kind=kind,
+        lane=lane,
+        ticket_id=ticket_id,
+        text=text,
+        reply_markup=reply_markup,
+        meta=meta or {},
+        status="pending",
+        attempts=0,
+        not_before=now,
+        created_at=now,
     )
+    session.add(row)
     await session.flush()
+    return row.id
 
 
 async def waiting_message(

@@ -496,3 +496,44 @@ async def follow_ups_due(session: AsyncSession, day: date) -> list[tuple[str, in
         .order_by(Ticket.follow_up_on, Ticket.id)
     )
     return [(reference, assignee) for reference, assignee in rows]
+
+
+async def link_household(session: AsyncSession, ticket_ids: list[int]) -> int:
+    """Puts tickets (and the households they are already in) into one household; returns its
+    id, the lowest ticket id among them."""
+    rows = await session.execute(
+        select(Ticket.id, Ticket.household_id).where(Ticket.id.in_(ticket_ids))
+    )
+    households = {household for _, household in rows.all() if household is not None}
+    members = set(ticket_ids)
+    if households:
+        members |= set(
+            await session.scalars(select(Ticket.id).where(Ticket.household_id.in_(households)))
+        )
+    household = min(members | households)
+    await session.execute(
+        update(Ticket).where(Ticket.id.in_(members)).values(household_id=household)
+    )
+    return household
+
+
+async def unlink_household(session: AsyncSession, ticket_id: int) -> None:
+    """Takes a ticket out of its household."""
+    await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(household_id=None))
+
+
+async def household_of(session: AsyncSession, ticket: TicketDTO) -> list[TicketDTO]:
+    """The other tickets of a ticket's household (none when it is in none)."""
+    if ticket.household_id is None:
+        return []
+    rows = await session.scalars(
+        select(Ticket).where(Ticket.household_id == ticket.household_id, Ticket.id != ticket.id)
+    )
+    return [TicketDTO.model_validate(row) for row in rows]
+
+
+async def move_events(session: AsyncSession, event_ids: list[int], ticket_id: int) -> None:
+    """Moves history entries (a resident's misfiled message) to another ticket."""
+    await session.execute(
+        update(TicketEvent).where(TicketEvent.id.in_(event_ids)).values(ticket_id=ticket_id)
+    )

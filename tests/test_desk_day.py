@@ -144,3 +144,105 @@ async def test_staff_who_asked_are_told_privately(harness: Harness) -> None:
     notices = harness.api.sent_to(700002)[before:]
     assert len(notices) == 1 and request.reference in notices[0].text
     assert "I will wait" not in notices[0].text
+
+
+async def test_a_household_is_seen_together_and_a_call_joins_it(harness: Harness) -> None:
+    """/household links two people's requests; /person shows both; a phone call taken with
+    /newticket <ref> joins that household; 解除 takes one out."""
+    from tests.scripts import FORM_SCRIPTS, play
+
+    ja = harness.ja()
+    staff = await add_staff(harness, 700001, "佐藤")
+    _, mother = await resident_request(harness, user_id=5001, form="consultation")
+    _, son = await resident_request(harness, user_id=5002, form="food")
+    _, stranger = await resident_request(harness, user_id=5003, form="food")
+    await staff.send(f"/household {mother.reference} {son.reference}")
+    assert (await ticket(harness, mother.id)).household_id == (
+        await ticket(harness, son.id)
+    ).household_id
+    await staff.send(f"/person {mother.reference}")
+    view = harness.api.sent_to(700001)[-1].text
+    assert son.reference in view and stranger.reference not in view
+
+    dm = harness.staff(700001, "佐藤", in_group=False)
+    await dm.send(f"/newticket {son.reference}")
+    assert son.reference in dm.last.text
+    await dm.click(ja.gettext("Food support"))
+    _, steps, _ = FORM_SCRIPTS["food"]
+    await play(harness, dm, ja, steps)
+    await dm.click(ja.gettext("Send"))
+    await harness.relay()
+    call = (await harness.tickets())[-1]
+    assert call.source == "staff" and call.household_id == mother.id
+    assert [e.data["with"] for e in await events(harness, call.id) if e.kind == "household"]
+
+    await staff.send(f"/household {son.reference} 解除")
+    assert (await ticket(harness, son.id)).household_id is None
+    await staff.send(f"/person {mother.reference}")
+    view = harness.api.sent_to(700001)[-1].text
+    assert son.reference not in view and call.reference in view
+
+
+async def test_a_forged_household_button_starts_nothing_for_a_resident(harness: Harness) -> None:
+    """The household form of /newticket's button is refused to residents like the plain one."""
+    resident = harness.resident(5001)
+    await resident.send("/start")
+    await resident.press(resident.last, "n:food:1")
+    assert await harness.draft_state(resident) is None
+
+
+async def test_a_duplicate_is_merged_without_messaging_the_resident(harness: Harness) -> None:
+    """/merge closes the duplicate (outcome 重複), links both, names each other in history;
+    the resident hears nothing about the duplicate being closed."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, first = await resident_request(harness, form="food")
+    await resident.send("/start")
+    _, second = await resident_request(harness, form="food")
+    seen = len(resident.messages())
+    await staff.send(f"/merge {second.reference} {first.reference}")
+    await harness.relay()
+    duplicate, kept = await ticket(harness, second.id), await ticket(harness, first.id)
+    assert duplicate.status == "closed" and kept.status == "new"
+    assert duplicate.household_id == kept.household_id is not None
+    closed = [e for e in await events(harness, second.id) if e.kind == "closed"]
+    assert closed[0].data["outcome"] == "duplicate"
+    assert [e.data["with"] for e in await events(harness, first.id) if e.kind == "merged_from"]
+    assert len(resident.messages()) == seen
+    await staff.send(f"/merge {first.reference} {first.reference}")
+    assert (await ticket(harness, first.id)).status == "new"
+
+
+async def test_a_misfiled_message_moves_to_the_right_ticket(harness: Harness) -> None:
+    """Replying /move <ref> to a relayed message moves its words to the other ticket of the
+    same resident; another resident's ticket is refused."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, food = await resident_request(harness, form="food")
+    await resident.send("/start")
+    _, talk = await resident_request(harness, form="consultation")
+    _, stranger = await resident_request(harness, user_id=5002)
+    await resident.send("/mytickets")
+    await resident.send("The rice was for my neighbour family, not us.")
+    if resident.buttons():
+        await resident.click(resident.buttons()[0][0])
+    await harness.relay()
+    relayed = next(m for m in staff.messages() if "neighbour family" in m.text)
+    source = None
+    for candidate in (food, talk):
+        if any(
+            "neighbour" in (e.data.get("text") or "")
+            for e in await events(harness, candidate.id)
+            if e.kind == "resident_message"
+        ):
+            source = candidate
+    assert source is not None
+    relayed_ticket = talk if source.id == food.id else food
+    await staff.send(f"/move {stranger.reference}", reply_to=relayed)
+    assert any(e.kind == "resident_message" for e in await events(harness, source.id))
+    await staff.send(f"/move {relayed_ticket.reference}", reply_to=relayed)
+    moved = [e for e in await events(harness, relayed_ticket.id) if e.kind == "resident_message"]
+    assert any("neighbour family" in e.data["text"] for e in moved)
+    assert not any(
+        "neighbour" in (e.data.get("text") or "")
+        for e in await events(harness, source.id)
+        if e.kind == "resident_message"
+    )

@@ -55,6 +55,9 @@ class DraftState(BaseModel):
     urgent: bool = False
     # Set when the resident said they are under 18: no further details are asked (SERVICES.md).
     minor: bool = False
+    # A call staff take about someone already known (/newticket 1234-5678): the ticket id
+    # whose household the new ticket joins.
+    household_of: int | None = None
 
 
 @dataclass(frozen=True)

@@ -38,26 +38,31 @@ async def enqueue(
     now: datetime,
     ticket_id: int | None = None,
     meta: dict[str, Any] | None = None,
-) -> None:
-    """Writes a screen to the outbox, split into parts under Telegram's text limit."""
+) -> list[int]:
+    """Writes a screen to the outbox, split into parts under Telegram's text limit; returns
+    the rows' ids."""
     parts = [part for part in split_text(screen.text) if part.strip()] or [screen.text]
     markup = markup_json(screen)
+    ids = []
     for number, part in enumerate(parts, start=1):
         part_meta = dict(meta or {})
         if len(parts) > 1:
             # Only the last part stands for the whole message in what follows its delivery.
             part_meta.update(part=number, parts=len(parts))
-        await add_outbox_message(
-            session,
-            chat_id,
-            kind,
-            part,
-            now,
-            ticket_id=ticket_id,
-            reply_markup=markup if number == len(parts) else None,
-            meta=part_meta,
-            lane=LANES.get(kind, Lane.FIRST),
+        ids.append(
+            await add_outbox_message(
+                session,
+                chat_id,
+                kind,
+                part,
+                now,
+                ticket_id=ticket_id,
+                reply_markup=markup if number == len(parts) else None,
+                meta=part_meta,
+                lane=LANES.get(kind, Lane.FIRST),
+            )
         )
+    return ids
 
 
 async def enqueue_joined(
@@ -70,10 +75,10 @@ async def enqueue_joined(
     ticket_id: int | None = None,
     meta: dict[str, Any] | None = None,
     rows: tuple[tuple[Button, ...], ...] = (),
-) -> None:
+) -> list[int]:
     """Adds `line` to the message of this kind still waiting for this chat and ticket (with the
     same `meta`) while it fits in one message; else writes a new message `head` + `line` (with
-    the buttons `rows`).
+    the buttons `rows`). Returns the ids of the rows that carry the line.
 
     A resident who sends fifty messages while the staff group's pace holds the queue makes a
     few relays, not fifty, and nothing they wrote is left out.
@@ -86,8 +91,10 @@ async def enqueue_joined(
     ):
         joined = {**waiting.meta, "joined": waiting.meta.get("joined", 1) + 1}
         if await rewrite_waiting_message(session, waiting.id, f"{waiting.text}\n{line}", joined):
-            return
-    await enqueue(session, chat_id, kind, Screen(f"{head}\n{line}", rows), now, ticket_id, meta)
+            return [waiting.id]
+    return await enqueue(
+        session, chat_id, kind, Screen(f"{head}\n{line}", rows), now, ticket_id, meta
+    )
 
 
 def is_last_part(message: OutboxDTO) -> bool:

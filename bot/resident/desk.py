@@ -477,7 +477,7 @@ class Desk:
 
     async def press_new_ticket(self, pressed: ButtonData) -> None:
         """A staff member's choice of form for a request taken by phone."""
-        await self.on_new_ticket(pressed.action)
+        await self.on_new_ticket(pressed.action, pressed.index or None)
 
     async def press_follow_up(self, pressed: ButtonData) -> None:
         """Which request a waiting message is about."""
@@ -746,8 +746,9 @@ class Desk:
         """The staff member this chat belongs to, if it is one (admins always are)."""
         return await staff_for_user(self.session, self.services, self.resident.telegram_user_id, "")
 
-    async def on_new_ticket(self, item: str) -> None:
-        """Starts a form a staff member fills for someone who phoned or came to the counter."""
+    async def on_new_ticket(self, item: str, household_of: int | None = None) -> None:
+        """Starts a form a staff member fills for someone who phoned or came to the counter
+        (joining the household of the ticket `household_of`, if given)."""
         if await self.staff_member() is None:
             self.show(refusal(self.t))
             return
@@ -755,9 +756,11 @@ class Desk:
             await self.set_screen(ResidentScreen.RESUME)
             self.show(views.resume_offer(self.t, FORMS[self.draft.form_key]))
             return
-        await self.start_service(item, for_staff=True)
+        await self.start_service(item, for_staff=True, household_of=household_of)
 
-    async def start_service(self, item: str, for_staff: bool = False) -> None:
+    async def start_service(
+        self, item: str, for_staff: bool = False, household_of: int | None = None
+    ) -> None:
         """Starts a form, asking for consent first if the resident has not given it."""
         if not for_staff and self.resident.consent_version != CONSENT_VERSION:
             await self.set_screen(ResidentScreen.CONSENT, pending_service=item)
@@ -765,7 +768,9 @@ class Desk:
             return
         form = FORMS[item]
         round_ = self.resident.drafts_started + 1
-        state = engine.begin(form, round_, for_staff)
+        state = engine.begin(form, round_, for_staff).model_copy(
+            update={"household_of": household_of}
+        )
         await save_draft(
             self.session, self.resident.id, form.key, state.model_dump(), self.services.clock()
         )

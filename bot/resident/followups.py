@@ -117,20 +117,21 @@ async def add_resident_message(
         )
     else:
         await update_ticket(session, ticket.id, now)
-    await add_ticket_event(
-        session,
-        ticket.id,
-        "resident_message",
-        "resident",
-        resident.telegram_user_id,
-        now,
-        {"text": text},
-    )
     if services.settings.staff_chat_id is None:
+        await add_ticket_event(
+            session,
+            ticket.id,
+            "resident_message",
+            "resident",
+            resident.telegram_user_id,
+            now,
+            {"text": text},
+        )
         return
     t = services.catalogs.translator_for(STAFF_LOCALE)
     header = t.gettext(FROM_RESIDENT).format(reference=escape(ticket.reference))
-    recent = await count_events_since(
+    # This message included (its history entry is written below, with the relay it joined).
+    recent = 1 + await count_events_since(
         session, ticket.id, "resident_message", now - timedelta(seconds=FLOOD_WINDOW_SECONDS)
     )
     if recent <= FLOOD_RELAYS:
@@ -142,7 +143,7 @@ async def add_resident_message(
     if recent == FLOOD_RELAYS + 1:
         notice = services.catalogs.translator_for(resident_locale(resident)).gettext(FLOOD_NOTICE)
         await enqueue(session, resident.chat_id, "resident_notice", Screen(escape(notice)), now)
-    await enqueue_joined(
+    relays = await enqueue_joined(
         session,
         services.settings.staff_chat_id,
         "resident_message",
@@ -151,6 +152,16 @@ async def add_resident_message(
         now,
         ticket.id,
         meta={"reply_to_card": True},
+    )
+    # Which group messages carry these words, so staff can /move them by replying to one.
+    await add_ticket_event(
+        session,
+        ticket.id,
+        "resident_message",
+        "resident",
+        resident.telegram_user_id,
+        now,
+        {"text": text, "relays": relays},
     )
     await queue_card_refresh(session, services, ticket.id)
     assignee = await get_staff(session, ticket.assignee_id) if ticket.assignee_id else None

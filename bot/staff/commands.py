@@ -13,7 +13,7 @@ from html import escape
 
 from bot.i18n import N_, Translator
 from bot.screens import Reply, Screen
-from bot.staff import canned, preferences
+from bot.staff import canned, households, preferences
 from bot.staff.desk import StaffDesk
 from bot.staff.views import REPLY_HINT, bold
 from storage.staff import StaffDTO
@@ -99,6 +99,21 @@ COMMANDS: tuple[StaffCommand, ...] = (
         (N_("/person 1234-5678 – every request of the same person, with notes (sent privately)"),),
     ),
     StaffCommand(
+        "household",
+        households.cmd_household,
+        (N_("/household 1234-5678 2345-6789 – link tickets of one household (解除 unlinks)"),),
+    ),
+    StaffCommand(
+        "merge",
+        households.cmd_merge,
+        (N_("/merge duplicate kept – close a duplicate ticket into the one that stays"),),
+    ),
+    StaffCommand(
+        "move",
+        households.cmd_move,
+        (N_("/move 2345-6789 – as a reply to a resident's message: it belongs to that ticket"),),
+    ),
+    StaffCommand(
         "contact",
         StaffDesk.cmd_contact,
         (
@@ -146,7 +161,12 @@ COMMANDS: tuple[StaffCommand, ...] = (
     StaffCommand(
         "newticket",
         StaffDesk.cmd_newticket,
-        (N_("/newticket – record a request taken by phone or at the counter"),),
+        (
+            N_(
+                "/newticket [1234-5678] – record a request taken by phone or at the counter "
+                "(with a reference: for someone of that household)"
+            ),
+        ),
         where=Where.PRIVATE,
     ),
     StaffCommand(

@@ -66,6 +66,7 @@ from storage.tickets import (
     add_ticket_event,
     get_ticket,
     get_ticket_by_reference,
+    household_of,
     recent_ticket_events,
     references_of,
     ticket_events,
@@ -90,6 +91,10 @@ CASE_OPENED = N_(
     "Opened {reference} for this resident, assigned to you: reply to the alert to answer them."
 )
 CASE_OPEN = N_("{reference} is already open for this resident: reply to the alert.")
+JOINS_HOUSEHOLD = N_(
+    "The new request will be linked to the household of {reference}. To note a call about "
+    "{reference} itself, use /contact {reference} 電話 instead."
+)
 CASE_GONE = N_("This resident's data is no longer here (they may have deleted it).")
 # What clears a follow-up date.
 NO_DAY = ("なし", "取消", "取り消し", "off", "none")
@@ -225,6 +230,10 @@ class StaffDesk:
         if ticket is None:
             self.say(self.t.gettext("No ticket {reference}.").format(reference=reference))
         return ticket
+
+    async def ticket_by_id(self, ticket_id: int) -> TicketDTO | None:
+        """A ticket by its row id."""
+        return await get_ticket(self.session, ticket_id)
 
     async def _ticket_and_rest(self, args: str) -> tuple[TicketDTO | None, str]:
         """Splits '<ref> rest of the text' and finds the ticket."""
@@ -486,20 +495,32 @@ class StaffDesk:
         ticket = await self._ticket(args)
         if ticket is None:
             return
-        if ticket.resident_id is None:
+        tickets = (
+            await tickets_of_resident(self.session, ticket.resident_id)
+            if ticket.resident_id
+            else [ticket]
+        )
+        own = {each.id for each in tickets}
+        relatives = {
+            relative.id: relative
+            for each in tickets
+            for relative in await household_of(self.session, each)
+            if relative.id not in own
+        }
+        if ticket.resident_id is None and not relatives:
             self.say(self.t.gettext(NO_PERSON).format(reference=ticket.reference))
             return
+        household = list(relatives.values())
         now = self.services.clock()
-        tickets = await tickets_of_resident(self.session, ticket.resident_id)
         notes = {}
-        for each in tickets:
+        for each in tickets + household:
             await add_ticket_event(
                 self.session, each.id, "viewed", "staff", staff.telegram_user_id, now
             )
             history = await ticket_events(self.session, each.id)
             notes[each.id] = [e.data["text"] for e in history if e.kind == "note" and e.data]
         names = await staff_names(self.session)
-        view = person_view(tickets, notes, self.t, self.calendar, now, names)
+        view = person_view(tickets, notes, self.t, self.calendar, now, names, household)
         line = ticket_line(ticket, self.t, self.calendar, now, names)
         self.send_privately([view], [], line + "\n" + self.t.gettext(SENT_PRIVATELY))
 
@@ -651,20 +672,25 @@ class StaffDesk:
         )
 
     async def cmd_newticket(self, staff: StaffDTO, args: str) -> None:
-        """/newticket: staff record a request taken by phone or at the counter."""
+        """/newticket [ref]: staff record a request taken by phone or at the counter (about
+        someone of the household of ticket `ref`, if given)."""
+        known = await self._ticket(args) if args else None
+        if args and known is None:
+            return
         buttons = [
-            Button(f"{i}. {self.t.gettext(FORMS[key].title)}", callbacks.new_ticket(key))
+            Button(
+                f"{i}. {self.t.gettext(FORMS[key].title)}",
+                callbacks.new_ticket(key, known.id if known else None),
+            )
             for i, key in enumerate(callbacks.SERVICE_ITEMS, start=1)
         ]
-        self.reply.screens.append(
-            Screen(
-                self.t.gettext(
-                    "Which request did the person make? Before you start, read them the privacy "
-                    "notice and make sure they agree."
-                ),
-                rows_of(buttons, 1),
-            )
+        question = self.t.gettext(
+            "Which request did the person make? Before you start, read them the privacy "
+            "notice and make sure they agree."
         )
+        if known is not None:
+            question += "\n" + self.t.gettext(JOINS_HOUSEHOLD).format(reference=known.reference)
+        self.reply.screens.append(Screen(question, rows_of(buttons, 1)))
 
     async def cmd_staff(self, staff: StaffDTO, args: str) -> None:
         """/staff add|remove|list (admins)."""

@@ -213,7 +213,13 @@ class Triage:
             partner=escape(partner.name.get(STAFF_LOCALE)),
         )
 
-    async def close(self, ticket: TicketDTO, reason: str = "", outcome: str | None = None) -> str:
+    async def close(
+        self,
+        ticket: TicketDTO,
+        reason: str = "",
+        outcome: str | None = None,
+        tell_resident: bool = True,
+    ) -> str:
         """Closes a ticket, with an optional reason and what came of it."""
         if ticket.erased:
             return self._erased(ticket)
@@ -227,7 +233,7 @@ class Triage:
             change = replace(change, resolved_bday=self.services.calendar.ordinal_at(now))
         data = ({"reason": reason} if reason else {}) | ({"outcome": outcome} if outcome else {})
         await self._change(ticket, "closed", data, change)
-        if not was_resolved:
+        if not was_resolved and tell_resident:
             await self.notify_resident(ticket, CLOSED)
         return self._say(N_("{reference} is closed."), ticket)
 

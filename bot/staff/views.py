@@ -38,7 +38,15 @@ EVENT_LABELS = {
     "told_taken_up": N_("resident told it was taken up"),
     "reminder": N_("follow-up date set"),
     "contact": N_("contact"),
+    "household": N_("linked as one household with"),
+    "household_left": N_("taken out of its household"),
+    "merged_into": N_("duplicate: merged into"),
+    "merged_from": N_("duplicate merged in"),
+    "moved_out": N_("resident's message moved to"),
+    "moved_in": N_("resident's message moved here from"),
 }
+# History entries whose detail is the references of other tickets.
+LINK_KINDS = ("household", "merged_into", "merged_from", "moved_out", "moved_in")
 # Why the system closed a ticket (staff write their own reasons).
 SYSTEM_CLOSE_REASONS = {
     "erasure": N_("the resident deleted their data"),
@@ -46,6 +54,7 @@ SYSTEM_CLOSE_REASONS = {
 }
 HISTORY_TEXT_KINDS = ("note", "staff_reply", "resident_message")
 PERSON_TITLE = N_("The person behind this request: {count} request(s)")
+HOUSEHOLD_TITLE = N_("The same household: {count} more request(s)")
 CONSENT_ORAL = N_("taken by staff; the person agreed to the privacy notice aloud")
 PAGE_AND_TOTAL = N_(" (page {page}/{pages}, {count} in all)")
 REPLY_HINT = N_(
@@ -60,6 +69,8 @@ AUDIT_LABELS = {
     "export": N_("export"),
     "report": N_("monthly report"),
     "search": N_("search"),
+    "canned_save": N_("canned reply saved"),
+    "canned_remove": N_("canned reply removed"),
 }
 # How many of the latest history entries a ticket's details show; the rest come as a file.
 HISTORY_SHOWN = 15
@@ -252,6 +263,8 @@ def _history_line(
     elif event.kind == "referred":
         partner = profile.partner(event.data.get("partner", ""))
         detail = ": " + escape(partner.name.get(t.locale) if partner else "")
+    elif event.kind in LINK_KINDS and event.data.get("with"):
+        detail = " " + escape("、".join(event.data["with"]))
     elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):
         detail = ": " + escape(_close_detail(event.data, t))
     return f"{when} {escape(who)} – {label}{detail}"
@@ -312,14 +325,22 @@ def person_view(
     calendar: BusinessCalendar,
     now,
     names: dict[int, str],
+    household: list[TicketDTO] = (),
 ) -> Screen:
     """Everything staff know about one resident: each of their requests (newest first) with
-    its notes, and the phone numbers they gave."""
+    its notes, and the phone numbers they gave; then the other requests of their household."""
     lines = [bold(escape(t.gettext(PERSON_TITLE).format(count=len(tickets))))]
     phones = dict.fromkeys(engine.format_phone(tk.phone) for tk in tickets if tk.phone)
     if phones:
         lines.append(escape(t.gettext("Phone: {phone}").format(phone="、".join(phones))))
-    for ticket in sorted(tickets, key=lambda tk: (tk.created_at, tk.id), reverse=True):
-        lines += ["", ticket_line(ticket, t, calendar, now, names)]
-        lines += [f"・{escape(note)}" for note in notes.get(ticket.id, [])]
+
+    def listed(group: list[TicketDTO]) -> None:
+        for ticket in sorted(group, key=lambda tk: (tk.created_at, tk.id), reverse=True):
+            lines.extend(["", ticket_line(ticket, t, calendar, now, names)])
+            lines.extend(f"・{escape(note)}" for note in notes.get(ticket.id, []))
+
+    listed(tickets)
+    if household:
+        lines += ["", bold(escape(t.gettext(HOUSEHOLD_TITLE).format(count=len(household))))]
+        listed(list(household))
     return Screen("\n".join(lines))

@@ -16,7 +16,14 @@ from storage.models import OPEN_STATUSES, Priority, TicketStatus
 from storage.outbox import attach_alerts
 from storage.residents import ResidentDTO, delete_draft
 from storage.staff import StaffDTO, active_staff
-from storage.tickets import TicketDTO, add_ticket_event, create_ticket, reference_taken
+from storage.tickets import (
+    TicketDTO,
+    add_ticket_event,
+    create_ticket,
+    get_ticket,
+    link_household,
+    reference_taken,
+)
 
 MAX_REFERENCE_TRIES = 20
 
@@ -51,6 +58,7 @@ OUTCOME_LABELS = {
     "food": N_("Food provided"),
     "matched": N_("Volunteer matched"),
     "no_contact": N_("Could not reach the resident"),
+    "duplicate": N_("Duplicate (merged)"),
     "other": N_("Other"),
 }
 PRIORITY_LABELS = {
@@ -136,6 +144,9 @@ async def open_ticket(
         created_bday=services.calendar.ordinal_at(now),
         now=now,
     )
+    if entered_by is not None and state.household_of is not None:
+        # A call about someone already known: the new request joins their household.
+        await join_household(session, ticket, state.household_of, entered_by, now)
     if resident is not None and entered_by is None and state.urgent:
         # A crisis alert sent while this was a draft now answers to this ticket.
         await attach_alerts(session, resident.id, ticket.id)
@@ -172,6 +183,26 @@ async def open_ticket(
             session, services.settings.staff_chat_id, "ticket_card", Screen("…"), now, ticket.id
         )
     return ticket
+
+
+async def join_household(
+    session: AsyncSession, ticket: TicketDTO, other_id: int, staff: StaffDTO, now
+) -> None:
+    """Links a new ticket to another's household and notes it on both histories."""
+    other = await get_ticket(session, other_id)
+    if other is None:
+        return
+    await link_household(session, [other.id, ticket.id])
+    for this, that in ((ticket, other), (other, ticket)):
+        await add_ticket_event(
+            session,
+            this.id,
+            "household",
+            "staff",
+            staff.telegram_user_id,
+            now,
+            {"with": [that.reference]},
+        )
 
 
 async def open_case_for(
