@@ -107,6 +107,16 @@ class Partner(BaseModel):
     aliases: list[str] = []
 
 
+class Outcome(BaseModel):
+    """An outcome of the council's own that staff can record when closing (beside the
+    built-in ones), e.g. 貸付につなぐ."""
+
+    key: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
+    name: LocalizedText
+    # Short names staff type for it.
+    aliases: list[str] = []
+
+
 class PrivacyFacts(BaseModel):
     """What the privacy notice states about the council as data holder (APPI Art. 32)."""
 
@@ -136,6 +146,8 @@ class OfficeProfile(BaseModel):
     counter: LocalizedText
     districts: list[District]
     partners: list[Partner] = []
+    # Outcomes of the council's own, offered after the built-in ones when closing.
+    outcomes: list[Outcome] = []
     crisis_lines: list[CrisisLine] = []
     # What a resident with no food today can do today (same-day route), shown at once.
     food_today: LocalizedText | None = None

@@ -246,3 +246,34 @@ async def test_a_misfiled_message_moves_to_the_right_ticket(harness: Harness) ->
         for e in await events(harness, source.id)
         if e.kind == "resident_message"
     )
+
+
+async def test_the_councils_own_outcomes_are_offered_and_counted(harness: Harness) -> None:
+    """An outcome added in the office profile is a close button, can be typed, and is
+    counted in the month's figures under its own name."""
+    from bot.numbers.figures import collect_stats
+    from bot.numbers.reports import render_stats
+    from bot.settings import LocalizedText, Outcome
+
+    ja = harness.ja()
+    profile = harness.services.profile
+    profile.outcomes.append(
+        Outcome(key="loan", name=LocalizedText(ja="貸付につなぐ"), aliases=["貸付"])
+    )
+    staff = await add_staff(harness, 700001, "佐藤")
+    _, first = await resident_request(harness, user_id=5001)
+    _, second = await resident_request(harness, user_id=5002)
+    card = card_of(harness, await ticket(harness, first.id))
+    await staff.click(ja.gettext("Close"), message=card)
+    await staff.click("貸付につなぐ", message=card)
+    await staff.send(f"/close {second.reference} 貸付 本人と相談のうえ")
+    for request in (first, second):
+        closed = [e for e in await events(harness, request.id) if e.kind == "closed"]
+        assert closed[0].data["outcome"] == "loan"
+    day = harness.clock().date()
+    async with harness.db() as session:
+        stats = await collect_stats(
+            session, harness.services, "m", day.replace(day=1), day.replace(day=28)
+        )
+    assert stats.outcomes == {"loan": 2}
+    assert "貸付につなぐ：2件" in render_stats(stats, ja, profile)

@@ -11,7 +11,7 @@ from bot.i18n import N_, Translator
 from bot.numbers.digest import COUNT_LINE
 from bot.numbers.figures import StatsData
 from bot.settings import OfficeProfile
-from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, STATUS_LABELS
+from bot.tickets.lifecycle import CONTACT_LABELS, STATUS_LABELS, outcome_labels
 
 CHART_SIZE = (1000, 560)  # pixels
 
@@ -84,7 +84,10 @@ def _labelled(
         ),
         (
             t.gettext(BY_OUTCOME),
-            [(t.gettext(label), stats.outcomes.get(k, 0)) for k, label in OUTCOME_LABELS.items()],
+            [
+                (label, stats.outcomes.get(key, 0))
+                for key, label in outcome_labels(profile, t).items()
+            ],
         ),
         (
             t.gettext(PEOPLE_AND_CASES),

@@ -14,12 +14,12 @@ from bot.i18n import LANGUAGE_NAMES, N_, STAFF_LOCALE, format_day
 from bot.screens import Button, Screen, rows_of
 from bot.services import Services
 from bot.tickets.lifecycle import (
-    OUTCOME_LABELS,
     PRIORITY_LABELS,
     SETTABLE_STATUSES,
     STATUS_LABELS,
     district_coordinator,
     is_open,
+    outcome_labels,
 )
 from storage.canned import CannedDTO, canned_replies
 from storage.line import resident_channel, waiting_for_quota
@@ -209,7 +209,10 @@ def card_buttons(
         options = [button(PRIORITY_LABELS[p], "pr", p) for p in PRIORITY_LABELS]
         return (*rows_of(options, 4), back)
     if menu == "close":
-        options = [button(label, "cl", key) for key, label in OUTCOME_LABELS.items()]
+        options = [
+            Button(label, callbacks.staff(ticket.id, "cl", key))
+            for key, label in outcome_labels(services.profile, t).items()
+        ]
         return (*rows_of(options, 2), back)
     if menu == "canned":
         options = [Button(c.title, callbacks.staff(ticket.id, "cn", str(c.id))) for c in canned]

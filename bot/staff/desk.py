@@ -42,7 +42,13 @@ from bot.staff.views import (
     ticket_list,
 )
 from bot.staff.words import CONTACT_SHORT, QUEUE_SHORT, Word, labels
-from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, SETTABLE_STATUSES, open_case_for
+from bot.tickets.lifecycle import (
+    CONTACT_LABELS,
+    OUTCOME_LABELS,
+    SETTABLE_STATUSES,
+    open_case_for,
+    outcome_labels,
+)
 from bot.tickets.reference import parse_reference
 from storage.attachments import attachment_content, attachments_of
 from storage.models import Priority, TicketStatus
@@ -459,7 +465,11 @@ class StaffDesk:
         if ticket is None:
             return
         first, _, reason = rest.partition(" ")
-        outcomes = [Word(k, self.t.gettext(v)) for k, v in OUTCOME_LABELS.items()]
+        outcomes = [
+            Word(o.key, o.name.get(self.t.locale), tuple(o.aliases))
+            for o in self.services.profile.outcomes
+        ]
+        outcomes = [Word(k, self.t.gettext(v)) for k, v in OUTCOME_LABELS.items()] + outcomes
         found = words.exact(first, outcomes)
         outcome = found[0].key if len(found) == 1 else None
         reason = reason.strip() if outcome else rest
@@ -818,7 +828,7 @@ class StaffDesk:
                 return
             await canned.preview(self, ticket, parsed.arg)
             return
-        if action == "cl" and parsed.arg not in OUTCOME_LABELS:
+        if action == "cl" and parsed.arg not in outcome_labels(self.services.profile, self.t):
             self.refuse(toast=True)
             return
         results = {

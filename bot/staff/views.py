@@ -14,7 +14,7 @@ from bot.i18n import N_, Translator
 from bot.screens import Button, Document, Screen, plain, rows_of
 from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
-from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, PRIORITY_LABELS, STATUS_LABELS
+from bot.tickets.lifecycle import CONTACT_LABELS, PRIORITY_LABELS, STATUS_LABELS, outcome_labels
 from storage.staff import AuditDTO, StaffDTO
 from storage.tickets import EventDTO, TicketDTO, count_limit
 
@@ -224,11 +224,12 @@ def _ticket_summary(
     return lines
 
 
-def _close_detail(data: dict, t: Translator) -> str:
+def _close_detail(data: dict, t: Translator, profile: OfficeProfile) -> str:
     """What came of a closed ticket and why, as staff read it."""
     parts = []
-    if data.get("outcome") in OUTCOME_LABELS:
-        parts.append(t.gettext(OUTCOME_LABELS[data["outcome"]]))
+    outcomes = outcome_labels(profile, t)
+    if data.get("outcome") in outcomes:
+        parts.append(outcomes[data["outcome"]])
     reason = data.get("reason")
     if reason:
         label = SYSTEM_CLOSE_REASONS.get(reason)
@@ -266,7 +267,7 @@ def _history_line(
     elif event.kind in LINK_KINDS and event.data.get("with"):
         detail = " " + escape("、".join(event.data["with"]))
     elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):
-        detail = ": " + escape(_close_detail(event.data, t))
+        detail = ": " + escape(_close_detail(event.data, t, profile))
     return f"{when} {escape(who)} – {label}{detail}"
 
 

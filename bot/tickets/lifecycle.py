@@ -7,10 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.definitions import UNKNOWN_DISTRICT
 from bot.forms.engine import DraftState
 from bot.forms.model import Form
-from bot.i18n import N_, STAFF_LOCALE
+from bot.i18n import N_, STAFF_LOCALE, Translator
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
+from bot.settings import OfficeProfile
 from bot.tickets.reference import new_reference
 from storage.models import OPEN_STATUSES, Priority, TicketStatus
 from storage.outbox import attach_alerts
@@ -61,6 +62,14 @@ OUTCOME_LABELS = {
     "duplicate": N_("Duplicate (merged)"),
     "other": N_("Other"),
 }
+
+
+def outcome_labels(profile: OfficeProfile, t: Translator) -> dict[str, str]:
+    """Every outcome staff can record, by key: the built-in ones, then the office's own."""
+    labels = {key: t.gettext(label) for key, label in OUTCOME_LABELS.items()}
+    return labels | {outcome.key: outcome.name.get(t.locale) for outcome in profile.outcomes}
+
+
 PRIORITY_LABELS = {
     Priority.URGENT: N_("Urgent"),
     Priority.HIGH: N_("High"),
