@@ -143,12 +143,16 @@ async def event_field_counts(
 
 
 async def people_count(session: AsyncSession, *conditions) -> int:
-    """Distinct residents (実人数) behind the tickets matching the conditions."""
-    return int(
-        await session.scalar(
-            select(func.count(func.distinct(Ticket.resident_id))).where(
-                Ticket.resident_id.is_not(None), *conditions
-            )
-        )
-        or 0
+    """Distinct people (実人数) behind the tickets matching the conditions: residents who wrote
+    to the bot, plus people staff took by phone or at the counter, one per phone number (one
+    each where no number was given)."""
+    in_bot = select(func.count(func.distinct(Ticket.resident_id))).where(
+        Ticket.resident_id.is_not(None), *conditions
     )
+    by_phone = select(func.count(func.distinct(Ticket.phone_hash))).where(
+        Ticket.resident_id.is_(None), Ticket.phone_hash.is_not(None), *conditions
+    )
+    unnamed = select(func.count()).select_from(Ticket).where(
+        Ticket.resident_id.is_(None), Ticket.phone_hash.is_(None), *conditions
+    )
+    return sum([int(await session.scalar(q) or 0) for q in (in_bot, by_phone, unnamed)])

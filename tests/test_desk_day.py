@@ -277,3 +277,23 @@ async def test_the_councils_own_outcomes_are_offered_and_counted(harness: Harnes
         )
     assert stats.outcomes == {"loan": 2}
     assert "貸付につなぐ：2件" in render_stats(stats, ja, profile)
+
+
+async def test_a_referral_needs_the_residents_consent(harness: Harness) -> None:
+    """A request whose resident said 'ask me first' is not passed on until staff write that
+    they agreed; the history says how consent was given."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, request = await resident_request(harness, form="consultation")
+    assert request.answers["share"] == "ask"
+    await staff.send(f"/refer {request.reference} 区生活支援課")
+    assert (await ticket(harness, request.id)).status == "new"
+    assert "同意あり" in staff.last.text
+    await harness.relay()
+    assert not resident.said("has been passed on")
+    await staff.send(f"/refer {request.reference} 区生活支援課 同意あり 電話で確認")
+    await harness.relay()
+    referred = await ticket(harness, request.id)
+    assert (referred.status, referred.referred_to) == ("referred", "ward_life_support")
+    [event] = [e for e in await events(harness, request.id) if e.kind == "referred"]
+    assert event.data == {"partner": "ward_life_support", "consent": "asked", "note": "電話で確認"}
+    assert resident.said("has been passed on", since=-1)

@@ -453,9 +453,11 @@ class StaffDesk:
         if len(found) != 1:
             self._not_understood(partner_text, found, choices)
             return
+        first, _, after = note.strip().partition(" ")
+        agreed = normalize(first) in {normalize(w) for w in words.AGREED}
         self.say(
             await Triage(self.session, self.services, staff).refer(
-                ticket, found[0].key, note.strip()
+                ticket, found[0].key, after.strip() if agreed else note.strip(), agreed=agreed
             )
         )
 

@@ -62,6 +62,14 @@ NO_REPLY_WANTED = N_(
 NOW_ASSIGNED = N_("📌 {name}: you now have {reference} ({service}), assigned by {by}.")
 NOW_ASSIGNED_TO_YOU = N_("📌 You now have {reference} ({service}).")
 
+ASK_BEFORE_REFERRING = N_(
+    "{reference}: the resident asked to be asked first before anything is passed on. When "
+    "they agree, write /refer {reference} {partner} 同意あり."
+)
+ONLY_THE_COUNCIL = N_(
+    "{reference}: the resident said only the council may see this request. Refer it only if "
+    "they have since agreed: /refer {reference} {partner} 同意あり."
+)
 CONTACT_LOGGED = N_("{reference}: {kind} recorded.")
 FOLLOW_UP_SET = N_("{reference}: follow up on {day}; it will be in that morning's digest.")
 
@@ -190,8 +198,11 @@ class Triage:
             priority=self.t.gettext(PRIORITY_LABELS[priority]),
         )
 
-    async def refer(self, ticket: TicketDTO, partner_key: str, note: str = "") -> str:
-        """Hands a ticket to a partner agency (つなぎ) and tells the resident to whom."""
+    async def refer(
+        self, ticket: TicketDTO, partner_key: str, note: str = "", agreed: bool = False
+    ) -> str:
+        """Hands a ticket to a partner agency (つなぎ) and tells the resident to whom; only
+        with the resident's consent: given at intake, or asked for since (`agreed`)."""
         partner = self.services.profile.partner(partner_key)
         if partner is None:
             return self.t.gettext(N_("Unknown partner. Use one of: {options}.")).format(
@@ -199,7 +210,16 @@ class Triage:
             )
         if not self._is_open(ticket):
             return self._closed(ticket)
-        data = {"partner": partner.key} | ({"note": note} if note else {})
+        consent = ticket.answers.get("share")
+        if consent in ("ask", "no") and not agreed:
+            return self._say(
+                ASK_BEFORE_REFERRING if consent == "ask" else ONLY_THE_COUNCIL,
+                ticket,
+                partner=escape(partner.name.get(STAFF_LOCALE)),
+            )
+        data = {"partner": partner.key, "consent": "asked" if agreed else "intake"} | (
+            {"note": note} if note else {}
+        )
         await self._change(
             ticket,
             "referred",

@@ -45,6 +45,11 @@ EVENT_LABELS = {
     "moved_out": N_("resident's message moved to"),
     "moved_in": N_("resident's message moved here from"),
 }
+# How the resident agreed to a referral.
+REFERRAL_CONSENT = {
+    "intake": N_("agreed at intake"),
+    "asked": N_("asked since, and agreed"),
+}
 # History entries whose detail is the references of other tickets.
 LINK_KINDS = ("household", "merged_into", "merged_from", "moved_out", "moved_in")
 # Why the system closed a ticket (staff write their own reasons).
@@ -264,6 +269,8 @@ def _history_line(
     elif event.kind == "referred":
         partner = profile.partner(event.data.get("partner", ""))
         detail = ": " + escape(partner.name.get(t.locale) if partner else "")
+        if event.data.get("consent") in REFERRAL_CONSENT:
+            detail += escape(f"（{t.gettext(REFERRAL_CONSENT[event.data['consent']])}）")
     elif event.kind in LINK_KINDS and event.data.get("with"):
         detail = " " + escape("、".join(event.data["with"]))
     elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):

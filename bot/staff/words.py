@@ -42,6 +42,8 @@ QUEUE_SHORT = {
     "urgent": ("緊急", "至急"),
     "unassigned": ("未担当", "担当なし", "担当者なし"),
 }
+# What staff write after /refer … when they asked the resident and the resident agreed.
+AGREED = ("同意あり", "同意済み", "同意済", "本人同意", "同意", "agreed")
 LEADING_NOTE = re.compile(r"^\s*[（(][^）)]*[）)]\s*")
 # Typed parts of a name shorter than this are not looked for inside names.
 MIN_PART = 2
