@@ -29,6 +29,8 @@ PEOPLE = N_("People (each resident once)")
 FOOD_SUPPORT = N_("Food support: households and people")
 HOUSEHOLDS = N_("Households")
 FOOD_PEOPLE = N_("People in them")
+# One line counting people: 「・実人数：6人」 in Japanese.
+PEOPLE_LINE = N_("・{label}: {count} people")
 BY_TOPIC = N_("Consultations by topic")
 CONTACTS = N_("Contacts logged by staff")
 # The consultation topics, in the form's order.
@@ -118,10 +120,17 @@ def render_stats(stats: StatsData, t: Translator, profile: OfficeProfile) -> str
     lines = [
         f"<b>{escape(t.gettext(STATS_TITLE).format(period=stats.label, total=stats.total))}</b>"
     ]
+    # People are counted in people (人), everything else in cases (件).
+    people = {t.gettext(PEOPLE), t.gettext(FOOD_PEOPLE)}
     for title, rows in _labelled(stats, t, profile):
         lines += ["", f"<b>{escape(title)}</b>"]
         lines += [
-            escape(t.gettext(COUNT_LINE).format(label=label, count=n)) for label, n in rows
+            escape(
+                t.gettext(PEOPLE_LINE if label in people else COUNT_LINE).format(
+                    label=label, count=n
+                )
+            )
+            for label, n in rows
         ] or [escape(t.gettext(NO_DATA))]
     lines += [
         "",
