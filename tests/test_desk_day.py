@@ -297,3 +297,21 @@ async def test_a_referral_needs_the_residents_consent(harness: Harness) -> None:
     [event] = [e for e in await events(harness, request.id) if e.kind == "referred"]
     assert event.data == {"partner": "ward_life_support", "consent": "asked", "note": "電話で確認"}
     assert resident.said("has been passed on", since=-1)
+
+
+async def test_a_follow_up_day_reaches_an_assignee_who_asked_privately(harness: Harness) -> None:
+    """On the follow-up day the digest lists it and an assignee with /notify 個別 is told."""
+    from bot.numbers.daily import send_daily_digest
+
+    await add_staff(harness, 700002, "鈴木")
+    private = harness.staff(700002, "鈴木", in_group=False)
+    await private.send("/notify 個別")
+    _, request = await resident_request(harness)
+    await private.send(f"/assign {request.reference} 自分")
+    await private.send(f"/remind {request.reference} 12/1")
+    harness.clock.now = tokyo(2026, 12, 1, 8, 45)
+    before = len(harness.api.sent_to(700002))
+    assert await send_daily_digest(harness.services, harness.clock())
+    await harness.relay()
+    told = [m.text for m in harness.api.sent_to(700002)[before:]]
+    assert any(request.reference in text and "⏰" in text for text in told)

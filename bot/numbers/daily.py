@@ -13,7 +13,10 @@ from bot.numbers.figures import collect_digest
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
+from bot.tickets.notices import FOLLOW_UP_DUE, tell_privately
 from storage import aggregates as agg
+from storage.staff import get_staff
+from storage.tickets import follow_ups_due, get_ticket_by_reference
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ async def send_daily_digest(services: Services, now: datetime) -> bool:
             # The claim, the digest and its outbox rows commit together, or not at all.
             await agg.claim_digest_day(session, day, now)
             await enqueue_digest(session, services, now)
+            await tell_follow_ups(session, services, day)
     except IntegrityError:
         return False
     log.info("queued the digest for %s", day.isoformat())
@@ -62,3 +66,13 @@ async def enqueue_digest(session, services: Services, now: datetime) -> None:
             now,
             meta={"last_day": last_day.isoformat()},
         )
+
+
+async def tell_follow_ups(session, services: Services, day: date) -> None:
+    """Tells each assignee who chose private notices (/notify 個別) of their follow-ups due
+    today; the others find them, with their name, in the digest."""
+    for reference, assignee_id in await follow_ups_due(session, day):
+        staff = await get_staff(session, assignee_id) if assignee_id else None
+        ticket = await get_ticket_by_reference(session, reference)
+        if staff is not None and staff.active and staff.notify_privately and ticket is not None:
+            await tell_privately(session, services, staff, ticket, FOLLOW_UP_DUE)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,20 +117,34 @@ async def add_resident_message(
         )
     else:
         await update_ticket(session, ticket.id, now)
-    if services.settings.staff_chat_id is None:
-        await add_ticket_event(
-            session,
-            ticket.id,
-            "resident_message",
-            "resident",
-            resident.telegram_user_id,
-            now,
-            {"text": text},
-        )
-        return
+    relays: list[int] = []
+    if services.settings.staff_chat_id is not None:
+        relays = await _relay_to_staff(session, services, resident, ticket, text, now)
+    # Which group messages carry these words, so staff can /move them by replying to one.
+    await add_ticket_event(
+        session,
+        ticket.id,
+        "resident_message",
+        "resident",
+        resident.telegram_user_id,
+        now,
+        {"text": text} | ({"relays": relays} if relays else {}),
+    )
+
+
+async def _relay_to_staff(
+    session: AsyncSession,
+    services: Services,
+    resident: ResidentDTO,
+    ticket: TicketDTO,
+    text: str,
+    now: datetime,
+) -> list[int]:
+    """Shows a resident's words under their card (a line per message past a flood) and tells
+    an assignee who asked to be told privately; returns the group messages that carry them."""
     t = services.catalogs.translator_for(STAFF_LOCALE)
     header = t.gettext(FROM_RESIDENT).format(reference=escape(ticket.reference))
-    # This message included (its history entry is written below, with the relay it joined).
+    # This message included (its history entry is written after the relay it joins).
     recent = 1 + await count_events_since(
         session, ticket.id, "resident_message", now - timedelta(seconds=FLOOD_WINDOW_SECONDS)
     )
@@ -153,21 +167,12 @@ async def add_resident_message(
         ticket.id,
         meta={"reply_to_card": True},
     )
-    # Which group messages carry these words, so staff can /move them by replying to one.
-    await add_ticket_event(
-        session,
-        ticket.id,
-        "resident_message",
-        "resident",
-        resident.telegram_user_id,
-        now,
-        {"text": text, "relays": relays},
-    )
     await queue_card_refresh(session, services, ticket.id)
     assignee = await get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
     if assignee is not None and assignee.notify_privately and recent == 1:
         # Once per burst of messages: the words themselves are in the group, under the card.
         await tell_privately(session, services, assignee, ticket, RESIDENT_WROTE)
+    return relays
 
 
 OPEN_CASE = N_("Open a case to answer them")

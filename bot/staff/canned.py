@@ -1,30 +1,34 @@
-"""Canned replies (定型文): admins manage them with /canned; staff send one from a ticket's
-card, seeing the exact text and the recipient before it goes."""
+"""Canned replies (定型文) sent from a ticket's card: staff see the exact text and the recipient
+before it goes, and it goes once (admins keep the texts with /canned, in preferences.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks
 from bot.forms.definitions import FORMS
-from bot.forms.engine import normalize
-from bot.i18n import LANGUAGE_NAMES, N_
+from bot.i18n import LANGUAGE_NAMES, N_, STAFF_LOCALE
 from bot.outbox.queue import enqueue
 from bot.screens import Button, Screen
+from bot.services import Services
 from bot.staff.triage import Triage
-from storage.canned import canned_replies, get_canned, remove_canned, save_canned
+from storage.canned import get_canned
 from storage.outbox import outbox_message_for
-from storage.staff import StaffDTO, add_audit
+from storage.staff import StaffDTO
 from storage.tickets import TicketDTO, ticket_events
 
-if TYPE_CHECKING:
-    from bot.staff.desk import StaffDesk
-
-TITLE_LIMIT = 40
-BODY_LIMIT = 3000
-ADD = ("追加", "登録", "add")
-REMOVE = ("削除", "remove", "delete")
+PREVIEW = N_(
+    "Send the canned reply 「{title}」 to the resident of {reference} ({service}; they read "
+    "{language})? This is exactly what they will read:"
+)
+SEND = N_("Send it")
+CANCEL = N_("Do not send")
+CANCELLED = N_("Not sent.")
+ALREADY_SENT = N_("This canned reply was already sent.")
+GONE = N_("That canned reply no longer exists.")
 
 PREVIEW = N_(
     "Send the canned reply 「{title}」 to the resident of {reference} ({service}; they read "
@@ -48,59 +52,25 @@ CANNED_ADMINS_ONLY = N_("Only admins can add or remove canned replies.")
 CANNED_TOO_LONG = N_("A title can have at most {title} characters and a text at most {body}.")
 
 
-async def cmd_canned(desk: StaffDesk, staff: StaffDTO, args: str) -> None:
-    """/canned: lists the canned replies; admins add (追加) or remove (削除) them."""
-    action, _, rest = args.strip().partition(" ")
-    wanted = normalize(action)
-    if not action:
-        await _list(desk)
-        return
-    if wanted not in {normalize(w) for w in ADD + REMOVE}:
-        desk.say(desk.t.gettext(CANNED_HOW))
-        return
-    if not desk.is_admin:
-        desk.say(desk.t.gettext(CANNED_ADMINS_ONLY))
-        return
-    now = desk.services.clock()
-    title, _, body = rest.strip().partition(" ")
-    if wanted in {normalize(w) for w in REMOVE}:
-        removed = await remove_canned(desk.session, title)
-        message = CANNED_REMOVED if removed else CANNED_MISSING
-        desk.say(desk.t.gettext(message).format(title=escape(title)))
-        if removed:
-            await add_audit(desk.session, staff.telegram_user_id, "canned_remove", now)
-        return
-    body = body.strip()
-    if not title or not body:
-        desk.say(desk.t.gettext(CANNED_HOW))
-        return
-    if len(title) > TITLE_LIMIT or len(body) > BODY_LIMIT:
-        desk.say(desk.t.gettext(CANNED_TOO_LONG).format(title=TITLE_LIMIT, body=BODY_LIMIT))
-        return
-    await save_canned(desk.session, title, body, staff.telegram_user_id, now)
-    await add_audit(desk.session, staff.telegram_user_id, "canned_save", now, {"title": title})
-    desk.say(desk.t.gettext(CANNED_SAVED).format(title=escape(title)))
+@dataclass(frozen=True)
+class Answer:
+    """What the desk shows after a canned-reply button: a toast, a message, and whether the
+    pressed keyboard goes and the outbox has something waiting."""
+
+    toast: str = ""
+    said: str = ""
+    clear_keyboard: bool = False
+    queued: bool = False
 
 
-async def _list(desk: StaffDesk) -> None:
-    """Every canned reply with its text."""
-    replies = await canned_replies(desk.session)
-    if not replies:
-        desk.say(desk.t.gettext(CANNED_NONE) + "\n" + desk.t.gettext(CANNED_HOW))
-        return
-    lines = [escape(desk.t.gettext(CANNED_LIST))]
-    lines += [f"\n<b>{escape(r.title)}</b>\n{escape(r.body)}" for r in replies]
-    lines.append("\n" + escape(desk.t.gettext(CANNED_HOW)))
-    desk.say("\n".join(lines))
-
-
-async def preview(desk: StaffDesk, ticket: TicketDTO, canned_id: str) -> None:
+async def preview(
+    session: AsyncSession, services: Services, chat_id: int, ticket: TicketDTO, canned_id: str
+) -> Answer:
     """Posts the canned reply as the resident will read it, with Send and Do-not-send buttons."""
-    canned = await get_canned(desk.session, int(canned_id))
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+    canned = await get_canned(session, int(canned_id))
     if canned is None:
-        desk.reply.toast = desk.t.gettext(GONE)
-        return
-    t = desk.t
+        return Answer(toast=t.gettext(GONE))
     head = t.gettext(PREVIEW).format(
         title=escape(canned.title),
         reference=escape(ticket.reference),
@@ -114,48 +84,47 @@ async def preview(desk: StaffDesk, ticket: TicketDTO, canned_id: str) -> None:
         ),
     )
     await enqueue(
-        desk.session,
-        desk.who.chat_id,
+        session,
+        chat_id,
         "canned_preview",
         Screen(f"{head}\n\n{escape(canned.body)}", buttons),
-        desk.services.clock(),
+        services.clock(),
         ticket.id,
         meta={"canned_id": canned.id},
     )
-    desk.reply.outbox_waiting = True
+    return Answer(queued=True)
 
 
 async def answer_preview(
-    desk: StaffDesk, staff: StaffDTO, ticket: TicketDTO, action: str, canned_id: str
-) -> bool:
-    """Sends (cs) or drops (cx) a previewed canned reply; False when the press is not on that
-    preview (forged or stale)."""
-    shown = await outbox_message_for(
-        desk.session, desk.who.chat_id, desk.who.pressed_message_id or 0
-    )
+    session: AsyncSession,
+    services: Services,
+    staff: StaffDTO,
+    ticket: TicketDTO,
+    pressed: tuple[int, int | None],
+    action: str,
+    canned_id: str,
+) -> Answer | None:
+    """Sends (cs) or drops (cx) a previewed canned reply; None when the press (chat, message)
+    is not on that preview (forged or stale)."""
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+    chat_id, message_id = pressed
+    shown = await outbox_message_for(session, chat_id, message_id or 0)
     if (
         shown is None
         or shown.kind != "canned_preview"
         or shown.ticket_id != ticket.id
         or str(shown.meta.get("canned_id")) != canned_id
     ):
-        return False
-    desk.reply.clear_pressed_keyboard = True
+        return None
     if action == "cx":
-        desk.reply.toast = desk.t.gettext(CANCELLED)
-        return True
-    history = await ticket_events(desk.session, ticket.id)
+        return Answer(toast=t.gettext(CANCELLED), clear_keyboard=True)
+    history = await ticket_events(session, ticket.id)
     if any(e.kind == "staff_reply" and e.data.get("preview") == shown.id for e in history):
-        desk.reply.toast = desk.t.gettext(ALREADY_SENT)
-        return True
-    canned = await get_canned(desk.session, int(canned_id))
+        return Answer(toast=t.gettext(ALREADY_SENT), clear_keyboard=True)
+    canned = await get_canned(session, int(canned_id))
     if canned is None:
-        desk.reply.toast = desk.t.gettext(GONE)
-        return True
-    desk.say(
-        await Triage(desk.session, desk.services, staff).reply(
-            ticket, canned.body, desk.who.chat_id, None, preview=shown.id
-        )
+        return Answer(toast=t.gettext(GONE), clear_keyboard=True)
+    said = await Triage(session, services, staff).reply(
+        ticket, canned.body, chat_id, None, preview=shown.id
     )
-    desk.reply.outbox_waiting = True
-    return True
+    return Answer(said=said, clear_keyboard=True, queued=True)

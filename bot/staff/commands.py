@@ -13,7 +13,7 @@ from html import escape
 
 from bot.i18n import N_, Translator
 from bot.screens import Reply, Screen
-from bot.staff import canned, households, preferences
+from bot.staff import households, preferences
 from bot.staff.desk import StaffDesk
 from bot.staff.views import REPLY_HINT, bold
 from storage.staff import StaffDTO
@@ -132,7 +132,7 @@ COMMANDS: tuple[StaffCommand, ...] = (
     ),
     StaffCommand(
         "canned",
-        canned.cmd_canned,
+        preferences.cmd_canned,
         (
             N_("/canned – the canned replies (定型文); the card's Canned reply button sends one"),
             N_("/canned 追加 title text, /canned 削除 title – add or remove a canned reply"),

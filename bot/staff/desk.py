@@ -788,8 +788,13 @@ class StaffDesk:
         if ticket is None:
             return self.refuse(toast=True)
         if parsed.action in ("cs", "cx"):
-            if not await canned.answer_preview(self, staff, ticket, parsed.action, parsed.arg):
+            pressed = (self.who.chat_id, self.who.pressed_message_id)
+            answer = await canned.answer_preview(
+                self.session, self.services, staff, ticket, pressed, parsed.action, parsed.arg
+            )
+            if answer is None:
                 return self.refuse(toast=True)
+            self._show(answer)
             return self.reply
         on_card = (
             self.who.chat_id == self.services.settings.staff_chat_id
@@ -828,7 +833,11 @@ class StaffDesk:
             if not parsed.arg.isdecimal():
                 self.refuse(toast=True)
                 return
-            await canned.preview(self, ticket, parsed.arg)
+            self._show(
+                await canned.preview(
+                    self.session, self.services, self.who.chat_id, ticket, parsed.arg
+                )
+            )
             return
         if action == "cl" and parsed.arg not in outcome_labels(self.services.profile, self.t):
             self.refuse(toast=True)
@@ -843,6 +852,15 @@ class StaffDesk:
         }
         self.reply.toast = _toast(await results[action]())
         self.reply.outbox_waiting = True
+
+    def _show(self, answer: canned.Answer) -> None:
+        """Shows what a canned-reply button came to."""
+        if answer.said:
+            self.say(answer.said)
+        if answer.toast:
+            self.reply.toast = _toast(answer.toast)
+        self.reply.clear_pressed_keyboard = answer.clear_keyboard
+        self.reply.outbox_waiting = self.reply.outbox_waiting or answer.queued
 
     async def _open_case(self, staff: StaffDTO, resident_id: int) -> None:
         """Opens a case for the resident a crisis alert is about (once: a second press names

@@ -20,6 +20,8 @@ RESIDENT_WROTE = N_(
     "the staff group (/ticket {reference} shows everything)."
 )
 
+FOLLOW_UP_DUE = N_("⏰ Today is the follow-up day you set for {reference} ({service}).")
+
 
 async def tell_privately(
     session: AsyncSession, services: Services, staff: StaffDTO, ticket: TicketDTO, message: str
