@@ -152,7 +152,9 @@ async def people_count(session: AsyncSession, *conditions) -> int:
     by_phone = select(func.count(func.distinct(Ticket.phone_hash))).where(
         Ticket.resident_id.is_(None), Ticket.phone_hash.is_not(None), *conditions
     )
-    unnamed = select(func.count()).select_from(Ticket).where(
-        Ticket.resident_id.is_(None), Ticket.phone_hash.is_(None), *conditions
+    unnamed = (
+        select(func.count())
+        .select_from(Ticket)
+        .where(Ticket.resident_id.is_(None), Ticket.phone_hash.is_(None), *conditions)
     )
     return sum([int(await session.scalar(q) or 0) for q in (in_bot, by_phone, unnamed)])

@@ -23,6 +23,8 @@ CARD_ACTIONS = [
     "reopen",
     "back",
     "view",
+    "canned",
+    "cn:1",
 ]
 
 
@@ -42,6 +44,12 @@ def _command(name: str, reference: str) -> str:
         "contact": f"{reference} 電話",
         "remind": f"{reference} 明日",
         "reply": f"{reference} こんにちは",
+        "household": f"{reference} {reference}",
+        "merge": f"{reference} {reference}",
+        "move": reference,
+        "canned": "",
+        "signature": "社協 佐藤",
+        "notify": "個別",
         "search": reference,
         "export": "",
         "newticket": "",
@@ -146,6 +154,9 @@ async def test_card_button_permissions(harness: Harness, action: str, role: str)
         "s:abc:claim",
         "s:1:st:closed",
         "s:1:pr:whenever",
+        # Send / Do-not-send of a canned reply pressed anywhere but on its preview.
+        "s:1:cs:1",
+        "s:1:cx:1",
     ],
 )
 async def test_forged_or_stale_card_data(harness: Harness, data: str) -> None:
