@@ -11,6 +11,7 @@ from bot.staff import invitations
 from bot.staff.invitations import (
     ALREADY_ANSWERED,
     CONFIRM,
+    CONFIRMED,
     DECLINE,
     NOT_CONFIRMED,
     ONLY_ADMINS,
@@ -92,6 +93,9 @@ async def test_a_link_works_once_and_only_after_an_admin_confirms(harness: Harne
     assert person.last.text == harness.en().gettext(WELCOME)
     edited = harness.api.messages[(harness.settings.staff_chat_id, request.message_id)]
     assert not (edited.reply_markup or {}).get("inline_keyboard")
+    assert "@hanako_6001" in edited.text and edited.text.endswith(
+        harness.ja().gettext(CONFIRMED).format(admin="Admin", person="Hanako")
+    )
 
     other = _newcomer(harness, 6002)
     before = len(harness.staff_messages())

@@ -172,12 +172,7 @@ async def open_invitation(
         session, opener.user_id, "staff_invite_opened", now, {"invitation_id": found.id}
     )
     staff_t = services.catalogs.translator_for(STAFF_LOCALE)
-    admins = await staff_names_by_user(session)
-    text = staff_t.gettext(OPENED).format(
-        person=_person(opener.name, opener.username, opener.user_id),
-        admin=escape(admins.get(found.created_by, str(found.created_by))),
-        districts=escape(_districts(services, found.districts, staff_t)),
-    )
+    text = await _opened_text(session, services, await get_invitation(session, found.id))
     buttons = (
         (
             Button(staff_t.gettext(CONFIRM), callbacks.invitation(found.id, "ok")),
@@ -193,6 +188,21 @@ async def open_invitation(
         meta={"invitation_id": found.id},
     )
     return Reply([Screen(t.gettext(WAIT_FOR_ADMIN))], outbox_waiting=True)
+
+
+async def _opened_text(
+    session: AsyncSession, services: Services, invitation: InvitationDTO | None
+) -> str:
+    """The staff group's message naming who opened an invitation (a sent message's text is
+    not kept, so it is made again from the invitation when a button answers it)."""
+    assert invitation is not None and invitation.used_by is not None
+    t = services.catalogs.translator_for(STAFF_LOCALE)
+    admins = await staff_names_by_user(session)
+    return t.gettext(OPENED).format(
+        person=_person(invitation.opener_name, invitation.opener_username, invitation.used_by),
+        admin=escape(admins.get(invitation.created_by, str(invitation.created_by))),
+        districts=escape(_districts(services, invitation.districts, t)),
+    )
 
 
 @dataclass(frozen=True)
@@ -234,7 +244,8 @@ async def decide(session: AsyncSession, services: Services, press: Press, reply:
     admin_name = (await staff_names_by_user(session)).get(press.user_id, str(press.user_id))
     line = await _carry_out(session, services, invitation, decision, press.user_id, admin_name)
     reply.toast = line[:190]
-    reply.replace_pressed = Screen(f"{target.text}\n{escape(line)}")
+    opened = await _opened_text(session, services, invitation)
+    reply.replace_pressed = Screen(f"{opened}\n{escape(line)}")
     reply.outbox_waiting = True
     return True
 
