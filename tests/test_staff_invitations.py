@@ -213,12 +213,14 @@ async def test_only_an_admin_can_confirm(harness: Harness) -> None:
 
 
 async def test_forged_invitation_buttons_change_nothing(harness: Harness) -> None:
-    """Made-up data, another invitation's id, or the right data on another message: a kind
-    refusal and no staff row."""
+    """Made-up data, another invitation's id, or the right data on another message (another
+    invitation's, or a reply that is no invitation): a kind refusal and no staff row."""
     token = await _invite(harness)
     other_token = await _invite(harness)
     person = _newcomer(harness)
     request = await _opened(harness, person, token)
+    second = _newcomer(harness, 6002)
+    other_request = await _opened(harness, second, other_token)
     admin = harness.staff(ADMIN_ID, "Admin")
     [data] = [d for label, d in admin.buttons(request) if label == harness.ja().gettext(CONFIRM)]
     invitation_id = int(data.split(":")[1])
@@ -228,6 +230,7 @@ async def test_forged_invitation_buttons_change_nothing(harness: Harness) -> Non
         (request, f"i:{invitation_id}:yes"),
         (request, "i:99999:ok"),
         (request, f"i:{invitation_id + 1}:ok"),
+        (other_request, data),
         (request, "i:" + "9" * 70),
         (elsewhere, data),
     ]
@@ -235,12 +238,8 @@ async def test_forged_invitation_buttons_change_nothing(harness: Harness) -> Non
     for message, forged_data in forged:
         await admin.press(message, forged_data)
     assert _toasts(harness, seen) == [harness.ja().gettext(REFUSAL)] * len(forged)
-    assert await _staff(harness, 6001) is None
+    assert await _staff(harness, 6001) is None and await _staff(harness, 6002) is None
     assert "staff_invite_confirmed" not in [a for _, a, _ in await _audit(harness)]
-    # The other invitation is still unused and can still be opened.
-    second = _newcomer(harness, 6002)
-    await _opened(harness, second, other_token)
-    assert second.last.text == harness.en().gettext(WAIT_FOR_ADMIN)
 
 
 async def test_a_claim_is_won_once(harness: Harness) -> None:
