@@ -302,3 +302,21 @@ def test_token_shape() -> None:
     assert not invitations.may_be_token("short")
     assert not invitations.may_be_token("A" * 65)
     assert not invitations.may_be_token("A" * 31 + "!")
+
+
+async def test_names_with_markup_are_shown_as_text(harness: Harness) -> None:
+    """A first name with HTML in it reaches the group and the staff list as plain text."""
+    admin = harness.staff(ADMIN_ID, "Admin", in_group=False)
+    await admin.send("/staff invite")
+    match = LINK.search(admin.last.text)
+    assert match is not None
+    person = _newcomer(harness)
+    person.first_name = "<b>Ha&na</b>"
+    request = await _opened(harness, person, match.group(1))
+    assert "&lt;b&gt;Ha&amp;na&lt;/b&gt;" in request.text
+    await harness.staff(ADMIN_ID, "Admin").click(harness.ja().gettext(CONFIRM), request)
+    await harness.relay()
+    member = await _staff(harness, 6001)
+    assert member is not None and member.display_name == "<b>Ha&na</b>" and member.districts == []
+    await admin.send("/staff list")
+    assert "&lt;b&gt;Ha&amp;na&lt;/b&gt; · @hanako_6001" in admin.last.text
