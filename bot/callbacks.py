@@ -25,6 +25,7 @@ class ButtonFamily(StrEnum):
     STAFF = "s"
     QUEUE = "q"
     SEARCH = "k"
+    INVITATION = "i"
 
 
 # Every service (a form each), then office information and the language.
@@ -76,6 +77,7 @@ STAFF_ACTIONS = (
 _STAFF = re.compile(r"s:(\d{1,12}):([a-z]{2,8})(?::([a-z0-9_]{1,40}))?")
 _QUEUE = re.compile(r"q:([a-z0-9_]{1,40}):(\d{1,5})")
 _SEARCH = re.compile(r"k:(\d{1,5}):(.{1,56})", re.DOTALL)
+_INVITATION = re.compile(r"i:(\d{1,12}):(ok|no)")
 _FORM = re.compile(r"f:(\d{1,9})\.(\d{1,9}):([a-z_]{1,16})(?::(\d{1,3}))?")
 
 
@@ -146,6 +148,17 @@ def search_page(words: str, page: int) -> str | None:
     """Data for a page button of /search, or None when the words do not fit in a button."""
     data = f"k:{page}:{words}"
     return data if len(data.encode()) <= 64 else None
+
+
+def invitation(invitation_id: int, action: str) -> str:
+    """Data for an admin's Confirm ("ok") or Decline ("no") of an opened staff invitation."""
+    return f"i:{invitation_id}:{action}"
+
+
+def parse_invitation(data: str | None) -> tuple[int, str] | None:
+    """The invitation id and "ok" or "no" of an invitation button; None for anything else."""
+    match = _INVITATION.fullmatch(data or "")
+    return (int(match.group(1)), match.group(2)) if match else None
 
 
 @dataclass(frozen=True)

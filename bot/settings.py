@@ -223,6 +223,8 @@ class Settings(BaseSettings):
     # status, assignee and district: anyone in the group reads it, so nothing personal by default.
     card_shows: Annotated[list[CardField], NoDecode] = []
     staff_page_size: int = Field(default=10, ge=1, le=50)
+    # How long a /staff invite link can be opened (once).
+    invitation_hours: int = Field(default=48, ge=1, le=168)
     digest_time: time = time(8, 30)
     office_opens: time = time(9, 0)
     office_closes: time = time(17, 0)

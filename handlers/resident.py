@@ -9,8 +9,10 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.channels.telegram.context import MadoguchiContext
 from bot.channels.telegram.files import fetch_upload
 from bot.channels.telegram.replies import run_once, send_reply
+from bot.i18n import locale_from_language_code
 from bot.resident import desk as frontdesk
 from bot.resident.desk import Event, Who
+from bot.staff import invitations
 
 PRIVATE = filters.ChatType.PRIVATE
 # Commands are read by hand rather than with CommandHandler so that an unknown command
@@ -37,10 +39,35 @@ async def _handle(update: Update, context: MadoguchiContext, event: Event) -> No
 
 
 async def on_command(update: Update, context: MadoguchiContext) -> None:
-    """Handles a command such as /start or /help."""
-    word = update.effective_message.text.split(maxsplit=1)[0][1:MAX_COMMAND_LENGTH]
-    command = word.split("@", 1)[0].lower()
+    """Handles a command such as /start or /help (and /start with a staff invitation)."""
+    word, *payload = update.effective_message.text.split(maxsplit=1)
+    command = word[1:MAX_COMMAND_LENGTH].split("@", 1)[0].lower()
+    if command == "start" and payload and invitations.may_be_token(payload[0]):
+        await _start_with_link(update, context, payload[0])
+        return
     await _handle(update, context, Event("command", text=command))
+
+
+async def _start_with_link(update: Update, context: MadoguchiContext, token: str) -> None:
+    """/start from a link: a staff invitation if the token names a usable one, else (in the
+    same transaction) the normal /start, so a used or expired link reveals nothing."""
+    services = context.services
+    user = update.effective_user
+    opener = invitations.Opener(
+        user.id, user.full_name, user.username, locale_from_language_code(user.language_code)
+    )
+
+    async def work(session):
+        reply = await invitations.open_invitation(session, services, opener, token)
+        if reply is None:
+            reply = await frontdesk.handle(
+                session, services, _who(update), Event("command", text="start")
+            )
+        return reply
+
+    reply = await run_once(update, context, work)
+    if reply is not None:
+        await send_reply(update, context, reply)
 
 
 async def on_text(update: Update, context: MadoguchiContext) -> None:

@@ -34,6 +34,8 @@ def _who(update: Update) -> StaffWho:
         reply_to_message_id=reply_to,
         language_code=user.language_code if user else None,
         reply_to_bot=to_bot,
+        username=user.username if user else None,
+        bot_username=update.get_bot().username or "",
     )
 
 
@@ -63,6 +65,19 @@ async def on_staff_button(update: Update, context: MadoguchiContext) -> None:
     data = update.callback_query.data
     reply = await run_once(
         update, context, lambda session: StaffDesk(session, services, _who(update)).button(data)
+    )
+    if reply is not None:
+        await send_reply(update, context, reply)
+
+
+async def on_invitation_button(update: Update, context: MadoguchiContext) -> None:
+    """Handles Confirm or Decline on an opened staff invitation."""
+    services = context.services
+    data = update.callback_query.data
+    reply = await run_once(
+        update,
+        context,
+        lambda session: StaffDesk(session, services, _who(update)).invitation_button(data),
     )
     if reply is not None:
         await send_reply(update, context, reply)
@@ -106,6 +121,7 @@ def register(app: Application, group: int) -> None:
                 "help", on_group_help, filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
             ),
             CallbackQueryHandler(on_staff_button, pattern=r"^[sqk]:"),
+            CallbackQueryHandler(on_invitation_button, pattern=r"^i:"),
             MessageHandler(
                 filters.REPLY
                 & (filters.TEXT | filters.CAPTION)

@@ -119,8 +119,37 @@ class StaffMember(Base):
     signature: Mapped[str | None] = mapped_column(String(64))
     # Told of assignments and residents' messages in a private chat instead of a group mention.
     notify_privately: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Their Telegram @username when last seen (it can change or be absent), for /staff list.
+    username: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StaffInvitation(Base):
+    """A one-time link an admin made for a new staff member: only the token's hash is kept.
+
+    Opening it (once, before it expires) records who opened it; they become staff only when
+    an admin confirms in the staff group.
+    """
+
+    __tablename__ = "staff_invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    districts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who opened it, as Telegram named them then, and the language to answer them in.
+    opener_name: Mapped[str | None] = mapped_column(String(64))
+    opener_username: Mapped[str | None] = mapped_column(String(32))
+    opener_locale: Mapped[str | None] = mapped_column(String(16))
+    # "confirmed" or "declined", by an admin, once.
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Draft(Base):

@@ -26,6 +26,7 @@ class StaffDTO(DTO):
     from_admin_list: bool = False
     signature: str | None = None
     notify_privately: bool = False
+    username: str | None = None
 
 
 class AuditDTO(DTO):
@@ -62,8 +63,10 @@ async def save_staff(
     now: datetime,
     *,
     from_admin_list: bool = False,
+    username: str | None = None,
 ) -> StaffDTO:
-    """Adds a staff member, or updates and reactivates an existing one."""
+    """Adds a staff member, or updates and reactivates an existing one (a known username is
+    kept unless a new one is given)."""
     row = await session.scalar(
         select(StaffMember).where(StaffMember.telegram_user_id == telegram_user_id)
     )
@@ -77,8 +80,21 @@ async def save_staff(
         now,
     )
     row.from_admin_list = from_admin_list
+    if username:
+        row.username = username[:32]
     await session.flush()
     return StaffDTO.model_validate(row)
+
+
+async def remember_username(
+    session: AsyncSession, telegram_user_id: int, username: str | None
+) -> None:
+    """Stores a staff member's current Telegram @username (or that they have none)."""
+    await session.execute(
+        update(StaffMember)
+        .where(StaffMember.telegram_user_id == telegram_user_id)
+        .values(username=username[:32] if username else None)
+    )
 
 
 async def deactivate_staff(session: AsyncSession, telegram_user_id: int, now: datetime) -> bool:

@@ -173,6 +173,10 @@ COMMANDS: tuple[StaffCommand, ...] = (
         "staff",
         StaffDesk.cmd_staff,
         (
+            N_(
+                "/staff invite [districts] – a one-time link for a new staff member, who "
+                "becomes staff when an admin confirms"
+            ),
             N_("/staff add user-id name [districts] – add or update a staff member"),
             N_("/staff remove user-id – remove a staff member"),
             N_("/staff list – list staff"),

@@ -26,7 +26,7 @@ from bot.numbers.reports import CHART_TITLE, render_stats, report_xlsx, weekly_c
 from bot.outbox.queue import enqueue
 from bot.screens import Button, Document, PrivateDelivery, Reply, Screen, plain, rows_of
 from bot.services import Services
-from bot.staff import canned, words
+from bot.staff import canned, invitations, words
 from bot.staff.cards import card_buttons, render_card, staff_form_context
 from bot.staff.dates import read_day
 from bot.staff.export import export_tickets
@@ -61,6 +61,7 @@ from storage.staff import (
     deactivate_staff,
     get_staff_by_user,
     recent_audit,
+    remember_username,
     revoke_former_admins,
     save_staff,
     staff_names,
@@ -147,6 +148,9 @@ class StaffWho:
     private: bool = False
     # The message replied to was one of the bot's own.
     reply_to_bot: bool = False
+    username: str | None = None
+    # The bot's own @username, for the links it makes.
+    bot_username: str = ""
 
 
 async def staff_for_user(
@@ -204,9 +208,12 @@ class StaffDesk:
             return None
         if not self.who.private and self.who.chat_id != self.services.settings.staff_chat_id:
             return None
-        return await staff_for_user(
+        staff = await staff_for_user(
             self.session, self.services, self.who.user_id, self.who.first_name
         )
+        if staff is not None and staff.username != self.who.username:
+            await remember_username(self.session, staff.telegram_user_id, self.who.username)
+        return staff
 
     def say(self, text: str) -> None:
         """Adds a plain message to the reply."""
@@ -713,6 +720,13 @@ class StaffDesk:
                 staff_list(self.t, await active_staff(self.session), self.services.profile)
             )
             return
+        if action == "invite":
+            self.say(
+                await invitations.create_invitation(
+                    self.session, self.services, self.who.user_id, rest, self.who.bot_username
+                )
+            )
+            return
         user_text, _, name_text = rest.strip().partition(" ")
         # A Telegram user id is a positive number of at most 19 digits (a 64-bit integer).
         if not user_text.isdecimal() or len(user_text) > 19 or int(user_text) >= 2**63:
@@ -728,11 +742,14 @@ class StaffDesk:
             await add_audit(
                 self.session, self.who.user_id, "staff_remove", now, {"user_id": user_id}
             )
+            if removed:
+                await invitations.tell_removed(self.session, self.services, user_id)
+                self.reply.outbox_waiting = True
             message = N_("Removed {user_id}.") if removed else N_("{user_id} is not staff.")
             self.say(self.t.gettext(message).format(user_id=user_id))
             return
         if action != "add":
-            self.say(self.t.gettext("Use /staff add, /staff remove or /staff list."))
+            self.say(self.t.gettext("Use /staff invite, /staff add, /staff remove or /staff list."))
             return
         words = name_text.split()
         district_keys = {d.key for d in self.services.profile.districts}
@@ -768,6 +785,18 @@ class StaffDesk:
         )
 
     # ---- buttons -----------------------------------------------------------------------------
+
+    async def invitation_button(self, data: str | None) -> Reply:
+        """Confirm or Decline on an opened staff invitation (admins; others are refused)."""
+        staff = await self.identify()
+        press = invitations.Press(
+            data, self.who.user_id, self.is_admin, self.who.chat_id, self.who.pressed_message_id
+        )
+        if staff is None or not await invitations.decide(
+            self.session, self.services, press, self.reply
+        ):
+            return self.refuse(toast=True)
+        return self.reply
 
     async def button(self, data: str | None) -> Reply:
         """Handles a press on a card or list button after checking who pressed it."""

@@ -76,6 +76,12 @@ AUDIT_LABELS = {
     "search": N_("search"),
     "canned_save": N_("canned reply saved"),
     "canned_remove": N_("canned reply removed"),
+    "staff_invite_created": N_("staff invitation made"),
+    "staff_invite_opened": N_("staff invitation opened"),
+    "staff_invite_confirmed": N_("staff invitation confirmed"),
+    "staff_invite_declined": N_("staff invitation declined"),
+    "staff_invite_expired": N_("expired staff invitation opened"),
+    "staff_invite_reused": N_("used staff invitation opened again"),
 }
 # How many of the latest history entries a ticket's details show; the rest come as a file.
 HISTORY_SHOWN = 15
@@ -279,7 +285,7 @@ def _history_line(
 
 
 def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> Screen:
-    """Every active staff member with their id and districts."""
+    """Every active staff member with their id, name, @username (when known) and districts."""
     if not staff:
         return Screen(
             escape(t.gettext("No staff yet. Admins add staff with /staff add <user id> <name>."))
@@ -292,6 +298,7 @@ def staff_list(t: Translator, staff: list[StaffDTO], profile: OfficeProfile) -> 
         )
         lines.append(
             f"{member.telegram_user_id} · {escape(member.display_name)}"
+            + (f" · @{escape(member.username)}" if member.username else "")
             + (f" · {escape(districts)}" if districts else "")
         )
     return Screen("\n".join(lines))

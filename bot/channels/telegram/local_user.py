@@ -33,6 +33,7 @@ class LocalUser:
         update_ids: itertools.count | None = None,
         first_name: str = "Resident",
         group_id: int | None = None,
+        username: str | None = None,
     ) -> None:
         self.app = app
         self.api = api
@@ -40,6 +41,7 @@ class LocalUser:
         self.language_code = language_code
         self.first_name = first_name
         self.group_id = group_id
+        self.username = username
         self._update_ids = update_ids if update_ids is not None else itertools.count(1)
         self.last_update: dict[str, Any] | None = None
 
@@ -52,6 +54,8 @@ class LocalUser:
         user = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
         if self.language_code:
             user["language_code"] = self.language_code
+        if self.username:
+            user["username"] = self.username
         return user
 
     def _chat(self) -> dict[str, Any]:
