@@ -44,6 +44,7 @@ from bot.staff.views import (
 from bot.staff.words import CONTACT_SHORT, QUEUE_SHORT, Word, labels
 from bot.tickets.lifecycle import CONTACT_LABELS, OUTCOME_LABELS, SETTABLE_STATUSES, open_case_for
 from bot.tickets.reference import parse_reference
+from bot.volunteers.registry import VOLUNTEER_CENTRE_SERVICES
 from storage.attachments import attachment_content, attachments_of
 from storage.models import Priority, TicketStatus
 from storage.outbox import OutboxDTO, outbox_message_for
@@ -82,6 +83,7 @@ QUEUE_STATUSES = (
     TicketStatus.RESOLVED,
 )
 MINE = N_("Mine")
+VOLUNTEER_CENTRE = N_("Volunteer centre")
 FROM_RESIDENT = N_("Sent by the resident of {reference}")
 NO_PERSON = N_(
     "{reference} has no resident behind it in the bot (taken by phone, or their data was erased)."
@@ -272,6 +274,14 @@ class StaffDesk:
             (
                 Word("unassigned", t.gettext("Unassigned"), QUEUE_SHORT["unassigned"]),
                 TicketQuery(open_only=True, unassigned=True),
+            ),
+            (
+                Word(
+                    "volunteer_centre",
+                    t.gettext(VOLUNTEER_CENTRE),
+                    QUEUE_SHORT["volunteer_centre"],
+                ),
+                TicketQuery(open_only=True, services=VOLUNTEER_CENTRE_SERVICES),
             ),
         ]
         by_status = [

@@ -38,6 +38,9 @@ EVENT_LABELS = {
     "told_taken_up": N_("resident told it was taken up"),
     "reminder": N_("follow-up date set"),
     "contact": N_("contact"),
+    "volunteer_asked": N_("volunteer asked"),
+    "volunteer_accepted": N_("volunteer accepted"),
+    "volunteer_declined": N_("volunteer declined"),
 }
 # Why the system closed a ticket (staff write their own reasons).
 SYSTEM_CLOSE_REASONS = {
@@ -252,6 +255,8 @@ def _history_line(
     elif event.kind == "referred":
         partner = profile.partner(event.data.get("partner", ""))
         detail = ": " + escape(partner.name.get(t.locale) if partner else "")
+    elif event.kind.startswith("volunteer_") and event.data.get("volunteer"):
+        detail = ": " + escape(event.data["volunteer"])
     elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):
         detail = ": " + escape(_close_detail(event.data, t))
     return f"{when} {escape(who)} – {label}{detail}"

@@ -41,6 +41,7 @@ QUEUE_SHORT = {
     "mine": ("自分", "自分の", "私", "わたし", "me"),
     "urgent": ("緊急", "至急"),
     "unassigned": ("未担当", "担当なし", "担当者なし"),
+    "volunteer_centre": ("ボランティア", "ボラセン"),
 }
 LEADING_NOTE = re.compile(r"^\s*[（(][^）)]*[）)]\s*")
 # Typed parts of a name shorter than this are not looked for inside names.
