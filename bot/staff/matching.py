@@ -57,7 +57,7 @@ NO = N_("Not this time")
 def _choice(form: str, step: str, value: str | None, t: Translator) -> str:
     """The label of a form's choice in a language ('' for none)."""
     for choice in FORMS[form].step(step).choices:
-        if choice.key == value:
+        if choice.value == value:
             return t.gettext(choice.label)
     return ""
 

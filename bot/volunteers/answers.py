@@ -6,6 +6,7 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.forms.engine import format_phone
 from bot.i18n import N_, STAFF_LOCALE, Translator
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
@@ -134,7 +135,8 @@ async def _tell_staff(
     if yes and asked_by is not None:
         method = volunteer.profile.get("contact_method")
         contact = staff_t.gettext(CONTACT_LABELS.get(method, CONTACT_LABELS["chat"])).format(
-            registration=registration, phone=escape(volunteer.profile.get("phone") or "")
+            registration=registration,
+            phone=escape(format_phone(volunteer.profile.get("phone") or "")),
         )
         private = staff_t.gettext(CONTACT_FOR_STAFF).format(
             registration=registration, reference=reference, contact=contact
