@@ -41,6 +41,7 @@ def _command(name: str, reference: str) -> str:
         "person": reference,
         "contact": f"{reference} 電話",
         "remind": f"{reference} 明日",
+        "match": reference,
         "reply": f"{reference} こんにちは",
         "search": reference,
         "export": "",

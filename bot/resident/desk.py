@@ -494,6 +494,8 @@ class Desk:
             return
         self.show(views.notice(said))
         self.reply.outbox_waiting = True
+        # No to the yearly question deleted their registration.
+        self.reply.erased = pressed.action == "rn"
 
     async def press_form(self, pressed: ButtonData) -> None:
         """A button of the question on screen (not of an earlier one)."""
