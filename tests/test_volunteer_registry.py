@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.numbers.figures import collect_digest
 from bot.staff.matching import NOT_AVAILABLE
 from bot.staff.views import refusal
 from bot.tickets.retention import apply_retention
+from bot.volunteers.ranking import wanted_slots
 from bot.volunteers.renewal import RENEWAL_QUESTION
 from storage.models import Volunteer, VolunteerMatch
 from tests.fakes import Harness, UserClient
@@ -300,3 +302,21 @@ async def test_erasure_removes_the_volunteer_record_and_its_matches(harness: Har
     assert await registry(harness) == []
     assert await matches(harness) == []
     assert (await ticket(harness, registration.id)).erased
+
+
+@pytest.mark.parametrize(
+    ("when", "slots"),
+    [
+        ("毎週火曜日の午後", {"weekday_day"}),
+        ("土日の夜", {"weekend_evening"}),
+        ("Every Saturday morning", {"weekend_day"}),
+        ("１２月３日 １０時から", {"weekday_day", "weekend_day"}),
+        ("平日", {"weekday_day", "weekday_evening"}),
+        ("いつでも", None),
+        ("", None),
+    ],
+)
+def test_the_time_of_a_request_is_read_from_its_words(when: str, slots: set[str] | None) -> None:
+    """Weekdays or the weekend, day or evening, in Japanese or English; a date alone says
+    nothing of the part of the week, and no such words leave availability out of the ranking."""
+    assert wanted_slots(when) == slots

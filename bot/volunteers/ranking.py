@@ -31,8 +31,13 @@ def wanted_slots(when: str | None) -> set[str] | None:
     evening, daytime = bool(EVENING_WORDS.search(text)), bool(DAYTIME_WORDS.search(text))
     if not (weekend or weekday or evening or daytime):
         return None
-    days = set(WEEKDAY if weekday or not weekend else ()) | set(WEEKEND if weekend else ())
-    times = set(EVENING if evening else ()) | set(DAYTIME if daytime or not evening else ())
+    # What the words do not narrow down stays open: "Tuesdays" is any time of that day.
+    days = set(WEEKDAY if weekday or not weekend else ()) | set(
+        WEEKEND if weekend or not weekday else ()
+    )
+    times = set(EVENING if evening or not daytime else ()) | set(
+        DAYTIME if daytime or not evening else ()
+    )
     return days & times
 
 
