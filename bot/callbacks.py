@@ -26,6 +26,10 @@ class ButtonFamily(StrEnum):
     QUEUE = "q"
     SEARCH = "k"
     INVITATION = "i"
+    # A volunteer's answer to a request or to the yearly consent question (resident side).
+    VOLUNTEER = "u"
+    # Staff asking a registered volunteer about a request (staff side).
+    MATCH = "v"
 
 
 # Every service (a form each), then office information and the language.
@@ -78,6 +82,8 @@ _STAFF = re.compile(r"s:(\d{1,12}):([a-z]{2,8})(?::([a-z0-9_]{1,40}))?")
 _QUEUE = re.compile(r"q:([a-z0-9_]{1,40}):(\d{1,5})")
 _SEARCH = re.compile(r"k:(\d{1,5}):(.{1,56})", re.DOTALL)
 _INVITATION = re.compile(r"i:(\d{1,12}):(ok|no)")
+_VOLUNTEER = re.compile(r"u:([mr])(\d{1,12}):([yn])")
+_MATCH = re.compile(r"v:(\d{1,12}):(\d{1,12})")
 _FORM = re.compile(r"f:(\d{1,9})\.(\d{1,9}):([a-z_]{1,16})(?::(\d{1,3}))?")
 
 
@@ -137,6 +143,23 @@ def open_case(resident_id: int) -> str:
     """Data for the button on a crisis alert that opens a case for its resident (the number
     names the resident, not a ticket)."""
     return f"s:{resident_id}:case"
+
+
+def volunteer_answer(kind: str, number: int, yes: bool) -> str:
+    """Data for a volunteer's yes or no: to a match ("m", its id) or to the yearly consent
+    question ("r", the volunteer's id)."""
+    return f"u:{kind}{number}:{'y' if yes else 'n'}"
+
+
+def ask_volunteer(ticket_id: int, volunteer_id: int) -> str:
+    """Data for staff asking a registered volunteer about a request."""
+    return f"v:{ticket_id}:{volunteer_id}"
+
+
+def parse_ask(data: str | None) -> tuple[int, int] | None:
+    """(request ticket id, volunteer id) of an ask button; None for anything we did not make."""
+    match = _MATCH.fullmatch(data or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def queue_page(filter_key: str, page: int) -> str:
@@ -212,6 +235,11 @@ def parse(data: str | None, locales: tuple[str, ...]) -> ButtonData | None:
         return ButtonData(family, rest) if rest in allowed[family] else None
     if family is ButtonFamily.FOLLOW_UP and rest.isdecimal() and len(rest) <= 12:
         return ButtonData(family, "pick", index=int(rest))
+    if family is ButtonFamily.VOLUNTEER:
+        answer = _VOLUNTEER.fullmatch(data)
+        if answer is None:
+            return None
+        return ButtonData(family, answer.group(1) + answer.group(3), index=int(answer.group(2)))
     match = _FORM.fullmatch(data)
     if family is not ButtonFamily.FORM or match is None or match.group(3) not in FORM_ACTIONS:
         return None

@@ -195,6 +195,13 @@ class Settings(BaseSettings):
     draft_retention_hours: int = Field(default=72, ge=1)
     closed_retention_days: int = Field(default=90, ge=1)
     volunteer_retention_days: int = Field(default=365, ge=1)
+    # The registry: volunteers are asked to renew their consent to be contacted this often,
+    # and paused when they do not answer within the second period.
+    volunteer_renewal_days: int = Field(default=365, ge=1)
+    volunteer_renewal_answer_days: int = Field(default=30, ge=1)
+    # The volunteer centre's coordinator (a staff member's Telegram user id): volunteer
+    # registrations and requests are assigned to them rather than to a district's 地区担当.
+    volunteer_centre_id: int | None = None
     outbox_interval_seconds: float = Field(default=2.0, gt=0)
     outbox_max_attempts: int = Field(default=40, ge=1)
     # Telegram asks for about one message a second per chat; 0 turns the pause off (tests).

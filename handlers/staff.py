@@ -12,6 +12,7 @@ from bot.resident import desk as frontdesk
 from bot.resident.desk import Event, Who
 from bot.staff.commands import STAFF_COMMANDS, run_command
 from bot.staff.desk import StaffDesk, StaffWho
+from bot.staff.matching import press_ask
 
 
 def _who(update: Update) -> StaffWho:
@@ -63,8 +64,10 @@ async def on_staff_button(update: Update, context: MadoguchiContext) -> None:
     """Handles a press on a ticket card or a ticket list."""
     services = context.services
     data = update.callback_query.data
+    # Asking a volunteer about a request (/match) has buttons of its own.
+    press = press_ask if (data or "").startswith("v:") else StaffDesk.button
     reply = await run_once(
-        update, context, lambda session: StaffDesk(session, services, _who(update)).button(data)
+        update, context, lambda session: press(StaffDesk(session, services, _who(update)), data)
     )
     if reply is not None:
         await send_reply(update, context, reply)
@@ -120,7 +123,7 @@ def register(app: Application, group: int) -> None:
             CommandHandler(
                 "help", on_group_help, filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
             ),
-            CallbackQueryHandler(on_staff_button, pattern=r"^[sqk]:"),
+            CallbackQueryHandler(on_staff_button, pattern=r"^[sqkv]:"),
             CallbackQueryHandler(on_invitation_button, pattern=r"^i:"),
             MessageHandler(
                 filters.REPLY

@@ -20,11 +20,13 @@ from storage.models import (
 
 @dataclass(frozen=True)
 class TargetRule:
-    """Tickets of this priority and/or service (None: any) are overdue after `days` business days."""
+    """Tickets of this priority and/or service (None: any) are overdue after `days` business days
+    (an exempt rule's tickets never are)."""
 
     days: int
     priority: str | None = None
     service: str | None = None
+    exempt: bool = False
 
 
 async def counts_by(session: AsyncSession, column, *conditions) -> dict[str, int]:
@@ -35,7 +37,7 @@ async def counts_by(session: AsyncSession, column, *conditions) -> dict[str, int
 
 def overdue_condition(today_bday: int, rules: Sequence[TargetRule]):
     """Open tickets older than the target of the first rule they match."""
-    loosest = min(rule.days for rule in rules)
+    loosest = min(rule.days for rule in rules if not rule.exempt)
     overdue = []
     earlier: list = []
     for rule in rules:
@@ -50,13 +52,14 @@ def overdue_condition(today_bday: int, rules: Sequence[TargetRule]):
                 if condition is not None
             ),
         )
-        overdue.append(
-            and_(
-                matches,
-                *(not_(e) for e in earlier),
-                Ticket.created_bday + Ticket.paused_bdays < today_bday - rule.days,
+        if not rule.exempt:
+            overdue.append(
+                and_(
+                    matches,
+                    *(not_(e) for e in earlier),
+                    Ticket.created_bday + Ticket.paused_bdays < today_bday - rule.days,
+                )
             )
-        )
         earlier.append(matches)
     return and_(
         open_ticket_condition(),

@@ -1,4 +1,4 @@
-"""SQLAlchemy models: residents, drafts, tickets, events, the inbox, processed updates and the outbox."""
+"""SQLAlchemy models: residents, drafts, tickets, events, the inbox, the outbox, the volunteer registry."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     false,
     text,
 )
@@ -436,3 +437,58 @@ class Attachment(Base):
     # The file's bytes as base64 text, so they are sealed like every other sensitive column.
     content: Mapped[str] = mapped_column(EncryptedText())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class VolunteerStatus(StrEnum):
+    """Where a registered volunteer stands, as stored in `volunteers.status`."""
+
+    # Listed for matching and asked once a year to renew their consent to be contacted.
+    ACTIVE = "active"
+    # Did not answer the renewal (or asked for a break): not listed; erased after a year idle.
+    PAUSED = "paused"
+
+
+class Volunteer(Base):
+    """A registered volunteer: a living record of the volunteer centre, not a ticket that ages."""
+
+    __tablename__ = "volunteers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Erasing the resident (/delete, retention) erases their registration with them.
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    # The registration request it came from (its reference names the volunteer to staff).
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    # Interests, availability and how to reach them (phone): sealed like a ticket's answers.
+    profile: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
+    district_key: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    # The day they last agreed to be contacted (at registration, then once a year).
+    consent_renewed_on: Mapped[date] = mapped_column(Date)
+    # When they were last asked to renew and have not answered yet (None: not waiting).
+    renewal_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class VolunteerMatch(Base):
+    """A volunteer asked to help with one request, and their answer."""
+
+    __tablename__ = "volunteer_matches"
+    __table_args__ = (UniqueConstraint("ticket_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("volunteers.id", ondelete="CASCADE"), index=True
+    )
+    # asked, accepted or declined.
+    status: Mapped[str] = mapped_column(String(16))
+    asked_by: Mapped[int | None] = mapped_column(BigInteger)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

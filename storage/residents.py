@@ -17,6 +17,7 @@ from storage.models import (
     OutboxMessage,
     Resident,
     Ticket,
+    Volunteer,
 )
 from storage.tickets import scrub_tickets
 
@@ -195,10 +196,14 @@ async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int)
 
 
 async def delete_idle_residents(session: AsyncSession, idle_before: datetime) -> int:
-    """Deletes residents idle since a date who have no tickets and no draft left."""
+    """Deletes residents idle since a date who have no tickets, no draft and no volunteer
+    registration left."""
     has_ticket = select(Ticket.id).where(Ticket.resident_id == Resident.id).exists()
     has_draft = select(Draft.id).where(Draft.resident_id == Resident.id).exists()
+    volunteers = select(Volunteer.id).where(Volunteer.resident_id == Resident.id).exists()
     result = await session.execute(
-        delete(Resident).where(Resident.updated_at < idle_before, ~has_ticket, ~has_draft)
+        delete(Resident).where(
+            Resident.updated_at < idle_before, ~has_ticket, ~has_draft, ~volunteers
+        )
     )
     return result.rowcount or 0

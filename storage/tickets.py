@@ -19,6 +19,7 @@ from storage.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    Volunteer,
     open_ticket_condition,
 )
 
@@ -273,6 +274,7 @@ class TicketQuery:
     unassigned: bool = False
     priority: str | None = None
     service: str | None = None
+    services: tuple[str, ...] = ()
     district_key: str | None = None
     reference: str | None = None
     phone: str | None = None
@@ -294,6 +296,8 @@ def _conditions(query: TicketQuery) -> list[Any]:
         conditions.append(Ticket.priority == query.priority)
     if query.service:
         conditions.append(Ticket.service == query.service)
+    if query.services:
+        conditions.append(Ticket.service.in_(query.services))
     if query.district_key:
         conditions.append(Ticket.district_key == query.district_key)
     if query.reference:
@@ -460,11 +464,13 @@ async def tickets_to_erase(
     session: AsyncSession, closed_before: datetime, volunteers_idle_before: datetime
 ) -> tuple[list[int], list[int]]:
     """Ids of tickets whose personal data retention has run out: closed ones, and volunteer
-    registrations without activity."""
+    registrations without activity (a registration behind a registry record is kept with it)."""
+    in_registry = select(Volunteer.id).where(Volunteer.ticket_id == Ticket.id).exists()
     closed = list(
         await session.scalars(
             select(Ticket.id).where(
                 Ticket.erased.is_(False),
+                ~in_registry,
                 or_(
                     and_(Ticket.status == TicketStatus.CLOSED, Ticket.closed_at < closed_before),
                     and_(
@@ -479,6 +485,7 @@ async def tickets_to_erase(
             Ticket.service == "volunteer_registration",
             Ticket.last_activity_at < volunteers_idle_before,
             Ticket.erased.is_(False),
+            ~in_registry,
         )
     )
     return closed, [ticket_id for ticket_id in idle if ticket_id not in set(closed)]

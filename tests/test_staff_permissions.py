@@ -43,6 +43,7 @@ def _command(name: str, reference: str) -> str:
         "person": reference,
         "contact": f"{reference} 電話",
         "remind": f"{reference} 明日",
+        "match": reference,
         "reply": f"{reference} こんにちは",
         "household": f"{reference} {reference}",
         "merge": f"{reference} {reference}",

@@ -80,10 +80,12 @@ class StatsData:
 
 
 def target_rules(services: Services) -> tuple[agg.TargetRule, ...]:
-    """The service-level targets, first match wins: urgent tickets, food support, the rest."""
+    """The service-level targets, first match wins: urgent tickets, volunteer registrations
+    (registry records that never age), food support, the rest."""
     s = services.settings
     return (
         agg.TargetRule(s.target_urgent_days, priority=Priority.URGENT),
+        agg.TargetRule(0, service="volunteer_registration", exempt=True),
         agg.TargetRule(s.target_food_days, service="food"),
         agg.TargetRule(s.target_default_days),
     )
@@ -102,6 +104,8 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
     urgent = (is_open, Ticket.priority == Priority.URGENT)
     unassigned = (is_open, Ticket.assignee_id.is_(None))
     overdue = agg.overdue_condition(today_bday, target_rules(services))
+    # A volunteer registration is a record of the registry, not a request waiting for an answer.
+    not_ageing = Ticket.service != "volunteer_registration"
     names = await staff_names(session)
     follow_ups = await follow_ups_due(session, today)
 
@@ -117,7 +121,7 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
         urgent=[r for r, _ in await agg.references(session, LIST_LIMIT, *urgent)],
         unassigned_count=await agg.count(session, *unassigned),
         unassigned=[r for r, _ in await agg.references(session, LIST_LIMIT, *unassigned)],
-        longest_waiting=aged(await agg.references(session, 5, is_open)),
+        longest_waiting=aged(await agg.references(session, 5, is_open, not_ageing)),
         overdue_count=await agg.count(session, overdue),
         overdue=aged(await agg.references(session, LIST_LIMIT, overdue, order=Ticket.created_bday)),
         follow_ups=[

@@ -55,6 +55,7 @@ from bot.staff.views import refusal
 from bot.tickets import lifecycle as tickets
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
+from bot.volunteers.answers import answer as volunteer_answer
 from storage.attachments import count_attachments
 from storage.dto import KEEP, Keep
 from storage.models import Priority, TicketStatus
@@ -482,6 +483,19 @@ class Desk:
     async def press_follow_up(self, pressed: ButtonData) -> None:
         """Which request a waiting message is about."""
         await self.on_follow_up_choice(pressed.index)
+
+    async def press_volunteer(self, pressed: ButtonData) -> None:
+        """A volunteer's yes or no, to a request or to the yearly consent question."""
+        said = await volunteer_answer(
+            self.session, self.services, self.resident, self.t, pressed.action, pressed.index
+        )
+        if said is None:
+            self.stale()
+            return
+        self.show(views.notice(said))
+        self.reply.outbox_waiting = True
+        # No to the yearly question deleted their registration.
+        self.reply.erased = pressed.action == "rn"
 
     async def press_form(self, pressed: ButtonData) -> None:
         """A button of the question on screen (not of an earlier one)."""
@@ -950,6 +964,7 @@ BUTTONS: dict[
     ButtonFamily.NEW_TICKET: (None, Desk.press_new_ticket),
     ButtonFamily.FOLLOW_UP: (ResidentScreen.FOLLOW_UP, Desk.press_follow_up),
     ButtonFamily.FORM: (ResidentScreen.FORM, Desk.press_form),
+    ButtonFamily.VOLUNTEER: (None, Desk.press_volunteer),
 }
 
 # The resident commands (anything else gets a kind answer).

@@ -29,6 +29,7 @@ from storage.tickets import (
     tickets_of_resident,
     update_ticket,
 )
+from storage.volunteers import volunteer_of_resident
 
 # What a group holds of a resident's own words, and how long a bot may delete its messages
 # there (Telegram allows 48 hours; the margin covers a relay that is behind).
@@ -41,6 +42,13 @@ ERASED_FOR_STAFF = N_(
 )
 # More parts than this and /mydata comes as a file instead of a run of messages.
 MAX_MESSAGES = 3
+VOLUNTEER_RECORD = N_(
+    "Volunteer registry: {status}; you last agreed to be contacted on {day} (we ask once a year)."
+)
+VOLUNTEER_STATUSES = {
+    "active": N_("registered"),
+    "paused": N_("paused (we do not contact you)"),
+}
 
 
 async def my_data(
@@ -138,6 +146,19 @@ async def my_data(
             )
             for f in files
             if f.ticket_id == ticket.id
+        ]
+    volunteer = await volunteer_of_resident(session, resident.id)
+    if volunteer is not None:
+        lines += [
+            "",
+            escape(
+                t.gettext(VOLUNTEER_RECORD).format(
+                    status=t.gettext(
+                        VOLUNTEER_STATUSES.get(volunteer.status, VOLUNTEER_STATUSES["active"])
+                    ),
+                    day=format_day(volunteer.consent_renewed_on, t.locale),
+                )
+            ),
         ]
     lines += ["", escape(t.gettext("To delete all of this, send /delete."))]
     text = "\n".join(lines)

@@ -15,6 +15,7 @@ from bot.i18n import N_, Translator
 from bot.screens import Reply, Screen
 from bot.staff import households, preferences
 from bot.staff.desk import StaffDesk
+from bot.staff.matching import cmd_match
 from bot.staff.views import REPLY_HINT, bold
 from storage.staff import StaffDTO
 
@@ -126,6 +127,16 @@ COMMANDS: tuple[StaffCommand, ...] = (
         "remind",
         StaffDesk.cmd_remind,
         (N_("/remind 1234-5678 day [note] – a follow-up date (tomorrow, 12/3 …) for the digest"),),
+    ),
+    StaffCommand(
+        "match",
+        cmd_match,
+        (
+            N_(
+                "/match 1234-5678 – registered volunteers for a volunteer request, best fit first; "
+                "ask one with a button"
+            ),
+        ),
     ),
     StaffCommand(
         "reply", StaffDesk.cmd_reply, (N_("/reply 1234-5678 text – message to the resident"),)

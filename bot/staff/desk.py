@@ -50,6 +50,7 @@ from bot.tickets.lifecycle import (
     outcome_labels,
 )
 from bot.tickets.reference import parse_reference
+from bot.volunteers.registry import VOLUNTEER_CENTRE_SERVICES
 from storage.attachments import attachment_content, attachments_of
 from storage.models import Priority, TicketStatus
 from storage.outbox import OutboxDTO, outbox_message_for
@@ -90,6 +91,7 @@ QUEUE_STATUSES = (
     TicketStatus.RESOLVED,
 )
 MINE = N_("Mine")
+VOLUNTEER_CENTRE = N_("Volunteer centre")
 FROM_RESIDENT = N_("Sent by the resident of {reference}")
 NO_PERSON = N_(
     "{reference} has no resident behind it in the bot (taken by phone, or their data was erased)."
@@ -296,6 +298,14 @@ class StaffDesk:
             (
                 Word("unassigned", t.gettext("Unassigned"), QUEUE_SHORT["unassigned"]),
                 TicketQuery(open_only=True, unassigned=True),
+            ),
+            (
+                Word(
+                    "volunteer_centre",
+                    t.gettext(VOLUNTEER_CENTRE),
+                    QUEUE_SHORT["volunteer_centre"],
+                ),
+                TicketQuery(open_only=True, services=VOLUNTEER_CENTRE_SERVICES),
             ),
         ]
         by_status = [

@@ -44,6 +44,9 @@ EVENT_LABELS = {
     "merged_from": N_("duplicate merged in"),
     "moved_out": N_("resident's message moved to"),
     "moved_in": N_("resident's message moved here from"),
+    "volunteer_asked": N_("volunteer asked"),
+    "volunteer_accepted": N_("volunteer accepted"),
+    "volunteer_declined": N_("volunteer declined"),
 }
 # How the resident agreed to a referral.
 REFERRAL_CONSENT = {
@@ -279,6 +282,8 @@ def _history_line(
             detail += escape(f"（{t.gettext(REFERRAL_CONSENT[event.data['consent']])}）")
     elif event.kind in LINK_KINDS and event.data.get("with"):
         detail = " " + escape("、".join(event.data["with"]))
+    elif event.kind.startswith("volunteer_") and event.data.get("volunteer"):
+        detail = ": " + escape(event.data["volunteer"])
     elif event.kind == "closed" and (event.data.get("reason") or event.data.get("outcome")):
         detail = ": " + escape(_close_detail(event.data, t, profile))
     return f"{when} {escape(who)} – {label}{detail}"

@@ -41,6 +41,7 @@ QUEUE_SHORT = {
     "mine": ("自分", "自分の", "私", "わたし", "me"),
     "urgent": ("緊急", "至急"),
     "unassigned": ("未担当", "担当なし", "担当者なし"),
+    "volunteer_centre": ("ボランティア", "ボラセン"),
 }
 # What staff write after /refer … when they asked the resident and the resident agreed.
 AGREED = ("同意あり", "同意済み", "同意済", "本人同意", "同意", "agreed")

@@ -13,6 +13,11 @@ from bot.screens import Screen
 from bot.services import Services
 from bot.settings import OfficeProfile
 from bot.tickets.reference import new_reference
+from bot.volunteers.registry import (
+    VOLUNTEER_CENTRE_SERVICES,
+    record_registration,
+    volunteer_centre_staff,
+)
 from storage.models import OPEN_STATUSES, Priority, TicketStatus
 from storage.outbox import attach_alerts
 from storage.residents import ResidentDTO, delete_draft
@@ -129,8 +134,11 @@ async def open_ticket(
     answers = dict(state.answers)
     district = answers.get("district")
     district_key = district if district not in (None, UNKNOWN_DISTRICT) else None
-    coordinator = None
-    if services.settings.district_routing == "assign" and entered_by is None:
+    coordinator, reason = None, "district"
+    if entered_by is None and form.key in VOLUNTEER_CENTRE_SERVICES:
+        # The volunteer centre's work goes to its coordinator, whatever the district.
+        coordinator, reason = await volunteer_centre_staff(session, services), "volunteer_centre"
+    elif services.settings.district_routing == "assign" and entered_by is None:
         coordinator = await district_coordinator(session, services, district_key)
     # A request taken by phone or at the counter stays with whoever took it.
     assignee = entered_by or coordinator
@@ -184,8 +192,10 @@ async def open_ticket(
             "system",
             None,
             now,
-            {"staff_id": coordinator.id, "reason": "district"},
+            {"staff_id": coordinator.id, "reason": reason},
         )
+    if form.key == "volunteer_registration" and resident is not None and entered_by is None:
+        await record_registration(session, services, resident, ticket, answers)
     if services.settings.staff_chat_id is not None:
         # The card's text is rendered when it is sent, so it always shows the current state.
         await enqueue(

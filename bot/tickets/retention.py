@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
+from bot.volunteers.renewal import renew_consents
 from storage import inbox
 from storage.db import forget_erased
 from storage.line import forget_line_events_before, forget_line_users_without_residents
@@ -47,7 +48,8 @@ async def purge_expired(services: Services, now: datetime) -> None:
 
 async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
     """Deletes expired drafts, erases closed tickets and idle volunteer registrations past
-    their time, removes residents with nothing left, and records the run (counts only)."""
+    their time, asks volunteers to renew their consent yearly (pausing, then erasing, those who
+    do not answer), removes residents with nothing left, and records the run (counts only)."""
     s = services.settings
     async with services.db.begin() as session:
         drafts = await delete_drafts_older_than(
@@ -69,6 +71,7 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
                 session, ticket_id, "erased", "system", None, now, {"reason": "retention"}
             )
             await queue_card_refresh(session, services, ticket_id)
+        registry = await renew_consents(session, services, now)
         residents = await delete_idle_residents(
             session, now - timedelta(days=s.closed_retention_days)
         )
@@ -82,7 +85,7 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
             "residents": residents,
         }
         await record_retention_run(session, now, **counts)
-    if any(counts.values()):
+    if any(counts.values()) or registry["erased"]:
         await forget_erased(services.db)
-    log.info("retention run: %s", counts)
-    return counts
+    log.info("retention run: %s, volunteer registry: %s", counts, registry)
+    return counts | {f"volunteers_{key}": value for key, value in registry.items()}

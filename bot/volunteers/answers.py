@@ -1,0 +1,144 @@
+"""A volunteer answers with a button: yes or no to a request, or to the yearly consent question."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forms.engine import format_phone
+from bot.i18n import N_, STAFF_LOCALE, Translator
+from bot.outbox.queue import enqueue
+from bot.screens import Screen
+from bot.services import Services
+from bot.tickets.lifecycle import OUTCOME_LABELS
+from storage.residents import ResidentDTO
+from storage.staff import staff_names_by_user
+from storage.tickets import add_ticket_event, get_ticket
+from storage.volunteers import (
+    VolunteerDTO,
+    answer_match,
+    delete_volunteer,
+    get_match,
+    renew_consent,
+    volunteer_of_resident,
+)
+
+ALREADY_ANSWERED = N_("Thank you, we already have your answer to this.")
+ACCEPTED = N_(
+    "Thank you for offering to help! The volunteer centre will contact you with the details."
+)
+DECLINED = N_("Thank you for letting us know. We may ask you again another time.")
+RENEWED = N_("Thank you. You stay registered with the volunteer centre for another year.")
+UNREGISTERED = N_(
+    "Your volunteer registration has been deleted. Thank you for your interest in volunteering."
+)
+STAFF_ACCEPTED = N_(
+    "✓ The volunteer of {registration} accepted request {reference}. Their contact details "
+    "went to {name} privately. Once it is arranged: /close {reference} {outcome}"
+)
+STAFF_DECLINED = N_(
+    "The volunteer of {registration} cannot help with {reference} this time. /match "
+    "{reference} lists other volunteers."
+)
+CONTACT_FOR_STAFF = N_(
+    "How to reach the volunteer of {registration} (who accepted {reference}): {contact}"
+)
+CONTACT_LABELS = {
+    "chat": N_("in the bot: /reply {registration} and your message"),
+    "phone": N_("by phone: {phone}"),
+    "counter": N_("they will come to the counter"),
+}
+
+
+async def answer(
+    session: AsyncSession,
+    services: Services,
+    resident: ResidentDTO,
+    t: Translator,
+    action: str,
+    number: int,
+) -> str | None:
+    """Records a volunteer's answer; returns what to tell them, or None for a button that is
+    not theirs (forged, or their registration is gone)."""
+    volunteer = await volunteer_of_resident(session, resident.id)
+    if volunteer is None:
+        return None
+    kind, yes = action[0], action[1] == "y"
+    if kind == "r":
+        if number != volunteer.id:
+            return None
+        return await _renewal(session, services, volunteer, t, yes)
+    match = await get_match(session, number)
+    if match is None or match.volunteer_id != volunteer.id:
+        return None
+    now = services.clock()
+    if not await answer_match(session, match.id, "accepted" if yes else "declined", now):
+        return t.gettext(ALREADY_ANSWERED)
+    request = await get_ticket(session, match.ticket_id)
+    registration = await get_ticket(session, volunteer.ticket_id) if volunteer.ticket_id else None
+    label = registration.reference if registration else f"V{volunteer.id}"
+    await add_ticket_event(
+        session,
+        match.ticket_id,
+        "volunteer_accepted" if yes else "volunteer_declined",
+        "system",
+        None,
+        now,
+        {"volunteer": label},
+    )
+    await _tell_staff(session, services, volunteer, match.asked_by, label, request.reference, yes)
+    return t.gettext(ACCEPTED if yes else DECLINED)
+
+
+async def _renewal(
+    session: AsyncSession, services: Services, volunteer: VolunteerDTO, t: Translator, yes: bool
+) -> str:
+    """Renews a volunteer's consent for a year, or deletes their registration."""
+    now = services.clock()
+    if yes:
+        await renew_consent(session, volunteer.id, now, services.calendar.local_day(now))
+        return t.gettext(RENEWED)
+    await delete_volunteer(session, volunteer.id)
+    return t.gettext(UNREGISTERED)
+
+
+async def _tell_staff(
+    session: AsyncSession,
+    services: Services,
+    volunteer: VolunteerDTO,
+    asked_by: int | None,
+    registration: str,
+    reference: str,
+    yes: bool,
+) -> None:
+    """Tells the staff group the answer, and the one who asked how to reach a volunteer who
+    said yes (privately: the group never sees a phone number)."""
+    staff_t = services.catalogs.translator_for(STAFF_LOCALE)
+    now = services.clock()
+    name = (await staff_names_by_user(session)).get(asked_by or 0, "")
+    if yes:
+        text = staff_t.gettext(STAFF_ACCEPTED).format(
+            registration=registration,
+            reference=reference,
+            name=escape(name),
+            outcome=escape(staff_t.gettext(OUTCOME_LABELS["matched"])),
+        )
+    else:
+        text = staff_t.gettext(STAFF_DECLINED).format(
+            registration=registration, reference=reference
+        )
+    if services.settings.staff_chat_id is not None:
+        await enqueue(
+            session, services.settings.staff_chat_id, "volunteer_answer", Screen(text), now
+        )
+    if yes and asked_by is not None:
+        method = volunteer.profile.get("contact_method")
+        contact = staff_t.gettext(CONTACT_LABELS.get(method, CONTACT_LABELS["chat"])).format(
+            registration=registration,
+            phone=escape(format_phone(volunteer.profile.get("phone") or "")),
+        )
+        private = staff_t.gettext(CONTACT_FOR_STAFF).format(
+            registration=registration, reference=reference, contact=contact
+        )
+        await enqueue(session, asked_by, "volunteer_contact", Screen(private), now)
