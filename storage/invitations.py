@@ -108,3 +108,18 @@ async def decide_invitation(
         .values(decision=decision, decided_by=admin_id, decided_at=now)
     )
     return (result.rowcount or 0) == 1
+
+
+async def forget_openers_before(session: AsyncSession, before: datetime) -> int:
+    """Clears who opened invitations made before `before` (their name and @username); the
+    rows and their audit entries keep only ids. Returns how many were cleared."""
+    result = await session.execute(
+        update(StaffInvitation)
+        .where(
+            StaffInvitation.created_at < before,
+            (StaffInvitation.opener_name.is_not(None))
+            | (StaffInvitation.opener_username.is_not(None)),
+        )
+        .values(opener_name=None, opener_username=None)
+    )
+    return result.rowcount or 0

@@ -320,3 +320,25 @@ async def test_names_with_markup_are_shown_as_text(harness: Harness) -> None:
     assert member is not None and member.display_name == "<b>Ha&na</b>" and member.districts == []
     await admin.send("/staff list")
     assert "&lt;b&gt;Ha&amp;na&lt;/b&gt; · @hanako_6001" in admin.last.text
+
+
+async def test_who_opened_an_invitation_is_forgotten_with_retention(harness: Harness) -> None:
+    """After the closed-ticket retention the opener's name and @username are cleared; the
+    invitation and its audit rows keep only ids."""
+    from sqlalchemy import select
+
+    from bot.tickets.retention import apply_retention
+
+    token = await _invite(harness)
+    await _opened(harness, _newcomer(harness), token)
+    harness.clock.advance(days=harness.settings.closed_retention_days - 1)
+    await apply_retention(harness.services, harness.clock())
+    async with harness.db() as session:
+        [kept] = await session.scalars(select(StaffInvitation))
+    assert (kept.opener_name, kept.opener_username) == ("Hanako", "hanako_6001")
+    harness.clock.advance(days=2)
+    await apply_retention(harness.services, harness.clock())
+    async with harness.db() as session:
+        [forgotten] = await session.scalars(select(StaffInvitation))
+    assert (forgotten.opener_name, forgotten.opener_username) == (None, None)
+    assert forgotten.used_by == 6001

@@ -10,6 +10,7 @@ from bot.tickets.deliveries import queue_card_refresh
 from bot.volunteers.renewal import renew_consents
 from storage import inbox
 from storage.db import forget_erased
+from storage.invitations import forget_openers_before
 from storage.line import forget_line_events_before, forget_line_users_without_residents
 from storage.models import TicketStatus
 from storage.residents import delete_drafts_older_than, delete_idle_residents
@@ -78,6 +79,8 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
         await forget_line_users_without_residents(
             session, now - timedelta(days=s.closed_retention_days)
         )
+        # Who opened a staff invitation is needed while an admin decides, not for ever.
+        await forget_openers_before(session, now - timedelta(days=s.closed_retention_days))
         counts = {
             "drafts": drafts,
             "closed_tickets": len(closed),
