@@ -216,3 +216,15 @@ async def answer_match(session: AsyncSession, match_id: int, status: str, now: d
             .values(last_activity_at=now, updated_at=now)
         )
     return bool(result.rowcount)
+
+
+async def open_questions(session: AsyncSession, volunteer: VolunteerDTO) -> list[tuple[str, int]]:
+    """What the volunteer centre is waiting for this volunteer to answer: ("r", volunteer id)
+    for the yearly question, ("m", match id) for each request they were asked about."""
+    asked = await session.scalars(
+        select(VolunteerMatch.id).where(
+            VolunteerMatch.volunteer_id == volunteer.id, VolunteerMatch.status == "asked"
+        )
+    )
+    yearly = [("r", volunteer.id)] if volunteer.renewal_asked_at is not None else []
+    return yearly + [("m", match_id) for match_id in asked]

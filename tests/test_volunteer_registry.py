@@ -320,3 +320,40 @@ def test_the_time_of_a_request_is_read_from_its_words(when: str, slots: set[str]
     """Weekdays or the weekend, day or evening, in Japanese or English; a date alone says
     nothing of the part of the week, and no such words leave availability out of the ranking."""
     assert wanted_slots(when) == slots
+
+
+async def test_a_volunteer_can_type_their_answer(harness: Harness) -> None:
+    """Typing いいえ / yes answers the one question waiting, as its button would; with two
+    questions waiting, a typed yes is not guessed (it goes to their request as words)."""
+    from bot.volunteers.answers import DECLINED, RENEWED
+
+    staff = await add_staff(harness, 700001, "佐藤")
+    volunteer = await register(harness, 6001, language="ja")
+    _, request = await resident_request(harness, 5001, "volunteer_request")
+    await staff.send(f"/match {request.reference}")
+    await staff.press(staff.last, staff.buttons(staff.last)[0][1])
+    await harness.relay()
+    await volunteer.send("いいえ")
+    await harness.relay()
+    assert [m.status for m in await matches(harness)] == ["declined"]
+    assert volunteer.said(harness.ja().gettext(DECLINED), since=-1)
+
+    harness.clock.advance(days=366)
+    await apply_retention(harness.services, harness.clock())
+    await harness.relay()
+    await volunteer.send("はい。")
+    assert volunteer.said(harness.ja().gettext(RENEWED), since=-1)
+    [record] = await registry(harness)
+    assert record.renewal_asked_at is None
+
+    _, second = await resident_request(harness, 5002, "volunteer_request")
+    await staff.send(f"/match {second.reference}")
+    await staff.press(staff.last, staff.buttons(staff.last)[0][1])
+    await harness.relay()
+    harness.clock.advance(days=366)
+    await apply_retention(harness.services, harness.clock())
+    await harness.relay()
+    await volunteer.send("はい")
+    assert [m.status for m in await matches(harness)] == ["declined", "asked"]
+    [record] = await registry(harness)
+    assert record.renewal_asked_at is not None

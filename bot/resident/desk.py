@@ -55,7 +55,10 @@ from bot.staff.views import refusal
 from bot.tickets import lifecycle as tickets
 from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OPEN_STATUSES
+from bot.volunteers.answers import MATCH_NO, MATCH_YES
 from bot.volunteers.answers import answer as volunteer_answer
+from bot.volunteers.answers import typed_answer as typed_volunteer_answer
+from bot.volunteers.renewal import RENEW_NO, RENEW_YES
 from storage.attachments import count_attachments
 from storage.dto import KEEP, Keep
 from storage.models import Priority, TicketStatus
@@ -429,6 +432,8 @@ class Desk:
         if item:
             await self.on_menu(item)
             return True
+        if await self.typed_volunteer_answer(text):
+            return True
         if await self.follow_up(text):
             return True
         await self.set_screen(ResidentScreen.MENU, pending_service=None)
@@ -483,6 +488,18 @@ class Desk:
     async def press_follow_up(self, pressed: ButtonData) -> None:
         """Which request a waiting message is about."""
         await self.on_follow_up_choice(pressed.index)
+
+    async def typed_volunteer_answer(self, text: str) -> bool:
+        """A yes or no typed to the one question the volunteer centre waits for (a request,
+        or the yearly question), answered as its button would be."""
+        labels = tuple(
+            self.t.gettext(label) for label in (MATCH_YES, MATCH_NO, RENEW_YES, RENEW_NO)
+        )
+        data = await typed_volunteer_answer(self.session, self.resident, text, labels)
+        if data is None:
+            return False
+        await self.press_volunteer(callbacks.parse(data, SUPPORTED_LOCALES))
+        return True
 
     async def press_volunteer(self, pressed: ButtonData) -> None:
         """A volunteer's yes or no, to a request or to the yearly consent question."""

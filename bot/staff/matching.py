@@ -13,6 +13,7 @@ from bot.settings import OfficeProfile
 from bot.staff.desk import StaffDesk
 from bot.staff.views import bold
 from bot.tickets.lifecycle import is_open
+from bot.volunteers.answers import MATCH_NO, MATCH_YES
 from bot.volunteers.ranking import Fit, rank
 from storage.staff import StaffDTO
 from storage.tickets import TicketDTO, add_ticket_event, get_ticket, references_of
@@ -50,8 +51,6 @@ QUESTION = N_(
     "Kind of help: {help}\nWhere: {district}\nWhen: {when}\n"
     "Can you help? If you say yes, staff will contact you with the details."
 )
-YES = N_("Yes, I can help")
-NO = N_("Not this time")
 
 
 def _choice(form: str, step: str, value: str | None, t: Translator) -> str:
@@ -222,7 +221,7 @@ def _question(desk: StaffDesk, ticket: TicketDTO, locale: str, match_id: int) ->
     return Screen(
         text,
         (
-            (Button(vt.gettext(YES), callbacks.volunteer_answer("m", match_id, True)),),
-            (Button(vt.gettext(NO), callbacks.volunteer_answer("m", match_id, False)),),
+            (Button(vt.gettext(MATCH_YES), callbacks.volunteer_answer("m", match_id, True)),),
+            (Button(vt.gettext(MATCH_NO), callbacks.volunteer_answer("m", match_id, False)),),
         ),
     )

@@ -1,4 +1,5 @@
-"""A volunteer answers with a button: yes or no to a request, or to the yearly consent question."""
+"""A volunteer answers yes or no to a request or to the yearly consent question: with a button,
+or by typing it when only one question waits for them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from html import escape
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.engine import format_phone
+from bot import callbacks
+from bot.forms.engine import format_phone, normalize
 from bot.i18n import N_, STAFF_LOCALE, Translator
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
@@ -20,10 +22,32 @@ from storage.volunteers import (
     answer_match,
     delete_volunteer,
     get_match,
+    open_questions,
     renew_consent,
     volunteer_of_resident,
 )
 
+# The buttons under a request a volunteer is asked about (the yearly question's are in
+# renewal.py).
+MATCH_YES = N_("Yes, I can help")
+MATCH_NO = N_("Not this time")
+# Typed answers, beside the buttons' own labels (compared after normalising width and case).
+TYPED_YES = (
+    "はい",
+    "はーい",
+    "ええ",
+    "うん",
+    "OK",
+    "yes",
+    "y",
+    "是",
+    "好",
+    "네",
+    "예",
+    "có",
+    "vâng",
+)
+TYPED_NO = ("いいえ", "いや", "ううん", "no", "n", "不", "不是", "아니요", "아니오", "không")
 ALREADY_ANSWERED = N_("Thank you, we already have your answer to this.")
 ACCEPTED = N_(
     "Thank you for offering to help! The volunteer centre will contact you with the details."
@@ -142,3 +166,34 @@ async def _tell_staff(
             registration=registration, reference=reference, contact=contact
         )
         await enqueue(session, asked_by, "volunteer_contact", Screen(private), now)
+
+
+async def typed_answer(
+    session: AsyncSession, resident: ResidentDTO, text: str, labels: tuple[str, ...]
+) -> str | None:
+    """The button data a typed yes or no stands for, when exactly one question waits for this
+    volunteer; else None."""
+    yes = _yes_or_no(text, labels)
+    if yes is None:
+        return None
+    volunteer = await volunteer_of_resident(session, resident.id)
+    if volunteer is None:
+        return None
+    waiting = await open_questions(session, volunteer)
+    if len(waiting) != 1:
+        return None
+    [(kind, number)] = waiting
+    return callbacks.volunteer_answer(kind, number, yes)
+
+
+def _yes_or_no(text: str, labels: tuple[str, ...]) -> bool | None:
+    """True for a typed yes, False for a no, None for anything else; `labels` are the yes and
+    no buttons' labels as the resident reads them (yes first, then no, alternating)."""
+    typed = normalize(text).rstrip("。.!！")
+    yes = {normalize(w) for w in (*TYPED_YES, *labels[0::2])}
+    no = {normalize(w) for w in (*TYPED_NO, *labels[1::2])}
+    if typed in yes:
+        return True
+    if typed in no:
+        return False
+    return None
