@@ -112,6 +112,17 @@ async def rewrite_waiting_message(
     return result.rowcount == 1
 
 
+async def latest_outbox_message(session: AsyncSession, chat_id: int) -> OutboxDTO | None:
+    """The newest message the outbox holds for a chat (sent or not), if any."""
+    row = await session.scalar(
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_id == chat_id)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return OutboxDTO.model_validate(row) if row else None
+
+
 async def outbox_message_for(
     session: AsyncSession, chat_id: int, telegram_message_id: int
 ) -> OutboxDTO | None:

@@ -176,14 +176,16 @@ async def delete_resident(session: AsyncSession, resident_id: int, chat_id: int)
     await session.execute(delete(OutboxMessage).where(OutboxMessage.chat_id == chat_id))
     # Crisis alerts about them with no request to hang on (not sent, or given up on) still
     # hold their words.
-    alerts = await session.scalars(
+    # So do a volunteer's contact details waiting for the staff member who asked them.
+    about_them = await session.scalars(
         select(OutboxMessage).where(
-            OutboxMessage.kind == "crisis_alert", OutboxMessage.status != "sent"
+            OutboxMessage.kind.in_(("crisis_alert", "volunteer_contact")),
+            OutboxMessage.status != "sent",
         )
     )
-    for alert in alerts:
-        if alert.meta.get("resident_id") == resident_id:
-            await session.delete(alert)
+    for message in about_them:
+        if message.meta.get("resident_id") == resident_id:
+            await session.delete(message)
     # Updates given up on still hold what the resident wrote; ones still waiting are newer
     # than this request and are handled as usual.
     await session.execute(

@@ -411,11 +411,17 @@ async def scrub_tickets(session: AsyncSession, ticket_ids: list[int]) -> None:
     """Removes the personal data of tickets, keeping what anonymous counts need.
 
     Kept: service, district, status, priority, dates and business days, partner. Removed:
-    answers, phone, contact method, the link to the resident, texts in the history, and
-    the resident's Telegram id as an actor.
+    answers, phone, contact method, the link to the resident and to their household, texts
+    in the history, and the resident's Telegram id as an actor.
     """
     if not ticket_ids:
         return
+    # Who lived with whom is the resident's too: an erased request leaves its household.
+    in_households = await session.scalars(
+        select(Ticket.id).where(Ticket.id.in_(ticket_ids), Ticket.household_id.is_not(None))
+    )
+    for ticket_id in list(in_households):
+        await unlink_household(session, ticket_id)
     await session.execute(
         update(Ticket)
         .where(Ticket.id.in_(ticket_ids))
@@ -525,8 +531,17 @@ async def link_household(session: AsyncSession, ticket_ids: list[int]) -> int:
 
 
 async def unlink_household(session: AsyncSession, ticket_id: int) -> None:
-    """Takes a ticket out of its household."""
+    """Takes a ticket out of its household; if the household was named after it, the others
+    take the id of the lowest ticket left (a household's id is always one of its tickets')."""
+    household = await session.scalar(select(Ticket.household_id).where(Ticket.id == ticket_id))
     await session.execute(update(Ticket).where(Ticket.id == ticket_id).values(household_id=None))
+    if household != ticket_id:
+        return
+    left = await session.scalar(select(func.min(Ticket.id)).where(Ticket.household_id == household))
+    if left is not None:
+        await session.execute(
+            update(Ticket).where(Ticket.household_id == household).values(household_id=left)
+        )
 
 
 async def household_of(session: AsyncSession, ticket: TicketDTO) -> list[TicketDTO]:

@@ -134,7 +134,8 @@ async def mark_renewal_asked(session: AsyncSession, volunteer_id: int, now: date
 
 
 async def pause_unanswered(session: AsyncSession, asked_before: datetime, now: datetime) -> int:
-    """Pauses active volunteers who did not answer the renewal asked before a moment."""
+    """Pauses active volunteers who did not answer the renewal asked before a moment; a paused
+    record is kept for the retention period from the pause (they may still come back)."""
     result = await session.execute(
         update(Volunteer)
         .where(
@@ -142,7 +143,7 @@ async def pause_unanswered(session: AsyncSession, asked_before: datetime, now: d
             Volunteer.renewal_asked_at.is_not(None),
             Volunteer.renewal_asked_at < asked_before,
         )
-        .values(status=VolunteerStatus.PAUSED, updated_at=now)
+        .values(status=VolunteerStatus.PAUSED, updated_at=now, last_activity_at=now)
     )
     return result.rowcount or 0
 

@@ -315,3 +315,46 @@ async def test_a_follow_up_day_reaches_an_assignee_who_asked_privately(harness: 
     await harness.relay()
     told = [m.text for m in harness.api.sent_to(700002)[before:]]
     assert any(request.reference in text and "⏰" in text for text in told)
+
+
+async def test_households_stay_apart_after_one_leaves_and_erasure_unlinks(harness: Harness) -> None:
+    """Taking out the ticket a household was named after leaves the rest together under a new
+    id, so a later link of that ticket joins nobody else; an erased request leaves its
+    household."""
+    staff = await add_staff(harness, 700001, "佐藤")
+    people = [await resident_request(harness, user_id=5001 + i) for i in range(4)]
+    first, second, third, fourth = (request for _, request in people)
+    await staff.send(f"/household {first.reference} {second.reference} {third.reference}")
+    await staff.send(f"/household {first.reference} 解除")
+    rest = {(await ticket(harness, t.id)).household_id for t in (second, third)}
+    assert rest == {second.id}
+    await staff.send(f"/household {first.reference} {fourth.reference}")
+    assert (await ticket(harness, fourth.id)).household_id == first.id
+    assert (await ticket(harness, second.id)).household_id == second.id
+    resident = people[1][0]
+    await resident.send("/delete")
+    await resident.click("Yes, delete my data")
+    assert (await ticket(harness, second.id)).household_id is None
+    assert (await ticket(harness, third.id)).household_id == third.id
+
+
+async def test_a_canned_reply_changed_after_its_preview_is_not_sent(harness: Harness) -> None:
+    """Send sends exactly what was previewed: if an admin rewrote the text in between,
+    nothing goes and staff are asked to look again."""
+    ja = harness.ja()
+    admin = harness.staff(ADMIN_ID, "Admin")
+    await admin.send("/canned 追加 案内 最初の文面です。")
+    staff = await add_staff(harness, 700001, "佐藤")
+    resident, request = await resident_request(harness)
+    card = card_of(harness, await ticket(harness, request.id))
+    await staff.click(ja.gettext("Canned reply"), message=card)
+    await staff.click("案内", message=card)
+    await harness.relay()
+    preview = staff.messages()[-1]
+    # Exactly what the resident (who reads English) will get, header included.
+    assert "Message from the council about your request" in preview.text
+    await admin.send("/canned 追加 案内 書き換えた文面です。")
+    await staff.click(ja.gettext("Send it"), message=preview)
+    await harness.relay()
+    assert not resident.said("最初の文面です。") and not resident.said("書き換えた文面です。")
+    assert not [e for e in await events(harness, request.id) if e.kind == "staff_reply"]

@@ -107,10 +107,12 @@ async def test_a_registration_is_a_record_in_the_volunteer_centres_queue_and_nev
 
 async def test_consent_is_renewed_yearly_and_silence_pauses_then_erases(harness: Harness) -> None:
     """A year on, each volunteer is asked in their language; yes renews for a year; no answer
-    pauses them (not listed by /match), and a paused record idle for the retention period
-    (here two years) is erased."""
+    pauses them (not listed by /match), and a paused record is erased the retention period
+    (here two years) after it was paused, not the night it is paused."""
     harness.settings.volunteer_retention_days = 730
-    staff = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700001, "佐藤")
+    # /match lists volunteers privately: staff work on it from their private chat.
+    staff = harness.staff(700001, "佐藤", in_group=False)
     keeps = await register(harness, 6001, language="ja")
     silent = await register(harness, 6002)
     ja = harness.ja()
@@ -144,10 +146,10 @@ async def test_consent_is_renewed_yearly_and_silence_pauses_then_erases(harness:
     await staff.send(f"/match {request.reference}")
     assert len(staff.buttons(staff.last)) == 1
 
-    assert (await apply_retention(harness.services, month + timedelta(days=300)))[
+    assert (await apply_retention(harness.services, month + timedelta(days=729)))[
         "volunteers_erased"
     ] == 0
-    counts = await apply_retention(harness.services, month + timedelta(days=366))
+    counts = await apply_retention(harness.services, month + timedelta(days=731))
     assert counts["volunteers_erased"] == 1
     assert [v.status for v in await registry(harness)] == ["active"]
 
@@ -158,16 +160,22 @@ async def test_declining_renewal_deletes_the_registration(harness: Harness) -> N
     harness.clock.advance(days=366)
     await apply_retention(harness.services, harness.clock())
     await harness.relay()
+    [registration] = await harness.tickets()
     await volunteer.click("No, delete my registration")
     assert volunteer.said("Your volunteer registration has been deleted", since=-1)
     assert await registry(harness) == []
+    # The registration it came from goes too, as the message says.
+    gone = await ticket(harness, registration.id)
+    assert (gone.erased, gone.status, gone.answers) == (True, "closed", {})
 
 
 async def test_match_ranks_asks_and_records_the_answer(harness: Harness) -> None:
     """Interest first, then district, then availability; asking writes to the volunteer, who
     accepts with a button; both steps show in the request's history; staff close it matched."""
     ja = harness.ja()
-    staff = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700001, "佐藤")
+    # /match lists volunteers privately: staff work on it from their private chat.
+    staff = harness.staff(700001, "佐藤", in_group=False)
     best = await register(harness, 6001, availability="1", district=0)
     await register(harness, 6002, availability="4", district=1)
     await register(harness, 6003, interests=("Housework",), availability="1", district=0)
@@ -188,7 +196,8 @@ async def test_match_ranks_asks_and_records_the_answer(harness: Harness) -> None
     recorded = await matches(harness)
     assert [(m.status, m.asked_by) for m in recorded] == [("asked", 700001)]
     question = best.last
-    assert "Conversation and visits" in question.text and "Every Tuesday afternoon" in question.text
+    assert "Conversation and visits" in question.text and "Weekday daytime" in question.text
+    assert "Every Tuesday afternoon" not in question.text  # the requester's own words stay inside
     assert "Talking with residents" not in question.text  # the requester's details stay inside
 
     seen = len(harness.api.calls)
@@ -229,7 +238,9 @@ async def test_match_ranks_asks_and_records_the_answer(harness: Harness) -> None
 
 async def test_a_declined_match_is_recorded_and_told_to_staff(harness: Harness) -> None:
     """No thanks is recorded and staff are pointed back to /match."""
-    staff = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700001, "佐藤")
+    # /match lists volunteers privately: staff work on it from their private chat.
+    staff = harness.staff(700001, "佐藤", in_group=False)
     volunteer = await register(harness, 6001)
     _, request = await resident_request(harness, 5001, "volunteer_request")
     await staff.send(f"/match {request.reference}")
@@ -246,7 +257,9 @@ async def test_forged_presses_and_non_staff_change_nothing(harness: Harness) -> 
     """A forged ask, an ask by someone who is not staff, /match by a non-member and a
     volunteer answer that is not theirs all get a kind answer and record nothing."""
     ja = harness.ja()
-    staff = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700001, "佐藤")
+    # /match lists volunteers privately: staff work on it from their private chat.
+    staff = harness.staff(700001, "佐藤", in_group=False)
     volunteer = await register(harness, 6001)
     _, request = await resident_request(harness, 5001, "volunteer_request")
     await staff.send(f"/match {request.reference}")
@@ -284,7 +297,9 @@ async def test_forged_presses_and_non_staff_change_nothing(harness: Harness) -> 
 async def test_erasure_removes_the_volunteer_record_and_its_matches(harness: Harness) -> None:
     """/delete erases the registry record with the rest; a closed registration stays while
     its volunteer is active (not erased 90 days after closing)."""
-    staff = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700001, "佐藤")
+    # /match lists volunteers privately: staff work on it from their private chat.
+    staff = harness.staff(700001, "佐藤", in_group=False)
     volunteer = await register(harness, 6001)
     registration = (await harness.tickets())[-1]
     await staff.send(f"/close {registration.reference}")
@@ -323,11 +338,13 @@ def test_the_time_of_a_request_is_read_from_its_words(when: str, slots: set[str]
 
 
 async def test_a_volunteer_can_type_their_answer(harness: Harness) -> None:
-    """Typing いいえ / yes answers the one question waiting, as its button would; with two
-    questions waiting, a typed yes is not guessed (it goes to their request as words)."""
+    """Typing いいえ / はい answers the newest question, as its button would, while it is the
+    last thing we wrote to them; with a request of their own open, the words stay words."""
     from bot.volunteers.answers import DECLINED, RENEWED
 
-    staff = await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700001, "佐藤")
+    # /match lists volunteers privately: staff work on it from their private chat.
+    staff = harness.staff(700001, "佐藤", in_group=False)
     volunteer = await register(harness, 6001, language="ja")
     _, request = await resident_request(harness, 5001, "volunteer_request")
     await staff.send(f"/match {request.reference}")
@@ -353,7 +370,24 @@ async def test_a_volunteer_can_type_their_answer(harness: Harness) -> None:
     harness.clock.advance(days=366)
     await apply_retention(harness.services, harness.clock())
     await harness.relay()
+    # The yearly question came last: はい answers it, and the request asked before stays open.
     await volunteer.send("はい")
     assert [m.status for m in await matches(harness)] == ["declined", "asked"]
     [record] = await registry(harness)
+    assert record.renewal_asked_at is None
+
+    # With a request of their own open, a typed はい is words for that request, not an answer.
+    await volunteer.send("/start")
+    _, own = await resident_request(harness, 6001, "food", language="ja")
+    await staff.send(f"/match {second.reference}")
+    await harness.relay()
+    before = len(await events(harness, own.id))
+    harness.clock.advance(days=366)
+    await apply_retention(harness.services, harness.clock())
+    await harness.relay()
+    await volunteer.send("はい")
+    [record] = await registry(harness)
     assert record.renewal_asked_at is not None
+    # Two open requests: the words wait for them to pick one (nothing lost).
+    assert (await harness.resident_row(volunteer)).pending_message == "はい"
+    assert len(await events(harness, own.id)) == before

@@ -169,7 +169,7 @@ async def _relay_to_staff(
     )
     await queue_card_refresh(session, services, ticket.id)
     assignee = await get_staff(session, ticket.assignee_id) if ticket.assignee_id else None
-    if assignee is not None and assignee.notify_privately and recent == 1:
+    if assignee is not None and assignee.active and assignee.notify_privately and recent == 1:
         # Once per burst of messages: the words themselves are in the group, under the card.
         await tell_privately(session, services, assignee, ticket, RESIDENT_WROTE)
     return relays

@@ -3,6 +3,7 @@ before it goes, and it goes once (admins keep the texts with /canned, in prefere
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from html import escape
 
@@ -28,28 +29,7 @@ SEND = N_("Send it")
 CANCEL = N_("Do not send")
 CANCELLED = N_("Not sent.")
 ALREADY_SENT = N_("This canned reply was already sent.")
-GONE = N_("That canned reply no longer exists.")
-
-PREVIEW = N_(
-    "Send the canned reply 「{title}」 to the resident of {reference} ({service}; they read "
-    "{language})? This is exactly what they will read:"
-)
-SEND = N_("Send it")
-CANCEL = N_("Do not send")
-CANCELLED = N_("Not sent.")
-ALREADY_SENT = N_("This canned reply was already sent.")
-GONE = N_("That canned reply no longer exists.")
-
-CANNED_LIST = N_("Canned replies (choose one with the card's Canned reply button):")
-CANNED_NONE = N_("There are no canned replies yet.")
-CANNED_HOW = N_(
-    "Admins add one with /canned 追加 title text, and remove one with /canned 削除 title."
-)
-CANNED_SAVED = N_("Canned reply 「{title}」 saved.")
-CANNED_REMOVED = N_("Canned reply 「{title}」 removed.")
-CANNED_MISSING = N_("There is no canned reply 「{title}」.")
-CANNED_ADMINS_ONLY = N_("Only admins can add or remove canned replies.")
-CANNED_TOO_LONG = N_("A title can have at most {title} characters and a text at most {body}.")
+GONE = N_("That canned reply was changed or removed since: choose it again to see it.")
 
 
 @dataclass(frozen=True)
@@ -64,13 +44,22 @@ class Answer:
 
 
 async def preview(
-    session: AsyncSession, services: Services, chat_id: int, ticket: TicketDTO, canned_id: str
+    session: AsyncSession,
+    services: Services,
+    staff: StaffDTO,
+    chat_id: int,
+    ticket: TicketDTO,
+    canned_id: str,
 ) -> Answer:
-    """Posts the canned reply as the resident will read it, with Send and Do-not-send buttons."""
+    """Posts the canned reply exactly as the resident would read it (their language's header,
+    the text, the signature), with Send and Do-not-send buttons."""
     t = services.catalogs.translator_for(STAFF_LOCALE)
     canned = await get_canned(session, int(canned_id))
     if canned is None:
         return Answer(toast=t.gettext(GONE))
+    triage = Triage(session, services, staff)
+    if (refused := await triage.cannot_reply(ticket)) is not None:
+        return Answer(toast=refused)
     head = t.gettext(PREVIEW).format(
         title=escape(canned.title),
         reference=escape(ticket.reference),
@@ -83,16 +72,24 @@ async def preview(
             Button(t.gettext(CANCEL), callbacks.staff(ticket.id, "cx", str(canned.id))),
         ),
     )
+    shown = await triage.resident_reads(ticket, canned.body)
     await enqueue(
         session,
         chat_id,
         "canned_preview",
-        Screen(f"{head}\n\n{escape(canned.body)}", buttons),
+        Screen(f"{head}\n\n{shown}", buttons),
         services.clock(),
         ticket.id,
-        meta={"canned_id": canned.id},
+        # What was shown: Send sends this text or nothing (an admin may change the canned
+        # reply in between).
+        meta={"canned_id": canned.id, "body": _digest(canned.body)},
     )
     return Answer(queued=True)
+
+
+def _digest(body: str) -> str:
+    """A short fingerprint of a canned text, to tell whether it changed since its preview."""
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 async def answer_preview(
@@ -122,7 +119,7 @@ async def answer_preview(
     if any(e.kind == "staff_reply" and e.data.get("preview") == shown.id for e in history):
         return Answer(toast=t.gettext(ALREADY_SENT), clear_keyboard=True)
     canned = await get_canned(session, int(canned_id))
-    if canned is None:
+    if canned is None or _digest(canned.body) != shown.meta.get("body"):
         return Answer(toast=t.gettext(GONE), clear_keyboard=True)
     said = await Triage(session, services, staff).reply(
         ticket, canned.body, chat_id, None, preview=shown.id

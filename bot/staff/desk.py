@@ -367,19 +367,7 @@ class StaffDesk:
         await add_ticket_event(
             self.session, ticket.id, "viewed", "staff", staff.telegram_user_id, now
         )
-        events = await ticket_events(self.session, ticket.id)
-        names = await staff_names(self.session)
-        details, history_file = ticket_details(
-            ticket,
-            staff_form_context(self.services),
-            self.services.profile,
-            events,
-            names,
-            await staff_names_by_user(self.session),
-            self.calendar,
-            now,
-            self.services.settings.tz,
-        )
+        details, history_file = await self._details(ticket)
         # The staff member's own copy carries the card's actions, so nothing needs typing.
         details = replace(details, rows=card_buttons(self.services, ticket))
         files = [history_file] if history_file is not None else []
@@ -387,8 +375,30 @@ class StaffDesk:
             content = await attachment_content(self.session, attachment.id)
             caption = self.t.gettext(FROM_RESIDENT).format(reference=ticket.reference)
             files.append(Document(attachment.filename, content, escape(caption)))
-        line = ticket_line(ticket, self.t, self.calendar, now, names)
+        line = ticket_line(ticket, self.t, self.calendar, now, await staff_names(self.session))
         self.send_privately([details], files, line + "\n" + self.t.gettext(SENT_PRIVATELY))
+
+    async def _details(self, ticket: TicketDTO) -> tuple[Screen, Document | None]:
+        """A ticket's full details and, for a long history, the history as a file."""
+        return ticket_details(
+            ticket,
+            staff_form_context(self.services),
+            self.services.profile,
+            await ticket_events(self.session, ticket.id),
+            await staff_names(self.session),
+            await staff_names_by_user(self.session),
+            self.calendar,
+            self.services.clock(),
+            self.services.settings.tz,
+        )
+
+    async def _private_copy(self, ticket_id: int, menu: str) -> Screen:
+        """The private copy of /ticket as the ticket is now, with the card's buttons or one of
+        its menus (the details stay in view)."""
+        ticket = await get_ticket(self.session, ticket_id)
+        details, _ = await self._details(ticket)
+        card = await render_card(self.session, self.services, ticket, menu)
+        return replace(details, rows=card.rows)
 
     def send_privately(self, screens: list[Screen], documents: list[Document], note: str) -> None:
         """Sends personal data to the asking staff member's private chat with the bot; in the
@@ -844,10 +854,13 @@ class StaffDesk:
             # a staff member's private copy of /ticket carries the same actions.
             return self.refuse(toast=True)
         await self._card_action(staff, ticket, parsed)
-        if self.who.private and parsed.action in CHANGING_ACTIONS:
+        if self.who.private and self.reply.replace_pressed is not None:
+            # A menu opened on the private copy keeps the details in view.
+            menu = "main" if parsed.action == "back" else parsed.action
+            self.reply.replace_pressed = await self._private_copy(ticket.id, menu)
+        elif self.who.private and parsed.action in CHANGING_ACTIONS:
             # The private copy shows the ticket as it is now, with its actions again.
-            current = await get_ticket(self.session, ticket.id)
-            self.reply.replace_pressed = await render_card(self.session, self.services, current)
+            self.reply.replace_pressed = await self._private_copy(ticket.id, "main")
         return self.reply
 
     async def _card_action(
@@ -874,7 +887,7 @@ class StaffDesk:
                 return
             self._show(
                 await canned.preview(
-                    self.session, self.services, self.who.chat_id, ticket, parsed.arg
+                    self.session, self.services, staff, self.who.chat_id, ticket, parsed.arg
                 )
             )
             return

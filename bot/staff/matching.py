@@ -10,11 +10,11 @@ from bot.i18n import N_, Translator
 from bot.outbox.queue import enqueue
 from bot.screens import Button, Reply, Screen
 from bot.settings import OfficeProfile
-from bot.staff.desk import StaffDesk
+from bot.staff.desk import SENT_PRIVATELY, StaffDesk
 from bot.staff.views import bold
 from bot.tickets.lifecycle import is_open
 from bot.volunteers.answers import MATCH_NO, MATCH_YES
-from bot.volunteers.ranking import Fit, rank
+from bot.volunteers.ranking import Fit, rank, wanted_slots
 from storage.staff import StaffDTO
 from storage.tickets import TicketDTO, add_ticket_event, get_ticket, references_of
 from storage.volunteers import (
@@ -51,6 +51,7 @@ QUESTION = N_(
     "Kind of help: {help}\nWhere: {district}\nWhen: {when}\n"
     "Can you help? If you say yes, staff will contact you with the details."
 )
+WHEN_TO_ARRANGE = N_("to be arranged with the volunteer centre")
 
 
 def _choice(form: str, step: str, value: str | None, t: Translator) -> str:
@@ -149,7 +150,8 @@ async def cmd_match(desk: StaffDesk, staff: StaffDTO, args: str) -> None:
             buttons.append(
                 (Button(f"{number}. " + t.gettext(ASK).format(registration=label), data),)
             )
-    desk.reply.screens.append(Screen("\n".join(lines), tuple(buttons)))
+    # Volunteers' interests, districts and times are theirs: the list goes to the asker alone.
+    desk.send_privately([Screen("\n".join(lines), tuple(buttons))], [], t.gettext(SENT_PRIVATELY))
 
 
 async def press_ask(desk: StaffDesk, data: str | None) -> Reply:
@@ -199,12 +201,23 @@ async def press_ask(desk: StaffDesk, data: str | None) -> Reply:
         "volunteer_question",
         _question(desk, ticket, volunteer.locale, match.id),
         now,
+        meta={"match_id": match.id},
     )
     done = t.gettext(ASKED).format(registration=registration, reference=ticket.reference)
     desk.reply.toast = done
     desk.say(escape(done))
     desk.reply.outbox_waiting = True
     return desk.reply
+
+
+def _when(when: str | None, t: Translator) -> str:
+    """When help is wanted, as the availability slots it names (never the requester's own
+    words, which may say more than a volunteer needs), or 'to be arranged'."""
+    slots = wanted_slots(when)
+    if not slots:
+        return t.gettext(WHEN_TO_ARRANGE)
+    step = FORMS["volunteer_registration"].step("availability")
+    return "、".join(t.gettext(c.label) for c in step.choices if c.value in slots)
 
 
 def _question(desk: StaffDesk, ticket: TicketDTO, locale: str, match_id: int) -> Screen:
@@ -216,7 +229,7 @@ def _question(desk: StaffDesk, ticket: TicketDTO, locale: str, match_id: int) ->
             _choice("volunteer_request", "help_kind", ticket.answers.get("help_kind"), vt) or "–"
         ),
         district=escape(_district(desk.services.profile, ticket.district_key, locale)),
-        when=escape(ticket.answers.get("when") or "–"),
+        when=escape(_when(ticket.answers.get("when"), vt)),
     )
     return Screen(
         text,

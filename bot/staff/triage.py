@@ -318,6 +318,25 @@ class Triage:
         An anonymous opinion gets no reply, unless staff answer a crisis alert: someone who
         may be in danger is reached however they asked to be left alone.
         """
+        refused = await self.cannot_reply(ticket, to_crisis=to_crisis)
+        if refused is not None:
+            return refused
+        resident = await get_resident(self.session, ticket.resident_id)
+        await enqueue(
+            self.session,
+            resident.chat_id,
+            "staff_reply",
+            Screen(await self.resident_reads(ticket, text)),
+            self.services.clock(),
+            ticket.id,
+            meta={"notify_chat_id": notify_chat_id, "notify_message_id": notify_message_id},
+        )
+        sent = {"text": text, **({"preview": preview} if preview is not None else {})}
+        await self._change(ticket, "staff_reply", sent)
+        return self._say(N_("Reply to {reference} queued for delivery."), ticket)
+
+    async def cannot_reply(self, ticket: TicketDTO, *, to_crisis: bool = False) -> str | None:
+        """Why a reply to this ticket's resident cannot go through the bot, or None."""
         if ticket.answers.get("wants_reply") == "no" and not to_crisis:
             return self._say(NO_REPLY_WANTED, ticket)
         resident = (
@@ -331,21 +350,16 @@ class Triage:
             return self._say(
                 N_("The resident of {reference} has blocked the bot: please phone them."), ticket
             )
+        return None
+
+    async def resident_reads(self, ticket: TicketDTO, text: str) -> str:
+        """A staff message as the ticket's resident reads it: a header in their language, the
+        text, and this staff member's signature (HTML)."""
+        resident = await get_resident(self.session, ticket.resident_id)
         t = self.resident_translator(resident, ticket)
         body = t.gettext(STAFF_MESSAGE).format(reference=escape(ticket.reference))
         signature = f"\n\n{escape(self.staff.signature)}" if self.staff.signature else ""
-        await enqueue(
-            self.session,
-            resident.chat_id,
-            "staff_reply",
-            Screen(f"{body}\n\n{escape(text)}{signature}"),
-            self.services.clock(),
-            ticket.id,
-            meta={"notify_chat_id": notify_chat_id, "notify_message_id": notify_message_id},
-        )
-        sent = {"text": text, **({"preview": preview} if preview is not None else {})}
-        await self._change(ticket, "staff_reply", sent)
-        return self._say(N_("Reply to {reference} queued for delivery."), ticket)
+        return f"{body}\n\n{escape(text)}{signature}"
 
     async def tell_assignee(self, ticket: TicketDTO, target: StaffDTO) -> None:
         """Tells the new assignee (a card edit notifies nobody): by a mention in the staff

@@ -44,7 +44,8 @@ QUEUE_SHORT = {
     "volunteer_centre": ("ボランティア", "ボラセン"),
 }
 # What staff write after /refer … when they asked the resident and the resident agreed.
-AGREED = ("同意あり", "同意済み", "同意済", "本人同意", "同意", "agreed")
+# Only words that cannot be read the other way (「同意」 alone could begin 「同意なし」).
+AGREED = ("同意あり", "同意済み", "同意済", "本人同意", "本人同意あり", "agreed")
 LEADING_NOTE = re.compile(r"^\s*[（(][^）)]*[）)]\s*")
 # Typed parts of a name shorter than this are not looked for inside names.
 MIN_PART = 2

@@ -13,10 +13,20 @@ from bot.i18n import N_, STAFF_LOCALE, Translator
 from bot.outbox.queue import enqueue
 from bot.screens import Screen
 from bot.services import Services
+from bot.tickets.deliveries import queue_card_refresh
 from bot.tickets.lifecycle import OUTCOME_LABELS
+from storage.models import OPEN_STATUSES, TicketStatus
+from storage.outbox import latest_outbox_message
 from storage.residents import ResidentDTO
-from storage.staff import staff_names_by_user
-from storage.tickets import add_ticket_event, get_ticket
+from storage.staff import get_staff_by_user
+from storage.tickets import (
+    TicketChange,
+    add_ticket_event,
+    get_ticket,
+    open_tickets_of_resident,
+    scrub_tickets,
+    update_ticket,
+)
 from storage.volunteers import (
     VolunteerDTO,
     answer_match,
@@ -32,22 +42,8 @@ from storage.volunteers import (
 MATCH_YES = N_("Yes, I can help")
 MATCH_NO = N_("Not this time")
 # Typed answers, beside the buttons' own labels (compared after normalising width and case).
-TYPED_YES = (
-    "はい",
-    "はーい",
-    "ええ",
-    "うん",
-    "OK",
-    "yes",
-    "y",
-    "是",
-    "好",
-    "네",
-    "예",
-    "có",
-    "vâng",
-)
-TYPED_NO = ("いいえ", "いや", "ううん", "no", "n", "不", "不是", "아니요", "아니오", "không")
+TYPED_YES = ("はい", "はーい", "ええ", "うん", "yes", "是的", "可以", "네", "예", "có", "vâng")
+TYPED_NO = ("いいえ", "いや", "ううん", "no", "不是", "不行", "아니요", "아니오", "không")
 ALREADY_ANSWERED = N_("Thank you, we already have your answer to this.")
 ACCEPTED = N_(
     "Thank you for offering to help! The volunteer centre will contact you with the details."
@@ -60,6 +56,10 @@ UNREGISTERED = N_(
 STAFF_ACCEPTED = N_(
     "✓ The volunteer of {registration} accepted request {reference}. Their contact details "
     "went to {name} privately. Once it is arranged: /close {reference} {outcome}"
+)
+STAFF_ACCEPTED_ASK_TICKET = N_(
+    "✓ The volunteer of {registration} accepted request {reference}. /ticket {registration} "
+    "shows how to reach them. Once it is arranged: /close {reference} {outcome}"
 )
 STAFF_DECLINED = N_(
     "The volunteer of {registration} cannot help with {reference} this time. /match "
@@ -124,6 +124,21 @@ async def _renewal(
         await renew_consent(session, volunteer.id, now, services.calendar.local_day(now))
         return t.gettext(RENEWED)
     await delete_volunteer(session, volunteer.id)
+    if volunteer.ticket_id is not None:
+        # The registration itself goes too: what they told us to register is theirs.
+        await scrub_tickets(session, [volunteer.ticket_id])
+        registration = await get_ticket(session, volunteer.ticket_id)
+        if registration is not None and registration.status in OPEN_STATUSES:
+            await update_ticket(
+                session,
+                registration.id,
+                now,
+                TicketChange(status=TicketStatus.CLOSED, closed_at=now),
+            )
+        await add_ticket_event(
+            session, volunteer.ticket_id, "erased", "system", None, now, {"reason": "erasure"}
+        )
+        await queue_card_refresh(session, services, volunteer.ticket_id)
     return t.gettext(UNREGISTERED)
 
 
@@ -140,8 +155,16 @@ async def _tell_staff(
     said yes (privately: the group never sees a phone number)."""
     staff_t = services.catalogs.translator_for(STAFF_LOCALE)
     now = services.clock()
-    name = (await staff_names_by_user(session)).get(asked_by or 0, "")
-    if yes:
+    asker = await get_staff_by_user(session, asked_by) if asked_by is not None else None
+    name = asker.display_name if asker is not None else ""
+    if yes and asker is None:
+        # Whoever asked is no longer staff: the contact details go to nobody in particular.
+        text = staff_t.gettext(STAFF_ACCEPTED_ASK_TICKET).format(
+            registration=registration,
+            reference=reference,
+            outcome=escape(staff_t.gettext(OUTCOME_LABELS["matched"])),
+        )
+    elif yes:
         text = staff_t.gettext(STAFF_ACCEPTED).format(
             registration=registration,
             reference=reference,
@@ -156,7 +179,7 @@ async def _tell_staff(
         await enqueue(
             session, services.settings.staff_chat_id, "volunteer_answer", Screen(text), now
         )
-    if yes and asked_by is not None:
+    if yes and asker is not None:
         method = volunteer.profile.get("contact_method")
         contact = staff_t.gettext(CONTACT_LABELS.get(method, CONTACT_LABELS["chat"])).format(
             registration=registration,
@@ -165,25 +188,43 @@ async def _tell_staff(
         private = staff_t.gettext(CONTACT_FOR_STAFF).format(
             registration=registration, reference=reference, contact=contact
         )
-        await enqueue(session, asked_by, "volunteer_contact", Screen(private), now)
+        # The volunteer's id goes with it, so their /delete removes it while it waits.
+        await enqueue(
+            session,
+            asker.telegram_user_id,
+            "volunteer_contact",
+            Screen(private),
+            now,
+            meta={"resident_id": volunteer.resident_id},
+        )
 
 
 async def typed_answer(
     session: AsyncSession, resident: ResidentDTO, text: str, labels: tuple[str, ...]
 ) -> str | None:
-    """The button data a typed yes or no stands for, when exactly one question waits for this
-    volunteer; else None."""
+    """The button data a typed yes or no stands for, or None. Only while the volunteer
+    centre's question is the newest thing we wrote to them, it is still open, and they have no
+    other open request the words could be meant for: otherwise the words stay words."""
     yes = _yes_or_no(text, labels)
     if yes is None:
         return None
     volunteer = await volunteer_of_resident(session, resident.id)
     if volunteer is None:
         return None
-    waiting = await open_questions(session, volunteer)
-    if len(waiting) != 1:
+    latest = await latest_outbox_message(session, resident.chat_id)
+    if latest is None or latest.kind not in ("volunteer_renewal", "volunteer_question"):
         return None
-    [(kind, number)] = waiting
-    return callbacks.volunteer_answer(kind, number, yes)
+    question = (
+        ("r", volunteer.id)
+        if latest.kind == "volunteer_renewal"
+        else ("m", latest.meta.get("match_id"))
+    )
+    if question not in await open_questions(session, volunteer):
+        return None
+    open_requests = await open_tickets_of_resident(session, resident.id, OPEN_STATUSES)
+    if any(ticket.id != volunteer.ticket_id for ticket in open_requests):
+        return None
+    return callbacks.volunteer_answer(question[0], question[1], yes)
 
 
 def _yes_or_no(text: str, labels: tuple[str, ...]) -> bool | None:
