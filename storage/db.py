@@ -50,9 +50,12 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     ensure_sqlite_directory(url)
     # hide_parameters keeps answers and phone numbers out of database error messages and logs.
     # JSON is stored as readable UTF-8 so that Japanese answers can be searched.
+    # A pooled PostgreSQL connection may have been closed by a server restart: it is pinged
+    # before use. A SQLite connection is a file handle that cannot go stale, and the ping
+    # would cost a trip to its thread on every transaction.
     engine = create_async_engine(
         url,
-        pool_pre_ping=True,
+        pool_pre_ping=make_url(url).get_backend_name() != "sqlite",
         hide_parameters=True,
         json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
     )
