@@ -33,6 +33,18 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _end_open_sqlite_transaction(dbapi_connection, _record, reset_state) -> None:
+    """Rolls back what a connection returned to the pool still has open, and nothing else.
+
+    The pool's default rolls back every returned connection, even one whose transaction was
+    just committed; with aiosqlite each rollback is a trip to the connection's thread.
+    """
+    if reset_state.terminate_only:
+        return
+    if dbapi_connection.driver_connection._conn.in_transaction:
+        dbapi_connection.rollback()
+
+
 def ensure_sqlite_directory(url: str) -> None:
     """Creates the folder that will hold a SQLite database file, and the file itself readable
     by its owner only (SQLite gives its -wal and -shm files the same permissions)."""
@@ -53,14 +65,18 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     # A pooled PostgreSQL connection may have been closed by a server restart: it is pinged
     # before use. A SQLite connection is a file handle that cannot go stale, and the ping
     # would cost a trip to its thread on every transaction.
+    sqlite = make_url(url).get_backend_name() == "sqlite"
     engine = create_async_engine(
         url,
-        pool_pre_ping=make_url(url).get_backend_name() != "sqlite",
+        pool_pre_ping=not sqlite,
+        # SQLite: see _end_open_sqlite_transaction.
+        pool_reset_on_return=None if sqlite else "rollback",
         hide_parameters=True,
         json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
     )
-    if engine.dialect.name == "sqlite":
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _end_open_sqlite_transaction)
     engine.sync_engine.dialect.madoguchi_keyring = keyring
     return engine
 
