@@ -27,7 +27,11 @@ _DRAFT_OF = select(DRAFTS).where(DRAFTS.c.resident_id == bindparam("owner"))
 _REPLACE_DRAFT = (
     update(DRAFTS)
     .where(DRAFTS.c.resident_id == bindparam("owner"))
-    .values(form_key=bindparam("new_form_key"), state=bindparam("new_state"), updated_at=bindparam("now"))
+    .values(
+        form_key=bindparam("new_form_key"),
+        state=bindparam("new_state"),
+        updated_at=bindparam("now"),
+    )
     .returning(*DRAFTS.c)
 )
 _CREATE_DRAFT = (
