@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import Keyring
+from storage.sqlite_trips import one_trip_dbapi
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +66,13 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     # A pooled PostgreSQL connection may have been closed by a server restart: it is pinged
     # before use. A SQLite connection is a file handle that cannot go stale, and the ping
     # would cost a trip to its thread on every transaction.
-    sqlite = make_url(url).get_backend_name() == "sqlite"
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    # aiosqlite: one trip to the connection's thread per statement (storage/sqlite_trips.py).
+    driver = {"module": one_trip_dbapi()} if parsed.drivername == "sqlite+aiosqlite" else {}
     engine = create_async_engine(
         url,
+        **driver,
         pool_pre_ping=not sqlite,
         # SQLite: see _end_open_sqlite_transaction.
         pool_reset_on_return=None if sqlite else "rollback",
