@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import time
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -14,7 +16,6 @@ from benchmarks.lean_api import LeanBotApi
 from bot.channels.telegram.context import LANES_KEY
 from bot.channels.telegram.lanes import ChatLanes
 from bot.channels.telegram.local_user import LocalUser
-from storage.db import create_engine
 
 FLOOR_TABLE = "bench_floor_updates"
 CREATE_FLOOR = text(
@@ -25,6 +26,23 @@ EMPTY_FLOOR = text(f"DELETE FROM {FLOOR_TABLE}")
 STORE_ONE = text(
     f"INSERT INTO {FLOOR_TABLE} (update_id, chat_id, payload) VALUES (:update_id, :chat, :payload)"
 )
+
+
+def _write_ahead_log(dbapi_connection, _record) -> None:
+    """SQLite in WAL with synchronous=NORMAL, as madoguchi's database."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def plain_engine(url: str) -> AsyncEngine:
+    """SQLAlchemy's async engine as it comes (aiosqlite or asyncpg), SQLite in WAL: a fixed
+    reference that madoguchi's own tuning of its engine (storage/db.py) does not move."""
+    engine = create_async_engine(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _write_ahead_log)
+    return engine
 
 
 def floor_application(api: LeanBotApi) -> Application:
@@ -65,10 +83,9 @@ async def echo_run(updates: int) -> list[float]:
 
 
 async def durable_run(url: str, updates: int) -> list[float]:
-    """Per-update seconds of the durable floor: each update committed as one row (the same
-    engine set-up as madoguchi's: SQLAlchemy's async engine, WAL and synchronous=NORMAL on
-    SQLite, asyncpg on PostgreSQL), then answered."""
-    engine = create_engine(url)
+    """Per-update seconds of the durable floor: each update committed as one row through
+    SQLAlchemy's async engine (plain_engine), then answered."""
+    engine = plain_engine(url)
     api = LeanBotApi()
     app = floor_application(api)
 
