@@ -57,7 +57,7 @@ QUICK = Sizes(
     chats=100,
     group_messages=8,
     tickets=None,
-    repeat=15,
+    repeat=100,
     postgres=False,
 )
 DEFAULT = Sizes(
@@ -69,7 +69,7 @@ DEFAULT = Sizes(
     chats=300,
     group_messages=8,
     tickets=100_000,
-    repeat=15,
+    repeat=100,
     postgres=True,
 )
 FULL = Sizes(
@@ -81,7 +81,7 @@ FULL = Sizes(
     chats=1_000,
     group_messages=25,
     tickets=1_000_000,
-    repeat=15,
+    repeat=100,
     postgres=True,
 )
 
@@ -106,7 +106,11 @@ def parse_arguments() -> argparse.Namespace:
         help="tickets in the scale section "
         "(default 100,000; 1,000,000 with --full; none with --quick)",
     )
-    parser.add_argument("--repeat", type=int, help="runs of each scale query (default 15)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help="timed runs of each scale query (default 100; the target judges their p99)",
+    )
     parser.add_argument(
         "--runs", type=int, help="runs of the throughput and outbox figures (default 3)"
     )

@@ -13,10 +13,14 @@ from sqlalchemy import text
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
+from benchmarks.inbox_path import InboxUser
 from benchmarks.lean_api import LeanBotApi
 from bot.channels.telegram.app import build_application
 from bot.channels.telegram.context import SERVICES_KEY
+from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.local_user import LocalUser
+from bot.channels.telegram.outage import OutageNotices
+from bot.channels.telegram.polling import UpdateFetcher
 from bot.i18n import Catalogs
 from bot.services import Services, utc_now
 from bot.settings import EXAMPLE_PROFILE, Settings
@@ -47,6 +51,9 @@ class BenchApp:
     app: Application
     api: LeanBotApi | None
     update_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    # Set, the local users' updates go through the inbox as in production (long polling).
+    through_inbox: bool = False
+    _inbox: tuple[UpdateFetcher, InboxWorker] | None = None
 
     @property
     def services(self) -> Services:
@@ -61,7 +68,30 @@ class BenchApp:
     def user(self, user_id: int, language: str = "en", group_id: int | None = None) -> LocalUser:
         """A person on the local Bot API (in the staff group when group_id is given)."""
         assert self.api is not None, "only an application on the local Bot API has local users"
-        return LocalUser(self.app, self.api, user_id, language, self.update_ids, group_id=group_id)
+        if not self.through_inbox:
+            return LocalUser(
+                self.app, self.api, user_id, language, self.update_ids, group_id=group_id
+            )
+        fetcher, worker = self._inbox_parts()
+        return InboxUser(
+            self.app,
+            self.api,
+            user_id,
+            language,
+            self.update_ids,
+            group_id=group_id,
+            fetcher=fetcher,
+            worker=worker,
+        )
+
+    def _inbox_parts(self) -> tuple[UpdateFetcher, InboxWorker]:
+        """The fetcher that stores updates and the worker that handles them, as serve() has."""
+        if self._inbox is None:
+            notices = OutageNotices(self.services.catalogs)
+            concurrency = 4 if self.settings.is_postgres else 1
+            worker = InboxWorker(self.app, notices, concurrency=concurrency)
+            self._inbox = (UpdateFetcher(self.app, worker, notices), worker)
+        return self._inbox
 
     def staff_member(self) -> LocalUser:
         """The admin, typing in the staff group (an admin counts as staff)."""
@@ -82,9 +112,11 @@ async def bench_app(
     updater: bool = True,
     clock: Callable[[], datetime] = utc_now,
     catalogs: Catalogs | None = None,
+    through_inbox: bool = False,
     **settings: Any,
 ) -> AsyncIterator[BenchApp]:
-    """Builds and runs the Application on a database, on a LeanBotApi or (local=False) HTTP."""
+    """Builds and runs the Application on a database, on a LeanBotApi or (local=False) HTTP;
+    through_inbox sends the local users' updates through the inbox and its worker."""
     configured = bench_settings(url, **settings)
     engine = create_engine(url, configured.keyring())
     api = LeanBotApi() if local else None
@@ -100,6 +132,6 @@ async def bench_app(
     )
     try:
         async with app:
-            yield BenchApp(app, api)
+            yield BenchApp(app, api, through_inbox=through_inbox)
     finally:
         await engine.dispose()

@@ -21,7 +21,9 @@ from tests.fake_telegram import SENDS, FakeTelegram
 BOT_TOKEN = "123456:BENCHMARK"
 FIRST_CHAT_ID = 100_000
 GROUP_CHAT_ID = -1002000000002
-CHATS_PER_SECOND_TARGET = 29.0
+# A regression row, not a target: the limiter paces a steady 28 a second (bot/channels/telegram/
+# app.py), so the relay must keep that pace without a single 429.
+CHATS_PER_SECOND_FLOOR = 28.0
 GROUP_PER_MINUTE_LIMIT = 20.0
 # Pause between relay runs that delivered nothing (a chat or group still inside its interval).
 IDLE_PAUSE = 0.05
@@ -110,14 +112,15 @@ def outbox_rows(
         Heading(
             f"Outbox at Telegram's limits, {run_count(len(bursts))}: real Application over "
             "HTTP with AIORateLimiter and the relay, against FakeTelegram(enforce_limits=True); "
-            "rates from the fake's clock, first to last accepted send"
+            "rates from the fake's clock, first to last accepted send; regression rows: the "
+            "limiter's steady 28 a second with no 429"
         ),
         figure(
             f"{chats:,} distinct chats: sends per second",
             [r.per_second for r in bursts],
             "msg/s",
             1,
-            at_least=CHATS_PER_SECOND_TARGET,
+            at_least=CHATS_PER_SECOND_FLOOR,
             note=f"all sent in {min(r.seconds for r in bursts):.1f}–"
             f"{max(r.seconds for r in bursts):.1f} s",
         ),

@@ -7,7 +7,7 @@ import time
 from bot.channels.telegram.local_user import LocalUser, bare_label
 
 # A complete food-support intake, as typed and pressed by a new resident (see tests/scripts.py).
-INTAKE = ("/start", "2", "1", "2", "1", "1", "Skip", "3", "1", "1", "22", "Send")
+INTAKE = ("/start", "2", "1", "2", "1", "1", "Skip", "3", "1", "2", "1", "22", "1", "Send")
 # A resident who picks food support, accepts the consent and goes quiet mid-form.
 PARKED = ("/start", "2", "1")
 FOLLOW_UP = "Is there any news about my request?"

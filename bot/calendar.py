@@ -27,6 +27,8 @@ class BusinessCalendar:
     _holidays: holidays.HolidayBase = field(default_factory=lambda: holidays.country_holidays("JP"))
     # Business days before 1 January of each year, filled as years are asked for.
     _year_base: dict[int, int] = field(default_factory=dict)
+    # For each year asked for: business days from 1 January up to and including each day.
+    _year_running: dict[int, list[int]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings) -> BusinessCalendar:
@@ -49,11 +51,15 @@ class BusinessCalendar:
 
     def ordinal(self, day: date) -> int:
         """Business days from 1 Jan 2000 up to and including `day`."""
-        base = self._base(day.year)
-        start = date(day.year, 1, 1)
-        return base + sum(
-            self.is_business_day(start + timedelta(days=i)) for i in range((day - start).days + 1)
-        )
+        # Staff lists ask for two ordinals per ticket: each year is counted once, not per call.
+        running = self._year_running.get(day.year)
+        if running is None:
+            start, running, count = date(day.year, 1, 1), [], 0
+            for i in range((date(day.year + 1, 1, 1) - start).days):
+                count += self.is_business_day(start + timedelta(days=i))
+                running.append(count)
+            self._year_running[day.year] = running
+        return self._base(day.year) + running[day.timetuple().tm_yday - 1]
 
     def ordinal_at(self, moment: datetime) -> int:
         """The business-day ordinal of the local date of a moment."""

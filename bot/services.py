@@ -50,11 +50,20 @@ class Services:
     refusals: Throttle = field(default_factory=lambda: Throttle(REFUSAL_WINDOW))
     # Names this process in leases held in the database (one worker among several).
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # dynamic_choices by locale, built on first use (the profile does not change while running).
+    _choices: dict[str, dict[str, tuple[Choice, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def dynamic_choices(self, locale: str) -> dict[str, tuple[Choice, ...]]:
-        """Choices that come from configuration (the districts), named in a locale."""
-        districts = tuple(
-            Choice(d.key, d.name.get(locale), translate=False, aliases=tuple(d.towns))
-            for d in self.profile.districts
-        )
-        return {DISTRICTS: (*districts, Choice(UNKNOWN_DISTRICT, N_("Don't know")))}
+        """Choices that come from configuration (the districts), named in a locale; built once
+        per locale and shared, so callers only read them."""
+        if locale not in self._choices:
+            districts = tuple(
+                Choice(d.key, d.name.get(locale), translate=False, aliases=tuple(d.towns))
+                for d in self.profile.districts
+            )
+            self._choices[locale] = {
+                DISTRICTS: (*districts, Choice(UNKNOWN_DISTRICT, N_("Don't know")))
+            }
+        return self._choices[locale]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import Keyring
+from storage.sqlite_trips import one_trip_dbapi
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,18 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     # Deleted content is overwritten, not left in free pages for anyone reading the file.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def _end_open_sqlite_transaction(dbapi_connection, _record, reset_state) -> None:
+    """Rolls back what a connection returned to the pool still has open, and nothing else.
+
+    The pool's default rolls back every returned connection, even one whose transaction was
+    just committed; with aiosqlite each rollback is a trip to the connection's thread.
+    """
+    if reset_state.terminate_only:
+        return
+    if dbapi_connection.driver_connection._conn.in_transaction:
+        dbapi_connection.rollback()
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -50,14 +63,25 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     ensure_sqlite_directory(url)
     # hide_parameters keeps answers and phone numbers out of database error messages and logs.
     # JSON is stored as readable UTF-8 so that Japanese answers can be searched.
+    # A pooled PostgreSQL connection may have been closed by a server restart: it is pinged
+    # before use. A SQLite connection is a file handle that cannot go stale, and the ping
+    # would cost a trip to its thread on every transaction.
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    # aiosqlite: one trip to the connection's thread per statement (storage/sqlite_trips.py).
+    driver = {"module": one_trip_dbapi()} if parsed.drivername == "sqlite+aiosqlite" else {}
     engine = create_async_engine(
         url,
-        pool_pre_ping=True,
+        **driver,
+        pool_pre_ping=not sqlite,
+        # SQLite: see _end_open_sqlite_transaction.
+        pool_reset_on_return=None if sqlite else "rollback",
         hide_parameters=True,
         json_serializer=lambda value: json.dumps(value, ensure_ascii=False),
     )
-    if engine.dialect.name == "sqlite":
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _end_open_sqlite_transaction)
     engine.sync_engine.dialect.madoguchi_keyring = keyring
     return engine
 

@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO
 from storage.models import InboxUpdate, ProcessedUpdate, WorkerLease
 from storage.queues import due_heads_query
 from storage.sql import insert_or_ignore
+
+# Built once (the inbox worker runs it before every update); only its parameters change.
+DUE_HEADS = due_heads_query(
+    InboxUpdate,
+    ("update_id",),
+    lambda m: m.failed.is_(False),
+    bindparam("now"),
+    bindparam("limit"),
+)
 
 
 class InboxDTO(DTO):
@@ -55,8 +64,8 @@ async def store_updates(
 
 async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[InboxDTO]:
     """Returns, for each chat, its oldest waiting update if that one may be taken now."""
-    query = due_heads_query(InboxUpdate, ("update_id",), lambda m: m.failed.is_(False), now, limit)
-    return [InboxDTO.model_validate(row) for row in await session.scalars(query)]
+    rows = await session.scalars(DUE_HEADS, {"now": now, "limit": limit})
+    return [InboxDTO.model_validate(row) for row in rows]
 
 
 async def claim(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 
@@ -24,13 +24,14 @@ def due_heads_query(
     model: Any,
     order: tuple[str, ...],
     waiting: Callable[[Any], ColumnElement[bool]],
-    now: datetime,
-    limit: int,
+    now: datetime | BindParameter[Any],
+    limit: int | BindParameter[Any],
 ) -> Select:
     """For each chat, its first waiting row (by the columns of `order`) if that row is due now.
 
     Only the head is returned, so a row never overtakes an earlier one of the same chat, and a
-    long queue for one chat never hides the others.
+    long queue for one chat never hides the others. `now` and `limit` may be bind parameters,
+    so that a hot path builds the statement once and only passes values.
     """
     earlier = aliased(model)
     return (

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO, KEEP, Keep, changed_fields
@@ -20,6 +20,32 @@ from storage.models import (
     Volunteer,
 )
 from storage.tickets import scrub_tickets
+
+# Drafts are read and written with Core statements only (never as ORM objects), built once:
+# every step of a form reads and writes one. A draft is changed by one UPDATE … RETURNING.
+DRAFTS = Draft.__table__
+_DRAFT_OF = select(DRAFTS).where(DRAFTS.c.resident_id == bindparam("owner"))
+_REPLACE_DRAFT = (
+    update(DRAFTS)
+    .where(DRAFTS.c.resident_id == bindparam("owner"))
+    .values(
+        form_key=bindparam("new_form_key"),
+        state=bindparam("new_state"),
+        updated_at=bindparam("now"),
+    )
+    .returning(*DRAFTS.c)
+)
+_CREATE_DRAFT = (
+    insert(DRAFTS)
+    .values(
+        resident_id=bindparam("owner"),
+        form_key=bindparam("new_form_key"),
+        state=bindparam("new_state"),
+        created_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
+    .returning(*DRAFTS.c)
+)
 
 
 class ResidentDTO(DTO):
@@ -57,10 +83,29 @@ async def get_or_create_resident(
     now: datetime,
 ) -> ResidentDTO:
     """Returns the resident for a Telegram user, creating the row on first contact."""
-    row = await session.scalar(
-        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    resident, _draft = await resident_and_draft(
+        session, telegram_user_id, chat_id, language_code, now
     )
-    if row is None:
+    return resident
+
+
+async def resident_and_draft(
+    session: AsyncSession,
+    telegram_user_id: int,
+    chat_id: int,
+    language_code: str | None,
+    now: datetime,
+) -> tuple[ResidentDTO, DraftDTO | None]:
+    """The resident for a Telegram user (created on first contact) and their unfinished
+    intake, read in one query."""
+    found = (
+        await session.execute(
+            select(Resident, DRAFTS)
+            .outerjoin(DRAFTS, DRAFTS.c.resident_id == Resident.id)
+            .where(Resident.telegram_user_id == telegram_user_id)
+        )
+    ).first()
+    if found is None:
         row = Resident(
             telegram_user_id=telegram_user_id,
             chat_id=chat_id,
@@ -73,9 +118,12 @@ async def get_or_create_resident(
         )
         session.add(row)
         await session.flush()
-    elif row.chat_id != chat_id or row.language_code != language_code:
+        return ResidentDTO.model_validate(row), None
+    row = found[0]
+    if row.chat_id != chat_id or row.language_code != language_code:
         row.chat_id, row.language_code, row.updated_at = chat_id, language_code, now
-    return ResidentDTO.model_validate(row)
+    draft = DraftDTO.model_validate(found) if found.id is not None else None
+    return ResidentDTO.model_validate(row), draft
 
 
 async def get_resident(session: AsyncSession, resident_id: int) -> ResidentDTO | None:
@@ -111,28 +159,20 @@ async def update_resident(
 
 async def get_draft(session: AsyncSession, resident_id: int) -> DraftDTO | None:
     """Returns a resident's unfinished intake, if any."""
-    row = await session.scalar(select(Draft).where(Draft.resident_id == resident_id))
+    row = (await session.execute(_DRAFT_OF, {"owner": resident_id})).first()
     return DraftDTO.model_validate(row) if row else None
 
 
 async def save_draft(
     session: AsyncSession, resident_id: int, form_key: str, state: dict[str, Any], now: datetime
-) -> None:
-    """Creates or replaces a resident's draft."""
-    row = await session.scalar(select(Draft).where(Draft.resident_id == resident_id))
+) -> DraftDTO:
+    """Creates or replaces a resident's draft and returns it."""
+    # Bind parameters may not share a name with the columns they set.
+    values = {"owner": resident_id, "new_form_key": form_key, "new_state": state, "now": now}
+    row = (await session.execute(_REPLACE_DRAFT, values)).first()
     if row is None:
-        session.add(
-            Draft(
-                resident_id=resident_id,
-                form_key=form_key,
-                state=state,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-    else:
-        row.form_key, row.state, row.updated_at = form_key, state, now
-    await session.flush()
+        row = (await session.execute(_CREATE_DRAFT, values)).one()
+    return DraftDTO.model_validate(row)
 
 
 async def delete_draft(session: AsyncSession, resident_id: int) -> bool:

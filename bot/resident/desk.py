@@ -67,8 +67,7 @@ from storage.residents import (
     ResidentChange,
     ResidentDTO,
     delete_draft,
-    get_draft,
-    get_or_create_resident,
+    resident_and_draft,
     save_draft,
     set_resident_reachable,
     update_resident,
@@ -647,8 +646,9 @@ class Desk:
             # the resident's other requests are left as they are.
             form, state = self.form_and_state()
             state.urgent = True
-            await save_draft(self.session, self.resident.id, form.key, state.model_dump(), now)
-            self.draft = await get_draft(self.session, self.resident.id)
+            self.draft = await save_draft(
+                self.session, self.resident.id, form.key, state.model_dump(), now
+            )
         for ticket in [] if self.draft is not None else await self.open_tickets():
             await update_ticket(
                 self.session, ticket.id, now, TicketChange(priority=Priority.URGENT)
@@ -683,10 +683,9 @@ class Desk:
         if state.minor:
             return
         state.minor = True
-        await save_draft(
+        self.draft = await save_draft(
             self.session, self.resident.id, form.key, state.model_dump(), self.services.clock()
         )
-        self.draft = await get_draft(self.session, self.resident.id)
         self.show(
             views.notice(
                 escape(
@@ -802,10 +801,9 @@ class Desk:
         state = engine.begin(form, round_, for_staff).model_copy(
             update={"household_of": household_of}
         )
-        await save_draft(
+        self.draft = await save_draft(
             self.session, self.resident.id, form.key, state.model_dump(), self.services.clock()
         )
-        self.draft = await get_draft(self.session, self.resident.id)
         await self.set_screen(ResidentScreen.FORM, pending_service=None, drafts_started=round_)
         self.show(
             views.notice(f"<b>{self.t.gettext(form.title)}</b>\n{self.t.gettext(form.intro)}"),
@@ -932,14 +930,13 @@ class Desk:
             )
             self.reply.outbox_waiting = True
         else:
-            await save_draft(
+            self.draft = await save_draft(
                 self.session,
                 self.resident.id,
                 form.key,
                 outcome.state.model_dump(),
                 self.services.clock(),
             )
-            self.draft = await get_draft(self.session, self.resident.id)
             screen = self.form_screen(form, outcome.state)
             if action.kind == "toggle":
                 self.reply.clear_pressed_keyboard = False
@@ -1000,10 +997,9 @@ COMMANDS: dict[str, Callable[[Desk], Awaitable[None]]] = {
 async def handle(session: AsyncSession, services: Services, who: Who, event: Event) -> Reply:
     """Handles one resident update inside its transaction and returns what to answer."""
     now = services.clock()
-    resident = await get_or_create_resident(
+    resident, draft = await resident_and_draft(
         session, who.user_id, who.chat_id, who.language_code, now
     )
-    draft = await get_draft(session, resident.id)
     # Any message from the resident shows they can be reached again (they unblocked the bot).
     for ticket_id in await set_resident_reachable(session, resident.id, True):
         await queue_card_refresh(session, services, ticket_id)
