@@ -386,6 +386,19 @@ async def tickets_created_between(
     return [TicketDTO.model_validate(r) for r in rows]
 
 
+async def answers_between(
+    session: AsyncSession, start: datetime, end: datetime, services: tuple[str, ...]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(service, answers) of the tickets of some services created in [start, end): only the
+    column the figures need is read and decrypted."""
+    rows = await session.execute(
+        select(Ticket.service, Ticket.answers).where(
+            Ticket.created_at >= start, Ticket.created_at < end, Ticket.service.in_(services)
+        )
+    )
+    return [(service, answers or {}) for service, answers in rows.all()]
+
+
 async def ticket_events(session: AsyncSession, ticket_id: int) -> list[EventDTO]:
     """Returns a ticket's history, oldest first."""
     rows = await session.scalars(

@@ -12,7 +12,7 @@ from bot.services import Services
 from storage import aggregates as agg
 from storage.models import Priority, Ticket, TicketStatus, open_ticket_condition
 from storage.staff import staff_names
-from storage.tickets import TicketDTO, follow_ups_due, tickets_created_between
+from storage.tickets import answers_between, follow_ups_due
 
 LIST_LIMIT = 10
 
@@ -200,18 +200,18 @@ async def collect_stats(
         ),
         outcomes=await agg.event_field_counts(session, "closed", "outcome", start_at, end_at),
         people=await agg.people_count(session, *received),
-        **answer_counts(await tickets_created_between(session, start_at, end_at)),
+        **answer_counts(await answers_between(session, start_at, end_at, ("food", "consultation"))),
         contacts=await agg.event_field_counts(session, "contact", "type", start_at, end_at),
     )
 
 
-def answer_counts(tickets: list[TicketDTO]) -> dict[str, Any]:
+def answer_counts(answered: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """What the answers of a period's requests add up to: food households and people, and
     consultations by topic."""
-    food = [t.answers for t in tickets if t.service == "food" and t.answers]
+    food = [answers for service, answers in answered if service == "food" and answers]
     topics: dict[str, int] = {}
-    for ticket in tickets:
-        topic = ticket.answers.get("topic") if ticket.service == "consultation" else None
+    for service, answers in answered:
+        topic = answers.get("topic") if service == "consultation" else None
         if topic:
             topics[topic] = topics.get(topic, 0) + 1
     return {
