@@ -154,7 +154,8 @@ async def open_invitation(
     """Someone opened a link: an unused, unexpired invitation asks the staff group to confirm
     them; None (the normal /start, nothing revealed) for anything else."""
     found = await invitation_by_hash(session, token_hash(token))
-    if found is None:
+    if found is None or services.settings.staff_chat_id is None:
+        # Without a staff group no admin could confirm: the link is the normal /start.
         return None
     now = services.clock()
     t = services.catalogs.translator_for(opener.locale)
