@@ -28,6 +28,9 @@ MAX_ATTEMPTS = 5
 RETRY_SECONDS = (1, 2, 4, 8, 16)
 # How long the worker waits between looks at the inbox when nothing woke it.
 IDLE_SECONDS = 1.0
+# How many updates parsed by whoever stored them are kept for the worker (the oldest go first;
+# an update not kept is parsed again from the inbox's JSON).
+PARSED_KEPT = 256
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -72,6 +75,9 @@ class InboxWorker:
         self._wake = asyncio.Event()
         # Updates this worker could not hand back while the database was down.
         self._unreleased: set[int] = set()
+        # Stored updates as the fetcher or webhook parsed them, by update id, so that the
+        # worker need not parse them again; only a cache: the inbox row is what is handled.
+        self._parsed: dict[int, Update] = {}
 
     @property
     def _services(self) -> Services:
@@ -81,6 +87,14 @@ class InboxWorker:
     def wake(self) -> None:
         """Asks the worker to look at the inbox now."""
         self._wake.set()
+
+    def stored(self, updates: list[Update]) -> None:
+        """Keeps updates just committed to the inbox as parsed, and wakes the worker."""
+        for update in updates:
+            self._parsed[update.update_id] = update
+        while len(self._parsed) > PARSED_KEPT:
+            del self._parsed[next(iter(self._parsed))]
+        self.wake()
 
     async def release_leases(self) -> None:
         """Frees updates left leased by a crashed run (only when this is the only worker)."""
@@ -141,7 +155,9 @@ class InboxWorker:
             if not await inbox.claim(session, head.update_id, now, now + LEASE):
                 return False
         line = self._line if is_line_payload(head.payload) else None
-        update = None if line is not None else Update.de_json(head.payload, self._app.bot)
+        update = None if line is not None else self._parsed.pop(head.update_id, None)
+        if line is None and update is None:
+            update = Update.de_json(head.payload, self._app.bot)
         services.outcomes.watch(head.update_id)
         try:
             if line is not None:
