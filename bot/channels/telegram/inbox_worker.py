@@ -66,8 +66,15 @@ class InboxWorker:
         notices: OutageNotices,
         concurrency: int = 4,
         line: LineEvents | None = None,
+        *,
+        sole: bool = False,
     ) -> None:
         self._app = app
+        # The only worker on the database (long polling): it takes updates without committing
+        # a lease first, since no other process takes them (see _take).
+        self._sole = sole
+        # Updates this worker is handling right now (kept only by a sole worker).
+        self._taken: set[int] = set()
         # Handles the inbox's LINE events when LINE is on (bot/channels/line/handling.py).
         self._line = line
         self._notices = notices
@@ -147,13 +154,35 @@ class InboxWorker:
         results = await asyncio.gather(*(one(head) for head in heads))
         return sum(results)
 
-    async def _handle(self, head: inbox.InboxDTO) -> bool:
-        """Claims one update, runs its handlers and records the outcome; True when done."""
-        services = self._services
-        now = services.clock()
-        async with services.db.begin() as session:
-            if not await inbox.claim(session, head.update_id, now, now + LEASE):
+    async def _take(self, head: inbox.InboxDTO) -> bool:
+        """Takes an update for this worker; False if it is already being handled.
+
+        Several workers claim it: a lease committed before the handlers run. A sole worker
+        only notes it here: no other process takes updates, and its own handle_due runs
+        read each chat's head and handle distinct chats; a redelivery is still stopped by
+        the processed-update id in the handling transaction.
+        """
+        if self._sole:
+            if head.update_id in self._taken:
                 return False
+            self._taken.add(head.update_id)
+            return True
+        now = self._services.clock()
+        async with self._services.db.begin() as session:
+            return await inbox.claim(session, head.update_id, now, now + LEASE)
+
+    async def _handle(self, head: inbox.InboxDTO) -> bool:
+        """Takes one update, runs its handlers and records the outcome; True when done."""
+        if not await self._take(head):
+            return False
+        try:
+            return await self._run(head)
+        finally:
+            self._taken.discard(head.update_id)
+
+    async def _run(self, head: inbox.InboxDTO) -> bool:
+        """Runs a taken update's handlers and records the outcome; True when done."""
+        services = self._services
         line = self._line if is_line_payload(head.payload) else None
         update = None if line is not None else self._parsed.pop(head.update_id, None)
         if line is None and update is None:
