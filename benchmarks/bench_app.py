@@ -89,7 +89,7 @@ class BenchApp:
         if self._inbox is None:
             notices = OutageNotices(self.services.catalogs)
             concurrency = 4 if self.settings.is_postgres else 1
-            worker = InboxWorker(self.app, notices, concurrency=concurrency)
+            worker = InboxWorker(self.app, notices, concurrency=concurrency, sole=True)
             self._inbox = (UpdateFetcher(self.app, worker, notices), worker)
         return self._inbox
 

@@ -7,6 +7,7 @@ import random
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from telegram.error import NetworkError
@@ -24,10 +25,13 @@ from tests.process_helpers import food_script
 SECRET = "inbox-test-secret-0123456789"
 
 
-def endpoints_for(harness: Harness) -> tuple[WebhookEndpoints, InboxWorker, httpx.AsyncClient]:
-    """The webhook endpoints and inbox worker of the harness's application, and a client."""
+def endpoints_for(
+    harness: Harness, sole: bool = False
+) -> tuple[WebhookEndpoints, InboxWorker, httpx.AsyncClient]:
+    """The webhook endpoints and inbox worker of the harness's application, and a client;
+    `sole` makes the worker take updates as the only worker does (long polling)."""
     notices = OutageNotices(harness.catalogs)
-    worker = InboxWorker(harness.app, notices)
+    worker = InboxWorker(harness.app, notices, sole=sole)
     endpoints = WebhookEndpoints(harness.app, worker, notices, SECRET)
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(endpoints.asgi("/telegram")), base_url="http://worker"
@@ -85,10 +89,13 @@ async def snapshot(harness: Harness, users: list[int]) -> list[Any]:
     return result
 
 
-async def test_updates_twice_and_slightly_out_of_order_end_as_a_clean_run(harness: Harness) -> None:
+@pytest.mark.parametrize("sole", [False, True], ids=["claiming", "sole"])
+async def test_updates_twice_and_slightly_out_of_order_end_as_a_clean_run(
+    harness: Harness, sole: bool
+) -> None:
     """Each update posted twice, neighbours swapped, old ones redelivered after handling: the
     database ends exactly as for residents whose updates came once and in order."""
-    _endpoints, worker, client = endpoints_for(harness)
+    _endpoints, worker, client = endpoints_for(harness, sole)
     builder = FakeTelegram()
     clean, messy = [7100 + n for n in range(4)], [7200 + n for n in range(4)]
     for step in range(len(food_script(0))):
@@ -239,8 +246,10 @@ def failing_handler(harness: Harness, text: str, error: BaseException) -> list[i
     return tries
 
 
+@pytest.mark.parametrize("sole", [False, True], ids=["claiming", "sole"])
 async def test_a_handler_that_keeps_failing_is_set_aside_and_the_chat_moves_on(
     harness: Harness,
+    sole: bool,
 ) -> None:
     """Five tries, then the update is kept for an operator and the resident's next message is
     handled; the kept update is purged with the drafts' retention."""
@@ -248,7 +257,7 @@ async def test_a_handler_that_keeps_failing_is_set_aside_and_the_chat_moves_on(
     from handlers.jobs import purge_expired_drafts
     from storage import inbox as inbox_sql
 
-    _endpoints, worker, client = endpoints_for(harness)
+    _endpoints, worker, client = endpoints_for(harness, sole)
     tries = failing_handler(harness, "boom", RuntimeError("a bug"))
     builder = FakeTelegram()
     builder.text_update(5160, "boom", language="en")
@@ -271,14 +280,16 @@ async def test_a_handler_that_keeps_failing_is_set_aside_and_the_chat_moves_on(
     await client.aclose()
 
 
+@pytest.mark.parametrize("sole", [False, True], ids=["claiming", "sole"])
 async def test_a_database_error_in_a_handler_is_retried_and_announced_once(
     harness: Harness,
+    sole: bool,
 ) -> None:
     """While handling fails because the database is unavailable: one notice, no attempts used
     up, and the update is handled once the database answers again."""
     from sqlalchemy.exc import OperationalError
 
-    _endpoints, worker, client = endpoints_for(harness)
+    _endpoints, worker, client = endpoints_for(harness, sole)
     tries = failing_handler(harness, "/start", OperationalError("SELECT", {}, OSError("gone")))
     builder = FakeTelegram()
     builder.text_update(5170, "/start", language="en")

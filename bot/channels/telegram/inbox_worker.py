@@ -28,6 +28,9 @@ MAX_ATTEMPTS = 5
 RETRY_SECONDS = (1, 2, 4, 8, 16)
 # How long the worker waits between looks at the inbox when nothing woke it.
 IDLE_SECONDS = 1.0
+# How many updates parsed by whoever stored them are kept for the worker (the oldest go first;
+# an update not kept is parsed again from the inbox's JSON).
+PARSED_KEPT = 256
 
 
 def is_unavailable(error: BaseException) -> bool:
@@ -63,8 +66,15 @@ class InboxWorker:
         notices: OutageNotices,
         concurrency: int = 4,
         line: LineEvents | None = None,
+        *,
+        sole: bool = False,
     ) -> None:
         self._app = app
+        # The only worker on the database (long polling): it takes updates without committing
+        # a lease first, since no other process takes them (see _take).
+        self._sole = sole
+        # Updates this worker is handling right now (kept only by a sole worker).
+        self._taken: set[int] = set()
         # Handles the inbox's LINE events when LINE is on (bot/channels/line/handling.py).
         self._line = line
         self._notices = notices
@@ -72,6 +82,9 @@ class InboxWorker:
         self._wake = asyncio.Event()
         # Updates this worker could not hand back while the database was down.
         self._unreleased: set[int] = set()
+        # Stored updates as the fetcher or webhook parsed them, by update id, so that the
+        # worker need not parse them again; only a cache: the inbox row is what is handled.
+        self._parsed: dict[int, Update] = {}
 
     @property
     def _services(self) -> Services:
@@ -81,6 +94,14 @@ class InboxWorker:
     def wake(self) -> None:
         """Asks the worker to look at the inbox now."""
         self._wake.set()
+
+    def stored(self, updates: list[Update]) -> None:
+        """Keeps updates just committed to the inbox as parsed, and wakes the worker."""
+        for update in updates:
+            self._parsed[update.update_id] = update
+        while len(self._parsed) > PARSED_KEPT:
+            del self._parsed[next(iter(self._parsed))]
+        self.wake()
 
     async def release_leases(self) -> None:
         """Frees updates left leased by a crashed run (only when this is the only worker)."""
@@ -133,15 +154,39 @@ class InboxWorker:
         results = await asyncio.gather(*(one(head) for head in heads))
         return sum(results)
 
-    async def _handle(self, head: inbox.InboxDTO) -> bool:
-        """Claims one update, runs its handlers and records the outcome; True when done."""
-        services = self._services
-        now = services.clock()
-        async with services.db.begin() as session:
-            if not await inbox.claim(session, head.update_id, now, now + LEASE):
+    async def _take(self, head: inbox.InboxDTO) -> bool:
+        """Takes an update for this worker; False if it is already being handled.
+
+        Several workers claim it: a lease committed before the handlers run. A sole worker
+        only notes it here: no other process takes updates, and its own handle_due runs
+        read each chat's head and handle distinct chats; a redelivery is still stopped by
+        the processed-update id in the handling transaction.
+        """
+        if self._sole:
+            if head.update_id in self._taken:
                 return False
+            self._taken.add(head.update_id)
+            return True
+        now = self._services.clock()
+        async with self._services.db.begin() as session:
+            return await inbox.claim(session, head.update_id, now, now + LEASE)
+
+    async def _handle(self, head: inbox.InboxDTO) -> bool:
+        """Takes one update, runs its handlers and records the outcome; True when done."""
+        if not await self._take(head):
+            return False
+        try:
+            return await self._run(head)
+        finally:
+            self._taken.discard(head.update_id)
+
+    async def _run(self, head: inbox.InboxDTO) -> bool:
+        """Runs a taken update's handlers and records the outcome; True when done."""
+        services = self._services
         line = self._line if is_line_payload(head.payload) else None
-        update = None if line is not None else Update.de_json(head.payload, self._app.bot)
+        update = None if line is not None else self._parsed.pop(head.update_id, None)
+        if line is None and update is None:
+            update = Update.de_json(head.payload, self._app.bot)
         services.outcomes.watch(head.update_id)
         try:
             if line is not None:

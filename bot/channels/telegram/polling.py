@@ -73,7 +73,6 @@ class UpdateFetcher:
                 await self._notices.tell(self._app.bot, update)
             return False
         self._offset = updates[-1].update_id + 1
-        self._worker.wake()
         return True
 
     async def store(self, updates: list[Update]) -> bool:
@@ -91,6 +90,7 @@ class UpdateFetcher:
                 type(exc).__name__,
             )
             return False
+        self._worker.stored(updates)
         return True
 
     async def _confirm(self) -> None:

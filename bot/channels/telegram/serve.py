@@ -139,6 +139,8 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
         notices,
         concurrency=1 if not settings.is_postgres else 4,
         line=line_events(app, services),
+        # Long polling means this is the only worker (see release_leases below).
+        sole=not webhook,
     )
     line = line_webhook(services, worker.wake)
     extra = [line.route()] if line is not None else []

@@ -139,7 +139,7 @@ class WebhookEndpoints:
                 background=BackgroundTask(self._notices.tell, self._app.bot, update),
             )
         if self._worker is not None:
-            self._worker.wake()
+            self._worker.stored([update])
         return Response(status_code=200)
 
     async def healthz(self, _request: Request) -> Response:
