@@ -246,10 +246,6 @@ class StaffDesk:
             self.say(self.t.gettext("No ticket {reference}.").format(reference=reference))
         return ticket
 
-    async def ticket_by_id(self, ticket_id: int) -> TicketDTO | None:
-        """A ticket by its row id."""
-        return await get_ticket(self.session, ticket_id)
-
     async def _ticket_and_rest(self, args: str) -> tuple[TicketDTO | None, str]:
         """Splits '<ref> rest of the text' and finds the ticket."""
         first, _, rest = args.partition(" ")

@@ -17,6 +17,7 @@ from storage.staff import StaffDTO
 from storage.tickets import (
     TicketDTO,
     add_ticket_event,
+    get_ticket,
     get_ticket_by_reference,
     link_household,
     move_events,
@@ -155,7 +156,7 @@ async def cmd_move(desk: StaffDesk, staff: StaffDTO, args: str) -> None:
     if tickets is None:
         return
     [target] = tickets
-    source = await desk.ticket_by_id(relayed.ticket_id)
+    source = await get_ticket(desk.session, relayed.ticket_id)
     if source is None or source.id == target.id:
         desk.say(desk.t.gettext(MOVE_HOW))
         return
