@@ -1,5 +1,6 @@
-"""The production path of an update: stored in the inbox, claimed by the inbox worker, handled
-and answered — as long polling does it (bot/channels/telegram/polling.py)."""
+"""The production path of an update with long polling (bot/channels/telegram/polling.py): handled
+as it is fetched when its chat has nothing waiting, else stored in the inbox and handled by the
+inbox worker; then answered."""
 
 from __future__ import annotations
 
@@ -22,12 +23,12 @@ class InboxUser(LocalUser):
         self._worker = worker
 
     async def deliver(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Stores the update, lets the worker claim and handle it, and waits for the answers."""
+        """Hands the update to the fetcher as getUpdates would (handled at once, or stored and
+        then handled by the worker) and waits for the answers."""
         self.last_update = payload
-        if not await self._fetcher.store([Update.de_json(payload, self.app.bot)]):
-            raise RuntimeError("the benchmark database did not store an update")
-        handled = await self._worker.handle_due()
-        if handled != 1:
-            raise RuntimeError(f"the inbox worker handled {handled} updates instead of 1")
+        if not await self._fetcher.take([Update.de_json(payload, self.app.bot)]):
+            raise RuntimeError("the benchmark database did not take an update")
+        if self._worker.woken and await self._worker.handle_due() != 1:
+            raise RuntimeError("the inbox worker did not handle the stored update")
         await self.app.bot_data[LANES_KEY].drain()
         return payload

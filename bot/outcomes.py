@@ -1,5 +1,6 @@
 """How the handlers of an update ended, told to the inbox worker that ran them: failed (by the
-error handler) or committed together with the update's removal from the inbox (by run_once)."""
+error handler) or committed together with the update's removal from the inbox (by run_once).
+An update handled as it was fetched, never stored, has no inbox row to remove."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ class Outcome:
 
     committed: bool = False
     error: BaseException | None = None
+    # False for an update handled as it was fetched, without an inbox row.
+    stored: bool = True
 
 
 class HandlerOutcomes:
@@ -24,9 +27,14 @@ class HandlerOutcomes:
     def __init__(self) -> None:
         self._watched: dict[int, Outcome] = {}
 
-    def watch(self, update_id: int) -> None:
-        """Starts tracking an update about to be handled."""
-        self._watched[update_id] = Outcome()
+    def watch(self, update_id: int, *, stored: bool = True) -> None:
+        """Starts tracking an update about to be handled (stored: it has an inbox row)."""
+        self._watched[update_id] = Outcome(stored=stored)
+
+    def in_inbox(self, update_id: int) -> bool:
+        """Whether an update may have an inbox row to remove (unwatched ones may)."""
+        outcome = self._watched.get(update_id)
+        return outcome is None or outcome.stored
 
     def record_done(self, update_id: int) -> None:
         """Notes that an update's transaction committed and took it out of the inbox."""

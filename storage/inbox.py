@@ -62,6 +62,18 @@ async def store_updates(
         await session.execute(insert_or_ignore(session, InboxUpdate, "update_id"), rows)
 
 
+async def chats_waiting(session: AsyncSession, chats: set[int]) -> set[int]:
+    """Those of `chats` with an update waiting in the inbox (taken or not; not given up on)."""
+    if not chats:
+        return set()
+    found = await session.scalars(
+        select(InboxUpdate.chat_id)
+        .where(InboxUpdate.chat_id.in_(chats), InboxUpdate.failed.is_(False))
+        .distinct()
+    )
+    return set(found)
+
+
 async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[InboxDTO]:
     """Returns, for each chat, its oldest waiting update if that one may be taken now."""
     rows = await session.scalars(DUE_HEADS, {"now": now, "limit": limit})

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO, KEEP, Keep, changed_fields
@@ -47,6 +47,13 @@ _CREATE_DRAFT = (
     .returning(*DRAFTS.c)
 )
 
+# Whether a resident has a ticket whose messages could not be delivered (they blocked the bot).
+_MARKED_UNREACHABLE = (
+    exists()
+    .where(Ticket.resident_id == Resident.id, Ticket.resident_unreachable.is_(True))
+    .label("marked_unreachable")
+)
+
 
 class ResidentDTO(DTO):
     """A resident as the services see it."""
@@ -83,7 +90,7 @@ async def get_or_create_resident(
     now: datetime,
 ) -> ResidentDTO:
     """Returns the resident for a Telegram user, creating the row on first contact."""
-    resident, _draft = await resident_and_draft(
+    resident, _draft, _unreachable = await resident_and_draft(
         session, telegram_user_id, chat_id, language_code, now
     )
     return resident
@@ -95,12 +102,12 @@ async def resident_and_draft(
     chat_id: int,
     language_code: str | None,
     now: datetime,
-) -> tuple[ResidentDTO, DraftDTO | None]:
-    """The resident for a Telegram user (created on first contact) and their unfinished
-    intake, read in one query."""
+) -> tuple[ResidentDTO, DraftDTO | None, bool]:
+    """The resident for a Telegram user (created on first contact), their unfinished intake
+    and whether any of their tickets is marked unreachable, read in one query."""
     found = (
         await session.execute(
-            select(Resident, DRAFTS)
+            select(Resident, DRAFTS, _MARKED_UNREACHABLE)
             .outerjoin(DRAFTS, DRAFTS.c.resident_id == Resident.id)
             .where(Resident.telegram_user_id == telegram_user_id)
         )
@@ -118,12 +125,12 @@ async def resident_and_draft(
         )
         session.add(row)
         await session.flush()
-        return ResidentDTO.model_validate(row), None
+        return ResidentDTO.model_validate(row), None, False
     row = found[0]
     if row.chat_id != chat_id or row.language_code != language_code:
         row.chat_id, row.language_code, row.updated_at = chat_id, language_code, now
     draft = DraftDTO.model_validate(found) if found.id is not None else None
-    return ResidentDTO.model_validate(row), draft
+    return ResidentDTO.model_validate(row), draft, bool(found.marked_unreachable)
 
 
 async def get_resident(session: AsyncSession, resident_id: int) -> ResidentDTO | None:

@@ -997,12 +997,13 @@ COMMANDS: dict[str, Callable[[Desk], Awaitable[None]]] = {
 async def handle(session: AsyncSession, services: Services, who: Who, event: Event) -> Reply:
     """Handles one resident update inside its transaction and returns what to answer."""
     now = services.clock()
-    resident, draft = await resident_and_draft(
+    resident, draft, marked_unreachable = await resident_and_draft(
         session, who.user_id, who.chat_id, who.language_code, now
     )
     # Any message from the resident shows they can be reached again (they unblocked the bot).
-    for ticket_id in await set_resident_reachable(session, resident.id, True):
-        await queue_card_refresh(session, services, ticket_id)
+    if marked_unreachable:
+        for ticket_id in await set_resident_reachable(session, resident.id, True):
+            await queue_card_refresh(session, services, ticket_id)
     desk = Desk(session, services, resident, draft)
     expired = draft is not None and (
         draft.form_key not in FORMS

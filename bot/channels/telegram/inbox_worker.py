@@ -91,6 +91,11 @@ class InboxWorker:
         """The application's services."""
         return self._app.bot_data[SERVICES_KEY]
 
+    @property
+    def woken(self) -> bool:
+        """Whether updates were stored since the worker last looked at the inbox."""
+        return self._wake.is_set()
+
     def wake(self) -> None:
         """Asks the worker to look at the inbox now."""
         self._wake.set()
@@ -120,7 +125,6 @@ class InboxWorker:
                 handled = 0
             if handled:
                 continue
-            self._wake.clear()
             waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waiters, timeout=IDLE_SECONDS, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
@@ -128,6 +132,9 @@ class InboxWorker:
 
     async def handle_due(self) -> int:
         """Handles the due head update of every chat once; returns how many were handled."""
+        # Cleared before the inbox is read, so that anything stored from now on wakes the next
+        # look instead of waiting for the idle timeout.
+        self._wake.clear()
         services = self._services
         if self._unreleased:
             async with services.db.begin() as session:
@@ -204,6 +211,63 @@ class InboxWorker:
             return True
         await self._after_failure(update, head, error)
         return False
+
+    @property
+    def sole(self) -> bool:
+        """Whether this is the only worker on the database (long polling)."""
+        return self._sole
+
+    async def handle_fresh(self, updates: list[Update]) -> list[Update]:
+        """Handles fetched updates without storing them first, each chat's in order, where the
+        chat has nothing waiting in the inbox; returns those left to store (from a chat's first
+        failure on, a waiting chat's all; every one if the inbox cannot be read).
+
+        Only a sole worker does this: each update's id is recorded in its handling transaction,
+        and Telegram keeps an update until the next getUpdates offset confirms it, which the
+        fetcher moves past an update only once it is handled or stored.
+        """
+        try:
+            async with self._services.db() as session:
+                waiting = await inbox.chats_waiting(session, {chat_key(u) for u in updates})
+        except (SQLAlchemyError, OSError, TimeoutError):
+            return updates
+        by_chat: dict[int, list[Update]] = {}
+        for update in updates:
+            by_chat.setdefault(chat_key(update), []).append(update)
+        limit = asyncio.Semaphore(self._concurrency)
+
+        async def one_chat(chat: int, chat_updates: list[Update]) -> list[Update]:
+            if chat in waiting:
+                return chat_updates
+            async with limit:
+                for number, update in enumerate(chat_updates):
+                    if not await self._handle_one_fresh(update):
+                        return chat_updates[number:]
+            return []
+
+        left = await asyncio.gather(*(one_chat(c, u) for c, u in by_chat.items()))
+        to_store = {update.update_id for chat_updates in left for update in chat_updates}
+        return [update for update in updates if update.update_id in to_store]
+
+    async def _handle_one_fresh(self, update: Update) -> bool:
+        """Runs an unstored update's handlers; True when done, False when it failed."""
+        services = self._services
+        services.outcomes.watch(update.update_id, stored=False)
+        try:
+            await self._app.process_update(update)
+        finally:
+            outcome = services.outcomes.take(update.update_id)
+        if outcome.error is not None:
+            unavailable = is_unavailable(outcome.error)
+            services.metrics.handler_errors.labels("database" if unavailable else "handler").inc()
+            log.warning(
+                "update %s failed (%s); stored for another try",
+                update.update_id,
+                type(outcome.error).__name__,
+            )
+            return False
+        services.metrics.updates_handled.inc()
+        return True
 
     async def _line_event(self, line: LineEvents, head: inbox.InboxDTO) -> None:
         """Runs a LINE event, noting a failure as the error handler does for Telegram's."""

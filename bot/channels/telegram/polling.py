@@ -1,4 +1,4 @@
-"""Long polling that confirms an update to Telegram only once it is stored in the inbox."""
+"""Long polling that confirms an update to Telegram only once it is handled or stored in the inbox."""
 
 from __future__ import annotations
 
@@ -68,9 +68,16 @@ class UpdateFetcher:
             return False
         if not updates:
             return True
-        if not await self.store(updates):
-            for update in updates:
+        return await self.take(updates)
+
+    async def take(self, updates: list[Update]) -> bool:
+        """Hands fetched updates over and moves the offset past those that are safe; False
+        if the database is unavailable (Telegram keeps the rest)."""
+        remaining = await self._worker.handle_fresh(updates) if self._worker.sole else updates
+        if remaining and not await self.store(remaining):
+            for update in remaining:
                 await self._notices.tell(self._app.bot, update)
+            self._offset = remaining[0].update_id
             return False
         self._offset = updates[-1].update_id + 1
         return True

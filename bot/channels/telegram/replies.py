@@ -40,7 +40,8 @@ async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Rep
                 log.info("update %s was already handled; ignoring the redelivery", update.update_id)
                 return None
             # Handled and out of the inbox in one commit: never both, never neither.
-            await inbox.remove(session, update.update_id)
+            if services.outcomes.in_inbox(update.update_id):
+                await inbox.remove(session, update.update_id)
             reply = await work(session)
         services.outcomes.record_done(update.update_id)
         if reply is not None and reply.erased:

@@ -1,0 +1,143 @@
+"""Long polling handles a fetched update at once when its chat has nothing waiting in the inbox:
+one commit, no inbox row; anything that cannot be handled so is stored, in order, not lost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, func, select
+from telegram import Update
+
+from bot.channels.telegram.inbox_worker import InboxWorker
+from bot.channels.telegram.outage import OutageNotices
+from bot.channels.telegram.polling import UpdateFetcher
+from storage.models import InboxUpdate, ProcessedUpdate
+from tests.fake_telegram import FakeTelegram
+from tests.fakes import Harness
+from tests.test_inbox import UnreachableDatabase, drain, failing_handler
+
+MENU = "What can we help you with?"
+
+
+def polling_parts(harness: Harness) -> tuple[UpdateFetcher, InboxWorker]:
+    """The fetcher and the sole inbox worker, as serve() builds them for long polling."""
+    notices = OutageNotices(harness.catalogs)
+    worker = InboxWorker(harness.app, notices, concurrency=1, sole=True)
+    return UpdateFetcher(harness.app, worker, notices), worker
+
+
+def fetched(harness: Harness, *messages: tuple[int, str]) -> list[Update]:
+    """(user, text) pairs as getUpdates returns them, update ids in order."""
+    builder = FakeTelegram()
+    for user, text in messages:
+        builder.text_update(user, text, language="en")
+    return [Update.de_json(payload, harness.app.bot) for payload in builder.updates]
+
+
+def handling_order(harness: Harness, monkeypatch: Any) -> list[int]:
+    """The update ids the Application runs handlers for, in order, from now on."""
+    order: list[int] = []
+    original = harness.app.process_update
+
+    async def noting(update: Any) -> None:
+        order.append(update.update_id)
+        await original(update)
+
+    monkeypatch.setattr(harness.app, "process_update", noting)
+    return order
+
+
+async def inbox_and_handled(harness: Harness) -> tuple[int, int]:
+    """How many updates wait in the inbox, and how many are recorded as handled."""
+    async with harness.db() as session:
+        waiting = await session.scalar(select(func.count()).select_from(InboxUpdate))
+        done = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+    return waiting, done
+
+
+async def test_a_fetched_update_is_handled_in_one_commit_without_an_inbox_row(
+    harness: Harness,
+) -> None:
+    fetcher, worker = polling_parts(harness)
+    commits: list[int] = []
+    inbox_writes: list[str] = []
+    engine = harness.engine.sync_engine
+    event.listen(engine, "commit", lambda _conn: commits.append(1))
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_rest: inbox_writes.append(sql) if "INTO inbox" in sql else None,
+    )
+    assert await fetcher.take(fetched(harness, (5301, "/start")))
+    assert (len(commits), inbox_writes) == (1, [])
+    assert await inbox_and_handled(harness) == (0, 1)
+    assert MENU in harness.api.sent_to(5301)[-1].text
+    assert not worker.woken, "nothing was stored, so the worker has nothing to look at"
+
+
+async def test_an_update_waits_behind_its_chat_s_stored_one_while_other_chats_go_on(
+    harness: Harness, monkeypatch: Any
+) -> None:
+    fetcher, worker = polling_parts(harness)
+    earlier, later, other = fetched(harness, (5302, "/start"), (5302, "/help"), (5303, "/start"))
+    assert await fetcher.store([earlier])  # stored by an earlier fetch, not handled yet
+    order = handling_order(harness, monkeypatch)
+    assert await fetcher.take([later, other])
+    assert order == [other.update_id], "the other chat is handled at once, 5302 waits"
+    assert await inbox_and_handled(harness) == (2, 1)
+    assert worker.woken
+    await drain(worker)
+    assert order == [other.update_id, earlier.update_id, later.update_id]
+    assert await inbox_and_handled(harness) == (0, 3)
+
+
+async def test_a_failing_update_is_stored_with_its_chat_s_next_and_handled_on_retry(
+    harness: Harness, monkeypatch: Any
+) -> None:
+    fetcher, worker = polling_parts(harness)
+    tries = failing_handler(harness, "boom", RuntimeError("a bug"))
+    updates = fetched(harness, (5304, "boom"), (5304, "/start"), (5305, "/start"))
+    order = handling_order(harness, monkeypatch)
+    assert await fetcher.take(updates)
+    boom, start, other = (u.update_id for u in updates)
+    assert order == [boom, other], "after the failure 5304's /start waits; 5305 goes on"
+    assert await inbox_and_handled(harness) == (2, 1)
+    harness.app.handlers[0].pop(0)  # the bug is fixed
+    await drain(worker)
+    assert order == [boom, other, boom, start]
+    assert len(tries) == 1
+    assert await inbox_and_handled(harness) == (0, 3)
+    assert MENU in harness.api.sent_to(5304)[-1].text
+    harness.errors.clear()  # the failure was the point
+
+
+async def test_with_the_database_down_the_offset_stops_at_the_first_update_not_handled(
+    harness: Harness,
+) -> None:
+    """The first update is handled; the database goes away while the second is handled, so it
+    can be neither handled nor stored: Telegram is asked for it again, the resident told."""
+    from sqlalchemy.exc import OperationalError
+
+    fetcher, _worker = polling_parts(harness)
+    real_db = harness.services.db
+    tries = failing_handler(harness, "2", OperationalError("SELECT", {}, OSError("gone")))
+    original = harness.app.process_update
+
+    async def database_leaves(update: Any) -> None:
+        await original(update)
+        if tries:
+            object.__setattr__(harness.services, "db", UnreachableDatabase())
+
+    harness.app.process_update = database_leaves  # type: ignore[method-assign]
+    first, second = fetched(harness, (5306, "/start"), (5306, "2"))
+    assert not await fetcher.take([first, second])
+    assert fetcher._offset == second.update_id
+    told = [m.text for m in harness.api.sent_to(5306)]
+    assert MENU in told[0] and len(told) == 2 and "this message is not lost" in told[1]
+    object.__setattr__(harness.services, "db", real_db)
+    harness.app.handlers[0].pop(0)
+    harness.app.process_update = original  # type: ignore[method-assign]
+    assert await fetcher.take([second])
+    assert fetcher._offset == second.update_id + 1
+    assert await inbox_and_handled(harness) == (0, 2)
+    harness.errors.clear()
