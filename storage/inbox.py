@@ -22,6 +22,16 @@ DUE_HEADS = due_heads_query(
     bindparam("limit"),
 )
 
+# Run for every batch long polling fetches.
+_CHATS_WAITING = (
+    select(InboxUpdate.chat_id)
+    .where(
+        InboxUpdate.chat_id.in_(bindparam("chats", expanding=True)),
+        InboxUpdate.failed.is_(False),
+    )
+    .distinct()
+)
+
 
 class InboxDTO(DTO):
     """A stored update waiting to be handled."""
@@ -66,12 +76,7 @@ async def chats_waiting(session: AsyncSession, chats: set[int]) -> set[int]:
     """Those of `chats` with an update waiting in the inbox (taken or not; not given up on)."""
     if not chats:
         return set()
-    found = await session.scalars(
-        select(InboxUpdate.chat_id)
-        .where(InboxUpdate.chat_id.in_(chats), InboxUpdate.failed.is_(False))
-        .distinct()
-    )
-    return set(found)
+    return set(await session.scalars(_CHATS_WAITING, {"chats": list(chats)}))
 
 
 async def due_heads(session: AsyncSession, now: datetime, limit: int) -> list[InboxDTO]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, insert, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO, KEEP, Keep, changed_fields
@@ -52,6 +53,11 @@ _MARKED_UNREACHABLE = (
     exists()
     .where(Ticket.resident_id == Resident.id, Ticket.resident_unreachable.is_(True))
     .label("marked_unreachable")
+)
+_RESIDENT_AND_DRAFT = (
+    select(Resident, DRAFTS, _MARKED_UNREACHABLE)
+    .outerjoin(DRAFTS, DRAFTS.c.resident_id == Resident.id)
+    .where(Resident.telegram_user_id == bindparam("user"))
 )
 
 
@@ -105,13 +111,7 @@ async def resident_and_draft(
 ) -> tuple[ResidentDTO, DraftDTO | None, bool]:
     """The resident for a Telegram user (created on first contact), their unfinished intake
     and whether any of their tickets is marked unreachable, read in one query."""
-    found = (
-        await session.execute(
-            select(Resident, DRAFTS, _MARKED_UNREACHABLE)
-            .outerjoin(DRAFTS, DRAFTS.c.resident_id == Resident.id)
-            .where(Resident.telegram_user_id == telegram_user_id)
-        )
-    ).first()
+    found = (await session.execute(_RESIDENT_AND_DRAFT, {"user": telegram_user_id})).first()
     if found is None:
         row = Resident(
             telegram_user_id=telegram_user_id,
@@ -155,12 +155,16 @@ class ResidentChange:
 async def update_resident(
     session: AsyncSession, resident_id: int, now: datetime, change: ResidentChange
 ) -> ResidentDTO:
-    """Applies a change to a resident and returns the new values."""
-    row = await session.get_one(Resident, resident_id)
-    for name, value in changed_fields(change).items():
-        setattr(row, name, value)
-    row.updated_at = now
-    await session.flush()
+    """Applies a change to a resident and returns the new values (one UPDATE … RETURNING;
+    a Resident loaded in the session gets the new values too)."""
+    row = await session.scalar(
+        update(Resident)
+        .where(Resident.id == resident_id)
+        .values(**changed_fields(change), updated_at=now)
+        .returning(Resident)
+    )
+    if row is None:
+        raise NoResultFound(f"no resident {resident_id}")
     return ResidentDTO.model_validate(row)
 
 

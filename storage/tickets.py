@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import keyring_of
@@ -226,9 +227,21 @@ async def update_ticket(
     `bday` is today's business-day ordinal: with it, a move into or out of "waiting on the
     resident" starts or ends a pause of the ticket's service target.
     """
+    fields = changed_fields(change)
+    if not fields:
+        # Only the activity time: one UPDATE … RETURNING instead of a read and a write.
+        touched = await session.scalar(
+            update(Ticket)
+            .where(Ticket.id == ticket_id)
+            .values(updated_at=now, last_activity_at=now)
+            .returning(Ticket)
+        )
+        if touched is None:
+            raise NoResultFound(f"no ticket {ticket_id}")
+        return TicketDTO.model_validate(touched)
     row = await session.get_one(Ticket, ticket_id)
     was_waiting = row.status == TicketStatus.WAITING
-    for name, value in changed_fields(change).items():
+    for name, value in fields.items():
         setattr(row, name, value)
     waiting = row.status == TicketStatus.WAITING
     if waiting and not was_waiting:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     ProcessedUpdate,
 )
-from storage.sql import insert_or_ignore
+from storage.sql import insert_or_ignore_by_dialect
+
+# Every update runs it: built once per database, only its parameters change.
+_RECORD_UPDATE = insert_or_ignore_by_dialect(
+    ProcessedUpdate.__table__,
+    "update_id",
+    update_id=bindparam("new_id"),
+    processed_at=bindparam("now"),
+)
 
 
 async def last_processed_update_id(session: AsyncSession) -> int:
@@ -32,11 +40,8 @@ async def record_update(session: AsyncSession, update_id: int, now: datetime) ->
     One statement: with PostgreSQL a concurrent transaction recording the same id makes this
     one wait for it, then find the id taken.
     """
-    result = await session.execute(
-        insert_or_ignore(session, ProcessedUpdate, "update_id").values(
-            update_id=update_id, processed_at=now
-        )
-    )
+    statement = _RECORD_UPDATE[session.bind.dialect.name]
+    result = await session.execute(statement, {"new_id": update_id, "now": now})
     return result.rowcount == 1
 
 
