@@ -135,6 +135,16 @@ async def staff_names(session: AsyncSession) -> dict[int, str]:
     return {staff_id: name for staff_id, name in rows.all()}
 
 
+async def staff_directory(session: AsyncSession) -> tuple[dict[int, str], dict[int, str]]:
+    """Every staff member's display name by row id and by Telegram user id, in one query."""
+    rows = (
+        await session.execute(
+            select(StaffMember.id, StaffMember.telegram_user_id, StaffMember.display_name)
+        )
+    ).all()
+    return {i: name for i, _u, name in rows}, {u: name for _i, u, name in rows}
+
+
 async def staff_names_by_user(session: AsyncSession) -> dict[int, str]:
     """Every staff member's display name by Telegram user id (for histories)."""
     rows = await session.execute(select(StaffMember.telegram_user_id, StaffMember.display_name))

@@ -26,12 +26,22 @@ def polling_parts(harness: Harness) -> tuple[UpdateFetcher, InboxWorker]:
     return UpdateFetcher(harness.app, worker, notices), worker
 
 
-def fetched(harness: Harness, *messages: tuple[int, str]) -> list[Update]:
-    """(user, text) pairs as getUpdates returns them, update ids in order."""
-    builder = FakeTelegram()
-    for user, text in messages:
-        builder.text_update(user, text, language="en")
-    return [Update.de_json(payload, harness.app.bot) for payload in builder.updates]
+class Fetches:
+    """getUpdates answers for one test, update ids rising across answers."""
+
+    def __init__(self, harness: Harness) -> None:
+        self._harness = harness
+        self._builder = FakeTelegram()
+
+    def __call__(self, *messages: tuple[int, str]) -> list[Update]:
+        """(user, text) pairs as getUpdates returns them."""
+        first = len(self._builder.updates)
+        for user, text in messages:
+            self._builder.text_update(user, text, language="en")
+        return [
+            Update.de_json(payload, self._harness.app.bot)
+            for payload in self._builder.updates[first:]
+        ]
 
 
 def handling_order(harness: Harness, monkeypatch: Any) -> list[int]:
@@ -59,6 +69,7 @@ async def test_a_fetched_update_is_handled_in_one_commit_without_an_inbox_row(
     harness: Harness,
 ) -> None:
     fetcher, worker = polling_parts(harness)
+    fetched = Fetches(harness)
     commits: list[int] = []
     inbox_writes: list[str] = []
     engine = harness.engine.sync_engine
@@ -68,18 +79,60 @@ async def test_a_fetched_update_is_handled_in_one_commit_without_an_inbox_row(
         "before_cursor_execute",
         lambda _c, _cur, sql, *_rest: inbox_writes.append(sql) if "INTO inbox" in sql else None,
     )
-    assert await fetcher.take(fetched(harness, (5301, "/start")))
+    assert await fetcher.take(fetched((5301, "/start")))
     assert (len(commits), inbox_writes) == (1, [])
     assert await inbox_and_handled(harness) == (0, 1)
     assert MENU in harness.api.sent_to(5301)[-1].text
     assert not worker.woken, "nothing was stored, so the worker has nothing to look at"
 
 
+def count_waiting_queries(harness: Harness) -> list[str]:
+    """One entry per query asking the inbox which chats have updates waiting, from now on."""
+    asked: list[str] = []
+    event.listen(
+        harness.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_rest: (
+            asked.append(sql) if "DISTINCT inbox.chat_id" in sql else None
+        ),
+    )
+    return asked
+
+
+async def test_the_inbox_is_not_asked_while_the_worker_knows_it_empty(harness: Harness) -> None:
+    """Once the worker found nothing waiting, fetched updates skip the question; anything
+    stored (here: an update that failed) makes the next fetch ask again."""
+    fetcher, worker = polling_parts(harness)
+    fetched = Fetches(harness)
+    asked = count_waiting_queries(harness)
+    assert await fetcher.take(fetched((5310, "/start")))
+    assert len(asked) == 1, "before the worker has looked, the inbox is asked"
+    assert await worker.handle_due() == 0  # the worker's loop finds the inbox empty
+    first, _ = fetched((5311, "/start"), (5312, "/start"))
+    assert await fetcher.take([first])
+    assert len(asked) == 1
+    tries = failing_handler(harness, "boom", RuntimeError("a bug"))
+    boom, after = fetched((5313, "boom"), (5313, "/start"))
+    assert await fetcher.take([boom])
+    assert len(tries) == 1 and worker.woken
+    assert await fetcher.take([after])
+    assert len(asked) == 2, "something was stored: the inbox is asked again"
+    assert await inbox_and_handled(harness) == (2, 2), "5313's /start waits behind its failure"
+    harness.app.handlers[0].pop(0)
+    await drain(worker)
+    assert await inbox_and_handled(harness) == (0, 4)
+    assert await worker.handle_due() == 0
+    assert await fetcher.take([_])
+    assert len(asked) == 2, "empty again once the worker found nothing waiting"
+    harness.errors.clear()
+
+
 async def test_an_update_waits_behind_its_chat_s_stored_one_while_other_chats_go_on(
     harness: Harness, monkeypatch: Any
 ) -> None:
     fetcher, worker = polling_parts(harness)
-    earlier, later, other = fetched(harness, (5302, "/start"), (5302, "/help"), (5303, "/start"))
+    fetched = Fetches(harness)
+    earlier, later, other = fetched((5302, "/start"), (5302, "/help"), (5303, "/start"))
     assert await fetcher.store([earlier])  # stored by an earlier fetch, not handled yet
     order = handling_order(harness, monkeypatch)
     assert await fetcher.take([later, other])
@@ -95,8 +148,9 @@ async def test_a_failing_update_is_stored_with_its_chat_s_next_and_handled_on_re
     harness: Harness, monkeypatch: Any
 ) -> None:
     fetcher, worker = polling_parts(harness)
+    fetched = Fetches(harness)
     tries = failing_handler(harness, "boom", RuntimeError("a bug"))
-    updates = fetched(harness, (5304, "boom"), (5304, "/start"), (5305, "/start"))
+    updates = fetched((5304, "boom"), (5304, "/start"), (5305, "/start"))
     order = handling_order(harness, monkeypatch)
     assert await fetcher.take(updates)
     boom, start, other = (u.update_id for u in updates)
@@ -119,6 +173,7 @@ async def test_with_the_database_down_the_offset_stops_at_the_first_update_not_h
     from sqlalchemy.exc import OperationalError
 
     fetcher, _worker = polling_parts(harness)
+    fetched = Fetches(harness)
     real_db = harness.services.db
     tries = failing_handler(harness, "2", OperationalError("SELECT", {}, OSError("gone")))
     original = harness.app.process_update
@@ -129,7 +184,7 @@ async def test_with_the_database_down_the_offset_stops_at_the_first_update_not_h
             object.__setattr__(harness.services, "db", UnreachableDatabase())
 
     harness.app.process_update = database_leaves  # type: ignore[method-assign]
-    first, second = fetched(harness, (5306, "/start"), (5306, "2"))
+    first, second = fetched((5306, "/start"), (5306, "2"))
     assert not await fetcher.take([first, second])
     assert fetcher._offset == second.update_id
     told = [m.text for m in harness.api.sent_to(5306)]

@@ -65,8 +65,8 @@ from storage.staff import (
     remember_username,
     revoke_former_admins,
     save_staff,
+    staff_directory,
     staff_names,
-    staff_names_by_user,
 )
 from storage.tickets import (
     TicketDTO,
@@ -261,7 +261,7 @@ class StaffDesk:
         if args.strip() and len(found) != 1:
             self._not_understood(args, found, [word for word, _ in filters])
             return
-        self.reply.screens.append(await self.queue_screen(staff, args, 0))
+        self.reply.screens.append(await self.queue_screen(staff, args, 0, filters))
 
     def _not_understood(self, typed: str, found: list[Word], choices: list[Word]) -> None:
         """Says that a typed word names several things (and which), or none (and the choices)."""
@@ -325,9 +325,17 @@ class StaffDesk:
         ]
         return simple + by_status + by_service + by_district + by_colleague
 
-    async def queue_screen(self, staff: StaffDTO, filter_text: str, page: int) -> Screen:
-        """One page of /queue, with buttons to turn pages (they carry the canonical filter)."""
-        filters = await self._queue_filters(staff)
+    async def queue_screen(
+        self,
+        staff: StaffDTO,
+        filter_text: str,
+        page: int,
+        filters: list[tuple[Word, TicketQuery]] | None = None,
+    ) -> Screen:
+        """One page of /queue, with buttons to turn pages (they carry the canonical filter);
+        `filters` if the caller already has them."""
+        if filters is None:
+            filters = await self._queue_filters(staff)
         found = words.read(filter_text, [word for word, _ in filters]) if filter_text else []
         word, query = next(
             ((w, q) for w, q in filters if len(found) == 1 and w == found[0]), filters[0]
@@ -363,7 +371,8 @@ class StaffDesk:
         await add_ticket_event(
             self.session, ticket.id, "viewed", "staff", staff.telegram_user_id, now
         )
-        details, history_file = await self._details(ticket)
+        names, names_by_user = await staff_directory(self.session)
+        details, history_file = await self._details(ticket, names, names_by_user)
         # The staff member's own copy carries the card's actions, so nothing needs typing.
         details = replace(details, rows=card_buttons(self.services, ticket))
         files = [history_file] if history_file is not None else []
@@ -371,18 +380,21 @@ class StaffDesk:
             content = await attachment_content(self.session, attachment.id)
             caption = self.t.gettext(FROM_RESIDENT).format(reference=ticket.reference)
             files.append(Document(attachment.filename, content, escape(caption)))
-        line = ticket_line(ticket, self.t, self.calendar, now, await staff_names(self.session))
+        line = ticket_line(ticket, self.t, self.calendar, now, names)
         self.send_privately([details], files, line + "\n" + self.t.gettext(SENT_PRIVATELY))
 
-    async def _details(self, ticket: TicketDTO) -> tuple[Screen, Document | None]:
-        """A ticket's full details and, for a long history, the history as a file."""
+    async def _details(
+        self, ticket: TicketDTO, names: dict[int, str], names_by_user: dict[int, str]
+    ) -> tuple[Screen, Document | None]:
+        """A ticket's full details and, for a long history, the history as a file (staff
+        names by row id and by Telegram user id as staff_directory gives them)."""
         return ticket_details(
             ticket,
             staff_form_context(self.services),
             self.services.profile,
             await ticket_events(self.session, ticket.id),
-            await staff_names(self.session),
-            await staff_names_by_user(self.session),
+            names,
+            names_by_user,
             self.calendar,
             self.services.clock(),
             self.services.settings.tz,
@@ -392,7 +404,7 @@ class StaffDesk:
         """The private copy of /ticket as the ticket is now, with the card's buttons or one of
         its menus (the details stay in view)."""
         ticket = await get_ticket(self.session, ticket_id)
-        details, _ = await self._details(ticket)
+        details, _ = await self._details(ticket, *await staff_directory(self.session))
         card = await render_card(self.session, self.services, ticket, menu)
         return replace(details, rows=card.rows)
 

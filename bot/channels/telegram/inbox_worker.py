@@ -82,6 +82,9 @@ class InboxWorker:
         self._wake = asyncio.Event()
         # Updates this worker could not hand back while the database was down.
         self._unreleased: set[int] = set()
+        # Set by a sole worker that found no update waiting and saw nothing stored since:
+        # fetched updates are then handled without asking the inbox which chats wait.
+        self._inbox_empty = False
         # Stored updates as the fetcher or webhook parsed them, by update id, so that the
         # worker need not parse them again; only a cache: the inbox row is what is handled.
         self._parsed: dict[int, Update] = {}
@@ -97,7 +100,8 @@ class InboxWorker:
         return self._wake.is_set()
 
     def wake(self) -> None:
-        """Asks the worker to look at the inbox now."""
+        """Asks the worker to look at the inbox now (something was stored in it)."""
+        self._inbox_empty = False
         self._wake.set()
 
     def stored(self, updates: list[Update]) -> None:
@@ -148,9 +152,15 @@ class InboxWorker:
                         max_attempts=MAX_ATTEMPTS,
                     )
             self._unreleased.clear()
+        waiting = None
         async with services.db() as session:
             heads = await inbox.due_heads(session, services.clock(), limit=100)
+            if not heads and self._sole:
+                waiting, _given_up = await inbox.backlog(session)
         if not heads:
+            # Empty, and nothing was stored while we looked (a store wakes the worker).
+            if waiting == 0 and not self._wake.is_set():
+                self._inbox_empty = True
             return 0
         limit = asyncio.Semaphore(self._concurrency)
 
@@ -227,8 +237,7 @@ class InboxWorker:
         fetcher moves past an update only once it is handled or stored.
         """
         try:
-            async with self._services.db() as session:
-                waiting = await inbox.chats_waiting(session, {chat_key(u) for u in updates})
+            waiting = await self._chats_waiting(updates)
         except (SQLAlchemyError, OSError, TimeoutError):
             return updates
         by_chat: dict[int, list[Update]] = {}
@@ -248,6 +257,14 @@ class InboxWorker:
         left = await asyncio.gather(*(one_chat(c, u) for c, u in by_chat.items()))
         to_store = {update.update_id for chat_updates in left for update in chat_updates}
         return [update for update in updates if update.update_id in to_store]
+
+    async def _chats_waiting(self, updates: list[Update]) -> set[int]:
+        """The chats of these updates that have updates waiting in the inbox (none without a
+        query when this worker last found the inbox empty and nothing was stored since)."""
+        if self._inbox_empty:
+            return set()
+        async with self._services.db() as session:
+            return await inbox.chats_waiting(session, {chat_key(u) for u in updates})
 
     async def _handle_one_fresh(self, update: Update) -> bool:
         """Runs an unstored update's handlers; True when done, False when it failed."""
