@@ -1,6 +1,6 @@
-"""Update throughput and latency through the real Application and the inbox, against two floors
-measured in the same run: a bare PTB echo bot and the durable floor (one committed row per
-update on the same database)."""
+"""Update throughput and latency through the real Application on long polling's path, against
+two floors measured in the same run: a bare PTB echo bot and the durable floor (one committed
+row per update on the same database)."""
 
 from __future__ import annotations
 
@@ -106,7 +106,12 @@ def _database_rows(label: str, runs: DatabaseRuns, echo: list[LatencySummary]) -
     lines.append(
         figure("durable floor: × echo rate, run by run", _ratios(runs.floor, echo), "ratio", 3)
     )
-    lines.append(Heading(f"{label}: madoguchi through the inbox (store, claim, handle, answer)"))
+    lines.append(
+        Heading(
+            f"{label}: madoguchi on long polling's path (handled as fetched, or stored and "
+            "taken from the inbox; then answered)"
+        )
+    )
     for name in WORKLOADS:
         ours = runs.inbox[name]
         lines.extend(_basic_rows(name, ours))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO
@@ -33,6 +33,10 @@ class OutboxDTO(DTO):
     created_at: datetime
 
 
+# Most updates write an outbox row: one Core INSERT … RETURNING built once, no unit of work.
+_ADD_MESSAGE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+
+
 async def add_outbox_message(
     session: AsyncSession,
     chat_id: int,
@@ -45,22 +49,20 @@ async def add_outbox_message(
     lane: int = 1,
 ) -> int:
     """Writes a message to the outbox in the caller's transaction; returns its id."""
-    row = OutboxMessage(
-        chat_id=chat_id,
-        kind=kind,
-        lane=lane,
-        ticket_id=ticket_id,
-        text=text,
-        reply_markup=reply_markup,
-        meta=meta or {},
-        status="pending",
-        attempts=0,
-        not_before=now,
-        created_at=now,
-    )
-    session.add(row)
-    await session.flush()
-    return row.id
+    values = {
+        "chat_id": chat_id,
+        "kind": kind,
+        "lane": lane,
+        "ticket_id": ticket_id,
+        "text": text,
+        "reply_markup": reply_markup,
+        "meta": meta or {},
+        "status": "pending",
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
+    return (await session.execute(_ADD_MESSAGE, values)).scalar_one()
 
 
 async def waiting_message(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -166,6 +166,10 @@ async def count_events_since(
     return int(count or 0)
 
 
+# Histories grow on almost every update: their rows are written by one statement built once.
+_ADD_EVENT = insert(TicketEvent.__table__)
+
+
 async def add_ticket_event(
     session: AsyncSession,
     ticket_id: int,
@@ -175,18 +179,18 @@ async def add_ticket_event(
     now: datetime,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Appends an event to a ticket's history."""
-    session.add(
-        TicketEvent(
-            ticket_id=ticket_id,
-            kind=kind,
-            actor_type=actor_type,
-            actor_id=actor_id,
-            data=data or {},
-            created_at=now,
-        )
+    """Appends an event to a ticket's history (one Core INSERT, no unit of work)."""
+    await session.execute(
+        _ADD_EVENT,
+        {
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "actor_type": actor_type,
+            "actor_id": actor_id,
+            "data": data or {},
+            "created_at": now,
+        },
     )
-    await session.flush()
 
 
 async def get_ticket(session: AsyncSession, ticket_id: int) -> TicketDTO | None:
