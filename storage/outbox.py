@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO
@@ -65,6 +65,27 @@ async def add_outbox_message(
     return (await session.execute(_ADD_MESSAGE, values)).scalar_one()
 
 
+def _newest_waiting(ticket_condition: Any) -> Any:
+    """The newest five untaken messages of a kind for a chat, with a condition on the ticket."""
+    return (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == bindparam("chat"),
+            OutboxMessage.kind == bindparam("kind"),
+            OutboxMessage.status == "pending",
+            OutboxMessage.attempts == 0,
+            ticket_condition,
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(5)
+    )
+
+
+# A resident's words and a card's refresh ask for the message they can join on every follow-up.
+_WAITING_FOR_TICKET = _newest_waiting(OutboxMessage.ticket_id == bindparam("ticket"))
+_WAITING_WITHOUT_TICKET = _newest_waiting(OutboxMessage.ticket_id.is_(None))
+
+
 async def waiting_message(
     session: AsyncSession,
     chat_id: int,
@@ -74,20 +95,12 @@ async def waiting_message(
 ) -> OutboxDTO | None:
     """The newest message of this kind for this chat and ticket that no relay has taken yet
     (one a later message of the same kind can still join), if any."""
-    rows = await session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.chat_id == chat_id,
-            OutboxMessage.kind == kind,
-            OutboxMessage.status == "pending",
-            OutboxMessage.attempts == 0,
-            OutboxMessage.ticket_id.is_(None)
-            if ticket_id is None
-            else OutboxMessage.ticket_id == ticket_id,
+    if ticket_id is None:
+        rows = await session.scalars(_WAITING_WITHOUT_TICKET, {"chat": chat_id, "kind": kind})
+    else:
+        rows = await session.scalars(
+            _WAITING_FOR_TICKET, {"chat": chat_id, "kind": kind, "ticket": ticket_id}
         )
-        .order_by(OutboxMessage.id.desc())
-        .limit(5)
-    )
     for row in rows:
         if all(row.meta.get(key) == value for key, value in (meta_match or {}).items()):
             return OutboxDTO.model_validate(row)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -150,18 +150,24 @@ async def tickets_of_resident(session: AsyncSession, resident_id: int) -> list[T
     return [TicketDTO.model_validate(r) for r in rows]
 
 
+# Asked on every follow-up (how many words arrived lately), built once.
+_COUNT_EVENTS_SINCE = (
+    select(func.count())
+    .select_from(TicketEvent)
+    .where(
+        TicketEvent.ticket_id == bindparam("ticket"),
+        TicketEvent.kind == bindparam("kind"),
+        TicketEvent.created_at >= bindparam("since"),
+    )
+)
+
+
 async def count_events_since(
     session: AsyncSession, ticket_id: int, kind: str, since: datetime
 ) -> int:
     """How many events of a kind a ticket had since a moment."""
     count = await session.scalar(
-        select(func.count())
-        .select_from(TicketEvent)
-        .where(
-            TicketEvent.ticket_id == ticket_id,
-            TicketEvent.kind == kind,
-            TicketEvent.created_at >= since,
-        )
+        _COUNT_EVENTS_SINCE, {"ticket": ticket_id, "kind": kind, "since": since}
     )
     return int(count or 0)
 
@@ -269,14 +275,23 @@ async def claim_ticket(session: AsyncSession, ticket_id: int, staff_id: int, now
     return (result.rowcount or 0) == 1
 
 
+# Every message a resident types outside a form asks which requests it can be about.
+_TICKETS_OF_RESIDENT = (
+    select(Ticket)
+    .where(
+        Ticket.resident_id == bindparam("resident"),
+        Ticket.status.in_(bindparam("statuses", expanding=True)),
+    )
+    .order_by(Ticket.id)
+)
+
+
 async def open_tickets_of_resident(
     session: AsyncSession, resident_id: int, open_statuses: tuple[str, ...]
 ) -> list[TicketDTO]:
     """Returns a resident's tickets that are still open, oldest first."""
     rows = await session.scalars(
-        select(Ticket)
-        .where(Ticket.resident_id == resident_id, Ticket.status.in_(open_statuses))
-        .order_by(Ticket.id)
+        _TICKETS_OF_RESIDENT, {"resident": resident_id, "statuses": list(open_statuses)}
     )
     return [TicketDTO.model_validate(r) for r in rows]
 
