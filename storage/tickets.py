@@ -249,7 +249,8 @@ async def update_ticket(
         if touched is None:
             raise NoResultFound(f"no ticket {ticket_id}")
         return TicketDTO.model_validate(touched)
-    row = await session.get_one(Ticket, ticket_id)
+    # As the database has it now, even if an older copy is still in the session.
+    row = await session.get_one(Ticket, ticket_id, populate_existing=True)
     was_waiting = row.status == TicketStatus.WAITING
     for name, value in fields.items():
         setattr(row, name, value)
@@ -263,6 +264,23 @@ async def update_ticket(
     row.updated_at = row.last_activity_at = now
     await session.flush()
     return TicketDTO.model_validate(row)
+
+
+TICKETS = Ticket.__table__
+
+
+async def lock_unclosed_ticket(session: AsyncSession, ticket_id: int) -> TicketDTO | None:
+    """Locks a ticket that is not closed for this transaction and returns it as it is now;
+    None if it is closed (a transaction closing it at the same moment is waited for)."""
+    row = (
+        await session.execute(
+            update(TICKETS)
+            .where(TICKETS.c.id == ticket_id, TICKETS.c.status != TicketStatus.CLOSED)
+            .values(updated_at=TICKETS.c.updated_at)
+            .returning(*TICKETS.c)
+        )
+    ).first()
+    return TicketDTO.model_validate(row) if row is not None else None
 
 
 async def claim_ticket(session: AsyncSession, ticket_id: int, staff_id: int, now: datetime) -> bool:

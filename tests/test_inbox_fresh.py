@@ -172,7 +172,7 @@ async def test_with_the_database_down_the_offset_stops_at_the_first_update_not_h
     can be neither handled nor stored: Telegram is asked for it again, the resident told."""
     from sqlalchemy.exc import OperationalError
 
-    fetcher, _worker = polling_parts(harness)
+    fetcher, worker = polling_parts(harness)
     fetched = Fetches(harness)
     real_db = harness.services.db
     tries = failing_handler(harness, "2", OperationalError("SELECT", {}, OSError("gone")))
@@ -194,5 +194,10 @@ async def test_with_the_database_down_the_offset_stops_at_the_first_update_not_h
     harness.app.process_update = original  # type: ignore[method-assign]
     assert await fetcher.take([second])
     assert fetcher._offset == second.update_id + 1
+    # Until a store succeeds, fetched updates go to the inbox: one attempt while it is down.
+    assert await inbox_and_handled(harness) == (1, 1)
+    await drain(worker)
     assert await inbox_and_handled(harness) == (0, 2)
+    assert await fetcher.take(fetched((5306, "/help")))
+    assert await inbox_and_handled(harness) == (0, 3), "the database is back: handled at once"
     harness.errors.clear()

@@ -38,6 +38,7 @@ from storage.tickets import (
     add_ticket_event,
     claim_ticket,
     get_ticket,
+    lock_unclosed_ticket,
     ticket_events,
     update_ticket,
 )
@@ -243,8 +244,12 @@ class Triage:
         """Closes a ticket, with an optional reason and what came of it."""
         if ticket.erased:
             return self._erased(ticket)
-        if ticket.status == TicketStatus.CLOSED:
+        # Read again under the row's lock: a close pressed at the same moment elsewhere (the
+        # group's card and a private copy) finishes first, and this one finds it closed.
+        current = await lock_unclosed_ticket(self.session, ticket.id)
+        if current is None:
             return self._say(N_("{reference} is already closed."), ticket)
+        ticket = current
         was_resolved = ticket.status == TicketStatus.RESOLVED
         now = self.services.clock()
         # Closing ends the work too: it counts as resolution when nothing was resolved before.

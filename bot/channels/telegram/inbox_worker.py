@@ -85,6 +85,9 @@ class InboxWorker:
         # Set by a sole worker that found no update waiting and saw nothing stored since:
         # fetched updates are then handled without asking the inbox which chats wait.
         self._inbox_empty = False
+        # Set when handling a fetched update found the database unavailable: fetched updates
+        # then go to the inbox (one attempt each time) until a store succeeds again.
+        self._database_down = False
         # Stored updates as the fetcher or webhook parsed them, by update id, so that the
         # worker need not parse them again; only a cache: the inbox row is what is handled.
         self._parsed: dict[int, Update] = {}
@@ -106,6 +109,7 @@ class InboxWorker:
 
     def stored(self, updates: list[Update]) -> None:
         """Keeps updates just committed to the inbox as parsed, and wakes the worker."""
+        self._database_down = False
         for update in updates:
             self._parsed[update.update_id] = update
         while len(self._parsed) > PARSED_KEPT:
@@ -230,12 +234,15 @@ class InboxWorker:
     async def handle_fresh(self, updates: list[Update]) -> list[Update]:
         """Handles fetched updates without storing them first, each chat's in order, where the
         chat has nothing waiting in the inbox; returns those left to store (from a chat's first
-        failure on, a waiting chat's all; every one if the inbox cannot be read).
+        failure on, a waiting chat's all; every one if the inbox cannot be read or the database
+        was found unavailable).
 
         Only a sole worker does this: each update's id is recorded in its handling transaction,
         and Telegram keeps an update until the next getUpdates offset confirms it, which the
         fetcher moves past an update only once it is handled or stored.
         """
+        if self._database_down:
+            return updates
         try:
             waiting = await self._chats_waiting(updates)
         except (SQLAlchemyError, OSError, TimeoutError):
@@ -250,7 +257,7 @@ class InboxWorker:
                 return chat_updates
             async with limit:
                 for number, update in enumerate(chat_updates):
-                    if not await self._handle_one_fresh(update):
+                    if self._database_down or not await self._handle_one_fresh(update):
                         return chat_updates[number:]
             return []
 
@@ -276,6 +283,7 @@ class InboxWorker:
             outcome = services.outcomes.take(update.update_id)
         if outcome.error is not None:
             unavailable = is_unavailable(outcome.error)
+            self._database_down = self._database_down or unavailable
             services.metrics.handler_errors.labels("database" if unavailable else "handler").inc()
             log.warning(
                 "update %s failed (%s); stored for another try",
