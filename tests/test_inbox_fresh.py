@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from telegram import Update
 
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import UpdateFetcher
-from storage.models import InboxUpdate, ProcessedUpdate
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import Harness
 from tests.test_inbox import UnreachableDatabase, drain, failing_handler
+from tests.test_inbox_sole_worker import inbox_and_handled
 
 MENU = "What can we help you with?"
 
@@ -55,14 +55,6 @@ def handling_order(harness: Harness, monkeypatch: Any) -> list[int]:
 
     monkeypatch.setattr(harness.app, "process_update", noting)
     return order
-
-
-async def inbox_and_handled(harness: Harness) -> tuple[int, int]:
-    """How many updates wait in the inbox, and how many are recorded as handled."""
-    async with harness.db() as session:
-        waiting = await session.scalar(select(func.count()).select_from(InboxUpdate))
-        done = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
-    return waiting, done
 
 
 async def test_a_fetched_update_is_handled_in_one_commit_without_an_inbox_row(
