@@ -24,6 +24,9 @@ from storage.models import (
     open_ticket_condition,
 )
 
+# The tickets table, for Core statements that need no ORM objects.
+TICKETS = Ticket.__table__
+
 
 class TicketDTO(DTO):
     """A ticket as the services see it."""
@@ -264,9 +267,6 @@ async def update_ticket(
     row.updated_at = row.last_activity_at = now
     await session.flush()
     return TicketDTO.model_validate(row)
-
-
-TICKETS = Ticket.__table__
 
 
 async def lock_unclosed_ticket(session: AsyncSession, ticket_id: int) -> TicketDTO | None:

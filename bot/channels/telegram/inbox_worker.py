@@ -98,6 +98,11 @@ class InboxWorker:
         return self._app.bot_data[SERVICES_KEY]
 
     @property
+    def sole(self) -> bool:
+        """Whether this is the only worker on the database (long polling)."""
+        return self._sole
+
+    @property
     def woken(self) -> bool:
         """Whether updates were stored since the worker last looked at the inbox."""
         return self._wake.is_set()
@@ -226,11 +231,6 @@ class InboxWorker:
         await self._after_failure(update, head, error)
         return False
 
-    @property
-    def sole(self) -> bool:
-        """Whether this is the only worker on the database (long polling)."""
-        return self._sole
-
     async def handle_fresh(self, updates: list[Update]) -> list[Update]:
         """Handles fetched updates without storing them first, each chat's in order, where the
         chat has nothing waiting in the inbox; returns those left to store (from a chat's first
@@ -282,9 +282,7 @@ class InboxWorker:
         finally:
             outcome = services.outcomes.take(update.update_id)
         if outcome.error is not None:
-            unavailable = is_unavailable(outcome.error)
-            self._database_down = self._database_down or unavailable
-            services.metrics.handler_errors.labels("database" if unavailable else "handler").inc()
+            self._database_down = self._count_failure(outcome.error) or self._database_down
             log.warning(
                 "update %s failed (%s); stored for another try",
                 update.update_id,
@@ -302,13 +300,18 @@ class InboxWorker:
             log.warning("LINE event %s failed (%s)", head.update_id, type(exc).__name__)
             self._services.outcomes.record_failure(head.update_id, exc)
 
+    def _count_failure(self, error: BaseException) -> bool:
+        """Counts a failed update in the metrics; True if the database was unavailable."""
+        unavailable = is_unavailable(error)
+        self._services.metrics.handler_errors.labels("database" if unavailable else "handler").inc()
+        return unavailable
+
     async def _after_failure(
         self, update: Update | None, head: inbox.InboxDTO, error: BaseException
     ) -> None:
         """Keeps a failed update for another try; tells the resident once if the database is down."""
         services = self._services
-        unavailable = is_unavailable(error)
-        services.metrics.handler_errors.labels("database" if unavailable else "handler").inc()
+        unavailable = self._count_failure(error)
         if unavailable and update is not None:
             await self._notices.tell(self._app.bot, update)
         seconds = 1 if unavailable else RETRY_SECONDS[min(head.attempts, len(RETRY_SECONDS) - 1)]

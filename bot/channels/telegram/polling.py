@@ -1,4 +1,4 @@
-"""Long polling that confirms an update to Telegram only once it is handled or stored in the inbox."""
+"""Long polling that confirms an update to Telegram only once it is handled or stored."""
 
 from __future__ import annotations
 
