@@ -17,17 +17,17 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import Keyring
-from storage.sqlite_trips import one_trip_dbapi
+from storage.sqlite_inline import inline_dbapi
 
 log = logging.getLogger(__name__)
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
-    """Turns on WAL, foreign keys and a busy timeout for every SQLite connection."""
+    """Turns on WAL and foreign keys for every SQLite connection (it waits for another
+    writer as storage/sqlite_inline.py says)."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # Deleted content is overwritten, not left in free pages for anyone reading the file.
     cursor.execute("PRAGMA secure_delete=ON")
@@ -68,8 +68,8 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     # would cost a trip to its thread on every transaction.
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
-    # aiosqlite: one trip to the connection's thread per statement (storage/sqlite_trips.py).
-    driver = {"module": one_trip_dbapi()} if parsed.drivername == "sqlite+aiosqlite" else {}
+    # aiosqlite: statements run on the event loop's thread (storage/sqlite_inline.py).
+    driver = {"module": inline_dbapi()} if parsed.drivername == "sqlite+aiosqlite" else {}
     engine = create_async_engine(
         url,
         **driver,

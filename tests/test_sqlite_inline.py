@@ -1,8 +1,13 @@
-"""SQLite through aiosqlite: one trip to the connection's thread per statement, the same
-results as SQLAlchemy's own adapter, and no transaction left open in a pooled connection."""
+"""SQLite through aiosqlite: statements run on the event loop's thread with the same results
+as SQLAlchemy's own adapter; one that finds another connection writing waits for it on
+aiosqlite's thread while the loop goes on; no transaction is left open in a pooled connection."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +17,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine
+from storage.sqlite_inline import BUSY_WAIT_MS
 
 METADATA = MetaData()
 NOTES = Table(
@@ -48,13 +54,86 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return calls
 
 
-async def test_a_statement_costs_one_trip(engine: AsyncEngine, trips: list[object]) -> None:
+async def test_statements_and_commits_cost_no_trip(
+    engine: AsyncEngine, trips: list[object]
+) -> None:
     async with engine.connect() as conn:
         await conn.execute(text("SELECT 1"))  # the connection is open and set up
         trips.clear()
         rows = (await conn.execute(text("SELECT 1 UNION ALL SELECT 2"))).all()
-        assert len(trips) == 1  # SQLAlchemy's adapter: open, execute, fetch, close
+        await conn.execute(insert(NOTES).values(body="a"))
+        await conn.commit()
+        await conn.execute(insert(NOTES).values(body="b"))
+        await conn.rollback()
+        assert trips == []  # SQLAlchemy's adapter: four per statement, one per commit
         assert [tuple(row) for row in rows] == [(1,), (2,)]
+        assert (await conn.execute(select(NOTES.c.body))).scalars().all() == ["a"]
+
+
+async def test_a_write_waits_for_a_writer_of_this_process_while_the_loop_goes_on(
+    engine: AsyncEngine, trips: list[object]
+) -> None:
+    # Waiting on the loop's own thread would stop the first writer from ever committing.
+    first = await engine.connect()
+    await first.execute(insert(NOTES).values(body="first"))
+    trips.clear()
+
+    async def commit_first_soon() -> None:
+        await asyncio.sleep(0.2)
+        await first.commit()
+        await first.close()
+
+    committer = asyncio.create_task(commit_first_soon())
+    started = time.monotonic()
+    async with engine.begin() as second:
+        await second.execute(insert(NOTES).values(body="second"))
+    waited = time.monotonic() - started
+    await committer
+    assert 0.15 < waited < BUSY_WAIT_MS / 1000
+    # The waiting statement, on aiosqlite's thread (besides the new connection's set-up).
+    assert [getattr(call, "__name__", "") for call in trips].count("_waiting") == 1
+    async with engine.connect() as reader:
+        bodies = (await reader.execute(select(NOTES.c.body).order_by(NOTES.c.id))).scalars()
+        assert bodies.all() == ["first", "second"]
+        # Back on the loop's thread, the connection again waits for no one.
+        timeout = (await reader.execute(text("PRAGMA busy_timeout"))).scalar_one()
+        assert timeout == 0
+
+
+async def test_a_write_waits_for_another_process_holding_the_lock(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    locked = threading.Event()
+
+    def hold_the_write_lock() -> None:
+        other = sqlite3.connect(tmp_path / "trips.sqlite3")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO notes (body) VALUES ('other')")
+        locked.set()
+        time.sleep(0.3)
+        other.commit()
+        other.close()
+
+    holder = threading.Thread(target=hold_the_write_lock)
+    holder.start()
+    await asyncio.to_thread(locked.wait)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while holder.is_alive():
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(tick())
+    async with engine.begin() as conn:
+        await conn.execute(insert(NOTES).values(body="ours"))
+    await ticker
+    holder.join()
+    assert ticks > 5  # the event loop went on while the write waited
+    async with engine.connect() as reader:
+        bodies = (await reader.execute(select(NOTES.c.body).order_by(NOTES.c.id))).scalars()
+        assert bodies.all() == ["other", "ours"]
 
 
 async def test_rows_counts_and_ids_are_those_of_the_statement(engine: AsyncEngine) -> None:
