@@ -48,16 +48,39 @@ _CREATE_DRAFT = (
     .returning(*DRAFTS.c)
 )
 
+# Residents are read and written with Core statements too (every update of a resident reads
+# one, most steps change one); only staff-side reads load them as ORM objects (get_resident).
+RESIDENTS = Resident.__table__
 # Whether a resident has a ticket whose messages could not be delivered (they blocked the bot).
 _MARKED_UNREACHABLE = (
     exists()
-    .where(Ticket.resident_id == Resident.id, Ticket.resident_unreachable.is_(True))
+    .where(Ticket.resident_id == RESIDENTS.c.id, Ticket.resident_unreachable.is_(True))
     .label("marked_unreachable")
 )
+# The draft's columns are named draft_<column> beside the resident's.
+_DRAFT_PREFIX = "draft_"
 _RESIDENT_AND_DRAFT = (
-    select(Resident, DRAFTS, _MARKED_UNREACHABLE)
-    .outerjoin(DRAFTS, DRAFTS.c.resident_id == Resident.id)
-    .where(Resident.telegram_user_id == bindparam("user"))
+    select(
+        *RESIDENTS.c,
+        *(column.label(_DRAFT_PREFIX + column.name) for column in DRAFTS.c),
+        _MARKED_UNREACHABLE,
+    )
+    .select_from(RESIDENTS.outerjoin(DRAFTS, DRAFTS.c.resident_id == RESIDENTS.c.id))
+    .where(RESIDENTS.c.telegram_user_id == bindparam("user"))
+)
+# The columns to SET are the parameters' names (each set of names is compiled once).
+_CHANGE_RESIDENT = (
+    update(RESIDENTS).where(RESIDENTS.c.id == bindparam("resident")).returning(*RESIDENTS.c)
+)
+_CREATE_RESIDENT = insert(RESIDENTS).returning(*RESIDENTS.c)
+_MOVE_RESIDENT = (
+    update(RESIDENTS)
+    .where(RESIDENTS.c.id == bindparam("resident"))
+    .values(
+        chat_id=bindparam("new_chat_id"),
+        language_code=bindparam("new_language_code"),
+        updated_at=bindparam("now"),
+    )
 )
 
 
@@ -113,24 +136,39 @@ async def resident_and_draft(
     and whether any of their tickets is marked unreachable, read in one query."""
     found = (await session.execute(_RESIDENT_AND_DRAFT, {"user": telegram_user_id})).first()
     if found is None:
-        row = Resident(
-            telegram_user_id=telegram_user_id,
-            chat_id=chat_id,
-            language_code=language_code,
-            channel=channel_of(chat_id),
-            screen="menu",
-            drafts_started=0,
-            created_at=now,
-            updated_at=now,
+        created = await session.execute(
+            _CREATE_RESIDENT,
+            {
+                "telegram_user_id": telegram_user_id,
+                "chat_id": chat_id,
+                "language_code": language_code,
+                "channel": channel_of(chat_id),
+                "screen": "menu",
+                "drafts_started": 0,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
-        session.add(row)
-        await session.flush()
-        return ResidentDTO.model_validate(row), None, False
-    row = found[0]
-    if row.chat_id != chat_id or row.language_code != language_code:
-        row.chat_id, row.language_code, row.updated_at = chat_id, language_code, now
-    draft = DraftDTO.model_validate(found) if found.id is not None else None
-    return ResidentDTO.model_validate(row), draft, bool(found.marked_unreachable)
+        return ResidentDTO.model_validate(created.one()), None, False
+    columns = found._mapping
+    resident = ResidentDTO.model_validate(found)
+    if resident.chat_id != chat_id or resident.language_code != language_code:
+        await session.execute(
+            _MOVE_RESIDENT,
+            {
+                "resident": resident.id,
+                "new_chat_id": chat_id,
+                "new_language_code": language_code,
+                "now": now,
+            },
+        )
+        resident = resident.model_copy(update={"chat_id": chat_id, "language_code": language_code})
+    draft = None
+    if columns[_DRAFT_PREFIX + "id"] is not None:
+        draft = DraftDTO.model_validate(
+            {name: columns[_DRAFT_PREFIX + name] for name in DraftDTO.model_fields}
+        )
+    return resident, draft, bool(found.marked_unreachable)
 
 
 async def get_resident(session: AsyncSession, resident_id: int) -> ResidentDTO | None:
@@ -155,14 +193,9 @@ class ResidentChange:
 async def update_resident(
     session: AsyncSession, resident_id: int, now: datetime, change: ResidentChange
 ) -> ResidentDTO:
-    """Applies a change to a resident and returns the new values (one UPDATE … RETURNING;
-    a Resident loaded in the session gets the new values too)."""
-    row = await session.scalar(
-        update(Resident)
-        .where(Resident.id == resident_id)
-        .values(**changed_fields(change), updated_at=now)
-        .returning(Resident)
-    )
+    """Applies a change to a resident and returns the new values (one UPDATE … RETURNING)."""
+    values = {**changed_fields(change), "updated_at": now, "resident": resident_id}
+    row = (await session.execute(_CHANGE_RESIDENT, values)).first()
     if row is None:
         raise NoResultFound(f"no resident {resident_id}")
     return ResidentDTO.model_validate(row)
