@@ -52,19 +52,22 @@ def floor_application(api: LeanBotApi) -> Application:
     return app
 
 
-async def _timed_updates(app: Application, api: LeanBotApi, updates: int) -> list[float]:
-    """Per-update seconds of `updates` text messages from one user."""
+async def _timed_updates(
+    app: Application, api: LeanBotApi, updates: int, warm_up: int
+) -> list[float]:
+    """Per-update seconds of `updates` text messages from one user, after `warm_up` untimed."""
     latencies: list[float] = []
     async with app:
         user = LocalUser(app, api, 42, "en")
-        for i in range(updates):
+        for i in range(warm_up + updates):
             started = time.perf_counter()
             await user.send(f"message {i}")
-            latencies.append(time.perf_counter() - started)
+            if i >= warm_up:
+                latencies.append(time.perf_counter() - started)
     return latencies
 
 
-async def echo_run(updates: int) -> list[float]:
+async def echo_run(updates: int, warm_up: int) -> list[float]:
     """Per-update seconds of a bare PTB bot that echoes text, on the same local transport."""
     api = LeanBotApi()
     app = floor_application(api)
@@ -79,10 +82,10 @@ async def echo_run(updates: int) -> list[float]:
 
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(answer))
-    return await _timed_updates(app, api, updates)
+    return await _timed_updates(app, api, updates, warm_up)
 
 
-async def durable_run(url: str, updates: int) -> list[float]:
+async def durable_run(url: str, updates: int, warm_up: int) -> list[float]:
     """Per-update seconds of the durable floor: each update committed as one row through
     SQLAlchemy's async engine (plain_engine), then answered."""
     engine = plain_engine(url)
@@ -108,6 +111,6 @@ async def durable_run(url: str, updates: int) -> list[float]:
         async with engine.begin() as conn:
             await conn.execute(CREATE_FLOOR)
             await conn.execute(EMPTY_FLOOR)
-        return await _timed_updates(app, api, updates)
+        return await _timed_updates(app, api, updates, warm_up)
     finally:
         await engine.dispose()
