@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from storage.crypto import keyring_of
 from storage.dto import DTO, KEEP, Keep, changed_fields
@@ -226,6 +228,13 @@ class TicketChange:
 
 # A change of nothing but the activity time (a resident's message, say).
 NO_CHANGE = TicketChange()
+# Such a change, built once: a resident's every message about a ticket runs it.
+_TOUCH_TICKET = (
+    update(TICKETS)
+    .where(TICKETS.c.id == bindparam("ticket"))
+    .values(updated_at=bindparam("now"), last_activity_at=bindparam("now"))
+    .returning(*TICKETS.c)
+)
 
 
 async def update_ticket(
@@ -243,14 +252,10 @@ async def update_ticket(
     fields = changed_fields(change)
     if not fields:
         # Only the activity time: one UPDATE … RETURNING instead of a read and a write.
-        touched = await session.scalar(
-            update(Ticket)
-            .where(Ticket.id == ticket_id)
-            .values(updated_at=now, last_activity_at=now)
-            .returning(Ticket)
-        )
+        touched = (await session.execute(_TOUCH_TICKET, {"ticket": ticket_id, "now": now})).first()
         if touched is None:
             raise NoResultFound(f"no ticket {ticket_id}")
+        _touch_loaded_copy(session, ticket_id, now)
         return TicketDTO.model_validate(touched)
     # As the database has it now, even if an older copy is still in the session.
     row = await session.get_one(Ticket, ticket_id, populate_existing=True)
@@ -267,6 +272,15 @@ async def update_ticket(
     row.updated_at = row.last_activity_at = now
     await session.flush()
     return TicketDTO.model_validate(row)
+
+
+def _touch_loaded_copy(session: AsyncSession, ticket_id: int, now: datetime) -> None:
+    """Gives a copy of the ticket the session holds (if any) the new activity time, as an
+    ORM UPDATE would, so that a later read in this transaction sees it."""
+    loaded = session.identity_map.get(identity_key(Ticket, ticket_id))
+    if loaded is not None:
+        set_committed_value(loaded, "updated_at", now)
+        set_committed_value(loaded, "last_activity_at", now)
 
 
 async def lock_unclosed_ticket(session: AsyncSession, ticket_id: int) -> TicketDTO | None:
@@ -293,14 +307,15 @@ async def claim_ticket(session: AsyncSession, ticket_id: int, staff_id: int, now
     return (result.rowcount or 0) == 1
 
 
-# Every message a resident types outside a form asks which requests it can be about.
+# Every message a resident types outside a form asks which requests it can be about (read as
+# rows, not ORM objects: nothing is kept in the session for the touch above to correct).
 _TICKETS_OF_RESIDENT = (
-    select(Ticket)
+    select(TICKETS)
     .where(
-        Ticket.resident_id == bindparam("resident"),
-        Ticket.status.in_(bindparam("statuses", expanding=True)),
+        TICKETS.c.resident_id == bindparam("resident"),
+        TICKETS.c.status.in_(bindparam("statuses", expanding=True)),
     )
-    .order_by(Ticket.id)
+    .order_by(TICKETS.c.id)
 )
 
 
@@ -308,7 +323,7 @@ async def open_tickets_of_resident(
     session: AsyncSession, resident_id: int, open_statuses: tuple[str, ...]
 ) -> list[TicketDTO]:
     """Returns a resident's tickets that are still open, oldest first."""
-    rows = await session.scalars(
+    rows = await session.execute(
         _TICKETS_OF_RESIDENT, {"resident": resident_id, "statuses": list(open_statuses)}
     )
     return [TicketDTO.model_validate(r) for r in rows]
