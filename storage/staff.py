@@ -5,13 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO
 from storage.models import (
     AuditEntry,
     StaffMember,
+)
+
+STAFF = StaffMember.__table__
+# Every staff update asks who sent it: read as a row with a statement built once.
+_ACTIVE_STAFF_BY_USER = select(STAFF).where(
+    STAFF.c.telegram_user_id == bindparam("user"), STAFF.c.active.is_(True)
 )
 
 
@@ -41,11 +47,7 @@ class AuditDTO(DTO):
 
 async def get_staff_by_user(session: AsyncSession, telegram_user_id: int) -> StaffDTO | None:
     """Returns the active staff member with a Telegram user id, if any."""
-    row = await session.scalar(
-        select(StaffMember).where(
-            StaffMember.telegram_user_id == telegram_user_id, StaffMember.active.is_(True)
-        )
-    )
+    row = (await session.execute(_ACTIVE_STAFF_BY_USER, {"user": telegram_user_id})).first()
     return StaffDTO.model_validate(row) if row else None
 
 
