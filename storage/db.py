@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,6 +21,9 @@ from storage.crypto import Keyring
 from storage.sqlite_inline import inline_dbapi
 
 log = logging.getLogger(__name__)
+
+# A pooled PostgreSQL connection unused for this long is pinged before it is lent again.
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -46,6 +50,25 @@ def _end_open_sqlite_transaction(dbapi_connection, _record, reset_state) -> None
         dbapi_connection.rollback()
 
 
+def _note_returned(_dbapi_connection, record) -> None:
+    """Notes when a connection went back to the pool."""
+    record.info["returned_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """Pings a connection that sat in the pool, so one closed meanwhile (a server restart) is
+    replaced before use; the pool tries another when this raises DisconnectionError."""
+    returned = record.info.get("returned_at")
+    if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:  # noqa: BLE001 - any failure means the connection is unusable
+        raise DisconnectionError(
+            f"pooled connection failed its ping: {type(exc).__name__}"
+        ) from exc
+
+
 def ensure_sqlite_directory(url: str) -> None:
     """Creates the folder that will hold a SQLite database file, and the file itself readable
     by its owner only (SQLite gives its -wal and -shm files the same permissions)."""
@@ -63,9 +86,11 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     ensure_sqlite_directory(url)
     # hide_parameters keeps answers and phone numbers out of database error messages and logs.
     # JSON is stored as readable UTF-8 so that Japanese answers can be searched.
-    # A pooled PostgreSQL connection may have been closed by a server restart: it is pinged
-    # before use. A SQLite connection is a file handle that cannot go stale, and the ping
-    # would cost a trip to its thread on every transaction.
+    # A pooled PostgreSQL connection may have been closed by a server restart: one that sat
+    # idle is pinged before use (_ping_if_idle). Pinging every checkout (pool_pre_ping) cost
+    # three round trips per transaction with asyncpg; a connection lost while in steady use
+    # fails its statement, the pool drops every connection of that age, and the update is
+    # tried again from the inbox. A SQLite connection is a file handle that cannot go stale.
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
     # aiosqlite: statements run on the event loop's thread (storage/sqlite_inline.py).
@@ -73,7 +98,7 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     engine = create_async_engine(
         url,
         **driver,
-        pool_pre_ping=not sqlite,
+        pool_pre_ping=False,
         # SQLite: see _end_open_sqlite_transaction.
         pool_reset_on_return=None if sqlite else "rollback",
         hide_parameters=True,
@@ -82,6 +107,9 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     if sqlite:
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _end_open_sqlite_transaction)
+    else:
+        event.listen(engine.sync_engine.pool, "checkin", _note_returned)
+        event.listen(engine.sync_engine.pool, "checkout", _ping_if_idle)
     engine.sync_engine.dialect.madoguchi_keyring = keyring
     return engine
 
