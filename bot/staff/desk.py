@@ -256,7 +256,8 @@ class StaffDesk:
 
     async def cmd_queue(self, staff: StaffDTO, args: str) -> None:
         """/queue [filter]: open tickets, oldest first; filters in Japanese or by key."""
-        filters = await self._queue_filters(staff)
+        # A bare /queue shows every open ticket: the other filters need not be made.
+        filters = await self._queue_filters(staff) if args.strip() else self._simple_filters(staff)
         found = words.read(args, [word for word, _ in filters]) if args.strip() else []
         if args.strip() and len(found) != 1:
             self._not_understood(args, found, [word for word, _ in filters])
@@ -276,11 +277,11 @@ class StaffDesk:
             )
         )
 
-    async def _queue_filters(self, staff: StaffDTO) -> list[tuple[Word, TicketQuery]]:
-        """Every /queue filter with its query: the simple ones, a status, a service, a
-        district or a colleague's name."""
+    def _simple_filters(self, staff: StaffDTO) -> list[tuple[Word, TicketQuery]]:
+        """The /queue filters that need no reading: all open (the first), new, mine, urgent,
+        unassigned and the volunteer centre's."""
         t = self.t
-        simple = [
+        return [
             (Word("all", t.gettext("all open"), QUEUE_SHORT["all"]), TicketQuery(open_only=True)),
             (Word("new", t.gettext("New"), QUEUE_SHORT["new"]), TicketQuery(statuses=("new",))),
             (
@@ -304,6 +305,12 @@ class StaffDesk:
                 TicketQuery(open_only=True, services=VOLUNTEER_CENTRE_SERVICES),
             ),
         ]
+
+    async def _queue_filters(self, staff: StaffDTO) -> list[tuple[Word, TicketQuery]]:
+        """Every /queue filter with its query: the simple ones, a status, a service, a
+        district or a colleague's name."""
+        t = self.t
+        simple = self._simple_filters(staff)
         by_status = [
             (replace(word, key=f"st_{word.key}"), TicketQuery(statuses=(word.key,)))
             for word in words.statuses(t, QUEUE_STATUSES)
