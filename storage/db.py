@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import Keyring
-from storage.sqlite_inline import inline_dbapi
+from storage.sqlite_inline import inline_dbapi, run_waiting
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,13 @@ async def forget_erased(db: async_sessionmaker[AsyncSession]) -> None:
         if session.bind.dialect.name != "sqlite":
             return
         try:
-            # TRUNCATE copies every page into the file and empties the -wal file.
-            await session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        except OperationalError as exc:
+            # TRUNCATE copies every page into the file and empties the -wal file; it waits
+            # for readers, so it runs on aiosqlite's thread, not the event loop's.
+            [(busy, _pages, _copied)] = await run_waiting(
+                session, "PRAGMA wal_checkpoint(TRUNCATE)"
+            )
+        except (OperationalError, sqlite3.OperationalError) as exc:
             log.warning("could not checkpoint after an erasure: %s", type(exc).__name__)
+            return
+        if busy:
+            log.warning("could not checkpoint after an erasure: another connection kept reading")

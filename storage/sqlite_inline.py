@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
@@ -74,6 +75,15 @@ async def run_here_or_wait(connection: aiosqlite.Connection, call: Callable[[], 
         if not is_busy(error):
             raise
     return await connection._execute(_waiting, connection._conn, call)
+
+
+async def run_waiting(session: AsyncSession, sql: str) -> list[Any]:
+    """Runs one SQL statement on aiosqlite's thread, where it may wait up to BUSY_WAIT_MS for
+    other connections (a TRUNCATE checkpoint waits for readers); returns its rows."""
+    pooled = await (await session.connection()).get_raw_connection()
+    driver: aiosqlite.Connection = pooled.driver_connection
+    raw = driver._conn
+    return await driver._execute(_waiting, raw, lambda: raw.execute(sql).fetchall())
 
 
 class InlineCursor(AsyncAdapt_aiosqlite_cursor):

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from storage.db import create_engine
+from storage.db import create_engine, create_sessionmaker, forget_erased
 from storage.sqlite_inline import BUSY_WAIT_MS
 
 METADATA = MetaData()
@@ -185,3 +185,28 @@ async def test_a_driver_level_transaction_is_rolled_back_when_returned(engine: A
         await conn.run_sync(insert_behind_sqlalchemys_back)
     async with engine.connect() as again:
         assert (await again.execute(select(func.count()).select_from(NOTES))).scalar_one() == 0
+
+
+async def test_the_checkpoint_after_an_erasure_waits_for_a_reader(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "trips.sqlite3"
+    async with engine.begin() as conn:
+        await conn.execute(insert(NOTES), [{"body": f"note {n}"} for n in range(50)])
+    reading = threading.Event()
+
+    def read_for_a_while() -> None:
+        other = sqlite3.connect(path)
+        other.execute("BEGIN")
+        other.execute("SELECT count(*) FROM notes").fetchone()  # holds its snapshot
+        reading.set()
+        time.sleep(0.3)
+        other.rollback()
+        other.close()
+
+    reader = threading.Thread(target=read_for_a_while)
+    reader.start()
+    await asyncio.to_thread(reading.wait)
+    await forget_erased(create_sessionmaker(engine))
+    reader.join()
+    assert Path(f"{path}-wal").stat().st_size == 0  # every page copied, the log emptied
