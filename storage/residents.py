@@ -36,6 +36,7 @@ _REPLACE_DRAFT = (
     )
     .returning(*DRAFTS.c)
 )
+_DELETE_DRAFT = delete(DRAFTS).where(DRAFTS.c.resident_id == bindparam("owner"))
 _CREATE_DRAFT = (
     insert(DRAFTS)
     .values(
@@ -221,7 +222,7 @@ async def save_draft(
 
 async def delete_draft(session: AsyncSession, resident_id: int) -> bool:
     """Removes a resident's draft; returns whether there was one."""
-    result = await session.execute(delete(Draft).where(Draft.resident_id == resident_id))
+    result = await session.execute(_DELETE_DRAFT, {"owner": resident_id})
     return (result.rowcount or 0) > 0
 
 
