@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO
@@ -55,20 +55,24 @@ async def count_attachments(session: AsyncSession, ticket_id: int) -> int:
     )
 
 
+# /ticket asks for a ticket's files every time: a statement built once.
+_FILES_OF = (
+    select(
+        Attachment.id,
+        Attachment.ticket_id,
+        Attachment.filename,
+        Attachment.mime,
+        Attachment.size,
+        Attachment.created_at,
+    )
+    .where(Attachment.ticket_id.in_(bindparam("tickets", expanding=True)))
+    .order_by(Attachment.id)
+)
+
+
 async def attachments_of(session: AsyncSession, ticket_ids: list[int]) -> list[AttachmentDTO]:
     """The files of some tickets, oldest first, without their bytes."""
-    rows = await session.execute(
-        select(
-            Attachment.id,
-            Attachment.ticket_id,
-            Attachment.filename,
-            Attachment.mime,
-            Attachment.size,
-            Attachment.created_at,
-        )
-        .where(Attachment.ticket_id.in_(ticket_ids))
-        .order_by(Attachment.id)
-    )
+    rows = await session.execute(_FILES_OF, {"tickets": list(ticket_ids)})
     return [AttachmentDTO.model_validate(row._mapping) for row in rows]
 
 

@@ -33,8 +33,9 @@ class OutboxDTO(DTO):
     created_at: datetime
 
 
+OUTBOX = OutboxMessage.__table__
 # Most updates write an outbox row: one Core INSERT … RETURNING built once, no unit of work.
-_ADD_MESSAGE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_ADD_MESSAGE = insert(OUTBOX).returning(OUTBOX.c.id)
 
 
 async def add_outbox_message(
@@ -66,24 +67,35 @@ async def add_outbox_message(
 
 
 def _newest_waiting(ticket_condition: Any) -> Any:
-    """The newest five untaken messages of a kind for a chat, with a condition on the ticket."""
+    """The newest five untaken messages of a kind for a chat, with a condition on the ticket
+    (read as rows, not ORM objects)."""
     return (
-        select(OutboxMessage)
+        select(OUTBOX)
         .where(
-            OutboxMessage.chat_id == bindparam("chat"),
-            OutboxMessage.kind == bindparam("kind"),
-            OutboxMessage.status == "pending",
-            OutboxMessage.attempts == 0,
+            OUTBOX.c.chat_id == bindparam("chat"),
+            OUTBOX.c.kind == bindparam("kind"),
+            OUTBOX.c.status == "pending",
+            OUTBOX.c.attempts == 0,
             ticket_condition,
         )
-        .order_by(OutboxMessage.id.desc())
+        .order_by(OUTBOX.c.id.desc())
         .limit(5)
     )
 
 
 # A resident's words and a card's refresh ask for the message they can join on every follow-up.
-_WAITING_FOR_TICKET = _newest_waiting(OutboxMessage.ticket_id == bindparam("ticket"))
-_WAITING_WITHOUT_TICKET = _newest_waiting(OutboxMessage.ticket_id.is_(None))
+_WAITING_FOR_TICKET = _newest_waiting(OUTBOX.c.ticket_id == bindparam("ticket"))
+_WAITING_WITHOUT_TICKET = _newest_waiting(OUTBOX.c.ticket_id.is_(None))
+# A resident's next words join the relay still waiting: a statement built once.
+_REWRITE_WAITING = (
+    update(OUTBOX)
+    .where(
+        OUTBOX.c.id == bindparam("message"),
+        OUTBOX.c.status == "pending",
+        OUTBOX.c.attempts == 0,
+    )
+    .values(text=bindparam("new_text"), meta=bindparam("new_meta"))
+)
 
 
 async def waiting_message(
@@ -96,9 +108,9 @@ async def waiting_message(
     """The newest message of this kind for this chat and ticket that no relay has taken yet
     (one a later message of the same kind can still join), if any."""
     if ticket_id is None:
-        rows = await session.scalars(_WAITING_WITHOUT_TICKET, {"chat": chat_id, "kind": kind})
+        rows = await session.execute(_WAITING_WITHOUT_TICKET, {"chat": chat_id, "kind": kind})
     else:
-        rows = await session.scalars(
+        rows = await session.execute(
             _WAITING_FOR_TICKET, {"chat": chat_id, "kind": kind, "ticket": ticket_id}
         )
     for row in rows:
@@ -116,13 +128,7 @@ async def rewrite_waiting_message(
     this change or makes it change nothing (then the caller writes a new message).
     """
     result = await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == "pending",
-            OutboxMessage.attempts == 0,
-        )
-        .values(text=text, meta=meta)
+        _REWRITE_WAITING, {"message": message_id, "new_text": text, "new_meta": meta}
     )
     return result.rowcount == 1
 

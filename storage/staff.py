@@ -21,6 +21,11 @@ _ACTIVE_STAFF_BY_USER = select(STAFF).where(
 )
 
 
+# Lists and /ticket name the staff involved: statements built once.
+_NAMES = select(STAFF.c.id, STAFF.c.display_name)
+_DIRECTORY = select(STAFF.c.id, STAFF.c.telegram_user_id, STAFF.c.display_name)
+
+
 class StaffDTO(DTO):
     """A staff member."""
 
@@ -133,17 +138,13 @@ async def active_staff(session: AsyncSession) -> list[StaffDTO]:
 
 async def staff_names(session: AsyncSession) -> dict[int, str]:
     """Every staff member's display name by row id (for lists)."""
-    rows = await session.execute(select(StaffMember.id, StaffMember.display_name))
+    rows = await session.execute(_NAMES)
     return {staff_id: name for staff_id, name in rows.all()}
 
 
 async def staff_directory(session: AsyncSession) -> tuple[dict[int, str], dict[int, str]]:
     """Every staff member's display name by row id and by Telegram user id, in one query."""
-    rows = (
-        await session.execute(
-            select(StaffMember.id, StaffMember.telegram_user_id, StaffMember.display_name)
-        )
-    ).all()
+    rows = (await session.execute(_DIRECTORY)).all()
     return {i: name for i, _u, name in rows}, {u: name for _i, u, name in rows}
 
 

@@ -32,22 +32,28 @@ from storage.models import (
 TICKETS = Ticket.__table__
 
 
-class TicketDTO(DTO):
-    """A ticket as the services see it."""
+class TicketLine(DTO):
+    """What a line of a ticket list shows (no personal data to decrypt)."""
 
     id: int
     reference: str
-    resident_id: int | None
     service: str
     status: str
     priority: str
+    assignee_id: int | None
+    created_at: datetime
+
+
+class TicketDTO(TicketLine):
+    """A ticket as the services see it."""
+
+    resident_id: int | None
     district_key: str | None
     contact_method: str | None
     phone: str | None
     answers: dict[str, Any]
     locale: str
     source: str
-    assignee_id: int | None
     entered_by_id: int | None
     referred_to: str | None
     card_message_id: int | None
@@ -61,7 +67,6 @@ class TicketDTO(DTO):
     created_bday: int
     first_action_bday: int | None
     resolved_bday: int | None
-    created_at: datetime
     follow_up_on: date | None = None
     paused_bdays: int = 0
     waiting_since_bday: int | None = None
@@ -82,6 +87,8 @@ class EventDTO(DTO):
 
 # Every finished form runs these: built once.
 _TICKET_WITH_REFERENCE = select(TICKETS.c.id).where(TICKETS.c.reference == bindparam("reference"))
+# Staff look tickets up by reference all day (/ticket, replies, buttons).
+_TICKET_BY_REFERENCE = select(TICKETS).where(TICKETS.c.reference == bindparam("reference"))
 _CREATE_TICKET = insert(TICKETS).returning(*TICKETS.c)
 
 
@@ -149,7 +156,7 @@ async def create_ticket(
 
 async def get_ticket_by_reference(session: AsyncSession, reference: str) -> TicketDTO | None:
     """Returns the ticket with a reference, if any."""
-    row = (await session.execute(select(TICKETS).where(TICKETS.c.reference == reference))).first()
+    row = (await session.execute(_TICKET_BY_REFERENCE, {"reference": reference})).first()
     return TicketDTO.model_validate(row) if row else None
 
 
@@ -389,14 +396,18 @@ def count_limit(offset: int, limit: int) -> int:
     return max(COUNT_LIMIT, offset + limit)
 
 
+# A list's lines read only their own columns: no answers or phone numbers to decrypt.
+_LINE_COLUMNS = [TICKETS.c[name] for name in TicketLine.model_fields]
+
+
 async def ticket_page(
     session: AsyncSession,
     query: TicketQuery,
     offset: int,
     limit: int,
-) -> tuple[list[TicketDTO], int]:
-    """Returns one page of matching tickets, oldest first, and how many match — counted up to
-    count_limit(offset, limit), one more meaning "more than that"."""
+) -> tuple[list[TicketLine], int]:
+    """Returns one page of matching tickets' lines, oldest first, and how many match — counted
+    up to count_limit(offset, limit), one more meaning "more than that"."""
     conditions = _conditions(query)
     if query.phone:
         conditions.append(Ticket.phone_hash == phone_index(session, query.phone))
@@ -405,18 +416,18 @@ async def ticket_page(
     matches = select(Ticket.id).where(*conditions).limit(count_limit(offset, limit) + 1)
     total = await session.scalar(select(func.count()).select_from(matches.subquery()))
     rows = await session.execute(
-        select(TICKETS)
+        select(*_LINE_COLUMNS)
         .where(*conditions)
         .order_by(TICKETS.c.created_at, TICKETS.c.id)
         .offset(offset)
         .limit(limit)
     )
-    return [TicketDTO.model_validate(r) for r in rows], int(total or 0)
+    return [TicketLine.model_validate(r) for r in rows], int(total or 0)
 
 
 async def _word_page(
     session: AsyncSession, conditions: list[Any], words: tuple[str, ...], offset: int, limit: int
-) -> tuple[list[TicketDTO], int]:
+) -> tuple[list[TicketLine], int]:
     """Tickets among the newest whose answers contain every word (case-insensitive)."""
     rows = await session.execute(
         select(TICKETS)
@@ -470,11 +481,17 @@ async def answers_between(
     return [(service, answers or {}) for service, answers in rows.all()]
 
 
+# /ticket shows a history every time: read as rows with a statement built once.
+_HISTORY = (
+    select(TicketEvent.__table__)
+    .where(TicketEvent.ticket_id == bindparam("ticket"))
+    .order_by(TicketEvent.id)
+)
+
+
 async def ticket_events(session: AsyncSession, ticket_id: int) -> list[EventDTO]:
     """Returns a ticket's history, oldest first."""
-    rows = await session.scalars(
-        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)
-    )
+    rows = await session.execute(_HISTORY, {"ticket": ticket_id})
     return [EventDTO.model_validate(r) for r in rows]
 
 

@@ -16,7 +16,7 @@ from bot.settings import OfficeProfile
 from bot.staff.cards import MINOR
 from bot.tickets.lifecycle import CONTACT_LABELS, PRIORITY_LABELS, STATUS_LABELS, outcome_labels
 from storage.staff import AuditDTO, StaffDTO
-from storage.tickets import EventDTO, TicketDTO, count_limit
+from storage.tickets import EventDTO, TicketDTO, TicketLine, count_limit
 
 EVENT_LABELS = {
     "created": N_("created"),
@@ -101,7 +101,7 @@ def refusal(t: Translator) -> Screen:
 
 
 def ticket_line(
-    ticket: TicketDTO, t: Translator, calendar: BusinessCalendar, now, names: dict[int, str]
+    ticket: TicketLine, t: Translator, calendar: BusinessCalendar, now, names: dict[int, str]
 ) -> str:
     """One line of a ticket list: reference, service, priority, status, age, assignee."""
     age = calendar.business_days_between(ticket.created_at, now)
@@ -124,7 +124,7 @@ def ticket_line(
 
 def ticket_list(
     title: str,
-    tickets: list[TicketDTO],
+    tickets: list[TicketLine],
     total: int,
     page: int,
     page_size: int,
