@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from storage.db import create_engine, create_sessionmaker, forget_erased
 from storage.sqlite_inline import BUSY_WAIT_MS
 
+# How long another connection keeps its transaction open in the waiting tests.
+HOLD_SECONDS = 0.3
 METADATA = MetaData()
 NOTES = Table(
     "notes",
@@ -38,6 +40,26 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
+
+
+async def another_connection(path: Path, *statements: str) -> threading.Thread:
+    """A thread whose own connection runs `statements` and keeps that transaction for
+    HOLD_SECONDS before it commits; returned once the statements have run."""
+    ready = threading.Event()
+
+    def hold() -> None:
+        other = sqlite3.connect(path)
+        for statement in statements:
+            other.execute(statement).fetchall()
+        ready.set()
+        time.sleep(HOLD_SECONDS)
+        other.commit()
+        other.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    await asyncio.to_thread(ready.wait)
+    return holder
 
 
 @pytest.fixture
@@ -103,20 +125,9 @@ async def test_a_write_waits_for_a_writer_of_this_process_while_the_loop_goes_on
 async def test_a_write_waits_for_another_process_holding_the_lock(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    locked = threading.Event()
-
-    def hold_the_write_lock() -> None:
-        other = sqlite3.connect(tmp_path / "trips.sqlite3")
-        other.execute("BEGIN IMMEDIATE")
-        other.execute("INSERT INTO notes (body) VALUES ('other')")
-        locked.set()
-        time.sleep(0.3)
-        other.commit()
-        other.close()
-
-    holder = threading.Thread(target=hold_the_write_lock)
-    holder.start()
-    await asyncio.to_thread(locked.wait)
+    holder = await another_connection(
+        tmp_path / "trips.sqlite3", "BEGIN IMMEDIATE", "INSERT INTO notes (body) VALUES ('other')"
+    )
     ticks = 0
 
     async def tick() -> None:
@@ -193,20 +204,8 @@ async def test_the_checkpoint_after_an_erasure_waits_for_a_reader(
     path = tmp_path / "trips.sqlite3"
     async with engine.begin() as conn:
         await conn.execute(insert(NOTES), [{"body": f"note {n}"} for n in range(50)])
-    reading = threading.Event()
-
-    def read_for_a_while() -> None:
-        other = sqlite3.connect(path)
-        other.execute("BEGIN")
-        other.execute("SELECT count(*) FROM notes").fetchone()  # holds its snapshot
-        reading.set()
-        time.sleep(0.3)
-        other.rollback()
-        other.close()
-
-    reader = threading.Thread(target=read_for_a_while)
-    reader.start()
-    await asyncio.to_thread(reading.wait)
+    # A reader holds its snapshot, so the log cannot be emptied until it ends.
+    reader = await another_connection(path, "BEGIN", "SELECT count(*) FROM notes")
     await forget_erased(create_sessionmaker(engine))
     reader.join()
     assert Path(f"{path}-wal").stat().st_size == 0  # every page copied, the log emptied
