@@ -21,6 +21,7 @@ from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.local_user import LocalUser
 from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import UpdateFetcher
+from bot.heap import settle_start_up_heap
 from bot.i18n import Catalogs
 from bot.services import Services, utc_now
 from bot.settings import EXAMPLE_PROFILE, Settings
@@ -141,6 +142,8 @@ async def bench_app(
             bench = BenchApp(app, api, through_inbox=through_inbox)
             if through_inbox and local:
                 await bench.start_inbox()
+            # As serve() does once the application has started.
+            settle_start_up_heap()
             yield bench
     finally:
         await engine.dispose()

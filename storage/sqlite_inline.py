@@ -5,12 +5,15 @@ some 70 µs, more than the statement itself. So statements, commits and rollback
 they are asked for, and the connection waits for no one there (busy timeout 0): one that finds
 another connection writing (SQLITE_BUSY) is run again on aiosqlite's thread, which waits for
 that writer up to BUSY_WAIT_MS while the event loop goes on (so a writer of this process can
-finish). Everything else (transactions, errors, types) is SQLAlchemy's aiosqlite dialect.
+finish). Copying the log into the database file (a checkpoint: copying and syncing, some
+milliseconds) is done there too, every CHECKPOINT_EVERY commits. Everything else
+(transactions, errors, types) is SQLAlchemy's aiosqlite dialect.
 """
 
 from __future__ import annotations
 
 import collections
+import logging
 import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,9 +30,19 @@ from sqlalchemy.util.concurrency import await_
 
 # How long a statement sent to aiosqlite's thread waits for another connection's write.
 BUSY_WAIT_MS = 5000
+# Commits that wrote, between two copies of the log into the database file (a PASSIVE
+# checkpoint on aiosqlite's thread: the committing caller waits for it, the event loop does
+# not). A form step's commit adds about 7 pages to the log, so this is near SQLite's own
+# 1,000 pages; SQLite's own checkpoint, which would run on the event loop's thread, is kept
+# only as a backstop at AUTOCHECKPOINT_PAGES.
+CHECKPOINT_EVERY = 100
+AUTOCHECKPOINT_PAGES = 10_000
+_CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"
 # What a statement leaves behind: description, rowcount, lastrowid and the rows.
 Outcome = tuple[Any, int, int | None, list[Any]]
 Result = TypeVar("Result")
+
+log = logging.getLogger(__name__)
 
 
 def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
@@ -150,8 +163,22 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
     _cursor_cls = InlineCursor
 
     def commit(self) -> None:
-        """Commits on this thread (waiting on aiosqlite's if another connection writes)."""
+        """Commits on this thread (waiting on aiosqlite's if another connection writes), and
+        every CHECKPOINT_EVERY commits that wrote, checkpoints on aiosqlite's thread."""
+        connection: aiosqlite.Connection = self._connection
+        wrote = bool(connection._connection) and connection._conn.in_transaction
         self._end_transaction(lambda conn: conn.commit())
+        if wrote and self.dbapi.count_commit():
+            self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        """Copies what it can of the log into the database file, on aiosqlite's thread."""
+        connection: aiosqlite.Connection = self._connection
+        raw = connection._conn
+        try:
+            await_(connection._execute(lambda: raw.execute(_CHECKPOINT).fetchall()))
+        except sqlite3.Error as error:  # the commit stands; the next checkpoint catches up
+            log.warning("could not checkpoint the write-ahead log (%s)", type(error).__name__)
 
     def rollback(self) -> None:
         """Rolls back on this thread."""
@@ -169,7 +196,20 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class InlineDbapi(AsyncAdapt_aiosqlite_dbapi):
-    """The DBAPI module SQLAlchemy's aiosqlite dialect is given (create_engine's `module`)."""
+    """The DBAPI module SQLAlchemy's aiosqlite dialect is given (create_engine's `module`):
+    one per engine, counting its connections' commits towards the next checkpoint."""
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._commits_since_checkpoint = 0
+
+    def count_commit(self) -> bool:
+        """Counts a commit that wrote; True when it is time to checkpoint."""
+        self._commits_since_checkpoint += 1
+        if self._commits_since_checkpoint < CHECKPOINT_EVERY:
+            return False
+        self._commits_since_checkpoint = 0
+        return True
 
     def connect(self, *args: Any, **kwargs: Any) -> InlineConnection:
         """Connects as the dialect does, usable from the event loop's thread, never waiting."""

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import sqlite_inline
 from storage.db import create_engine, create_sessionmaker, forget_erased
 from storage.sqlite_inline import BUSY_WAIT_MS
 
@@ -209,3 +210,27 @@ async def test_the_checkpoint_after_an_erasure_waits_for_a_reader(
     await forget_erased(create_sessionmaker(engine))
     reader.join()
     assert Path(f"{path}-wal").stat().st_size == 0  # every page copied, the log emptied
+
+
+async def test_every_so_many_commits_that_wrote_checkpoint_on_aiosqlites_thread(
+    engine: AsyncEngine, trips: list[object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_inline, "CHECKPOINT_EVERY", 5)
+    database = tmp_path / "trips.sqlite3"
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))  # the connection is open and set up
+        trips.clear()
+        for _ in range(3):
+            await conn.execute(select(NOTES.c.id))
+            await conn.commit()  # read only: not counted
+        for number in range(4):
+            await conn.execute(insert(NOTES).values(body=f"note {number}"))
+            await conn.commit()
+        assert trips == []
+        size_before = database.stat().st_size
+        await conn.execute(insert(NOTES).values(body="the fifth"))
+        await conn.commit()
+        assert len(trips) == 1  # the checkpoint, after the fifth commit that wrote
+        assert database.stat().st_size > size_before  # the log's pages are in the file now
+        pages = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
+        assert pages == sqlite_inline.AUTOCHECKPOINT_PAGES  # SQLite's own: a far backstop

@@ -21,6 +21,7 @@ from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import ALLOWED_UPDATES, UpdateFetcher
 from bot.channels.telegram.webhook import WebhookEndpoints
+from bot.heap import settle_start_up_heap
 from bot.services import Services
 from bot.staff.desk import revoke_removed_admins
 
@@ -157,6 +158,7 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
         servers.append(http_server(endpoints, settings.health_listen, settings.health_port, None))
     async with app:
         await revoke_admins_removed_since_last_run(services)
+        log.info("start-up objects kept out of garbage collection: %d", settle_start_up_heap())
         tasks = [asyncio.create_task(worker.run(stop))]
         if webhook:
             path = urlsplit(settings.webhook_url).path or "/"
