@@ -34,9 +34,9 @@ def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    # The log is copied into the file on aiosqlite's thread after every CHECKPOINT_EVERY
-    # commits (storage/sqlite_inline.py); SQLite's own checkpoint, which would run on the
-    # event loop's thread, only if that falls far behind.
+    # The log is copied into the file on aiosqlite's thread about every 1,000 pages
+    # (storage/sqlite_inline.py); SQLite's own checkpoint, which would run on the event
+    # loop's thread, only if that falls far behind.
     cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     # Deleted content is overwritten, not left in free pages for anyone reading the file.
     cursor.execute("PRAGMA secure_delete=ON")

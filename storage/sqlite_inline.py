@@ -6,7 +6,7 @@ they are asked for, and the connection waits for no one there (busy timeout 0): 
 another connection writing (SQLITE_BUSY) is run again on aiosqlite's thread, which waits for
 that writer up to BUSY_WAIT_MS while the event loop goes on (so a writer of this process can
 finish). Copying the log into the database file (a checkpoint: copying and syncing, some
-milliseconds) is done there too, every CHECKPOINT_EVERY commits. Everything else
+milliseconds) is done there too, about every 1,000 pages of log. Everything else
 (transactions, errors, types) is SQLAlchemy's aiosqlite dialect.
 """
 
@@ -30,12 +30,16 @@ from sqlalchemy.util.concurrency import await_
 
 # How long a statement sent to aiosqlite's thread waits for another connection's write.
 BUSY_WAIT_MS = 5000
-# Commits that wrote, between two copies of the log into the database file (a PASSIVE
-# checkpoint on aiosqlite's thread: the committing caller waits for it, the event loop does
-# not). A form step's commit adds about 7 pages to the log, so this is near SQLite's own
-# 1,000 pages; SQLite's own checkpoint, which would run on the event loop's thread, is kept
-# only as a backstop at AUTOCHECKPOINT_PAGES.
-CHECKPOINT_EVERY = 100
+# The log is copied into the database file (a PASSIVE checkpoint on aiosqlite's thread: the
+# committing caller waits for it, the event loop does not) when it holds about
+# CHECKPOINT_PAGES, SQLite's own default. Python's sqlite3 cannot tell after a commit how long
+# the log is, so the commits between two checkpoints are counted, starting at FIRST_INTERVAL
+# and adjusted after each checkpoint to the pages it found (a form step adds about 7).
+# SQLite's own checkpoint, which would run on the event loop's thread, is only a backstop at
+# AUTOCHECKPOINT_PAGES.
+CHECKPOINT_PAGES = 1000
+FIRST_INTERVAL = 100
+INTERVALS = (10, 2000)
 AUTOCHECKPOINT_PAGES = 10_000
 _CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"
 # What a statement leaves behind: description, rowcount, lastrowid and the rows.
@@ -164,7 +168,7 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
 
     def commit(self) -> None:
         """Commits on this thread (waiting on aiosqlite's if another connection writes), and
-        every CHECKPOINT_EVERY commits that wrote, checkpoints on aiosqlite's thread."""
+        when the log has grown by about CHECKPOINT_PAGES, checkpoints on aiosqlite's thread."""
         connection: aiosqlite.Connection = self._connection
         wrote = bool(connection._connection) and connection._conn.in_transaction
         self._end_transaction(lambda conn: conn.commit())
@@ -176,9 +180,13 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         connection: aiosqlite.Connection = self._connection
         raw = connection._conn
         try:
-            await_(connection._execute(lambda: raw.execute(_CHECKPOINT).fetchall()))
+            [(_busy, pages, _copied)] = await_(
+                connection._execute(lambda: raw.execute(_CHECKPOINT).fetchall())
+            )
         except sqlite3.Error as error:  # the commit stands; the next checkpoint catches up
             log.warning("could not checkpoint the write-ahead log (%s)", type(error).__name__)
+            pages = None
+        self.dbapi.checkpointed(pages)
 
     def rollback(self) -> None:
         """Rolls back on this thread."""
@@ -201,15 +209,22 @@ class InlineDbapi(AsyncAdapt_aiosqlite_dbapi):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self._commits_since_checkpoint = 0
+        self._interval = FIRST_INTERVAL
+        self._commits = 0
 
     def count_commit(self) -> bool:
         """Counts a commit that wrote; True when it is time to checkpoint."""
-        self._commits_since_checkpoint += 1
-        if self._commits_since_checkpoint < CHECKPOINT_EVERY:
-            return False
-        self._commits_since_checkpoint = 0
-        return True
+        self._commits += 1
+        return self._commits >= self._interval
+
+    def checkpointed(self, pages: int | None) -> None:
+        """Starts counting again, with the commits until the next checkpoint set from the
+        pages this one found in the log (unchanged if it failed)."""
+        if pages is not None:
+            pages_per_commit = max(pages, 1) / self._commits
+            low, high = INTERVALS
+            self._interval = min(high, max(low, round(CHECKPOINT_PAGES / pages_per_commit)))
+        self._commits = 0
 
     def connect(self, *args: Any, **kwargs: Any) -> InlineConnection:
         """Connects as the dialect does, usable from the event loop's thread, never waiting."""

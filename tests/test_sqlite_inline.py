@@ -212,25 +212,34 @@ async def test_the_checkpoint_after_an_erasure_waits_for_a_reader(
     assert Path(f"{path}-wal").stat().st_size == 0  # every page copied, the log emptied
 
 
-async def test_every_so_many_commits_that_wrote_checkpoint_on_aiosqlites_thread(
+async def test_the_log_is_checkpointed_on_aiosqlites_thread_every_so_many_commits(
     engine: AsyncEngine, trips: list[object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sqlite_inline, "CHECKPOINT_EVERY", 5)
+    monkeypatch.setattr(sqlite_inline, "FIRST_INTERVAL", 5)
     database = tmp_path / "trips.sqlite3"
-    async with engine.connect() as conn:
-        await conn.execute(text("SELECT 1"))  # the connection is open and set up
-        trips.clear()
-        for _ in range(3):
-            await conn.execute(select(NOTES.c.id))
-            await conn.commit()  # read only: not counted
-        for number in range(4):
-            await conn.execute(insert(NOTES).values(body=f"note {number}"))
+    counted = create_engine(f"sqlite+aiosqlite:///{database}")  # counts from FIRST_INTERVAL
+    try:
+        async with counted.connect() as conn:
+            await conn.execute(text("SELECT 1"))  # the connection is open and set up
+            trips.clear()
+            for _ in range(3):
+                await conn.execute(select(NOTES.c.id))
+                await conn.commit()  # read only: not counted
+            for number in range(4):
+                await conn.execute(insert(NOTES).values(body=f"note {number}"))
+                await conn.commit()
+            assert trips == []
+            size_before = database.stat().st_size
+            await conn.execute(insert(NOTES).values(body="the fifth"))
             await conn.commit()
-        assert trips == []
-        size_before = database.stat().st_size
-        await conn.execute(insert(NOTES).values(body="the fifth"))
-        await conn.commit()
-        assert len(trips) == 1  # the checkpoint, after the fifth commit that wrote
-        assert database.stat().st_size > size_before  # the log's pages are in the file now
-        pages = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
-        assert pages == sqlite_inline.AUTOCHECKPOINT_PAGES  # SQLite's own: a far backstop
+            assert len(trips) == 1  # the checkpoint, after the fifth commit that wrote
+            assert database.stat().st_size > size_before  # the log's pages are in the file
+            # A row's commit adds a page or two: the next checkpoint waits for many more.
+            for number in range(20):
+                await conn.execute(insert(NOTES).values(body=f"more {number}"))
+                await conn.commit()
+            assert len(trips) == 1
+            pages = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
+            assert pages == sqlite_inline.AUTOCHECKPOINT_PAGES  # SQLite's own: a backstop
+    finally:
+        await counted.dispose()
