@@ -172,11 +172,13 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         connection: aiosqlite.Connection = self._connection
         wrote = bool(connection._connection) and connection._conn.in_transaction
         self._end_transaction(lambda conn: conn.commit())
-        if wrote and self.dbapi.count_commit():
-            self._checkpoint()
+        commits = self.dbapi.count_commit() if wrote else 0
+        if commits:
+            self._checkpoint(commits)
 
-    def _checkpoint(self) -> None:
-        """Copies what it can of the log into the database file, on aiosqlite's thread."""
+    def _checkpoint(self, commits: int) -> None:
+        """Copies what it can of the log into the database file, on aiosqlite's thread (other
+        connections may commit meanwhile); `commits` wrote to the log since the last one."""
         connection: aiosqlite.Connection = self._connection
         raw = connection._conn
         try:
@@ -186,7 +188,7 @@ class InlineConnection(AsyncAdapt_aiosqlite_connection):
         except sqlite3.Error as error:  # the commit stands; the next checkpoint catches up
             log.warning("could not checkpoint the write-ahead log (%s)", type(error).__name__)
             pages = None
-        self.dbapi.checkpointed(pages)
+        self.dbapi.checkpointed(pages, commits)
 
     def rollback(self) -> None:
         """Rolls back on this thread."""
@@ -212,19 +214,22 @@ class InlineDbapi(AsyncAdapt_aiosqlite_dbapi):
         self._interval = FIRST_INTERVAL
         self._commits = 0
 
-    def count_commit(self) -> bool:
-        """Counts a commit that wrote; True when it is time to checkpoint."""
+    def count_commit(self) -> int:
+        """Counts a commit that wrote; when it is time to checkpoint, starts counting again
+        and returns the commits counted (else 0)."""
         self._commits += 1
-        return self._commits >= self._interval
+        if self._commits < self._interval:
+            return 0
+        commits, self._commits = self._commits, 0
+        return commits
 
-    def checkpointed(self, pages: int | None) -> None:
-        """Starts counting again, with the commits until the next checkpoint set from the
-        pages this one found in the log (unchanged if it failed)."""
+    def checkpointed(self, pages: int | None, commits: int) -> None:
+        """Sets the commits until the next checkpoint from the pages this one found in the log
+        after `commits` commits (unchanged if it failed)."""
         if pages is not None:
-            pages_per_commit = max(pages, 1) / self._commits
+            pages_per_commit = max(pages, 1) / commits
             low, high = INTERVALS
             self._interval = min(high, max(low, round(CHECKPOINT_PAGES / pages_per_commit)))
-        self._commits = 0
 
     def connect(self, *args: Any, **kwargs: Any) -> InlineConnection:
         """Connects as the dialect does, usable from the event loop's thread, never waiting."""

@@ -243,3 +243,16 @@ async def test_the_log_is_checkpointed_on_aiosqlites_thread_every_so_many_commit
             assert pages == sqlite_inline.AUTOCHECKPOINT_PAGES  # SQLite's own: a backstop
     finally:
         await counted.dispose()
+
+
+def test_commits_during_a_checkpoint_count_towards_the_next_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Other connections commit while a checkpoint waits on aiosqlite's thread.
+    monkeypatch.setattr(sqlite_inline, "FIRST_INTERVAL", 3)
+    counter = sqlite_inline.inline_dbapi()
+    assert [counter.count_commit() for _ in range(3)] == [0, 0, 3]  # time to checkpoint
+    assert [counter.count_commit() for _ in range(2)] == [0, 0]  # meanwhile: counted anew
+    counter.checkpointed(pages=30, commits=3)  # 10 pages a commit: 100 commits to 1,000
+    assert [counter.count_commit() for _ in range(97)] == [0] * 97
+    assert counter.count_commit() == 100
