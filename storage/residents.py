@@ -74,15 +74,6 @@ _CHANGE_RESIDENT = (
     update(RESIDENTS).where(RESIDENTS.c.id == bindparam("resident")).returning(*RESIDENTS.c)
 )
 _CREATE_RESIDENT = insert(RESIDENTS).returning(*RESIDENTS.c)
-_MOVE_RESIDENT = (
-    update(RESIDENTS)
-    .where(RESIDENTS.c.id == bindparam("resident"))
-    .values(
-        chat_id=bindparam("new_chat_id"),
-        language_code=bindparam("new_language_code"),
-        updated_at=bindparam("now"),
-    )
-)
 
 
 class ResidentDTO(DTO):
@@ -154,16 +145,9 @@ async def resident_and_draft(
     columns = found._mapping
     resident = ResidentDTO.model_validate(found)
     if resident.chat_id != chat_id or resident.language_code != language_code:
-        await session.execute(
-            _MOVE_RESIDENT,
-            {
-                "resident": resident.id,
-                "new_chat_id": chat_id,
-                "new_language_code": language_code,
-                "now": now,
-            },
-        )
-        resident = resident.model_copy(update={"chat_id": chat_id, "language_code": language_code})
+        moved = {"chat_id": chat_id, "language_code": language_code, "updated_at": now}
+        changed = await session.execute(_CHANGE_RESIDENT, {**moved, "resident": resident.id})
+        resident = ResidentDTO.model_validate(changed.one())
     draft = None
     if columns[_DRAFT_PREFIX + "id"] is not None:
         draft = DraftDTO.model_validate(
