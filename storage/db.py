@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage.crypto import Keyring
+from storage.pg_opening import opening_dbapi
 from storage.sqlite_inline import AUTOCHECKPOINT_PAGES, inline_dbapi, run_waiting
 
 log = logging.getLogger(__name__)
@@ -98,8 +99,12 @@ def create_engine(url: str, keyring: Keyring | None = None) -> AsyncEngine:
     # tried again from the inbox. A SQLite connection is a file handle that cannot go stale.
     parsed = make_url(url)
     sqlite = parsed.get_backend_name() == "sqlite"
-    # aiosqlite: statements run on the event loop's thread (storage/sqlite_inline.py).
-    driver = {"module": inline_dbapi()} if parsed.drivername == "sqlite+aiosqlite" else {}
+    # aiosqlite: statements run on the event loop's thread (storage/sqlite_inline.py);
+    # asyncpg: an update's record goes with BEGIN (storage/pg_opening.py).
+    driver = {
+        "sqlite+aiosqlite": {"module": inline_dbapi()},
+        "postgresql+asyncpg": {"module": opening_dbapi()},
+    }.get(parsed.drivername, {})
     engine = create_async_engine(
         url,
         **driver,

@@ -10,15 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     ProcessedUpdate,
 )
+from storage.pg_opening import OPENS_TRANSACTION
 from storage.sql import insert_or_ignore_by_dialect
 
-# Every update runs it: built once per database, only its parameters change.
+# Every update runs it: built once per database, only its parameters change. With
+# PostgreSQL it opens the update's transaction and goes with BEGIN (storage/pg_opening.py).
 _RECORD_UPDATE = insert_or_ignore_by_dialect(
     ProcessedUpdate.__table__,
     "update_id",
     update_id=bindparam("new_id"),
     processed_at=bindparam("now"),
 )
+_RECORD_UPDATE["postgresql"] = _RECORD_UPDATE["postgresql"].prefix_with(OPENS_TRANSACTION)
 
 
 async def last_processed_update_id(session: AsyncSession) -> int:
