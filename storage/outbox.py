@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.dto import DTO
@@ -64,6 +64,62 @@ async def add_outbox_message(
         "created_at": now,
     }
     return (await session.execute(_ADD_MESSAGE, values)).scalar_one()
+
+
+def _unless_waiting() -> Any:
+    """INSERT of a message for a chat and ticket unless one of its kind no relay has taken
+    yet is waiting there (that one will serve); returns the new row's id, if any."""
+    waiting = (
+        select(OUTBOX.c.id)
+        .where(
+            OUTBOX.c.chat_id == bindparam("chat_id"),
+            OUTBOX.c.kind == bindparam("kind"),
+            OUTBOX.c.ticket_id == bindparam("ticket_id"),
+            OUTBOX.c.status == "pending",
+            OUTBOX.c.attempts == 0,
+        )
+        .exists()
+    )
+    columns = ("chat_id", "kind", "lane", "ticket_id", "text", "meta", "status", "attempts")
+    values = [
+        bindparam(name, type_=OUTBOX.c[name].type)
+        for name in ("chat_id", "kind", "lane", "ticket_id", "text", "meta")
+    ]
+    timed = ("not_before", "created_at")
+    row = select(
+        *values,
+        literal("pending"),
+        literal(0),
+        *(bindparam("now", type_=OUTBOX.c.created_at.type) for _ in timed),
+    ).where(~waiting)
+    return insert(OUTBOX).from_select([*columns, *timed], row).returning(OUTBOX.c.id)
+
+
+# A card's refresh asks on every message about its ticket: one statement, built once.
+_ADD_UNLESS_WAITING = _unless_waiting()
+
+
+async def add_outbox_message_unless_waiting(
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    text: str,
+    now: datetime,
+    ticket_id: int,
+    lane: int = 1,
+) -> int | None:
+    """Writes a message for a ticket to the outbox unless one of its kind is still waiting
+    for the chat untaken (then that one serves); returns the new row's id, if any."""
+    values = {
+        "chat_id": chat_id,
+        "kind": kind,
+        "lane": lane,
+        "ticket_id": ticket_id,
+        "text": text,
+        "meta": {},
+        "now": now,
+    }
+    return (await session.execute(_ADD_UNLESS_WAITING, values)).scalar_one_or_none()
 
 
 def _newest_waiting(ticket_condition: Any) -> Any:

@@ -90,6 +90,7 @@ class ResidentDTO(DTO):
     drafts_started: int
     consent_version: str | None
     consent_at: datetime | None
+    updated_at: datetime
 
 
 class DraftDTO(DTO):
@@ -173,6 +174,11 @@ class ResidentChange:
     drafts_started: int | Keep = KEEP
     consent_version: str | None | Keep = KEEP
     consent_at: datetime | None | Keep = KEEP
+
+
+def changes_nothing(resident: ResidentDTO, change: ResidentChange) -> bool:
+    """Whether every field a change sets already has that value."""
+    return all(getattr(resident, name) == value for name, value in changed_fields(change).items())
 
 
 async def update_resident(

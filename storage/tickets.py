@@ -19,6 +19,7 @@ from storage.dto import DTO, KEEP, Keep, changed_fields
 from storage.models import (
     Attachment,
     OutboxMessage,
+    StaffMember,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -30,6 +31,7 @@ from storage.models import (
 # costs about as much again and is kept by the session); ORM objects only where a change goes
 # through the session (update_ticket's status changes).
 TICKETS = Ticket.__table__
+STAFF = StaffMember.__table__
 
 
 class TicketLine(DTO):
@@ -42,6 +44,12 @@ class TicketLine(DTO):
     priority: str
     assignee_id: int | None
     created_at: datetime
+
+
+class ListedTicket(TicketLine):
+    """A ticket list's line with its assignee's display name."""
+
+    assignee_name: str | None
 
 
 class TicketDTO(TicketLine):
@@ -396,8 +404,15 @@ def count_limit(offset: int, limit: int) -> int:
     return max(COUNT_LIMIT, offset + limit)
 
 
-# A list's lines read only their own columns: no answers or phone numbers to decrypt.
-_LINE_COLUMNS = [TICKETS.c[name] for name in TicketLine.model_fields]
+# A list's lines read only their own columns (no answers or phone numbers to decrypt) and
+# the assignee's name.
+_LINE_COLUMNS = [
+    *(TICKETS.c[name] for name in TicketLine.model_fields),
+    select(STAFF.c.display_name)
+    .where(STAFF.c.id == TICKETS.c.assignee_id)
+    .scalar_subquery()
+    .label("assignee_name"),
+]
 
 
 async def ticket_page(
@@ -405,7 +420,7 @@ async def ticket_page(
     query: TicketQuery,
     offset: int,
     limit: int,
-) -> tuple[list[TicketLine], int]:
+) -> tuple[list[ListedTicket], int]:
     """Returns one page of matching tickets' lines, oldest first, and how many match — counted
     up to count_limit(offset, limit), one more meaning "more than that"."""
     conditions = _conditions(query)
@@ -414,20 +429,29 @@ async def ticket_page(
     if query.words:
         return await _word_page(session, conditions, query.words, offset, limit)
     matches = select(Ticket.id).where(*conditions).limit(count_limit(offset, limit) + 1)
-    total = await session.scalar(select(func.count()).select_from(matches.subquery()))
-    rows = await session.execute(
-        select(*_LINE_COLUMNS)
-        .where(*conditions)
-        .order_by(TICKETS.c.created_at, TICKETS.c.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    return [TicketLine.model_validate(r) for r in rows], int(total or 0)
+    counted = select(func.count()).select_from(matches.subquery())
+    # The page and the count in one query; a page past the end has no row to carry it.
+    rows = (
+        await session.execute(
+            select(*_LINE_COLUMNS, counted.scalar_subquery().label("matching"))
+            .where(*conditions)
+            .order_by(TICKETS.c.created_at, TICKETS.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+    ).all()
+    total = rows[0].matching if rows else await session.scalar(counted)
+    return [ListedTicket.model_validate(r) for r in rows], int(total or 0)
+
+
+def assignee_names(lines: list[ListedTicket]) -> dict[int, str]:
+    """The display names of a list's assignees, by staff row id."""
+    return {line.assignee_id: line.assignee_name for line in lines if line.assignee_name}
 
 
 async def _word_page(
     session: AsyncSession, conditions: list[Any], words: tuple[str, ...], offset: int, limit: int
-) -> tuple[list[TicketLine], int]:
+) -> tuple[list[ListedTicket], int]:
     """Tickets among the newest whose answers contain every word (case-insensitive)."""
     rows = await session.execute(
         select(TICKETS)
@@ -442,7 +466,20 @@ async def _word_page(
         if all(w in json.dumps(row.answers, ensure_ascii=False).casefold() for w in wanted)
     ]
     found.reverse()
-    return found[offset : offset + limit], len(found)
+    page = found[offset : offset + limit]
+    assignees = {ticket.assignee_id for ticket in page if ticket.assignee_id is not None}
+    names = {}
+    if assignees:
+        named = select(STAFF.c.id, STAFF.c.display_name).where(STAFF.c.id.in_(assignees))
+        names = dict((await session.execute(named)).all())
+    listed = [
+        ListedTicket(
+            **ticket.model_dump(include=set(TicketLine.model_fields)),
+            assignee_name=names.get(ticket.assignee_id),
+        )
+        for ticket in page
+    ]
+    return listed, len(found)
 
 
 async def references_of(session: AsyncSession, ticket_ids: set[int]) -> dict[int, str]:

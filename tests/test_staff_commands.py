@@ -136,6 +136,11 @@ async def test_queue_filters_and_pages(harness: Harness) -> None:
     await staff.send(f"/assign {refs[1]} me")
     await staff.send("/queue mine")
     assert refs[1] in staff.last.text and refs[0] not in staff.last.text
+    # The assignee's name is on the line; an unassigned ticket says so.
+    assert "佐藤" in staff.last.text
+    await staff.send("/queue")
+    first_line = next(line for line in staff.last.text.splitlines() if refs[0] in line)
+    assert ja.gettext("Unassigned") in first_line
     await staff.send("/queue unassigned")
     assert refs[1] not in staff.last.text
     await staff.send("/queue urgent")
@@ -238,6 +243,10 @@ async def test_search_by_reference_phone_and_words(harness: Harness) -> None:
         assert consult.reference in staff.last.text and food.reference not in staff.last.text
     await staff.send("/search wheelchair")
     assert food.reference in staff.last.text and consult.reference not in staff.last.text
+    assert "佐藤" not in staff.last.text
+    await staff.send(f"/assign {food.reference} me")
+    await staff.send("/search wheelchair")
+    assert food.reference in staff.last.text and "佐藤" in staff.last.text
 
 
 async def test_assign_by_name_and_priority_and_status_by_label(harness: Harness) -> None:

@@ -12,6 +12,7 @@ from bot.screens import MAX_TEXT, Button, Screen, split_text
 from storage.outbox import (
     OutboxDTO,
     add_outbox_message,
+    add_outbox_message_unless_waiting,
     rewrite_waiting_message,
     waiting_message,
 )
@@ -63,6 +64,17 @@ async def enqueue(
             )
         )
     return ids
+
+
+async def enqueue_unless_waiting(
+    session: AsyncSession, chat_id: int, kind: str, text: str, now: datetime, ticket_id: int
+) -> int | None:
+    """Writes a one-part message without buttons for a ticket unless one of its kind is still
+    waiting for the chat untaken (it will serve as well); returns the new row's id, if any."""
+    lane = LANES.get(kind, Lane.FIRST)
+    return await add_outbox_message_unless_waiting(
+        session, chat_id, kind, text, now, ticket_id, lane
+    )
 
 
 async def enqueue_joined(

@@ -66,6 +66,7 @@ from storage.residents import (
     DraftDTO,
     ResidentChange,
     ResidentDTO,
+    changes_nothing,
     delete_draft,
     resident_and_draft,
     save_draft,
@@ -87,6 +88,9 @@ MAX_OPTION_DIGITS = 3
 # Words a resident with several open requests sends before choosing one are kept together up
 # to this many characters; past it, what waited goes to the newest request.
 MAX_WAITING_MESSAGE = 8000
+# A change that changes nothing is not written, unless the resident's row is older than this:
+# its updated_at keeps a resident who is about from being erased as idle (retention).
+REWRITE_UNCHANGED_AFTER = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -186,9 +190,13 @@ class Desk:
             consent_version=consent_version,
             consent_at=consent_at,
         )
-        self.resident = await update_resident(
-            self.session, self.resident.id, self.services.clock(), change
-        )
+        now = self.services.clock()
+        if (
+            changes_nothing(self.resident, change)
+            and now - self.resident.updated_at < REWRITE_UNCHANGED_AFTER
+        ):
+            return
+        self.resident = await update_resident(self.session, self.resident.id, now, change)
 
     # ---- where the resident is -------------------------------------------------------------
 

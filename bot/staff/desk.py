@@ -72,6 +72,7 @@ from storage.tickets import (
     TicketDTO,
     TicketQuery,
     add_ticket_event,
+    assignee_names,
     get_ticket,
     get_ticket_by_reference,
     household_of,
@@ -360,7 +361,7 @@ class StaffDesk:
             self.t,
             self.calendar,
             self.services.clock(),
-            await staff_names(self.session),
+            assignee_names(tickets),
             lambda p: callbacks.queue_page(key, p),
         )
 
@@ -659,7 +660,7 @@ class StaffDesk:
             self.t,
             self.calendar,
             self.services.clock(),
-            await staff_names(self.session),
+            assignee_names(tickets),
             (lambda p: callbacks.search_page(words, p)) if paging else None,
         )
 

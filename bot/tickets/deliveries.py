@@ -10,12 +10,12 @@ from html import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, STAFF_LOCALE
-from bot.outbox.queue import enqueue, is_last_part, markup_json
+from bot.outbox.queue import enqueue, enqueue_unless_waiting, is_last_part, markup_json
 from bot.outbox.relay import Prepared
 from bot.screens import Screen
 from bot.services import Services
 from bot.staff.cards import mention, render_card
-from storage.outbox import OutboxDTO, waiting_message
+from storage.outbox import OutboxDTO
 from storage.residents import set_resident_reachable
 from storage.staff import get_staff
 from storage.tickets import add_ticket_event, get_ticket, set_card_message_id
@@ -146,13 +146,5 @@ async def queue_card_refresh(session: AsyncSession, services: Services, ticket_i
     """Queues an in-place update of a ticket's card in the staff chat, unless one is waiting
     already: the card is drawn when it is sent, so that one will show this change too."""
     chat = services.settings.staff_chat_id
-    if chat is None or await waiting_message(session, chat, "card_edit", ticket_id):
-        return
-    await enqueue(
-        session,
-        services.settings.staff_chat_id,
-        "card_edit",
-        Screen("…"),
-        services.clock(),
-        ticket_id,
-    )
+    if chat is not None:
+        await enqueue_unless_waiting(session, chat, "card_edit", "…", services.clock(), ticket_id)
