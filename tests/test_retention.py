@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import text
+
 from bot.tickets.retention import apply_retention
 from storage.runs import retention_runs
 from tests.fakes import Harness
@@ -124,3 +127,29 @@ async def test_erasure_removes_notes_reasons_and_failed_messages(harness: Harnes
         for table in ("ticket_events", "outbox"):
             dump = repr((await conn.execute(sql(f"SELECT * FROM {table}"))).all())
             assert "山田" not in dump, table
+
+
+async def test_the_daily_run_refreshes_sqlites_planner_statistics(harness: Harness) -> None:
+    """SQLite's planner knows the tickets' indexes after the daily run (a sampled ANALYZE):
+    without statistics it cannot tell the small open-ticket indexes from the large ones."""
+    if harness.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's autovacuum analyzes the tables by itself")
+    await resident_request(harness)
+
+    async def analyzed_indexes() -> set[str]:
+        async with harness.db() as session:
+            has_table = await session.scalar(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            )
+            if not has_table:
+                return set()
+            rows = await session.execute(
+                text("SELECT idx FROM sqlite_stat1 WHERE tbl = 'tickets' AND idx IS NOT NULL")
+            )
+            return {name for (name,) in rows}
+
+    assert "ix_tickets_open_assignee_id" not in await analyzed_indexes()
+    await apply_retention(harness.services, harness.clock())
+    assert {"ix_tickets_open_assignee_id", "ix_tickets_open_created_bday"} <= (
+        await analyzed_indexes()
+    )

@@ -9,7 +9,7 @@ from bot.services import Services
 from bot.tickets.deliveries import queue_card_refresh
 from bot.volunteers.renewal import renew_consents
 from storage import inbox
-from storage.db import forget_erased
+from storage.db import forget_erased, refresh_planner_statistics
 from storage.invitations import forget_openers_before
 from storage.line import forget_line_events_before, forget_line_users_without_residents
 from storage.models import TicketStatus
@@ -50,7 +50,8 @@ async def purge_expired(services: Services, now: datetime) -> None:
 async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
     """Deletes expired drafts, erases closed tickets and idle volunteer registrations past
     their time, asks volunteers to renew their consent yearly (pausing, then erasing, those who
-    do not answer), removes residents with nothing left, and records the run (counts only)."""
+    do not answer), removes residents with nothing left, records the run (counts only) and
+    refreshes the query planner's statistics."""
     s = services.settings
     async with services.db.begin() as session:
         drafts = await delete_drafts_older_than(
@@ -90,5 +91,7 @@ async def apply_retention(services: Services, now: datetime) -> dict[str, int]:
         await record_retention_run(session, now, **counts)
     if any(counts.values()) or registry["erased"]:
         await forget_erased(services.db)
+    # Once a day, after the day's deletions: the planner's picture of the tables stays true.
+    await refresh_planner_statistics(services.db)
     log.info("retention run: %s, volunteer registry: %s", counts, registry)
     return counts | {f"volunteers_{key}": value for key, value in registry.items()}
