@@ -24,6 +24,7 @@ from bot.channels.telegram.webhook import WebhookEndpoints
 from bot.heap import settle_start_up_heap
 from bot.services import Services
 from bot.staff.desk import revoke_removed_admins
+from storage.db import refresh_planner_statistics
 
 log = logging.getLogger(__name__)
 # How long a stopping worker waits for answers queued for a group's pace.
@@ -158,6 +159,8 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
         servers.append(http_server(endpoints, settings.health_listen, settings.health_port, None))
     async with app:
         await revoke_admins_removed_since_last_run(services)
+        # As the daily retention run does: a database new to this version has none yet.
+        await refresh_planner_statistics(services.db)
         log.info("start-up objects kept out of garbage collection: %d", settle_start_up_heap())
         tasks = [asyncio.create_task(worker.run(stop))]
         if webhook:
