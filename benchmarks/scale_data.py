@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import BusinessCalendar
 from bot.forms.definitions import FORMS
-from storage.db import ANALYSIS_LIMIT
 
 SERVICES = list(FORMS)
 OPEN = ("new", "assigned", "in_progress", "waiting", "referred")
@@ -139,8 +138,7 @@ def fill_sqlite(path: str, count: int, end: datetime, tz: ZoneInfo) -> None:
     if batch:
         connection.executemany(insert, batch)
     connection.commit()
-    # The statistics the bot itself keeps (storage.db.refresh_planner_statistics): sampled.
-    connection.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+    # The statistics the bot itself keeps (storage.db.refresh_planner_statistics).
     connection.execute("ANALYZE")
     connection.close()
 
