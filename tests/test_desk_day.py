@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import callbacks
 from bot.numbers.figures import collect_digest
+from bot.tickets.deliveries import PRIVATE_CHAT_CLOSED
 from storage.canned import canned_replies
 from storage.staff import get_staff_by_user
 from tests.fakes import Harness
@@ -144,6 +145,34 @@ async def test_staff_who_asked_are_told_privately(harness: Harness) -> None:
     notices = harness.api.sent_to(700002)[before:]
     assert len(notices) == 1 and request.reference in notices[0].text
     assert "I will wait" not in notices[0].text
+
+
+async def test_a_private_notice_that_cannot_be_sent_mentions_them_in_the_group(
+    harness: Harness,
+) -> None:
+    """/notify 個別 from someone whose private chat refuses the bot (never started, or
+    blocked): the notice is not lost, it mentions them in the staff group and says why."""
+    ja = harness.ja()
+    await add_staff(harness, 700001, "佐藤")
+    await add_staff(harness, 700002, "鈴木")
+    private = harness.staff(700002, "鈴木", in_group=False)
+    await private.send("/notify 個別")
+    _resident, request = await resident_request(harness)
+    seen = len(harness.api.sent_to(700002))
+    harness.api.fail_next(
+        "sendMessage",
+        status=403,
+        description="Forbidden: bot can't initiate conversation with a user",
+        chat_id=700002,
+    )
+    sato = harness.staff(700001, "佐藤")
+    await sato.send(f"/assign {request.reference} 鈴木")
+    await harness.relay()
+    assert len(harness.api.sent_to(700002)) == seen
+    told = ja.gettext(PRIVATE_CHAT_CLOSED)
+    group = [m.text for m in harness.staff_messages() if told in m.text]
+    assert len(group) == 1
+    assert "tg://user?id=700002" in group[0] and request.reference in group[0]
 
 
 async def test_a_household_is_seen_together_and_a_call_joins_it(harness: Harness) -> None:

@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.staff.cards import mention, render_card
 from storage.outbox import OutboxDTO
 from storage.residents import set_resident_reachable
-from storage.staff import get_staff
+from storage.staff import get_staff, get_staff_by_user
 from storage.tickets import add_ticket_event, get_ticket, set_card_message_id
 
 # Rows that go to a resident: a 403 means they blocked the bot.
@@ -25,6 +25,10 @@ TO_RESIDENT = ("receipt", "staff_reply", "resident_notice")
 DELIVERED = N_("✓ Delivered to the resident ({reference}).")
 NOT_DELIVERED = N_("✗ Not delivered to the resident ({reference}): {reason}")
 BLOCKED = N_("they have blocked the bot")
+PRIVATE_CHAT_CLOSED = N_(
+    "(I could not tell you privately: open a chat with me and press Start, or choose "
+    "/notify グループ.)"
+)
 TELEGRAM_REFUSED = N_("Telegram refused the message")
 
 
@@ -98,7 +102,11 @@ class TicketDeliveryHooks:
     async def failed(
         self, session: AsyncSession, message: OutboxDTO, error: str, forbidden: bool
     ) -> None:
-        """Records a resident who blocked the bot and tells staff what did not arrive."""
+        """Records a resident who blocked the bot and tells staff what did not arrive; a
+        private notice a staff member cannot be sent goes to the staff group instead."""
+        if message.kind == "staff_notice" and forbidden:
+            await self._notice_in_group(session, message)
+            return
         if message.kind not in TO_RESIDENT or not message.ticket_id or not is_last_part(message):
             return
         now = self._services.clock()
@@ -121,6 +129,25 @@ class TicketDeliveryHooks:
             await self._tell_staff(
                 session, message, NOT_DELIVERED, ticket.reference, reason=t.gettext(reason)
             )
+
+    async def _notice_in_group(self, session: AsyncSession, message: OutboxDTO) -> None:
+        """Mentions a staff member in the group with a notice their private chat refused
+        (they never pressed Start there, or blocked the bot): a notice is never just lost."""
+        chat = self._services.settings.staff_chat_id
+        staff = await get_staff_by_user(session, message.chat_id)
+        if chat is None or staff is None or not staff.active:
+            return
+        t = self._services.catalogs.translator_for(STAFF_LOCALE)
+        text = f"→ {mention(staff)}\n{message.text}\n{escape(t.gettext(PRIVATE_CHAT_CLOSED))}"
+        await enqueue(
+            session,
+            chat,
+            "staff_notice_in_group",
+            Screen(text),
+            self._services.clock(),
+            message.ticket_id,
+            meta={"reply_to_card": True} if message.ticket_id else None,
+        )
 
     async def _tell_staff(
         self, session: AsyncSession, message: OutboxDTO, text: str, reference: str, **params: str
