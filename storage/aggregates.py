@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, not_, or_, select, true
+from sqlalchemy import and_, case, func, not_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
     DigestRun,
+    Priority,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -69,6 +70,34 @@ def overdue_condition(today_bday: int, rules: Sequence[TargetRule]):
         Ticket.status != TicketStatus.WAITING,
         or_(*overdue),
     )
+
+
+@dataclass(frozen=True)
+class OpenTally:
+    """How many open tickets share a status, an assignee, being urgent and being over target."""
+
+    status: str
+    assignee_id: int | None
+    urgent: bool
+    late: bool
+    count: int
+
+
+async def open_tallies(session: AsyncSession, overdue) -> list[OpenTally]:
+    """Open tickets counted by status, assignee, urgency and being over target (`overdue`, as
+    overdue_condition gives it), in one pass over the open-ticket index by assignee."""
+    urgent = case((Ticket.priority == Priority.URGENT, 1), else_=0).label("urgent")
+    late = case((overdue, 1), else_=0).label("late")
+    # Grouped by assignee first: SQLite then reads only the open-ticket index by assignee.
+    rows = await session.execute(
+        select(Ticket.assignee_id, Ticket.status, urgent, late, func.count())
+        .where(open_ticket_condition())
+        .group_by(Ticket.assignee_id, Ticket.status, urgent, late)
+    )
+    return [
+        OpenTally(status, assignee, bool(is_urgent), bool(is_late), n)
+        for assignee, status, is_urgent, is_late, n in rows.all()
+    ]
 
 
 async def count(session: AsyncSession, *conditions) -> int:

@@ -108,6 +108,8 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
     not_ageing = Ticket.service != "volunteer_registration"
     names = await staff_names(session)
     follow_ups = await follow_ups_due(session, today)
+    # Every count over open tickets comes from one pass; the lists below read a few rows each.
+    tallies = await agg.open_tallies(session, overdue)
 
     def aged(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
         return [(ref, today_bday - bday) for ref, bday in rows]
@@ -116,32 +118,41 @@ async def collect_digest(session: AsyncSession, services: Services, now: datetim
         day=today,
         since=previous,
         new_by_service=await agg.counts_by(session, Ticket.service, *new_conditions),
-        open_by_status=await agg.counts_by(session, Ticket.status, is_open),
-        urgent_count=await agg.count(session, *urgent),
+        open_by_status=_totals(tallies, lambda tally: tally.status),
+        urgent_count=sum(tally.count for tally in tallies if tally.urgent),
         urgent=[r for r, _ in await agg.references(session, LIST_LIMIT, *urgent)],
-        unassigned_count=await agg.count(session, *unassigned),
+        unassigned_count=sum(tally.count for tally in tallies if tally.assignee_id is None),
         unassigned=[r for r, _ in await agg.references(session, LIST_LIMIT, *unassigned)],
         longest_waiting=aged(await agg.references(session, 5, is_open, not_ageing)),
-        overdue_count=await agg.count(session, overdue),
+        overdue_count=sum(tally.count for tally in tallies if tally.late),
         overdue=aged(await agg.references(session, LIST_LIMIT, overdue, order=Ticket.created_bday)),
         follow_ups=[
             (reference, names.get(assignee, "") if assignee else "")
             for reference, assignee in follow_ups
         ],
-        by_assignee=await assignee_loads(session, names, overdue, follow_ups),
+        by_assignee=assignee_loads(tallies, names, follow_ups),
     )
 
 
-async def assignee_loads(
-    session: AsyncSession, names: dict[int, str], overdue, follow_ups: list[tuple[str, int | None]]
+def _totals(tallies: list[agg.OpenTally], key) -> dict:
+    """The tallies' counts summed by a key (tallies the key gives None for are left out)."""
+    totals: dict = {}
+    for tally in tallies:
+        value = key(tally)
+        if value is not None:
+            totals[value] = totals.get(value, 0) + tally.count
+    return totals
+
+
+def assignee_loads(
+    tallies: list[agg.OpenTally], names: dict[int, str], follow_ups: list[tuple[str, int | None]]
 ) -> list[AssigneeLoad]:
     """Each assignee's open, over-target, waiting and due tickets, most loaded first."""
-    is_open = open_ticket_condition()
-    assigned = Ticket.assignee_id.is_not(None)
-    open_ = await agg.counts_by(session, Ticket.assignee_id, is_open, assigned)
-    late = await agg.counts_by(session, Ticket.assignee_id, overdue, assigned)
-    waiting = await agg.counts_by(
-        session, Ticket.assignee_id, is_open, assigned, Ticket.status == TicketStatus.WAITING
+    open_ = _totals(tallies, lambda tally: tally.assignee_id)
+    late = _totals(tallies, lambda tally: tally.assignee_id if tally.late else None)
+    waiting = _totals(
+        tallies,
+        lambda tally: tally.assignee_id if tally.status == TicketStatus.WAITING else None,
     )
     due: dict[int, int] = {}
     for _, assignee in follow_ups:
