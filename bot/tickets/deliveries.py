@@ -104,7 +104,7 @@ class TicketDeliveryHooks:
     ) -> None:
         """Records a resident who blocked the bot and tells staff what did not arrive; a
         private notice a staff member cannot be sent goes to the staff group instead."""
-        if message.kind == "staff_notice" and forbidden:
+        if message.kind == "staff_notice":
             await self._notice_in_group(session, message)
             return
         if message.kind not in TO_RESIDENT or not message.ticket_id or not is_last_part(message):
@@ -132,7 +132,8 @@ class TicketDeliveryHooks:
 
     async def _notice_in_group(self, session: AsyncSession, message: OutboxDTO) -> None:
         """Mentions a staff member in the group with a notice their private chat refused
-        (they never pressed Start there, or blocked the bot): a notice is never just lost."""
+        (they never pressed Start there, or blocked the bot — or Telegram refused it): a notice
+        is never just lost."""
         chat = self._services.settings.staff_chat_id
         staff = await get_staff_by_user(session, message.chat_id)
         if chat is None or staff is None or not staff.active:
