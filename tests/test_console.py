@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +56,18 @@ def test_piped_chat_completes_a_food_request_in_japanese(tmp_path: Path) -> None
     assert ja.gettext("Food support") in out
     assert (tmp_path / "madoguchi-chat.sqlite3").exists()
     assert "Traceback" not in result.stderr
+
+
+def test_the_readmes_piped_example_completes_its_request(tmp_path: Path) -> None:
+    """The printf line under "Trying it locally" in README.md does what the README says."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"printf '([^']*)' \| \.venv/bin/madoguchi chat", readme)
+    assert example is not None, "README.md no longer shows the piped example"
+    lines = example.group(1).split("\\n")
+    result = _chat([line for line in lines if line], tmp_path)
+    assert result.returncode == 0, result.stderr
+    ja = Catalogs().translator_for("ja")
+    assert ja.gettext("Thank you. We have received your request.") in result.stdout
 
 
 def test_chat_resumes_a_draft_from_an_earlier_run(tmp_path: Path) -> None:
