@@ -129,24 +129,34 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+async def _run_on_sqlite_thread(
+    db: async_sessionmaker[AsyncSession], sql: str, purpose: str
+) -> list | None:
+    """Runs one statement on aiosqlite's thread, where it may wait for other connections;
+    its rows, or None on PostgreSQL or when SQLite refused (logged with `purpose`)."""
+    async with db() as session:
+        if session.bind.dialect.name != "sqlite":
+            return None
+        try:
+            return await run_waiting(session, sql)
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            log.warning("could not %s: %s", purpose, type(exc).__name__)
+            return None
+
+
 async def forget_erased(db: async_sessionmaker[AsyncSession]) -> None:
     """After an erasure, makes SQLite drop the copies of old pages its write-ahead log still
     holds (the database file itself was overwritten by secure_delete); PostgreSQL's
     autovacuum reclaims dead rows by itself."""
-    async with db() as session:
-        if session.bind.dialect.name != "sqlite":
-            return
-        try:
-            # TRUNCATE copies every page into the file and empties the -wal file; it waits
-            # for readers, so it runs on aiosqlite's thread, not the event loop's.
-            [(busy, _pages, _copied)] = await run_waiting(
-                session, "PRAGMA wal_checkpoint(TRUNCATE)"
-            )
-        except (OperationalError, sqlite3.OperationalError) as exc:
-            log.warning("could not checkpoint after an erasure: %s", type(exc).__name__)
-            return
-        if busy:
-            log.warning("could not checkpoint after an erasure: another connection kept reading")
+    # TRUNCATE copies every page into the file and empties the -wal file; it waits for
+    # readers, so it runs on aiosqlite's thread, not the event loop's.
+    purpose = "checkpoint after an erasure"
+    rows = await _run_on_sqlite_thread(db, "PRAGMA wal_checkpoint(TRUNCATE)", purpose)
+    if rows is None:
+        return
+    [(busy, _pages, _copied)] = rows
+    if busy:
+        log.warning("could not %s: another connection kept reading", purpose)
 
 
 async def refresh_planner_statistics(db: async_sessionmaker[AsyncSession]) -> None:
@@ -157,11 +167,5 @@ async def refresh_planner_statistics(db: async_sessionmaker[AsyncSession]) -> No
     after ANALYZE (about 1 s at that size; writers wait meanwhile, readers do not) 21 and
     ~100 ms. A sampled ANALYZE (analysis_limit) was quicker but misled the planner.
     """
-    async with db() as session:
-        if session.bind.dialect.name != "sqlite":
-            return
-        try:
-            # On aiosqlite's thread: it reads every index and may wait for another writer.
-            await run_waiting(session, "ANALYZE")
-        except (OperationalError, sqlite3.OperationalError) as exc:
-            log.warning("could not refresh the query planner's statistics: %s", type(exc).__name__)
+    # On aiosqlite's thread: it reads every index and may wait for another writer.
+    await _run_on_sqlite_thread(db, "ANALYZE", "refresh the query planner's statistics")

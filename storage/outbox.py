@@ -34,6 +34,8 @@ class OutboxDTO(DTO):
 
 
 OUTBOX = OutboxMessage.__table__
+# A message no relay has taken yet: another of its kind can still join it or stand in for it.
+_UNTAKEN = (OUTBOX.c.status == "pending", OUTBOX.c.attempts == 0)
 # Most updates write an outbox row: one Core INSERT … RETURNING built once, no unit of work.
 _ADD_MESSAGE = insert(OUTBOX).returning(OUTBOX.c.id)
 
@@ -75,8 +77,7 @@ def _unless_waiting() -> Any:
             OUTBOX.c.chat_id == bindparam("chat_id"),
             OUTBOX.c.kind == bindparam("kind"),
             OUTBOX.c.ticket_id == bindparam("ticket_id"),
-            OUTBOX.c.status == "pending",
-            OUTBOX.c.attempts == 0,
+            *_UNTAKEN,
         )
         .exists()
     )
@@ -130,8 +131,7 @@ def _newest_waiting(ticket_condition: Any) -> Any:
         .where(
             OUTBOX.c.chat_id == bindparam("chat"),
             OUTBOX.c.kind == bindparam("kind"),
-            OUTBOX.c.status == "pending",
-            OUTBOX.c.attempts == 0,
+            *_UNTAKEN,
             ticket_condition,
         )
         .order_by(OUTBOX.c.id.desc())
@@ -147,8 +147,7 @@ _REWRITE_WAITING = (
     update(OUTBOX)
     .where(
         OUTBOX.c.id == bindparam("message"),
-        OUTBOX.c.status == "pending",
-        OUTBOX.c.attempts == 0,
+        *_UNTAKEN,
     )
     .values(text=bindparam("new_text"), meta=bindparam("new_meta"))
 )

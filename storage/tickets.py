@@ -19,19 +19,18 @@ from storage.dto import DTO, KEEP, Keep, changed_fields
 from storage.models import (
     Attachment,
     OutboxMessage,
-    StaffMember,
     Ticket,
     TicketEvent,
     TicketStatus,
     Volunteer,
     open_ticket_condition,
 )
+from storage.staff import STAFF, staff_names
 
 # The tickets table. Tickets are read and created as rows with Core statements (an ORM object
 # costs about as much again and is kept by the session); ORM objects only where a change goes
 # through the session (update_ticket's status changes).
 TICKETS = Ticket.__table__
-STAFF = StaffMember.__table__
 
 
 class TicketLine(DTO):
@@ -467,11 +466,7 @@ async def _word_page(
     ]
     found.reverse()
     page = found[offset : offset + limit]
-    assignees = {ticket.assignee_id for ticket in page if ticket.assignee_id is not None}
-    names = {}
-    if assignees:
-        named = select(STAFF.c.id, STAFF.c.display_name).where(STAFF.c.id.in_(assignees))
-        names = dict((await session.execute(named)).all())
+    names = await staff_names(session) if any(t.assignee_id for t in page) else {}
     listed = [
         ListedTicket(
             **ticket.model_dump(include=set(TicketLine.model_fields)),
