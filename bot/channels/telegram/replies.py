@@ -7,11 +7,13 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.channels.telegram.context import MadoguchiContext
+from bot.channels.telegram.unread import clear_pressed_keyboard, edit_pressed_text, send_text
+from bot.outbox.queue import markup_json
 from bot.screens import Document, PrivateDelivery, Reply, Screen, split_text
 from storage import inbox
 from storage.db import forget_erased
@@ -20,15 +22,6 @@ from storage.updates import record_update, update_recorded
 log = logging.getLogger(__name__)
 
 Work = Callable[[AsyncSession], Awaitable[Reply]]
-
-
-def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
-    """Turns a screen's button rows into an inline keyboard."""
-    if not screen.rows:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.rows]
-    )
 
 
 async def run_once(update: Update, context: MadoguchiContext, work: Work) -> Reply | None:
@@ -82,14 +75,12 @@ async def _send_to_chat(
     """Edits the pressed message, then sends the screens and files in the update's chat."""
     query = update.callback_query
     if query is not None and reply.replace_pressed is not None:
+        screen = reply.replace_pressed
         await _quietly(
-            _edit_pressed(query.edit_message_text, reply.replace_pressed),
-            "edit the pressed message",
+            edit_pressed_text(query, screen.text, markup_json(screen)), "edit the pressed message"
         )
     elif query is not None and reply.clear_pressed_keyboard:
-        await _quietly(
-            _edit_pressed(query.edit_message_reply_markup, None), "remove the pressed keyboard"
-        )
+        await _quietly(clear_pressed_keyboard(query), "remove the pressed keyboard")
     chat_id = update.effective_chat.id
     screens = [*reply.screens, unreachable] if unreachable is not None else reply.screens
     await send_screens(context, chat_id, screens)
@@ -119,13 +110,8 @@ async def send_screens(context: MadoguchiContext, chat_id: int, screens: list[Sc
     for screen in screens:
         parts = [part for part in split_text(screen.text) if part.strip()]
         for number, part in enumerate(parts, start=1):
-            await context.bot.send_message(
-                chat_id=chat_id,
-                text=part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(screen) if number == len(parts) else None,
-                disable_web_page_preview=True,
-            )
+            markup = markup_json(screen) if number == len(parts) else None
+            await send_text(context.bot, chat_id, part, markup)
 
 
 async def send_documents(
@@ -148,14 +134,6 @@ async def send_documents(
             caption=document.caption or None,
             parse_mode=ParseMode.HTML,
         )
-
-
-async def _edit_pressed(edit: Callable[..., Awaitable[object]], screen: Screen | None) -> None:
-    """Edits the message whose button was pressed."""
-    if screen is None:
-        await edit(reply_markup=None)
-    else:
-        await edit(text=screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
 
 
 async def _quietly(call: Awaitable[object], what: str) -> None:
