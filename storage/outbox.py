@@ -108,6 +108,7 @@ async def add_outbox_message_unless_waiting(
     now: datetime,
     ticket_id: int,
     lane: int = 1,
+    meta: dict[str, Any] | None = None,
 ) -> int | None:
     """Writes a message for a ticket to the outbox unless one of its kind is still waiting
     for the chat untaken (then that one serves); returns the new row's id, if any."""
@@ -117,7 +118,7 @@ async def add_outbox_message_unless_waiting(
         "lane": lane,
         "ticket_id": ticket_id,
         "text": text,
-        "meta": {},
+        "meta": meta or {},
         "now": now,
     }
     return (await session.execute(_ADD_UNLESS_WAITING, values)).scalar_one_or_none()

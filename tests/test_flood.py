@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import event
 
 from bot.resident.followups import FLOOD_NOTICE, FLOOD_RELAYS
 from storage.outbox import outbox_heads, outbox_messages
@@ -118,3 +119,31 @@ async def test_a_huge_number_is_no_option_and_raises_nothing(harness: Harness, t
     await resident.send(typed)
     assert resident.last.text
     assert harness.errors == []
+
+
+async def test_a_message_with_nothing_waiting_is_relayed_without_reading_the_outbox(
+    harness: Harness,
+) -> None:
+    """With no relay of its ticket waiting, a resident's message goes to the group by one
+    conditional INSERT (no read of the outbox first); the next, sent while that relay waits,
+    joins it."""
+    resident, tk = await resident_request(harness, form="opinion")
+    await harness.relay()
+    outbox_reads: list[str] = []
+    event.listen(
+        harness.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _c, _cur, sql, *_rest: (
+            outbox_reads.append(sql)
+            if sql.lstrip().startswith("SELECT") and "FROM outbox" in sql
+            else None
+        ),
+    )
+    await resident.send("first words")
+    assert outbox_reads == []
+    relays = await waiting_for_staff(harness, "resident_message")
+    assert [m.ticket_id for m in relays] == [tk.id]
+    assert relays[0].text.endswith("first words")
+    await resident.send("second words")
+    relays = await waiting_for_staff(harness, "resident_message")
+    assert len(relays) == 1 and relays[0].text.endswith("first words\nsecond words")

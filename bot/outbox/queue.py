@@ -67,13 +67,19 @@ async def enqueue(
 
 
 async def enqueue_unless_waiting(
-    session: AsyncSession, chat_id: int, kind: str, text: str, now: datetime, ticket_id: int
+    session: AsyncSession,
+    chat_id: int,
+    kind: str,
+    text: str,
+    now: datetime,
+    ticket_id: int,
+    meta: dict[str, Any] | None = None,
 ) -> int | None:
     """Writes a one-part message without buttons for a ticket unless one of its kind is still
-    waiting for the chat untaken (it will serve as well); returns the new row's id, if any."""
+    waiting for the chat untaken; returns the new row's id, if any."""
     lane = LANES.get(kind, Lane.FIRST)
     return await add_outbox_message_unless_waiting(
-        session, chat_id, kind, text, now, ticket_id, lane
+        session, chat_id, kind, text, now, ticket_id, lane, meta
     )
 
 
@@ -95,6 +101,12 @@ async def enqueue_joined(
     A resident who sends fifty messages while the staff group's pace holds the queue makes a
     few relays, not fifty, and nothing they wrote is left out.
     """
+    text = f"{head}\n{line}"
+    if ticket_id is not None and not rows and len(text) <= MAX_TEXT:
+        # Mostly nothing of its kind is waiting: then one statement finds that out and writes.
+        new_id = await enqueue_unless_waiting(session, chat_id, kind, text, now, ticket_id, meta)
+        if new_id is not None:
+            return [new_id]
     waiting = await waiting_message(session, chat_id, kind, ticket_id, meta)
     if (
         waiting is not None
@@ -104,9 +116,7 @@ async def enqueue_joined(
         joined = {**waiting.meta, "joined": waiting.meta.get("joined", 1) + 1}
         if await rewrite_waiting_message(session, waiting.id, f"{waiting.text}\n{line}", joined):
             return [waiting.id]
-    return await enqueue(
-        session, chat_id, kind, Screen(f"{head}\n{line}", rows), now, ticket_id, meta
-    )
+    return await enqueue(session, chat_id, kind, Screen(text, rows), now, ticket_id, meta)
 
 
 def is_last_part(message: OutboxDTO) -> bool:
