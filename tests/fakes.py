@@ -8,7 +8,9 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import TelegramObject
 from telegram.ext import Application
 
 from bot.channels.telegram.app import build_application
@@ -217,3 +219,19 @@ class Harness:
                 select(Resident).where(Resident.telegram_user_id == user.user_id)
             )
             return ResidentDTO.model_validate(row) if row else None
+
+
+def record_parsing(
+    monkeypatch: pytest.MonkeyPatch, cls: type[TelegramObject], key: str
+) -> list[Any]:
+    """Records data[key] of every dict PTB builds a `cls` from, from now on."""
+    seen: list[Any] = []
+    original = cls.de_json.__func__  # type: ignore[attr-defined]
+
+    def recording(klass: type[TelegramObject], data: Any, bot: Any = None) -> Any:
+        if isinstance(data, dict) and key in data:
+            seen.append(data[key])
+        return original(klass, data, bot)
+
+    monkeypatch.setattr(cls, "de_json", classmethod(recording))
+    return seen

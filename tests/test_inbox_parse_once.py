@@ -12,7 +12,7 @@ from bot.channels.telegram.inbox_worker import PARSED_KEPT, InboxWorker
 from bot.channels.telegram.outage import OutageNotices
 from bot.channels.telegram.polling import UpdateFetcher
 from storage.models import InboxUpdate, ProcessedUpdate
-from tests.fakes import Harness
+from tests.fakes import Harness, record_parsing
 
 
 def start(update_id: int, user_id: int = 5) -> dict[str, Any]:
@@ -38,16 +38,7 @@ def parts(harness: Harness) -> tuple[UpdateFetcher, InboxWorker]:
 
 def count_parsing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts every Update.de_json call from now on (one entry per parsed update id)."""
-    parsed: list[int] = []
-    original = Update.de_json.__func__  # type: ignore[attr-defined]
-
-    def counting(cls: type[Update], data: Any, bot: Any = None) -> Update | None:
-        if isinstance(data, dict) and "update_id" in data:
-            parsed.append(data["update_id"])
-        return original(cls, data, bot)
-
-    monkeypatch.setattr(Update, "de_json", classmethod(counting))
-    return parsed
+    return record_parsing(monkeypatch, Update, "update_id")
 
 
 async def handled(harness: Harness) -> tuple[int, int]:

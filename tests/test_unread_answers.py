@@ -8,26 +8,12 @@ from typing import Any
 import pytest
 from telegram import Message
 
-from tests.fakes import Harness
+from tests.fakes import Harness, record_parsing
 
 
 def _json(value: Any) -> Any:
     """A request parameter as Telegram reads it (PTB sends objects as JSON text)."""
     return json.loads(value) if isinstance(value, str) else value
-
-
-def parsed_message_ids(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Records the message id of every Message PTB builds from now on."""
-    parsed: list[int] = []
-    original = Message.de_json.__func__  # type: ignore[attr-defined]
-
-    def recording(cls: type[Message], data: Any, bot: Any = None) -> Message | None:
-        if isinstance(data, dict) and "message_id" in data:
-            parsed.append(data["message_id"])
-        return original(cls, data, bot)
-
-    monkeypatch.setattr(Message, "de_json", classmethod(recording))
-    return parsed
 
 
 async def test_a_pressed_button_is_answered_as_telegram_expects(harness: Harness) -> None:
@@ -63,7 +49,7 @@ async def test_answers_to_replies_are_not_parsed(
     from it (building one cost more than sending the request)."""
     resident = harness.resident()
     await resident.send("/start")
-    parsed = parsed_message_ids(monkeypatch)
+    parsed = record_parsing(monkeypatch, Message, "message_id")
     await resident.click(resident.labels()[0])
     newest = resident.last.message_id
     assert newest not in parsed
