@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import Application
 from telegram.request import BaseRequest
 
@@ -55,6 +56,9 @@ class BenchApp:
     # Set, the local users' updates go through the inbox as in production (long polling).
     through_inbox: bool = False
     _inbox: tuple[UpdateFetcher, InboxWorker] | None = None
+    engine: AsyncEngine | None = None
+    # Statements sent to the database since the application started (count_statements).
+    statements_sent: int = 0
 
     @property
     def services(self) -> Services:
@@ -104,6 +108,16 @@ class BenchApp:
         """The admin, typing in the staff group (an admin counts as staff)."""
         return self.user(self.settings.admin_ids[0], "ja", group_id=self.settings.staff_chat_id)
 
+    def count_statements(self) -> None:
+        """Counts every statement the application's engine sends from now on."""
+        assert self.engine is not None
+
+        def counted(*_args: Any) -> None:
+            """Adds one statement."""
+            self.statements_sent += 1
+
+        event.listen(self.engine.sync_engine, "before_cursor_execute", counted)
+
     async def count(self, sql: str) -> int:
         """The single number a counting query returns."""
         async with self.services.db() as session:
@@ -139,7 +153,7 @@ async def bench_app(
     )
     try:
         async with app:
-            bench = BenchApp(app, api, through_inbox=through_inbox)
+            bench = BenchApp(app, api, through_inbox=through_inbox, engine=engine)
             if through_inbox and local:
                 await bench.start_inbox()
             # As serve() does once the application has started.

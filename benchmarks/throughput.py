@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from benchmarks.bench_app import BenchApp, bench_app
 from benchmarks.databases import BenchDatabases
@@ -53,6 +53,17 @@ class DatabaseRuns:
     inbox: dict[str, list[LatencySummary]]
     handler_only: list[LatencySummary]
     cold: list[LatencySummary]
+    # Per workload: statements per update, and the floor that makes as many (one per run).
+    statements: dict[str, list[float]] = field(default_factory=dict)
+    matched_floor: dict[str, list[LatencySummary]] = field(default_factory=dict)
+
+
+@dataclass
+class WorkloadRun:
+    """One run's per-update seconds and statements per update, by workload."""
+
+    latencies: dict[str, list[float]]
+    statements: dict[str, float]
 
 
 async def check_workload(bench: BenchApp, intakes: int, follow_ups: int) -> None:
@@ -70,26 +81,41 @@ async def check_workload(bench: BenchApp, intakes: int, follow_ups: int) -> None
 
 async def madoguchi_run(
     url: str, intakes: int, catalogs: Catalogs, *, through_inbox: bool
-) -> dict[str, list[float]]:
-    """Per-update seconds of each workload on one empty database, after one untimed resident
-    (intake and follow-up; its intake under COLD_INTAKE); only the intakes when the updates
-    skip the inbox (the handler-only rows)."""
+) -> WorkloadRun:
+    """Per-update seconds and statements of each workload on one empty database, after one
+    untimed resident (intake and follow-up; its intake under COLD_INTAKE); only the intakes
+    when the updates skip the inbox (the handler-only rows)."""
     latencies: dict[str, list[float]] = {name: [] for name in (*WORKLOADS, COLD_INTAKE)}
+    statements: dict[str, float] = {}
     async with bench_app(url, catalogs=catalogs, through_inbox=through_inbox) as bench:
+        bench.count_statements()
+
+        def counted(name: str, sent_before: int) -> None:
+            """Notes the statements per update of the workload just played."""
+            statements[name] = (bench.statements_sent - sent_before) / len(latencies[name])
+
         first, *residents = [bench.user(10_000 + n) for n in range(intakes + 1)]
         await play(first, INTAKE, latencies[COLD_INTAKE])
+        sent = bench.statements_sent
         for resident in residents:
             await play(resident, INTAKE, latencies[INTAKES])
+        counted(INTAKES, sent)
         if not through_inbox:
             await check_workload(bench, intakes + 1, 0)
-            return latencies
+            return WorkloadRun(latencies, statements)
         await follow_up(first, [])
+        sent = bench.statements_sent
         for resident in residents:
             await follow_up(resident, latencies[FOLLOW_UPS])
+        counted(FOLLOW_UPS, sent)
         staff = await staff_commands(bench, intakes)
-        latencies[QUEUE], latencies[TICKET] = staff["/queue"], staff["/ticket"]
+        latencies[QUEUE], latencies[TICKET] = staff.latencies["/queue"], staff.latencies["/ticket"]
+        statements[QUEUE], statements[TICKET] = (
+            staff.statements["/queue"],
+            staff.statements["/ticket"],
+        )
         await check_workload(bench, intakes + 1, intakes + 1)
-    return latencies
+    return WorkloadRun(latencies, statements)
 
 
 def _ratios(ours: list[LatencySummary], floor: list[LatencySummary]) -> list[float]:
@@ -154,6 +180,30 @@ def _database_rows(label: str, runs: DatabaseRuns, echo: list[LatencySummary]) -
             2,
         )
     )
+    lines.append(
+        Heading(
+            f"{label}: floors that make as many statements as each workload (the durable floor's "
+            "row, then reads of it by its key, in one transaction); for reference, no targets"
+        )
+    )
+    for name in WORKLOADS:
+        lines.append(figure(f"{name}: statements per update", runs.statements[name], "stmts", 1))
+        lines.append(
+            figure(
+                f"{name}: that floor × durable floor",
+                _ratios(runs.matched_floor[name], runs.floor),
+                "ratio",
+                3,
+            )
+        )
+        lines.append(
+            figure(
+                f"{name}: × floor of as many statements",
+                _ratios(runs.inbox[name], runs.matched_floor[name]),
+                "ratio",
+                3,
+            )
+        )
     lines.append(Heading(f"{label}: the same intake steps handed to the handlers directly"))
     lines.extend(_basic_rows(f"{INTAKES}, handler only", runs.handler_only))
     lines.append(
@@ -185,12 +235,20 @@ async def throughput_section(
             result.floor.append(
                 LatencySummary.of(await durable_run(await db.fresh(), floor_updates, len(INTAKE)))
             )
-            latencies = await madoguchi_run(await db.fresh(), intakes, catalogs, through_inbox=True)
+            ours = await madoguchi_run(await db.fresh(), intakes, catalogs, through_inbox=True)
             for name in WORKLOADS:
-                result.inbox[name].append(LatencySummary.of(latencies[name]))
+                result.inbox[name].append(LatencySummary.of(ours.latencies[name]))
+                result.statements.setdefault(name, []).append(ours.statements[name])
+                matched = await durable_run(
+                    await db.fresh(),
+                    floor_updates,
+                    len(INTAKE),
+                    statements=ours.statements[name],
+                )
+                result.matched_floor.setdefault(name, []).append(LatencySummary.of(matched))
             direct = await madoguchi_run(await db.fresh(), intakes, catalogs, through_inbox=False)
-            result.handler_only.append(LatencySummary.of(direct[INTAKES]))
-            result.cold.append(LatencySummary.of(latencies[COLD_INTAKE]))
+            result.handler_only.append(LatencySummary.of(direct.latencies[INTAKES]))
+            result.cold.append(LatencySummary.of(ours.latencies[COLD_INTAKE]))
     lines: list[Line] = [
         Heading(
             f"Update throughput, {run_count(runs)}: real Application, handlers and database "
