@@ -43,9 +43,14 @@ class InboxDTO(DTO):
 
 
 async def store_updates(
-    session: AsyncSession, received: list[tuple[int, dict[str, Any]]], now: datetime
+    session: AsyncSession,
+    received: list[tuple[int, dict[str, Any]]],
+    now: datetime,
+    *,
+    given_up: str | None = None,
 ) -> None:
-    """Stores (chat id, raw update) pairs unless already stored or handled.
+    """Stores (chat id, raw update) pairs unless already stored or handled; with `given_up`
+    (why), as updates kept for an operator that no worker takes.
 
     The chat id orders the work: one chat's updates are handled one at a time.
     """
@@ -63,7 +68,8 @@ async def store_updates(
             "received_at": now,
             "not_before": now,
             "attempts": 0,
-            "failed": False,
+            "failed": given_up is not None,
+            "last_error": given_up,
         }
         for chat, payload in received
         if payload["update_id"] not in handled

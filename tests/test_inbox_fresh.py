@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from telegram import Update
 
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
-from bot.channels.telegram.polling import UpdateFetcher
+from bot.channels.telegram.polling import UNREADABLE, UpdateFetcher
+from storage.models import InboxUpdate
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import Harness
 from tests.test_inbox import UnreachableDatabase, drain, failing_handler
@@ -193,3 +194,64 @@ async def test_with_the_database_down_the_offset_stops_at_the_first_update_not_h
     assert await fetcher.take(fetched((5306, "/help")))
     assert await inbox_and_handled(harness) == (0, 3), "the database is back: handled at once"
     harness.errors.clear()
+
+
+def _unreadable_poll(user: int) -> dict[str, Any]:
+    """An update's body PTB cannot read: a resident's poll without the fields a Poll needs."""
+    return {
+        "message": {
+            "message_id": 77,
+            "date": 1_700_000_000,
+            "chat": {"id": user, "type": "private", "first_name": "秘密の名前"},
+            "from": {"id": user, "is_bot": False, "first_name": "秘密の名前"},
+            "poll": {"id": "1", "question": "家賃が払えない秘密の質問"},
+        },
+    }
+
+
+async def test_an_update_that_cannot_be_read_is_kept_and_polling_goes_on(
+    harness: Harness, monkeypatch: Any, caplog: Any
+) -> None:
+    """getUpdates returns an update PTB cannot read between two residents' messages: both
+    messages are handled, the unreadable one is kept in the inbox as given up (it blocks no
+    chat), the offset moves past all three, and nothing a resident wrote reaches the log."""
+    fetcher, _worker = polling_parts(harness)
+    builder = FakeTelegram()
+    first = builder.text_update(5401, "/start", language="en")
+    builder.add_update(_unreadable_poll(5402))
+    builder.text_update(5403, "/start", language="en")
+    answers = [list(builder.updates)]
+    monkeypatch.setattr(
+        harness.api, "_api_getUpdates", lambda _params: answers.pop(0) if answers else []
+    )
+    assert await fetcher._fetch()
+    assert fetcher._offset == first + 3
+    for resident in (5401, 5403):
+        assert MENU in harness.api.sent_to(resident)[0].text
+    async with harness.db() as session:
+        kept = (await session.scalars(select(InboxUpdate))).all()
+    assert [(k.update_id, k.chat_id, k.failed) for k in kept] == [(first + 1, 5402, True)]
+    assert kept[0].payload["message"]["poll"]["question"] == "家賃が払えない秘密の質問"
+    assert kept[0].last_error == UNREADABLE
+    assert "秘密" not in caplog.text and str(first + 1) in caplog.text
+    # Nothing is left to fetch, and an update that cannot be read alone moves the offset too.
+    answers.append([{"update_id": first + 3, **_unreadable_poll(5402)}])
+    assert await fetcher._fetch()
+    assert fetcher._offset == first + 4
+    await fetcher._confirm()
+
+
+async def test_an_unreadable_update_waits_with_telegram_while_the_database_is_down(
+    harness: Harness, monkeypatch: Any
+) -> None:
+    """With nowhere to keep an update that cannot be read, the offset stays: Telegram keeps it
+    and the readable ones after it."""
+    fetcher, _worker = polling_parts(harness)
+    builder = FakeTelegram()
+    builder.add_update(_unreadable_poll(5404))
+    builder.text_update(5405, "/start", language="en")
+    monkeypatch.setattr(harness.api, "_api_getUpdates", lambda _params: list(builder.updates))
+    object.__setattr__(harness.services, "db", UnreachableDatabase())
+    assert not await fetcher._fetch()
+    assert fetcher._offset is None
+    assert harness.api.sent_to(5405) == []

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
-from telegram import Update
+from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
+from bot.channels.telegram.reading import read_batch, unread_chat
 from bot.services import Services
 from storage import inbox
 
@@ -23,6 +25,30 @@ RETRY_SECONDS = 1.0
 # The only kinds of update handlers/ registers for (messages, their edits, button presses):
 # Telegram is asked for nothing else, so nothing else is stored or handled.
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+
+
+# Telegram's getUpdates is given this long beyond its own wait before the call counts as lost.
+READ_SLACK_SECONDS = 5.0
+# Why an update kept for an operator was not handled.
+UNREADABLE = "could not be read as an update"
+
+
+async def fetch_updates(
+    bot: Bot, offset: int | None, timeout: int, limit: int | None = None
+) -> list[Any]:
+    """One getUpdates call: what Telegram returned, as JSON, not yet read into Updates (PTB's
+    get_updates stops at the first update it cannot read and logs all of them in full)."""
+    data = {
+        "offset": offset,
+        "timeout": timeout,
+        "limit": limit,
+        "allowed_updates": list(ALLOWED_UPDATES),
+    }
+    # Bot._post is the step every PTB method shares before building its answer.
+    received = await bot._post("getUpdates", data, read_timeout=timeout + READ_SLACK_SECONDS)
+    if not isinstance(received, list):
+        raise TelegramError("getUpdates did not return a list")
+    return received
 
 
 class UpdateFetcher:
@@ -56,30 +82,60 @@ class UpdateFetcher:
     async def _fetch(self) -> bool:
         """One getUpdates call and the storing of what it returned; False to pause and retry."""
         try:
-            updates = await self._app.bot.get_updates(
-                offset=self._offset,
-                timeout=POLL_TIMEOUT_SECONDS,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
+            received = await fetch_updates(self._app.bot, self._offset, POLL_TIMEOUT_SECONDS)
         except (InvalidToken, Conflict):
             raise
         except (NetworkError, TelegramError) as exc:
             log.warning("getUpdates failed (%s); trying again", type(exc).__name__)
             return False
-        if not updates:
+        if not received:
             return True
-        return await self.take(updates)
+        updates, unreadable, last = read_batch(received, self._app.bot)
+        if unreadable and not await self.keep_unreadable(unreadable):
+            return False
+        if not updates:
+            if last is not None:
+                self._offset = last + 1
+            return True
+        return await self.take(updates, last)
 
-    async def take(self, updates: list[Update]) -> bool:
-        """Hands fetched updates over and moves the offset past those that are safe; False
-        if the database is unavailable (Telegram keeps the rest)."""
+    async def take(self, updates: list[Update], last: int | None = None) -> bool:
+        """Hands fetched updates over and moves the offset past those that are safe (and past
+        `last`, the batch's highest update id, when all are); False if the database is
+        unavailable (Telegram keeps the rest)."""
         remaining = await self._worker.handle_fresh(updates) if self._worker.sole else updates
         if remaining and not await self.store(remaining):
             for update in remaining:
                 await self._notices.tell(self._app.bot, update)
             self._offset = remaining[0].update_id
             return False
-        self._offset = updates[-1].update_id + 1
+        self._offset = max(updates[-1].update_id, last or 0) + 1
+        return True
+
+    async def keep_unreadable(self, payloads: list[dict[str, Any]]) -> bool:
+        """Keeps updates that cannot be read as Updates in the inbox for an operator (given up
+        on, so they block no chat); False if the database is unavailable."""
+        services = self._services
+        try:
+            async with services.db.begin() as session:
+                await inbox.store_updates(
+                    session,
+                    [(unread_chat(payload), payload) for payload in payloads],
+                    services.clock(),
+                    given_up=UNREADABLE,
+                )
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            log.warning(
+                "could not keep %d unreadable updates (%s); Telegram keeps them",
+                len(payloads),
+                type(exc).__name__,
+            )
+            return False
+        for payload in payloads:
+            log.error(
+                "update %s could not be read; kept in the inbox for an operator",
+                payload["update_id"],
+            )
         return True
 
     async def store(self, updates: list[Update]) -> bool:
@@ -105,7 +161,7 @@ class UpdateFetcher:
         if self._offset is None:
             return
         try:
-            await self._app.bot.get_updates(offset=self._offset, timeout=0, limit=1)
+            await fetch_updates(self._app.bot, self._offset, 0, limit=1)
         except TelegramError as exc:
             log.info(
                 "could not confirm the last updates (%s); they will be redelivered and "

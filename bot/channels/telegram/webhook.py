@@ -19,6 +19,7 @@ from telegram.ext import Application
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
+from bot.channels.telegram.reading import read_update
 from bot.health import check_health
 from bot.services import Services
 from storage import inbox
@@ -27,32 +28,6 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000
-# A real update nests about ten levels deep (a reply's keyboard, say); ids fit a BigInteger.
-MAX_DEPTH = 40
-BIGINT_MAX = 2**63 - 1
-BIGINT_MIN = -(2**63)
-MALFORMED = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError, OSError)
-
-
-def well_formed(payload: object) -> bool:
-    """Whether a posted body can be an update: an object with a positive 64-bit `update_id`,
-    nested at most MAX_DEPTH levels, every integer in it fitting a signed 64-bit column."""
-    if not isinstance(payload, dict):
-        return False
-    update_id = payload.get("update_id")
-    if type(update_id) is not int or not 0 < update_id <= BIGINT_MAX:
-        return False
-    stack: list[tuple[object, int]] = [(payload, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict | list):
-            if depth > MAX_DEPTH:
-                return False
-            children = value.values() if isinstance(value, dict) else value
-            stack.extend((child, depth + 1) for child in children)
-        elif type(value) is int and not BIGINT_MIN <= value <= BIGINT_MAX:
-            return False
-    return True
 
 
 def parse_update(body: bytes, app: Application) -> tuple[dict, Update] | None:
@@ -61,12 +36,8 @@ def parse_update(body: bytes, app: Application) -> tuple[dict, Update] | None:
         payload = json.loads(body)
     except (ValueError, RecursionError):
         return None
-    if not well_formed(payload):
-        return None
-    try:
-        return payload, Update.de_json(payload, app.bot)
-    except MALFORMED:
-        return None
+    update = read_update(payload, app.bot)
+    return None if update is None else (payload, update)
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
