@@ -47,6 +47,8 @@ class FakeTelegram(ThreadingHTTPServer):
             }
         ]
         self.confirmed_offset = 0
+        # Set, getUpdates answers 409 as Telegram does when another bot polls with the token.
+        self.conflict = False
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -63,6 +65,9 @@ class _Handler(BaseHTTPRequestHandler):
         result: object = True
         if method == "getMe":
             result = {"id": 1, "is_bot": True, "first_name": "madoguchi", "username": "m_bot"}
+        elif method == "getUpdates" and self.server.conflict:
+            self._answer(409, {"ok": False, "error_code": 409, "description": "Conflict"})
+            return
         elif method == "getUpdates":
             offset = int(params.get("offset", 0))
             self.server.confirmed_offset = max(self.server.confirmed_offset, offset)
@@ -77,8 +82,12 @@ class _Handler(BaseHTTPRequestHandler):
                 "chat": {"id": int(params["chat_id"]), "type": "private"},
                 "text": params["text"],
             }
-        payload = json.dumps({"ok": True, "result": result}).encode()
-        self.send_response(200)
+        self._answer(200, {"ok": True, "result": result})
+
+    def _answer(self, status: int, body: dict) -> None:
+        """Sends a JSON answer."""
+        payload = json.dumps(body).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -137,3 +146,33 @@ def test_run_refuses_without_a_staff_chat(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "MADOGUCHI_STAFF_CHAT_ID" in result.stderr
+
+
+def test_run_stops_with_a_failure_when_another_bot_polls_with_the_token(tmp_path: Path) -> None:
+    """getUpdates answers 409 (another process polls with the same token): the worker stops and
+    exits with a failure, where it used to run on without polling, its health still "ok"."""
+    server = FakeTelegram()
+    server.conflict = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
+    env.update(
+        MADOGUCHI_BOT_TOKEN=TOKEN,
+        MADOGUCHI_BOT_API_URL=f"http://127.0.0.1:{server.server_address[1]}/bot",
+        MADOGUCHI_STAFF_CHAT_ID="-1001",
+        MADOGUCHI_DATA_DIR=str(tmp_path),
+    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "long polling stopped (Conflict); stopping the worker" in output

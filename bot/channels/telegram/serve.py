@@ -80,6 +80,21 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
+def stop_if_it_fails(task: asyncio.Task, name: str, stop: asyncio.Event) -> asyncio.Task:
+    """Stops the worker when this task ends with an error (Telegram answering that the token
+    is invalid or that another bot polls with it, say) instead of running on without it; the
+    error is raised again when the worker has stopped, so the process exits with a failure."""
+
+    def ended(done: asyncio.Task) -> None:
+        """Sets `stop` if the task failed."""
+        if not done.cancelled() and done.exception() is not None:
+            log.error("%s stopped (%s); stopping the worker", name, type(done.exception()).__name__)
+            stop.set()
+
+    task.add_done_callback(ended)
+    return task
+
+
 def http_server(
     endpoints: WebhookEndpoints,
     host: str,
@@ -162,7 +177,7 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
         # As the daily retention run does: a database new to this version has none yet.
         await refresh_planner_statistics(services.db)
         log.info("start-up objects kept out of garbage collection: %d", settle_start_up_heap())
-        tasks = [asyncio.create_task(worker.run(stop))]
+        tasks = [stop_if_it_fails(asyncio.create_task(worker.run(stop)), "the inbox worker", stop)]
         if webhook:
             path = urlsplit(settings.webhook_url).path or "/"
             servers.append(
@@ -186,7 +201,8 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
             await worker.release_leases()
             await services.relay.take_over()
             await app.bot.delete_webhook(drop_pending_updates=False)
-            tasks.append(asyncio.create_task(UpdateFetcher(app, worker, notices).run(stop)))
+            fetching = asyncio.create_task(UpdateFetcher(app, worker, notices).run(stop))
+            tasks.append(stop_if_it_fails(fetching, "long polling", stop))
             log.info("long polling")
             if extra:
                 # LINE only posts: its webhook is served beside polling, on the webhook port.
@@ -207,8 +223,11 @@ async def serve(app: Application, *, webhook: bool, stop: asyncio.Event | None =
         for server in servers:
             server.should_exit = True
         services.relay.stop()
-        await asyncio.gather(*tasks)
+        ended = await asyncio.gather(*tasks, return_exceptions=True)
         await drain_lanes(app)
         await app.stop()
         await services.relay.close()
         await close_line(app)
+        failures = [result for result in ended if isinstance(result, Exception)]
+        if failures:
+            raise failures[0]
