@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.resident import uploads
-from storage.models import Attachment
+from storage.models import Attachment, TicketEvent
 from tests.fakes import Harness
 from tests.staff_helpers import add_staff, resident_request
 
@@ -91,5 +91,61 @@ async def test_files_that_cannot_be_kept_get_a_kind_answer_and_nothing_is_fetche
     await resident.send_content(document=song)
     assert resident.said(en.gettext(uploads.UPLOAD_KIND))
     assert not [c for c in harness.api.calls if c.method == "getFile" and "huge" in str(c.params)]
+    assert await stored_files(harness) == 0
+    assert harness.errors == []
+
+
+async def resident_words(harness: Harness, ticket_id: int) -> list[str]:
+    """The words a ticket's history holds from its resident, oldest first."""
+    async with harness.db() as session:
+        events = (
+            await session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "resident_message")
+                .order_by(TicketEvent.id)
+            )
+        ).all()
+    return [event.data["text"] for event in events]
+
+
+async def test_words_sent_with_a_file_that_cannot_be_kept_reach_the_request(
+    harness: Harness,
+) -> None:
+    """A video with a caption, and a document of a kind that cannot be kept with a caption: the
+    resident is told the file cannot be kept, and the words are added to their request and
+    relayed to staff, as typed words would be; a sticker (no words) changes nothing."""
+    en = harness.en()
+    resident, tk = await resident_request(harness, user_id=5003, form="consultation")
+    video = {
+        "video": {
+            "file_id": "v1",
+            "file_unique_id": "v",
+            "width": 640,
+            "height": 480,
+            "duration": 5,
+        }
+    }
+    await resident.send_content(**video, caption="部屋の様子です。天井から水漏れ")
+    assert resident.said(en.gettext(uploads.UPLOAD_KIND))
+    assert resident.said(tk.reference)
+    exe = {"file_id": "x1", "file_unique_id": "x", "file_name": "a.exe", "mime_type": "x/exe"}
+    await resident.send_content(document=exe, caption="大家さんからの通知です")
+    words = ["部屋の様子です。天井から水漏れ", "大家さんからの通知です"]
+    assert await resident_words(harness, tk.id) == words
+    sticker = {
+        "sticker": {
+            "file_id": "s1",
+            "file_unique_id": "s",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+    }
+    await resident.send_content(**sticker)
+    assert len(await resident_words(harness, tk.id)) == 2
+    await harness.relay()
+    assert any("天井から水漏れ" in m.text for m in harness.staff_messages())
     assert await stored_files(harness) == 0
     assert harness.errors == []

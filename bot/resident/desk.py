@@ -40,6 +40,7 @@ from bot.resident.uploads import (
     MAX_UPLOADS,
     UPLOAD_ADDED,
     UPLOAD_AFTER_FORM,
+    UPLOAD_KIND,
     UPLOAD_NEEDS_REQUEST,
     UPLOAD_TOO_MANY,
     Upload,
@@ -561,13 +562,21 @@ class Desk:
         if problem is not None:
             message = self.t.gettext(problem).format(megabytes=MAX_UPLOAD_BYTES // 2**20)
             self.show(views.notice(message))
+            if caption.strip():
+                # The file cannot be kept; the words sent with it go to the request.
+                await self.follow_up(caption)
             return
         await add_upload(self.session, self.services, self.resident, ticket, upload, caption)
         self.reply.outbox_waiting = True
         self.show(views.notice(self.t.gettext(UPLOAD_ADDED).format(reference=ticket.reference)))
 
-    async def on_other(self, kind: str) -> None:
-        """Answers stickers, photos, voice notes, locations and edited messages."""
+    async def on_other(self, kind: str, words: str = "") -> None:
+        """Answers stickers, voice notes, locations, files it cannot keep and edited messages;
+        words sent with such a file outside a form go to the resident's open request."""
+        if kind == "other" and words.strip() and self.draft is None and await self.open_tickets():
+            self.show(views.notice(self.t.gettext(UPLOAD_KIND)))
+            await self.follow_up(words)
+            return
         if kind == "edited":
             message = self.t.gettext(
                 "I cannot read changes to earlier messages. To change an answer, use Back, or "
@@ -1039,5 +1048,5 @@ async def handle(session: AsyncSession, services: Services, who: Who, event: Eve
     elif event.kind == "upload" and event.upload is not None:
         await desk.on_upload(event.upload, event.text)
     else:
-        await desk.on_other(event.kind)
+        await desk.on_other(event.kind, event.text)
     return desk.reply
