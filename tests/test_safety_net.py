@@ -311,3 +311,38 @@ def test_a_councils_own_phrases_reach_the_net_and_the_command() -> None:
     assert net.check("うちの近所でボヤ騒ぎがあって") == Hit("fire", "ボヤ騒ぎ")
     assert net.check("会社の寮から出してくれないんです") is not None
     assert net_for({}) is default_net()
+
+
+# Everyday hardship talk a welfare desk hears all day (deadlines, arrears, shifts, help received
+# in the past), beside the same words in real danger: the first must not raise a crisis alert.
+EVERYDAY_HARDSHIP = (
+    "来週までに払わないと電気が止まります",
+    "明日までに連絡しないといけない",
+    "ナイトシフトで働いています",
+    "今月中に家賃を払わないと退去しないといけないと言われました",
+    "外国人でも生活福祉資金の貸付って受けられますか",
+    "前に電気止められたとき社協さんに助けてもらいました。今はちゃんと払えてます",
+    "七輪で秋刀魚を焼いた",
+    "締め切り前で頭が爆発しそう",
+    "火災保険って入ったほうがいいですか",
+)
+HARDSHIP_IN_DANGER = (
+    ("家賃も払えないしもう死にたい", "suicide"),
+    ("夫にけられた", "violence"),
+    ("助けて、夫に殴られてる", "violence"),
+    ("今日食べるものが一つもありません", "no_food_shelter"),
+    ("今夜は公園で寝ます", "no_food_shelter"),
+)
+
+
+@pytest.mark.parametrize("text", EVERYDAY_HARDSHIP)
+def test_everyday_hardship_talk_raises_no_alert(text: str) -> None:
+    """Obligations (〜ないと), arrears, night shifts, 受けられ, help received: no alert."""
+    assert default_net().check(text) is None
+
+
+@pytest.mark.parametrize(("text", "category"), HARDSHIP_IN_DANGER)
+def test_the_same_words_in_danger_still_alert(text: str, category: str) -> None:
+    """Money, rent and 助けて in real danger are still caught, with the right category."""
+    hit = default_net().check(text)
+    assert hit is not None and hit.category == category
