@@ -151,6 +151,30 @@ async def test_the_webhook_refuses_strangers_and_garbage_and_stores_nothing(
     await client.aclose()
 
 
+async def test_the_webhook_keeps_an_update_it_cannot_read_for_an_operator(
+    harness: Harness, caplog: Any
+) -> None:
+    """An update from Telegram (the secret matches) that cannot be read as one: 200, kept in the
+    inbox as given up (health counts it, no worker takes it), nothing of it in the log."""
+    _endpoints, worker, client = endpoints_for(harness)
+    unreadable = {
+        "update_id": 98,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 5, "type": "private", "first_name": "秘密の名前"},
+            "poll": {"id": "1", "question": "誰にも言えない秘密"},
+        },
+    }
+    assert await post(client, unreadable) == 200
+    health = (await client.get("/healthz")).json()
+    assert (health["inbox_waiting"], health["inbox_failed"]) == (0, 1)
+    assert await worker.handle_due() == 0
+    assert "秘密" not in caplog.text and "update 98 could not be read" in caplog.text
+    assert [c.method for c in harness.api.calls if c.method != "getMe"] == []
+    await client.aclose()
+
+
 class UnreachableDatabase:
     """A sessionmaker whose database never answers."""
 

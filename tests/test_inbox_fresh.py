@@ -10,7 +10,8 @@ from telegram import Update
 
 from bot.channels.telegram.inbox_worker import InboxWorker
 from bot.channels.telegram.outage import OutageNotices
-from bot.channels.telegram.polling import UNREADABLE, UpdateFetcher
+from bot.channels.telegram.polling import UpdateFetcher
+from bot.channels.telegram.reading import UNREADABLE
 from storage.models import InboxUpdate
 from tests.fake_telegram import FakeTelegram
 from tests.fakes import Harness
@@ -238,6 +239,12 @@ async def test_an_update_that_cannot_be_read_is_kept_and_polling_goes_on(
     answers.append([{"update_id": first + 3, **_unreadable_poll(5402)}])
     assert await fetcher._fetch()
     assert fetcher._offset == first + 4
+    # One nothing could store (an id past 64 bits inside) is skipped, not kept, and passed.
+    answers.append([{"update_id": first + 4, "message": {"chat": {"id": 2**70}}}])
+    assert await fetcher._fetch()
+    assert fetcher._offset == first + 5
+    async with harness.db() as session:
+        assert len((await session.scalars(select(InboxUpdate))).all()) == 2
     await fetcher._confirm()
 
 

@@ -14,7 +14,7 @@ from telegram.ext import Application
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
-from bot.channels.telegram.reading import read_batch, unread_chat
+from bot.channels.telegram.reading import keep_unreadable, read_batch
 from bot.services import Services
 from storage import inbox
 
@@ -29,8 +29,6 @@ ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
 
 # Telegram's getUpdates is given this long beyond its own wait before the call counts as lost.
 READ_SLACK_SECONDS = 5.0
-# Why an update kept for an operator was not handled.
-UNREADABLE = "could not be read as an update"
 
 
 async def fetch_updates(
@@ -91,7 +89,7 @@ class UpdateFetcher:
         if not received:
             return True
         updates, unreadable, last = read_batch(received, self._app.bot)
-        if unreadable and not await self.keep_unreadable(unreadable):
+        if unreadable and not await keep_unreadable(self._services, unreadable):
             return False
         if not updates:
             if last is not None:
@@ -110,32 +108,6 @@ class UpdateFetcher:
             self._offset = remaining[0].update_id
             return False
         self._offset = max(updates[-1].update_id, last or 0) + 1
-        return True
-
-    async def keep_unreadable(self, payloads: list[dict[str, Any]]) -> bool:
-        """Keeps updates that cannot be read as Updates in the inbox for an operator (given up
-        on, so they block no chat); False if the database is unavailable."""
-        services = self._services
-        try:
-            async with services.db.begin() as session:
-                await inbox.store_updates(
-                    session,
-                    [(unread_chat(payload), payload) for payload in payloads],
-                    services.clock(),
-                    given_up=UNREADABLE,
-                )
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            log.warning(
-                "could not keep %d unreadable updates (%s); Telegram keeps them",
-                len(payloads),
-                type(exc).__name__,
-            )
-            return False
-        for payload in payloads:
-            log.error(
-                "update %s could not be read; kept in the inbox for an operator",
-                payload["update_id"],
-            )
         return True
 
     async def store(self, updates: list[Update]) -> bool:

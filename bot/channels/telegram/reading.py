@@ -1,14 +1,22 @@
 """What Telegram sent, read into Updates one by one: an update that cannot be read is told
-apart from the rest instead of stopping them, and its contents never reach the log."""
+apart from the rest instead of stopping them, kept in the inbox for an operator, and its
+contents never reach the log."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 
+from bot.services import Services
+from storage import inbox
+
 log = logging.getLogger(__name__)
+
+# Why an update kept for an operator was not handled.
+UNREADABLE = "could not be read as an update"
 
 # A real update nests about ten levels deep (a reply's keyboard, say); ids fit a BigInteger.
 MAX_DEPTH = 40
@@ -65,18 +73,19 @@ def read_update(payload: object, bot: Bot) -> Update | None:
 def read_batch(
     received: list[Any], bot: Bot
 ) -> tuple[list[Update], list[dict[str, Any]], int | None]:
-    """A getUpdates answer as the Updates read from it, the updates that could not be read
-    (those with an id), and the highest update id in it (None if none has one)."""
+    """A getUpdates answer as the Updates read from it, the well-formed updates that could
+    not be read, and the highest update id in it (None if none has one)."""
     updates: list[Update] = []
     unreadable: list[dict[str, Any]] = []
     for payload in received:
         update = read_update(payload, bot)
         if update is not None:
             updates.append(update)
-        elif has_update_id(payload):
+        elif well_formed(payload):
             unreadable.append(payload)
         else:
-            log.error("getUpdates returned an entry without an update id; skipped")
+            # Out of range, nested past reason, or without an id: nothing Telegram sends.
+            log.error("getUpdates returned a malformed entry; skipped")
     ids = [payload["update_id"] for payload in received if has_update_id(payload)]
     return updates, unreadable, max(ids, default=None)
 
@@ -91,3 +100,28 @@ def unread_chat(payload: dict[str, Any]) -> int:
         if type(found) is int and BIGINT_MIN <= found <= BIGINT_MAX:
             return found
     return 0
+
+
+async def keep_unreadable(services: Services, payloads: list[dict[str, Any]]) -> bool:
+    """Keeps updates that cannot be read as Updates in the inbox for an operator (given up
+    on, so they block no chat); False if the database is unavailable."""
+    try:
+        async with services.db.begin() as session:
+            await inbox.store_updates(
+                session,
+                [(unread_chat(payload), payload) for payload in payloads],
+                services.clock(),
+                given_up=UNREADABLE,
+            )
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        log.warning(
+            "could not keep %d unreadable updates (%s); Telegram keeps them",
+            len(payloads),
+            type(exc).__name__,
+        )
+        return False
+    for payload in payloads:
+        log.error(
+            "update %s could not be read; kept in the inbox for an operator", payload["update_id"]
+        )
+    return True

@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -19,7 +20,7 @@ from telegram.ext import Application
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
-from bot.channels.telegram.reading import read_update
+from bot.channels.telegram.reading import keep_unreadable, read_update, well_formed
 from bot.health import check_health
 from bot.services import Services
 from storage import inbox
@@ -30,14 +31,13 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000
 
 
-def parse_update(body: bytes, app: Application) -> tuple[dict, Update] | None:
-    """The posted JSON and its Update, or None when it is not a well-formed update."""
+def parse_update(body: bytes, app: Application) -> tuple[Any, Update | None]:
+    """The posted JSON (None if it is not JSON) and its Update (None if it cannot be read)."""
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
-        return None
-    update = read_update(payload, app.bot)
-    return None if update is None else (payload, update)
+        return None, None
+    return payload, read_update(payload, app.bot)
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
@@ -82,8 +82,9 @@ class WebhookEndpoints:
         return Starlette(routes=routes)
 
     async def receive(self, request: Request) -> Response:
-        """Stores one update from Telegram: 200 once stored, 503 so Telegram retries, 403, 413,
-        or 400 for anything that is not a well-formed update (nothing is stored then)."""
+        """Stores one update from Telegram: 200 once stored (one that cannot be read is kept
+        for an operator), 503 so Telegram retries, 403, 413, or 400 for anything that is not a
+        well-formed update (nothing is stored then)."""
         if self._secret is None or not secret_matches(
             request.headers.get(SECRET_HEADER), self._secret
         ):
@@ -91,10 +92,12 @@ class WebhookEndpoints:
         body = await request.body()
         if len(body) > MAX_BODY_BYTES:
             return Response(status_code=413)
-        parsed = parse_update(body, self._app)
-        if parsed is None:
-            return Response(status_code=400)
-        payload, update = parsed
+        payload, update = parse_update(body, self._app)
+        if update is None:
+            if not well_formed(payload):
+                return Response(status_code=400)
+            kept = await keep_unreadable(self._services, [payload])
+            return Response(status_code=200 if kept else 503)
         services = self._services
         try:
             async with services.db.begin() as session:
