@@ -94,17 +94,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-def test_run_answers_start_through_a_bot_api_server(tmp_path: Path) -> None:
-    """With a token and MADOGUCHI_BOT_API_URL the bot migrates, polls and answers /start."""
-    server = FakeTelegram()
+def serving(server: FakeTelegram, data_dir: Path) -> dict[str, str]:
+    """Starts the fake in a thread; the environment of a bot that polls it."""
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
     env.update(
         MADOGUCHI_BOT_TOKEN=TOKEN,
         MADOGUCHI_BOT_API_URL=f"http://127.0.0.1:{server.server_address[1]}/bot",
         MADOGUCHI_STAFF_CHAT_ID="-1001",
-        MADOGUCHI_DATA_DIR=str(tmp_path),
+        MADOGUCHI_DATA_DIR=str(data_dir),
     )
+    return env
+
+
+def test_run_answers_start_through_a_bot_api_server(tmp_path: Path) -> None:
+    """With a token and MADOGUCHI_BOT_API_URL the bot migrates, polls and answers /start."""
+    server = FakeTelegram()
+    env = serving(server, tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
@@ -153,14 +159,7 @@ def test_run_stops_with_a_failure_when_another_bot_polls_with_the_token(tmp_path
     exits with a failure, where it used to run on without polling, its health still "ok"."""
     server = FakeTelegram()
     server.conflict = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MADOGUCHI_")}
-    env.update(
-        MADOGUCHI_BOT_TOKEN=TOKEN,
-        MADOGUCHI_BOT_API_URL=f"http://127.0.0.1:{server.server_address[1]}/bot",
-        MADOGUCHI_STAFF_CHAT_ID="-1001",
-        MADOGUCHI_DATA_DIR=str(tmp_path),
-    )
+    env = serving(server, tmp_path)
     try:
         result = subprocess.run(
             [sys.executable, "-m", "bot", "run"],

@@ -6,7 +6,6 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
@@ -14,9 +13,8 @@ from telegram.ext import Application
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
-from bot.channels.telegram.reading import keep_unreadable, read_batch
+from bot.channels.telegram.reading import keep_unreadable, read_batch, store_in_inbox
 from bot.services import Services
-from storage import inbox
 
 log = logging.getLogger(__name__)
 
@@ -112,18 +110,7 @@ class UpdateFetcher:
 
     async def store(self, updates: list[Update]) -> bool:
         """Writes updates to the inbox in one transaction; False if the database is unavailable."""
-        services = self._services
-        try:
-            async with services.db.begin() as session:
-                await inbox.store_updates(
-                    session, [for_inbox(u) for u in updates], services.clock()
-                )
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            log.warning(
-                "could not store %d updates (%s); Telegram keeps them",
-                len(updates),
-                type(exc).__name__,
-            )
+        if not await store_in_inbox(self._services, [for_inbox(u) for u in updates]):
             return False
         self._worker.stored(updates)
         return True

@@ -102,23 +102,27 @@ def unread_chat(payload: dict[str, Any]) -> int:
     return 0
 
 
+async def store_in_inbox(
+    services: Services, rows: list[tuple[int, dict[str, Any]]], *, given_up: str | None = None
+) -> bool:
+    """Writes (chat, update) rows to the inbox in one transaction (as given up, with why, for
+    an operator); False if the database is unavailable, and Telegram keeps them."""
+    try:
+        async with services.db.begin() as session:
+            await inbox.store_updates(session, rows, services.clock(), given_up=given_up)
+    except (SQLAlchemyError, OSError, TimeoutError) as exc:
+        log.warning(
+            "could not store %d updates (%s); Telegram keeps them", len(rows), type(exc).__name__
+        )
+        return False
+    return True
+
+
 async def keep_unreadable(services: Services, payloads: list[dict[str, Any]]) -> bool:
     """Keeps updates that cannot be read as Updates in the inbox for an operator (given up
     on, so they block no chat); False if the database is unavailable."""
-    try:
-        async with services.db.begin() as session:
-            await inbox.store_updates(
-                session,
-                [(unread_chat(payload), payload) for payload in payloads],
-                services.clock(),
-                given_up=UNREADABLE,
-            )
-    except (SQLAlchemyError, OSError, TimeoutError) as exc:
-        log.warning(
-            "could not keep %d unreadable updates (%s); Telegram keeps them",
-            len(payloads),
-            type(exc).__name__,
-        )
+    rows = [(unread_chat(payload), payload) for payload in payloads]
+    if not await store_in_inbox(services, rows, given_up=UNREADABLE):
         return False
     for payload in payloads:
         log.error(
