@@ -564,7 +564,7 @@ class Desk:
             self.show(views.notice(message))
             if caption.strip():
                 # The file cannot be kept; the words sent with it go to the request.
-                await self.follow_up(caption)
+                await self.follow_up(caption, tickets)
             return
         await add_upload(self.session, self.services, self.resident, ticket, upload, caption)
         self.reply.outbox_waiting = True
@@ -573,9 +573,11 @@ class Desk:
     async def on_other(self, kind: str, words: str = "") -> None:
         """Answers stickers, voice notes, locations, files it cannot keep and edited messages;
         words sent with such a file outside a form go to the resident's open request."""
-        if kind == "other" and words.strip() and self.draft is None and await self.open_tickets():
+        wanted = kind == "other" and words.strip() and self.draft is None
+        tickets = await self.open_tickets() if wanted else []
+        if tickets:
             self.show(views.notice(self.t.gettext(UPLOAD_KIND)))
-            await self.follow_up(words)
+            await self.follow_up(words, tickets)
             return
         if kind == "edited":
             message = self.t.gettext(
@@ -722,12 +724,14 @@ class Desk:
             self.session, self.resident.id, (*OPEN_STATUSES, TicketStatus.RESOLVED)
         )
 
-    async def follow_up(self, text: str) -> bool:
-        """Adds free text to the resident's open request, asking which one if there are several.
+    async def follow_up(self, text: str, tickets: list[TicketDTO] | None = None) -> bool:
+        """Adds free text to the resident's open request (of `tickets`, if the caller has just
+        read them), asking which one if there are several.
 
         Returns False when the resident has no open request.
         """
-        tickets = await self.open_tickets()
+        if tickets is None:
+            tickets = await self.open_tickets()
         if not tickets:
             return False
         text = text.strip()

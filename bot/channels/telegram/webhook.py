@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import hmac
 import json
-import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -20,12 +18,14 @@ from telegram.ext import Application
 from bot.channels.telegram.context import SERVICES_KEY
 from bot.channels.telegram.inbox_worker import InboxWorker, for_inbox
 from bot.channels.telegram.outage import OutageNotices
-from bot.channels.telegram.reading import keep_unreadable, read_update, well_formed
+from bot.channels.telegram.reading import (
+    keep_unreadable,
+    read_update,
+    store_in_inbox,
+    well_formed,
+)
 from bot.health import check_health
 from bot.services import Services
-from storage import inbox
-
-log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 1_000_000
@@ -98,16 +98,8 @@ class WebhookEndpoints:
                 return Response(status_code=400)
             kept = await keep_unreadable(self._services, [payload])
             return Response(status_code=200 if kept else 503)
-        services = self._services
-        try:
-            async with services.db.begin() as session:
-                await inbox.store_updates(session, [for_inbox(update, payload)], services.clock())
-        except (SQLAlchemyError, OSError, TimeoutError) as exc:
-            log.warning(
-                "could not store update %s (%s); asking Telegram to send it again",
-                payload["update_id"],
-                type(exc).__name__,
-            )
+        if not await store_in_inbox(self._services, [for_inbox(update, payload)]):
+            # Telegram sends it again; the resident is told their words are kept.
             return Response(
                 status_code=503,
                 background=BackgroundTask(self._notices.tell, self._app.bot, update),
